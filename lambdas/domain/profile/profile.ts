@@ -1,0 +1,64 @@
+/**
+ * A profile: the reference of known-good microstructure that images are scored against.
+ * Owned by the scoring domain; stores persist it (local files, S3) without interpreting it.
+ */
+export interface MemoryBank {
+  readonly dim: number;
+  readonly count: number;
+  /** `count * dim` patch descriptors, row-major. */
+  readonly vectors: Float32Array;
+}
+
+export interface PatchFeatureConfig {
+  /** Backbone outputs combined into patch descriptors (PatchCore's mid-level layers). */
+  readonly layers: readonly string[];
+  /** Side of the local averaging window, in feature cells. */
+  readonly neighbourhood: number;
+  /** Nearest neighbours averaged for a patch score. */
+  readonly k: number;
+  /** Greedy k-center coreset ratio of the memory bank. */
+  readonly coresetRatio: number;
+  /** Random projection width applied before coreset/search, or null for none. */
+  readonly projectionDim: number | null;
+  readonly seed: number;
+}
+
+export interface ScoreCalibration {
+  /** Raw image scores of the held-out normal calibration images. */
+  readonly normalImageScores: readonly number[];
+  /** Raw image-score thresholds for the verdicts. */
+  readonly suspect: number;
+  readonly anomalous: number;
+  /** Raw patch score above which a pixel belongs to an anomalous region. */
+  readonly pixelThreshold: number;
+  /** Raw novelty distances of the calibration images to the enrolled embeddings. */
+  readonly normalNoveltyScores: readonly number[];
+}
+
+export interface ImageEmbeddings {
+  readonly dim: number;
+  readonly ids: readonly string[];
+  /** `ids.length * dim` global image embeddings of the enrolled images (novelty, nearest known samples). */
+  readonly vectors: Float32Array;
+}
+
+export interface ProfileVersion {
+  readonly name: string;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly backbone: { readonly id: string; readonly sha256: string };
+  /** Micrometres per pixel the profile works at; images at other magnifications are resampled to it. */
+  readonly pixelSizeUm: number | null;
+  readonly features: PatchFeatureConfig;
+  readonly bank: MemoryBank;
+  readonly calibration: ScoreCalibration;
+  readonly embeddings: ImageEmbeddings;
+  /** Names (or content hashes) of the images used, by role; bank and calibration never overlap. */
+  readonly enrolled: { readonly bank: readonly string[]; readonly calibration: readonly string[] };
+}
+
+export interface ProfileSummary {
+  readonly name: string;
+  readonly latestVersion: number;
+  readonly versions: readonly { version: number; createdAt: string; bankImages: number; backboneId: string }[];
+}

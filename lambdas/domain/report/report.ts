@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/**
+ * The inspection report: the product's main output, stored locally (SQLite + files) and in the cloud (DynamoDB + S3).
+ * Versioned: a breaking change bumps REPORT_SCHEMA_VERSION and keeps readers of older versions working.
+ */
+export const REPORT_SCHEMA_VERSION = '1.0' as const;
+
+export const VerdictSchema = z.enum(['normal', 'suspect', 'anomalous']);
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+export const BoundingBoxSchema = z.object({
+  x: z.number().int().nonnegative(),
+  y: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+
+export const RegionSchema = z.object({
+  id: z.number().int().nonnegative(),
+  bbox: BoundingBoxSchema,
+  areaPx: z.number().int().positive(),
+  areaUm2: z.number().nonnegative().optional(),
+  peakScore: z.number(),
+  meanScore: z.number(),
+  centroid: z.object({ x: z.number(), y: z.number() }),
+});
+export type Region = z.infer<typeof RegionSchema>;
+
+export const ScoreComponentSchema = z.object({
+  name: z.enum(['patch', 'novelty', 'consistency']),
+  /** The component's own raw score (distance, rule severity...). */
+  raw: z.number(),
+  /** 0..1, calibrated on held-out normal images (0.5 = suspect threshold). */
+  calibrated: z.number().min(0).max(1),
+  weight: z.number().nonnegative(),
+  /** Share of the fused score this component accounts for (sums to 1 over components with weight). */
+  contribution: z.number().min(0).max(1),
+});
+export type ScoreComponent = z.infer<typeof ScoreComponentSchema>;
+
+export const ScoresSchema = z.object({
+  score: z.number().min(0).max(1),
+  verdict: VerdictSchema,
+  thresholds: z.object({ suspect: z.number(), anomalous: z.number() }),
+  components: z.array(ScoreComponentSchema),
+});
+
+export const InputSchema = z.object({
+  name: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  format: z.enum(['png', 'jpeg', 'tiff']).optional(),
+  bitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
+  channels: z.number().int().positive().optional(),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  pages: z.number().int().positive().optional(),
+  pixelSizeUm: z.number().positive().optional(),
+  pixelSizeSource: z.enum(['file', 'caller', 'metadata', 'profile', 'unknown']).optional(),
+  warnings: z.array(z.string()).default([]),
+});
+
+export const NoveltySchema = z.object({
+  score: z.number(),
+  nearest: z.array(z.object({ id: z.string(), distance: z.number(), label: z.string().optional() })),
+});
+
+export const FailureSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  stage: z.string(),
+});
+
+export const ReportSchema = z.object({
+  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  id: z.string().min(1),
+  tenant: z.string().min(1),
+  createdAt: z.iso.datetime(),
+  status: z.enum(['completed', 'failed']),
+  input: InputSchema,
+  /** Declared synthesis metadata (batch, sulfur loading...), validated elsewhere; unknown keys kept. */
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  backbone: z.object({ id: z.string(), sha256: z.string() }).nullable(),
+  profile: z.object({ name: z.string(), version: z.number().int().positive() }).nullable(),
+  scores: ScoresSchema.nullable(),
+  regions: z.array(RegionSchema),
+  novelty: NoveltySchema.optional(),
+  /** Microstructure metrics, graph and consistency findings (filled by the microstructure stage). */
+  microstructure: z.record(z.string(), z.unknown()).optional(),
+  findings: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** Keys of stored images (heatmap, overlay, phases) in the artifact store. */
+  artifacts: z.record(z.string(), z.string()),
+  timingsMs: z.record(z.string(), z.number().nonnegative()),
+  failure: FailureSchema.optional(),
+});
+export type Report = z.infer<typeof ReportSchema>;
