@@ -1,0 +1,56 @@
+import type { Report } from '../domain/report/report.js';
+
+/** Reports which stage a long operation is in; `fraction` is 0..1 of the whole operation. */
+export type ProgressListener = (stage: string, fraction: number, detail?: string) => void;
+
+export interface InspectRequest {
+  readonly tenant: string;
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly profile: string;
+  readonly profileVersion?: number;
+  /** Caller-declared pixel size; overrides the file's resolution tags. */
+  readonly pixelSizeUm?: number;
+  readonly metadata?: Record<string, unknown>;
+  /** Lets a queue pass the id it already promised the caller. */
+  readonly reportId?: string;
+}
+
+/**
+ * Runs the whole pipeline for one image. Bad input does not throw: it returns (and stores) a report with
+ * status 'failed' and the reason, so nothing accepted is lost silently.
+ */
+export interface InspectionService {
+  inspect(request: InspectRequest, progress?: ProgressListener): Promise<Report>;
+}
+
+export interface EnrollSource {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly pixelSizeUm?: number;
+}
+
+export interface EnrollRequest {
+  readonly tenant: string;
+  readonly profile: string;
+  readonly images: readonly EnrollSource[];
+  /** Share of images held out for calibration (never in the bank). */
+  readonly calibrationFraction?: number;
+  readonly coresetRatio?: number;
+  readonly pixelSizeUm?: number;
+  readonly seed?: number;
+}
+
+export interface EnrollResult {
+  readonly profile: string;
+  readonly version: number;
+  readonly bankImages: number;
+  readonly calibrationImages: number;
+  readonly bankVectors: number;
+  readonly thresholds: { readonly suspect: number; readonly anomalous: number };
+  readonly timingsMs: Record<string, number>;
+}
+
+export interface EnrollmentService {
+  enroll(request: EnrollRequest, progress?: ProgressListener): Promise<EnrollResult>;
+}
