@@ -1,8 +1,98 @@
 import type { Command } from 'commander';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join, relative } from 'node:path';
+import { z } from 'zod';
+import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
+import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
+import { progressBar } from './progress-bar.js';
 
-// Placeholder until the 'enroll' command is implemented in this module.
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff']);
+
+const OptionsSchema = z.object({
+  profile: z.string().min(1),
+  coresetRatio: z.coerce.number().gt(0).max(1).optional(),
+  calibrationFraction: z.coerce.number().gt(0).lt(1).optional(),
+  pixelSize: z.coerce.number().positive().optional(),
+  seed: z.coerce.number().int().optional(),
+  json: z.boolean().optional(),
+});
+
 export function register(program: Command): void {
-  program.command('enroll').description('not implemented yet').action(() => {
-    throw new Error("'mmdo enroll' is not implemented yet");
-  });
+  program
+    .command('enroll')
+    .description('build a new version of a profile from known-good images (files or folders)')
+    .requiredOption('--profile <name>', 'profile name')
+    .option('--coreset-ratio <r>', 'share of bank patches kept by the greedy k-center coreset (0..1]')
+    .option('--calibration-fraction <f>', 'share of images held out for calibration (default 0.2)')
+    .option('--pixel-size <um>', 'micrometres per pixel of these images (default: from the files)')
+    .option('--seed <n>', 'seed of the bank/calibration split and the coreset')
+    .option('--json', 'print the result as one JSON document')
+    .argument('<paths...>', 'image files or folders (searched recursively for png, jpeg, tiff)')
+    .action(async (paths: string[], raw: unknown) => {
+      const options = OptionsSchema.parse(raw);
+      const files = await collectImageFiles(paths);
+      if (files.length < 2) throw new Error(`enrolment needs at least 2 images, found ${files.length}`);
+      const runtime = await createLocalRuntime();
+      const bar = progressBar('enroll');
+      try {
+        const images = await Promise.all(
+          files.map(async (f) => ({ name: displayName(f, paths), bytes: new Uint8Array(await readFile(f)) })),
+        );
+        const result = await runtime.enrollment.enroll(
+          {
+            tenant: LOCAL_TENANT,
+            profile: options.profile,
+            images,
+            calibrationFraction: options.calibrationFraction,
+            coresetRatio: options.coresetRatio,
+            pixelSizeUm: options.pixelSize,
+            seed: options.seed,
+          },
+          bar.listener,
+        );
+        bar.stop();
+        if (options.json) {
+          process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        } else {
+          const total = Object.values(result.timingsMs).reduce((a, b) => a + b, 0);
+          process.stdout.write(
+            `profile ${result.profile} v${result.version}: ${result.bankImages} bank images, ${result.calibrationImages} calibration images, ` +
+              `${result.bankVectors} bank vectors; thresholds suspect ${fmt(result.thresholds.suspect)}, anomalous ${fmt(result.thresholds.anomalous)} ` +
+              `(${(total / 1000).toFixed(1)} s)\n`,
+          );
+        }
+      } finally {
+        bar.stop();
+        await runtime.close();
+      }
+    });
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toPrecision(4) : String(x);
+}
+
+/** Image files named directly, plus image files found recursively in named folders, sorted for a stable order. */
+export async function collectImageFiles(paths: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (path: string, explicit: boolean): Promise<void> => {
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      const entries = (await readdir(path)).filter((e) => !e.startsWith('.')).sort();
+      for (const entry of entries) await walk(join(path, entry), false);
+    } else if (explicit || IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) {
+      found.push(path);
+    }
+  };
+  for (const p of paths) await walk(p, true);
+  return [...new Set(found)];
+}
+
+/** Names images by their path relative to the folder given, so two folders' "001.png" stay distinct. */
+export function displayName(file: string, roots: readonly string[]): string {
+  for (const root of roots) {
+    const rel = relative(root, file);
+    if (rel && !rel.startsWith('..')) return rel.split('\\').join('/');
+  }
+  return basename(file);
 }

@@ -1,8 +1,105 @@
 import type { Command } from 'commander';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
+import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
+import type { Report } from '../../lambdas/domain/report/report.js';
+import { collectImageFiles, displayName } from './enroll.js';
+import { progressBar } from './progress-bar.js';
 
-// Placeholder until the 'inspect' command is implemented in this module.
+const OptionsSchema = z.object({
+  profile: z.string().min(1),
+  version: z.coerce.number().int().positive().optional(),
+  pixelSize: z.coerce.number().positive().optional(),
+  metadata: z.string().optional(),
+  out: z.string().optional(),
+  json: z.boolean().optional(),
+});
+
+/** A metadata sheet: one JSON or YAML object, applied to every image inspected in this call. */
+const MetadataSchema = z.record(z.string(), z.unknown());
+
 export function register(program: Command): void {
-  program.command('inspect').description('not implemented yet').action(() => {
-    throw new Error("'mmdo inspect' is not implemented yet");
-  });
+  program
+    .command('inspect')
+    .description('score images against a profile; prints a summary per image and stores the reports')
+    .requiredOption('--profile <name>', 'profile to score against')
+    .option('--version <n>', 'profile version (default: latest)')
+    .option('--pixel-size <um>', 'micrometres per pixel (overrides the file and the metadata)')
+    .option('--metadata <file>', 'JSON or YAML object of synthesis metadata for these images (batch, pixelSizeUm...)')
+    .option('--out <dir>', 'also write each report JSON, heatmap and overlay PNG into this folder')
+    .option('--json', 'print the report(s) as one JSON document on stdout')
+    .argument('<paths...>', 'image files or folders')
+    .action(async (paths: string[], raw: unknown) => {
+      const options = OptionsSchema.parse(raw);
+      const files = await collectImageFiles(paths);
+      if (files.length === 0) throw new Error('no image files given');
+      const metadata = options.metadata ? await readMetadata(options.metadata) : undefined;
+      const runtime = await createLocalRuntime();
+      const bar = progressBar('inspect');
+      const reports: Report[] = [];
+      try {
+        for (const [i, file] of files.entries()) {
+          const report = await runtime.inspections.inspect(
+            {
+              tenant: LOCAL_TENANT,
+              name: displayName(file, paths),
+              bytes: new Uint8Array(await readFile(file)),
+              profile: options.profile,
+              profileVersion: options.version,
+              pixelSizeUm: options.pixelSize,
+              metadata,
+            },
+            (stage, fraction) => bar.listener(stage, (i + fraction) / files.length, `${i + 1}/${files.length}`),
+          );
+          reports.push(report);
+          if (options.out) await writeOut(options.out, report, runtime.artifacts);
+        }
+        bar.stop();
+        if (options.json) {
+          process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
+        } else {
+          for (const r of reports) process.stdout.write(summary(r, runtime.artifactPath));
+          process.stdout.write(`reports stored in ${runtime.config.home}` + (options.out ? ` and written to ${options.out}\n` : '\n'));
+        }
+        if (reports.some((r) => r.status === 'failed')) process.exitCode = 1;
+      } finally {
+        bar.stop();
+        await runtime.close();
+      }
+    });
+}
+
+async function readMetadata(file: string): Promise<Record<string, unknown>> {
+  const text = await readFile(file, 'utf8');
+  return MetadataSchema.parse(file.endsWith('.json') ? JSON.parse(text) : parseYaml(text));
+}
+
+function summary(r: Report, artifactPath: (key: string) => string): string {
+  if (r.status === 'failed') {
+    return `${r.input.name}: FAILED at ${r.failure?.stage}: ${r.failure?.message} [${r.failure?.code}] (report ${r.id})\n`;
+  }
+  const s = r.scores!;
+  const lines = [
+    `${r.input.name}: ${s.verdict.toUpperCase()} score ${s.score.toFixed(3)} — ${r.regions.length} region(s); ` +
+      `profile ${r.profile?.name} v${r.profile?.version} (report ${r.id})`,
+  ];
+  for (const region of r.regions.slice(0, 5)) {
+    const area = region.areaUm2 !== undefined ? `${region.areaUm2.toFixed(1)} µm²` : `${region.areaPx} px`;
+    lines.push(`  region ${region.id}: at (${region.bbox.x},${region.bbox.y}) ${region.bbox.width}x${region.bbox.height}, ${area}, peak ${region.peakScore.toFixed(3)}`);
+  }
+  if (r.regions.length > 5) lines.push(`  ... ${r.regions.length - 5} more`);
+  for (const [name, key] of Object.entries(r.artifacts)) lines.push(`  ${name}: ${artifactPath(key)}`);
+  return lines.join('\n') + '\n';
+}
+
+async function writeOut(dir: string, report: Report, artifacts: { get(key: string): Promise<{ bytes: Uint8Array } | undefined> }): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${report.id}.json`), JSON.stringify(report, null, 2));
+  for (const [name, key] of Object.entries(report.artifacts)) {
+    const artifact = await artifacts.get(key);
+    if (artifact) await writeFile(join(dir, `${report.id}.${name}.png`), artifact.bytes);
+  }
 }

@@ -1,8 +1,67 @@
 import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
+import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
+import { DEFAULT_DEMO, seedDemoProfile } from '../../lambdas/local/demo-profile.js';
+import { stderrLog } from '../../lambdas/local/log.js';
+import { DEFAULT_PORT, defaultServiceOptions, startLocalService } from '../../lambdas/local/service.js';
 
-// Placeholder until the 'serve' command is implemented in this module.
+const OptionsSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).optional(),
+  inbox: z.union([z.string().min(1), z.literal(false)]).optional(),
+  profile: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/).optional(),
+  concurrency: z.coerce.number().int().min(1).max(16).optional(),
+});
+
 export function register(program: Command): void {
-  program.command('serve').description('not implemented yet').action(() => {
-    throw new Error("'mmdo serve' is not implemented yet");
-  });
+  program
+    .command('serve')
+    .description('run the local service: HTTP API on 127.0.0.1 plus an inbox folder watcher (what `npm start` runs)')
+    .option('--port <n>', `port on 127.0.0.1 (env MMDO_PORT, default ${DEFAULT_PORT})`)
+    .option('--inbox <dir>', 'folder to watch for dropped images (env MMDO_INBOX, default $MMDO_HOME/inbox)')
+    .option('--no-inbox', 'do not watch an inbox folder')
+    .option('--profile <name>', `profile used when a request names none, and for inbox files (default '${DEFAULT_DEMO.name}')`)
+    .option('--concurrency <n>', 'inspections run at once (default 1)')
+    .action(async (raw: unknown) => {
+      const cli = OptionsSchema.parse(raw);
+      const runtime = await createLocalRuntime();
+      const home = runtime.config.home;
+      const defaults = defaultServiceOptions(home);
+      const port = cli.port ?? (process.env.MMDO_PORT ? z.coerce.number().int().min(0).max(65535).parse(process.env.MMDO_PORT) : DEFAULT_PORT);
+      const inbox = cli.inbox === false ? null : resolve(cli.inbox ?? process.env.MMDO_INBOX ?? join(home, 'inbox'));
+      const profile = cli.profile ?? DEFAULT_DEMO.name;
+      const log = stderrLog;
+
+      log(`MMDO_HOME is ${home} (tenant '${LOCAL_TENANT}': the local service is single-tenant)`);
+      await seedDemoProfile(runtime, { ...DEFAULT_DEMO, tenant: LOCAL_TENANT, samplesDir: join(home, 'samples') }, log);
+      const service = await startLocalService(
+        runtime,
+        { ...defaults, port, inbox, defaultProfile: profile, worker: { ...defaults.worker, concurrency: cli.concurrency ?? defaults.worker.concurrency } },
+        log,
+      );
+      log(`listening on ${service.url}`);
+      log(`  POST ${service.url}/v1/inspections   image as the body (image/png|jpeg|tiff) or multipart 'image'; ?profile=&pixelSizeUm=`);
+      log(`  GET  ${service.url}/v1/inspections/{id}  (+ /heatmap.png, /overlay.png), GET ${service.url}/v1/profiles, GET ${service.url}/healthz`);
+      log(`  try: curl -s -H 'Content-Type: image/png' --data-binary @${join(home, 'samples', 'sample-crack.png')} ${service.url}/v1/inspections`);
+      log(`default profile '${profile}'; Ctrl-C stops (the running job finishes or goes back to the queue)`);
+
+      await new Promise<void>((resolveStop) => {
+        let stopping = false;
+        const onSignal = (signal: NodeJS.Signals) => {
+          if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
+          stopping = true;
+          log(`${signal}: stopping (a second signal exits at once)`);
+          void service
+            .stop()
+            .then(() => runtime.close())
+            .then(() => {
+              log('stopped');
+              resolveStop();
+            });
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+    });
 }

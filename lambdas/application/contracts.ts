@@ -54,3 +54,31 @@ export interface EnrollResult {
 export interface EnrollmentService {
   enroll(request: EnrollRequest, progress?: ProgressListener): Promise<EnrollResult>;
 }
+
+/**
+ * An optional extra inspection stage (microstructure metrics and consistency checks against declared metadata).
+ * It sees the decoded image at its own resolution and the normalised one at the profile's pixel size; what it
+ * returns goes into the report, and its component (when given) into the fused score.
+ */
+export interface InspectionStageInput {
+  readonly original: import('../domain/image/grey-image.js').GreyImage;
+  readonly normalised: import('../domain/image/grey-image.js').GreyImage;
+  /** Pixel size of `original` in µm, when known. */
+  readonly pixelSizeUm?: number;
+  /** Pixel size of `normalised` (the profile's), when known. */
+  readonly normalisedPixelSizeUm?: number;
+  readonly metadata?: Record<string, unknown>;
+  readonly profile: { readonly name: string; readonly version: number };
+}
+
+export interface InspectionStageOutput {
+  /** Raw severity and its 0..1 calibration (0.5 = suspect), fused with the patch and novelty components. */
+  readonly component?: { readonly raw: number; readonly calibrated: number; readonly weight: number };
+  readonly microstructure?: Record<string, unknown>;
+  readonly findings?: Record<string, unknown>[];
+}
+
+export interface InspectionStage {
+  readonly name: string;
+  run(input: InspectionStageInput): Promise<InspectionStageOutput>;
+}

@@ -55,6 +55,19 @@ export interface ProfileVersion {
   readonly embeddings: ImageEmbeddings;
   /** Names (or content hashes) of the images used, by role; bank and calibration never overlap. */
   readonly enrolled: { readonly bank: readonly string[]; readonly calibration: readonly string[] };
+  /**
+   * Content hash, name and role of every enrolled image, so a later version can re-use them (enrolment keeps
+   * the source bytes in the artifact store by hash). Optional: profiles built elsewhere may omit it.
+   */
+  readonly sources?: readonly EnrolledSource[];
+}
+
+export interface EnrolledSource {
+  readonly name: string;
+  readonly sha256: string;
+  readonly role: 'bank' | 'calibration';
+  /** Pixel size the image was enrolled at when the caller declared it (file tags are read again from the bytes). */
+  readonly pixelSizeUm?: number;
 }
 
 export interface ProfileSummary {

@@ -1,0 +1,23 @@
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { configFromContext } from '../lib/config.js';
+import { HANDLER_ENTRIES } from '../lib/handler-entries.js';
+import { StatefulStack } from '../lib/stateful-stack.js';
+import { StatelessStack } from '../lib/stateless-stack.js';
+
+/** MM-DO on AWS: `npx cdk synth` (offline) / `npx cdk deploy --all`. Knobs: cdk.json context `mmdo:*`. */
+const app = new App();
+const config = configFromContext(app.node);
+const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+
+const stateful = new StatefulStack(app, 'MmdoStateful', { env, config, description: 'MM-DO data: buckets, tables, OpenSearch k-NN domain' });
+const stateless = new StatelessStack(app, 'MmdoStateless', {
+  env,
+  config,
+  searchDomainEndpoint: stateful.searchDomain.domainEndpoint,
+  handlerEntries: HANDLER_ENTRIES,
+  description: 'MM-DO processing: inspection workflow, Lambdas, SageMaker endpoint, alarms',
+});
+stateless.addDependency(stateful);
+Tags.of(app).add('project', 'mmdo');
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

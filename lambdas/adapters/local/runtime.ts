@@ -1,0 +1,103 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { BankIndexCache } from '../../application/bank-index-cache.js';
+import type { EnrollmentService, InspectionService, InspectionStage } from '../../application/contracts.js';
+import { Enrollment, type EnrollmentSettings } from '../../application/enroll.js';
+import { Inspection, type InspectionSettings } from '../../application/inspect.js';
+import type { Backbone } from '../../ports/backbone.js';
+import type { ImageDecoder, ImageEncoder } from '../../ports/image-codec.js';
+import type { VectorIndexFactory } from '../../ports/vector-index.js';
+import { SharpImageDecoder } from './image/sharp-image-decoder.js';
+import { SharpImageEncoder } from './image/sharp-image-encoder.js';
+import { loadBackbone } from './onnx/model-store.js';
+import { FileArtifactStore } from './store/artifact-store.js';
+import { FileProfileStore } from './store/profile-store.js';
+import { SqliteReportStore } from './store/report-store.js';
+import { LocalVectorIndexFactory } from './vector-index/index.js';
+
+/** Settings from the environment, validated once at start-up. */
+export const LocalConfigSchema = z.object({
+  /** Where all state lives: profiles, reports, artifacts, pulled models. */
+  home: z.string().min(1),
+  /** ONNX backbone (file, folder or pulled model name); unset means the built-in filter bank. */
+  backbone: z.string().min(1).optional(),
+  /** Memory banks larger than this are searched with the approximate (HNSW) index. */
+  approximateAbove: z.coerce.number().int().positive(),
+});
+export type LocalConfig = z.infer<typeof LocalConfigSchema>;
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<LocalConfig> = {}): LocalConfig {
+  return LocalConfigSchema.parse({
+    home: resolve(overrides.home ?? env.MMDO_HOME ?? join(homedir(), '.mmdo')),
+    backbone: overrides.backbone ?? (env.MMDO_BACKBONE || undefined),
+    approximateAbove: overrides.approximateAbove ?? env.MMDO_APPROXIMATE_ABOVE ?? 50000,
+  });
+}
+
+export interface LocalRuntimeOptions {
+  /** Overrides MMDO_HOME. */
+  readonly home?: string;
+  /** Overrides MMDO_BACKBONE ('builtin' forces the built-in filter bank). */
+  readonly backboneOverride?: string;
+  readonly enrollment?: Partial<EnrollmentSettings>;
+  readonly inspection?: Partial<InspectionSettings>;
+  /** Extra inspection stages (microstructure, consistency). */
+  readonly stages?: readonly InspectionStage[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface LocalRuntime {
+  readonly config: LocalConfig;
+  readonly decoder: ImageDecoder;
+  readonly encoder: ImageEncoder;
+  readonly backbone: Backbone;
+  readonly vectorIndexes: VectorIndexFactory;
+  readonly profiles: FileProfileStore;
+  readonly reports: SqliteReportStore;
+  readonly artifacts: FileArtifactStore;
+  readonly enrollment: EnrollmentService;
+  readonly inspections: InspectionService;
+  /** Where an artifact key lives on disk (for people: the CLI prints it). */
+  artifactPath(key: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root for one machine: sharp codec, ONNX backbone (MMDO_BACKBONE or built-in), in-process
+ * vector index, profiles and artifacts as files, reports in SQLite, all under MMDO_HOME.
+ */
+export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const config = configFromEnv(options.env ?? process.env, {
+    ...(options.home ? { home: options.home } : {}),
+    ...(options.backboneOverride ? { backbone: options.backboneOverride } : {}),
+  });
+  const backbone = await loadBackbone({ ...(config.backbone ? { model: config.backbone } : { model: 'builtin' }), home: config.home });
+  const decoder = new SharpImageDecoder();
+  const encoder = new SharpImageEncoder();
+  const vectorIndexes = new LocalVectorIndexFactory();
+  const profiles = new FileProfileStore(join(config.home, 'profiles'));
+  const reports = new SqliteReportStore(join(config.home, 'reports.sqlite'));
+  const artifacts = new FileArtifactStore(join(config.home, 'artifacts'));
+  const bank = new BankIndexCache(profiles, vectorIndexes, (size) => (size > config.approximateAbove ? 'approximate' : 'exact'));
+  const enrollment = new Enrollment({ decoder, backbone, vectorIndexes, profiles, artifacts }, options.enrollment);
+  const inspections = new Inspection({ decoder, encoder, backbone, bank, reports, artifacts, ...(options.stages ? { stages: options.stages } : {}) }, options.inspection);
+  return {
+    config,
+    decoder,
+    encoder,
+    backbone,
+    vectorIndexes,
+    profiles,
+    reports,
+    artifacts,
+    enrollment,
+    inspections,
+    artifactPath: (key) => artifacts.pathOf(key),
+    async close() {
+      await bank.dispose();
+      await backbone.dispose();
+      reports.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { FeatureMap, PatchGrid } from '../domain/features/feature-map.js';
+import type { GreyImage } from '../domain/image/grey-image.js';
+import { extractTile, planTiles, type TilePlan } from '../domain/image/tiling.js';
+import { buildPatchGrid, imageEmbedding, type PatchGridConfig } from '../domain/scoring/patch-grid.js';
+import type { Backbone } from '../ports/backbone.js';
+
+export interface TilingOptions {
+  /** Tile side in pixels; defaults to the backbone's preferred tile size. */
+  readonly tileSize?: number;
+  /** Overlap between neighbouring tiles in pixels; see `defaultOverlap`. */
+  readonly overlap?: number;
+  /** Tiles per backbone call. */
+  readonly batchSize?: number;
+}
+
+/** What the backbone saw of one image: a patch grid per tile (tile coordinates in image pixels) and one embedding. */
+export interface ImageFeatures {
+  readonly width: number;
+  readonly height: number;
+  readonly plan: TilePlan;
+  readonly grids: readonly PatchGrid[];
+  /** L2-normalised global embedding (average of the tiles' pooled embedding layer). */
+  readonly embedding: Float32Array;
+}
+
+/**
+ * Overlap of neighbouring tiles: enough for the patch features' receptive field to settle at the seams
+ * (a few cells of the coarsest patch layer), snapped to the backbone's size multiple.
+ */
+export function defaultOverlap(backbone: Backbone, config: PatchGridConfig, tileSize: number): number {
+  const { descriptor } = backbone;
+  const strides = descriptor.layers.filter((l) => config.layers.includes(l.name)).map((l) => l.stride);
+  const coarsest = Math.max(descriptor.sizeMultiple, ...strides);
+  const wanted = Math.ceil((coarsest * 2) / descriptor.sizeMultiple) * descriptor.sizeMultiple;
+  return Math.min(wanted, Math.max(0, tileSize - descriptor.sizeMultiple));
+}
+
+/**
+ * Tiles every image (with overlap when it is larger than a tile), runs the backbone on batches of equally sized
+ * tiles across images (enrolment's many small images share calls), and turns each tile's outputs into a
+ * PatchCore patch grid and each image's embedding-layer outputs into one embedding.
+ */
+export async function extractFeatures(
+  backbone: Backbone,
+  images: readonly GreyImage[],
+  config: PatchGridConfig,
+  options: TilingOptions = {},
+  onBatch?: (doneTiles: number, totalTiles: number) => void,
+): Promise<ImageFeatures[]> {
+  const { descriptor } = backbone;
+  const tileSize = options.tileSize ?? descriptor.tileSize;
+  const overlap = options.overlap ?? defaultOverlap(backbone, config, tileSize);
+  const batchSize = Math.max(1, options.batchSize ?? 8);
+  const plans = images.map((im) => planTiles(im.width, im.height, tileSize, overlap, descriptor.sizeMultiple));
+  const grids: PatchGrid[][] = images.map(() => []);
+  const pooled: Float32Array[][] = images.map(() => []);
+
+  // All tiles of all images, grouped by tile size so each backbone call gets equally sized inputs.
+  const jobs = plans.flatMap((plan, i) => plan.tiles.map((_tile, t) => ({ image: i, tile: t, key: `${plan.tileWidth}x${plan.tileHeight}` })));
+  const groups = new Map<string, typeof jobs>();
+  for (const job of jobs) groups.set(job.key, [...(groups.get(job.key) ?? []), job]);
+  let done = 0;
+  for (const group of groups.values()) {
+    for (let start = 0; start < group.length; start += batchSize) {
+      const batch = group.slice(start, start + batchSize);
+      const inputs = batch.map((job) => extractTile(images[job.image]!, plans[job.image]!.tiles[job.tile]!));
+      const outputs = await backbone.extract(inputs);
+      batch.forEach((job, b) => {
+        const maps = outputs[b]!;
+        grids[job.image]![job.tile] = buildPatchGrid(maps, config);
+        pooled[job.image]![job.tile] = imageEmbedding(layer(maps, descriptor.embeddingLayer), { normalise: false });
+      });
+      done += batch.length;
+      onBatch?.(done, jobs.length);
+    }
+  }
+  return images.map((im, i) => ({
+    width: im.width,
+    height: im.height,
+    plan: plans[i]!,
+    grids: grids[i]!,
+    embedding: meanNormalised(pooled[i]!),
+  }));
+}
+
+function layer(maps: readonly FeatureMap[], name: string): FeatureMap {
+  const map = maps.find((m) => m.name === name);
+  if (!map) throw new Error(`backbone output '${name}' is missing`);
+  return map;
+}
+
+function meanNormalised(vectors: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors[0]!.length);
+  for (const v of vectors) for (let i = 0; i < v.length; i++) out[i] += v[i]! / vectors.length;
+  let norm = 0;
+  for (let i = 0; i < out.length; i++) norm += out[i]! * out[i]!;
+  norm = Math.sqrt(norm);
+  if (norm > 0) for (let i = 0; i < out.length; i++) out[i] /= norm;
+  return out;
+}

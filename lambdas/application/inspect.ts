@@ -1,0 +1,277 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { MmdoError } from '../domain/errors.js';
+import { createGreyImage, type GreyImage } from '../domain/image/grey-image.js';
+import { resize } from '../domain/image/resample.js';
+import { REPORT_SCHEMA_VERSION, ReportSchema, type Report, type ScoreComponent } from '../domain/report/report.js';
+import type { Backbone } from '../ports/backbone.js';
+import { DEFAULT_INGEST_LIMITS, type DecodedImage, type ImageDecoder, type ImageEncoder, type IngestLimits } from '../ports/image-codec.js';
+import type { ArtifactStore, ReportStore } from '../ports/stores.js';
+import type { BankIndexCache } from './bank-index-cache.js';
+import { imageScoreOf, scoreCalibrator } from './calibrate.js';
+import type { InspectionService, InspectionStage, InspectionStageOutput, InspectRequest, ProgressListener } from './contracts.js';
+import { extractFeatures, type TilingOptions } from './features.js';
+import { findRegions, renderHeatmap, renderOverlay } from './interim-render.js';
+import { prepareImage, resolvePixelSize } from './prepare.js';
+import { novelty, patchScoreMap } from './scoring.js';
+
+export interface InspectionDeps {
+  readonly decoder: ImageDecoder;
+  readonly encoder: ImageEncoder;
+  readonly backbone: Backbone;
+  readonly bank: BankIndexCache;
+  readonly reports: ReportStore;
+  readonly artifacts: ArtifactStore;
+  /** Optional extra stages (microstructure, consistency with metadata), run after patch scoring. */
+  readonly stages?: readonly InspectionStage[];
+}
+
+export interface InspectionSettings {
+  readonly limits: IngestLimits;
+  readonly tiling: TilingOptions;
+  /** Weights of the fused score's components. */
+  readonly weights: { readonly patch: number; readonly novelty: number };
+  /** Nearest enrolled images listed in the report. */
+  readonly nearest: number;
+}
+
+export const DEFAULT_INSPECTION_SETTINGS: InspectionSettings = {
+  limits: DEFAULT_INGEST_LIMITS,
+  tiling: {},
+  weights: { patch: 0.8, novelty: 0.2 },
+  nearest: 3,
+};
+
+/** Fused-score thresholds: every component is calibrated so 0.5 is "suspect" and 0.75 "anomalous". */
+const SUSPECT = 0.5;
+const ANOMALOUS = 0.75;
+
+/** Marks which stage an error came from, for the failed report. */
+class StageError extends Error {
+  constructor(readonly stage: string, readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/**
+ * The inspection pipeline for one image. Every stage is timed; any error becomes a stored 'failed' report that
+ * names the stage, its code and a message, so nothing accepted is lost silently.
+ */
+export class Inspection implements InspectionService {
+  private readonly settings: InspectionSettings;
+
+  constructor(private readonly deps: InspectionDeps, settings: Partial<InspectionSettings> = {}) {
+    this.settings = { ...DEFAULT_INSPECTION_SETTINGS, ...settings };
+  }
+
+  async inspect(request: InspectRequest, progress: ProgressListener = () => {}): Promise<Report> {
+    const id = request.reportId ?? randomUUID();
+    const createdAt = new Date().toISOString();
+    const timings: Record<string, number> = {};
+    const base = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      id,
+      tenant: request.tenant,
+      createdAt,
+      input: {
+        name: request.name,
+        sha256: createHash('sha256').update(request.bytes).digest('hex'),
+        bytes: request.bytes.length,
+        warnings: [] as string[],
+      },
+      metadata: request.metadata ?? null,
+    };
+    let partial: Partial<Report> = {};
+    let report: Report;
+    try {
+      report = await this.run(request, base, timings, progress, (p) => { partial = { ...partial, ...p }; });
+    } catch (error) {
+      const stage = error instanceof StageError ? error.stage : 'inspect';
+      const cause = error instanceof StageError ? error.cause : error;
+      report = {
+        ...base,
+        input: { ...base.input, ...(partial.input ?? {}) },
+        status: 'failed',
+        backbone: partial.backbone ?? null,
+        profile: partial.profile ?? null,
+        scores: null,
+        regions: [],
+        artifacts: {},
+        timingsMs: roundTimings(timings),
+        failure: {
+          code: cause instanceof MmdoError ? cause.code : 'internal_error',
+          message: cause instanceof Error ? cause.message : String(cause),
+          stage,
+        },
+      };
+    }
+    await this.deps.reports.put(report);
+    progress('done', 1);
+    return report;
+  }
+
+  private async run(
+    request: InspectRequest,
+    base: Pick<Report, 'schemaVersion' | 'id' | 'tenant' | 'createdAt' | 'input' | 'metadata'>,
+    timings: Record<string, number>,
+    progress: ProgressListener,
+    remember: (p: Partial<Report>) => void,
+  ): Promise<Report> {
+    const stage = async <T>(name: string, fraction: number, fn: () => Promise<T> | T): Promise<T> => {
+      progress(name, fraction);
+      const start = performance.now();
+      try {
+        return await fn();
+      } catch (error) {
+        throw new StageError(name, error);
+      } finally {
+        timings[name] = (timings[name] ?? 0) + performance.now() - start;
+      }
+    };
+    const { backbone } = this.deps;
+    const backboneRef = { id: backbone.descriptor.id, sha256: backbone.descriptor.sha256 };
+    remember({ backbone: backboneRef });
+
+    const decoded: DecodedImage = await stage('decode', 0.02, () => this.deps.decoder.decode(request.bytes, this.settings.limits));
+    const input = {
+      ...base.input,
+      format: decoded.format,
+      bitDepth: decoded.bitDepth,
+      channels: decoded.channels,
+      width: decoded.image.width,
+      height: decoded.image.height,
+      pages: decoded.pages,
+      warnings: [...decoded.warnings],
+    };
+    remember({ input });
+    const { profile, index } = await stage('profile', 0.08, () => this.deps.bank.get(request.tenant, request.profile, request.profileVersion));
+    const profileRef = { name: profile.name, version: profile.version };
+    remember({ profile: profileRef });
+    if (profile.backbone.sha256 !== backboneRef.sha256) {
+      throw new StageError('profile', new MmdoError('backbone_mismatch',
+        `profile '${profile.name}' v${profile.version} was enrolled with backbone ${profile.backbone.id}, but this service runs ${backboneRef.id}; ` +
+        `re-enrol the profile or set MMDO_BACKBONE to the backbone it was built with`, 409, { profileBackbone: profile.backbone, backbone: backboneRef }));
+    }
+
+    const pixel = resolvePixelSize({
+      caller: request.pixelSizeUm,
+      file: decoded.pixelSizeUm,
+      metadata: metadataPixelSize(request.metadata),
+      profile: profile.pixelSizeUm,
+    });
+    const inputWithPixel = { ...input, ...(pixel.pixelSizeUm ? { pixelSizeUm: pixel.pixelSizeUm } : {}), pixelSizeSource: pixel.source };
+    remember({ input: inputWithPixel });
+
+    const prepared = await stage('normalise', 0.12, () => prepareImage(decoded, pixel.pixelSizeUm, profile.pixelSizeUm));
+    const [features] = await stage('embed', 0.2, () => extractFeatures(backbone, [prepared], profile.features, this.settings.tiling));
+    const preparedMap = await stage('score', 0.6, () => patchScoreMap(features!, index, profile.features.k));
+    const scoreMap = await stage('upsample', 0.7, () =>
+      preparedMap.width === decoded.image.width && preparedMap.height === decoded.image.height
+        ? preparedMap
+        : resize(preparedMap, decoded.image.width, decoded.image.height),
+    );
+
+    const cal = profile.calibration;
+    const patchRaw = imageScoreOf(preparedMap);
+    const regions = await stage('regions', 0.75, () => findRegions(scoreMap, cal.pixelThreshold, pixel.pixelSizeUm));
+    const near = await stage('novelty', 0.78, () => novelty(features!.embedding, profile.embeddings, this.settings.nearest));
+    const noveltyThresholds = thresholdsFrom(cal.normalNoveltyScores);
+
+    const extra: { name: string; output: InspectionStageOutput }[] = [];
+    for (const s of this.deps.stages ?? []) {
+      const output = await stage(s.name, 0.8, () =>
+        s.run({
+          original: decoded.image,
+          normalised: prepared,
+          ...(pixel.pixelSizeUm ? { pixelSizeUm: pixel.pixelSizeUm } : {}),
+          ...(profile.pixelSizeUm ? { normalisedPixelSizeUm: profile.pixelSizeUm } : {}),
+          ...(request.metadata ? { metadata: request.metadata } : {}),
+          profile: profileRef,
+        }),
+      );
+      extra.push({ name: s.name, output });
+    }
+
+    const scores = await stage('fuse', 0.85, () => {
+      const parts: Omit<ScoreComponent, 'contribution'>[] = [
+        { name: 'patch', raw: patchRaw, calibrated: scoreCalibrator(cal.normalImageScores, cal.suspect, cal.anomalous)(patchRaw), weight: this.settings.weights.patch },
+        {
+          name: 'novelty',
+          raw: near.distance,
+          calibrated: scoreCalibrator(cal.normalNoveltyScores, noveltyThresholds.suspect, noveltyThresholds.anomalous)(near.distance),
+          weight: cal.normalNoveltyScores.length ? this.settings.weights.novelty : 0,
+        },
+      ];
+      for (const e of extra) if (e.output.component) parts.push({ name: 'consistency', ...e.output.component });
+      return fuse(parts);
+    });
+
+    const artifacts = await stage('render', 0.9, async () => {
+      const calibratedMap = mapCalibrated(scoreMap, cal.normalImageScores, cal.pixelThreshold, cal.anomalous);
+      const heatmap = await this.deps.encoder.encodePng(renderHeatmap(calibratedMap));
+      const overlay = await this.deps.encoder.encodePng(renderOverlay(decoded.image, calibratedMap, regions));
+      const keys = { heatmap: `${request.tenant}/reports/${base.id}/heatmap.png`, overlay: `${request.tenant}/reports/${base.id}/overlay.png` };
+      await this.deps.artifacts.put(keys.heatmap, heatmap, 'image/png');
+      await this.deps.artifacts.put(keys.overlay, overlay, 'image/png');
+      return keys;
+    });
+
+    const microstructure = Object.assign({}, ...extra.map((e) => e.output.microstructure ?? {})) as Record<string, unknown>;
+    const findings = extra.flatMap((e) => e.output.findings ?? []);
+    const report: Report = {
+      ...base,
+      status: 'completed',
+      input: inputWithPixel,
+      backbone: backboneRef,
+      profile: profileRef,
+      scores,
+      regions,
+      novelty: { score: near.distance, nearest: near.nearest },
+      ...(Object.keys(microstructure).length ? { microstructure } : {}),
+      ...(findings.length ? { findings } : {}),
+      artifacts,
+      timingsMs: roundTimings(timings),
+    };
+    return stage('report', 0.98, () => ReportSchema.parse(report));
+  }
+}
+
+function metadataPixelSize(metadata?: Record<string, unknown>): number | undefined {
+  const value = metadata?.pixelSizeUm ?? metadata?.pixel_size_um;
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** Novelty thresholds from the calibration images' distances (same rule as the patch score's). */
+function thresholdsFrom(normals: readonly number[]): { suspect: number; anomalous: number } {
+  if (normals.length === 0) return { suspect: Infinity, anomalous: Infinity };
+  const mean = normals.reduce((a, b) => a + b, 0) / normals.length;
+  const std = Math.sqrt(normals.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, normals.length - 1));
+  const spread = Math.max(std, 0.05 * Math.abs(mean), 1e-6);
+  const suspect = Math.max(Math.max(...normals), mean + 3 * spread);
+  return { suspect, anomalous: suspect + 2 * spread };
+}
+
+function fuse(parts: Omit<ScoreComponent, 'contribution'>[]): Report['scores'] & object {
+  const totalWeight = parts.reduce((n, p) => n + p.weight, 0) || 1;
+  const score = Math.min(1, Math.max(0, parts.reduce((n, p) => n + p.weight * p.calibrated, 0) / totalWeight));
+  const weighted = parts.reduce((n, p) => n + p.weight * p.calibrated, 0);
+  const components = parts.map((p) => ({ ...p, contribution: weighted > 0 ? (p.weight * p.calibrated) / weighted : p.weight / totalWeight }));
+  return {
+    score,
+    verdict: score >= ANOMALOUS ? 'anomalous' : score >= SUSPECT ? 'suspect' : 'normal',
+    thresholds: { suspect: SUSPECT, anomalous: ANOMALOUS },
+    components,
+  };
+}
+
+/** Per-pixel 0..1 for rendering: 0.5 at the region threshold. */
+function mapCalibrated(map: GreyImage, normals: readonly number[], pixelThreshold: number, anomalous: number): GreyImage {
+  const calibrate = scoreCalibrator(normals, pixelThreshold, Math.max(anomalous, pixelThreshold * 1.0001));
+  const out = new Float32Array(map.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = calibrate(map.data[i]!);
+  return createGreyImage(map.width, map.height, out);
+}
+
+function roundTimings(t: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+}

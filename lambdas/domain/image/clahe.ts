@@ -1,0 +1,122 @@
+import { createGreyImage, type GreyImage } from './grey-image.js';
+
+export interface ClaheOptions {
+  /** Tiles across and down (OpenCV's tileGridSize); each tile gets its own equalising mapping. */
+  readonly tilesX: number;
+  readonly tilesY: number;
+  /** Histogram clip as a multiple of the mean bin count (OpenCV's clipLimit); limits noise amplification. */
+  readonly clipLimit: number;
+  /** Histogram bins over 0..1; more than 256 keeps 16-bit detail. */
+  readonly bins: number;
+}
+
+export const DEFAULT_CLAHE: ClaheOptions = { tilesX: 8, tilesY: 8, clipLimit: 2, bins: 256 };
+
+/**
+ * Contrast-limited adaptive histogram equalisation on a 0..1 float image (values outside are clamped).
+ * Per tile: histogram, clip at clipLimit × mean and spread the excess evenly, cumulative mapping. Each pixel's
+ * output blends the mappings of the four nearest tile centres bilinearly, so tile borders leave no blocks.
+ * Hand-written because it must run on float (16-bit) data in pure domain code.
+ */
+export function clahe(image: GreyImage, options: Partial<ClaheOptions> = {}): GreyImage {
+  const { tilesX, tilesY, clipLimit, bins } = { ...DEFAULT_CLAHE, ...options };
+  const { width, height, data } = image;
+  if (!Number.isInteger(tilesX) || !Number.isInteger(tilesY) || tilesX < 1 || tilesY < 1) {
+    throw new RangeError(`CLAHE tile grid must be positive integers, got ${tilesX}x${tilesY}`);
+  }
+  if (!Number.isInteger(bins) || bins < 2 || bins > 65536) throw new RangeError(`CLAHE bins must be 2..65536, got ${bins}`);
+  if (!(clipLimit >= 1)) throw new RangeError(`CLAHE clip limit must be at least 1, got ${clipLimit}`);
+  const tx = Math.min(tilesX, width);
+  const ty = Math.min(tilesY, height);
+
+  // Bin index per pixel, computed once and reused by the histogram and the mapping passes.
+  const binOf = new Uint16Array(width * height);
+  const top = bins - 1;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    binOf[i] = v > 0 ? (v < 1 ? (v * top + 0.5) | 0 : top) : 0; // NaN falls to bin 0
+  }
+
+  // Tile boundaries (tiles differ by at most one pixel when the size does not divide).
+  const xEdges = edges(width, tx);
+  const yEdges = edges(height, ty);
+  const maps = new Float32Array(tx * ty * bins);
+  const hist = new Float64Array(bins);
+  for (let j = 0; j < ty; j++) {
+    for (let i = 0; i < tx; i++) {
+      hist.fill(0);
+      for (let y = yEdges[j]; y < yEdges[j + 1]; y++) {
+        const row = y * width;
+        for (let x = xEdges[i]; x < xEdges[i + 1]; x++) hist[binOf[row + x]]++;
+      }
+      const n = (xEdges[i + 1] - xEdges[i]) * (yEdges[j + 1] - yEdges[j]);
+      clipHistogram(hist, Math.max(1, (clipLimit * n) / bins));
+      const map = maps.subarray((j * tx + i) * bins, (j * tx + i + 1) * bins);
+      let cum = 0;
+      for (let b = 0; b < bins; b++) {
+        cum += hist[b];
+        map[b] = cum / n;
+      }
+    }
+  }
+
+  // Bilinear blend between tile-centre mappings; beyond the outer centres the nearest mapping is used.
+  const out = new Float32Array(width * height);
+  const colLo = new Int32Array(width);
+  const colHi = new Int32Array(width);
+  const colW = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const [lo, hi, w] = neighbours(x, xEdges, tx);
+    colLo[x] = lo;
+    colHi[x] = hi;
+    colW[x] = w;
+  }
+  for (let y = 0; y < height; y++) {
+    const [rLo, rHi, wy] = neighbours(y, yEdges, ty);
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const b = binOf[row + x];
+      const wx = colW[x];
+      const m00 = maps[(rLo * tx + colLo[x]) * bins + b];
+      const m01 = maps[(rLo * tx + colHi[x]) * bins + b];
+      const m10 = maps[(rHi * tx + colLo[x]) * bins + b];
+      const m11 = maps[(rHi * tx + colHi[x]) * bins + b];
+      const upper = m00 + (m01 - m00) * wx;
+      const lower = m10 + (m11 - m10) * wx;
+      out[row + x] = upper + (lower - upper) * wy;
+    }
+  }
+  return createGreyImage(width, height, out);
+}
+
+function edges(size: number, tiles: number): Int32Array {
+  const e = new Int32Array(tiles + 1);
+  for (let i = 0; i <= tiles; i++) e[i] = Math.round((i * size) / tiles);
+  return e;
+}
+
+/** The two tiles whose centres bracket position p, and the weight of the second. */
+function neighbours(p: number, e: Int32Array, tiles: number): [number, number, number] {
+  const centre = (t: number): number => (e[t] + e[t + 1] - 1) / 2;
+  if (p <= centre(0)) return [0, 0, 0];
+  if (p >= centre(tiles - 1)) return [tiles - 1, tiles - 1, 0];
+  let t = 0;
+  while (centre(t + 1) < p) t++;
+  return [t, t + 1, (p - centre(t)) / (centre(t + 1) - centre(t))];
+}
+
+/** Clip bins at `limit` and redistribute the excess evenly (repeated until nothing is left over the limit). */
+function clipHistogram(hist: Float64Array, limit: number): void {
+  for (let pass = 0; pass < 8; pass++) {
+    let excess = 0;
+    for (let b = 0; b < hist.length; b++) {
+      if (hist[b] > limit) {
+        excess += hist[b] - limit;
+        hist[b] = limit;
+      }
+    }
+    if (excess <= 1e-9) return;
+    const share = excess / hist.length;
+    for (let b = 0; b < hist.length; b++) hist[b] += share;
+  }
+}

@@ -1,0 +1,172 @@
+import { watch, type FSWatcher } from 'chokidar';
+import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { z } from 'zod';
+import type { Report } from '../domain/report/report.js';
+import type { ReportStore } from '../ports/stores.js';
+import type { Intake } from './intake.js';
+import type { InspectionJob } from './jobs.js';
+import type { Log } from './log.js';
+
+export interface InboxOptions {
+  readonly dir: string;
+  readonly tenant: string;
+  readonly profile: string;
+  readonly maxBytes: number;
+  /** A file counts as written once its size has not changed for this long. */
+  readonly stabilityMs: number;
+}
+
+const SidecarSchema = z.record(z.string(), z.unknown());
+
+/**
+ * Watches the folder an instrument drops images into. Each image (with an optional `<name>.json` metadata sidecar)
+ * becomes a job; when the job ends the file moves to `processed/` with `<name>.report.json` beside it, or to
+ * `failed/` with `<name>.reason.json` (code, message, stage, report id).
+ * The initial scan picks up files dropped while the service was down; re-submitting a file whose job already
+ * ended (a crash between the report and the move) dedupes to that job and just finishes the move.
+ */
+export class Inbox {
+  private watcher: FSWatcher | undefined;
+  private readonly handling = new Set<string>();
+
+  constructor(
+    private readonly options: InboxOptions,
+    private readonly intake: Intake,
+    private readonly reports: ReportStore,
+    private readonly log: Log,
+  ) {}
+
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  async start(): Promise<void> {
+    const { dir } = this.options;
+    await Promise.all([mkdir(join(dir, 'processed'), { recursive: true }), mkdir(join(dir, 'failed'), { recursive: true })]);
+    const watcher = watch(dir, {
+      depth: 0,
+      ignoreInitial: false,
+      awaitWriteFinish: { stabilityThreshold: this.options.stabilityMs, pollInterval: Math.max(20, Math.round(this.options.stabilityMs / 4)) },
+      ignored: (path, stats) => stats?.isFile() === true && !isImageCandidate(basename(path)),
+    });
+    this.watcher = watcher;
+    watcher.on('add', (path) => void this.handle(path));
+    watcher.on('error', (error) => this.log(`inbox watcher error: ${(error as Error).message}`));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    this.log(`watching inbox ${dir} (drop PNG/JPEG/TIFF files, optional <name>.json metadata beside them)`);
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  /** The worker calls this when an inbox job has ended. */
+  async settle(_id: string, job: InspectionJob, report: Report): Promise<void> {
+    if (job.source.kind !== 'inbox') return;
+    await this.moveOut(job.source.file, report.status === 'completed' ? 'processed' : 'failed', report.id, report.failure, report);
+  }
+
+  private async handle(path: string): Promise<void> {
+    const name = basename(path);
+    if (!isImageCandidate(name) || this.handling.has(name)) return;
+    this.handling.add(name);
+    try {
+      const size = (await stat(path)).size;
+      if (size > this.options.maxBytes) {
+        await this.moveOut(name, 'failed', null, { code: 'input_too_large', message: `The file has ${size} bytes; the limit is ${this.options.maxBytes}.`, stage: 'inbox' });
+        return;
+      }
+      const metadata = await this.readSidecar(name);
+      if (metadata instanceof Error) {
+        await this.moveOut(name, 'failed', null, { code: 'invalid_metadata', message: metadata.message, stage: 'inbox' });
+        return;
+      }
+      const content = new Uint8Array(await readFile(path));
+      const accepted = await this.intake.submit({
+        tenant: this.options.tenant,
+        name,
+        content,
+        profile: this.options.profile,
+        ...(metadata ? { metadata } : {}),
+        source: { kind: 'inbox', file: name },
+      });
+      if (accepted.created) this.log(`inbox: queued ${name} as ${accepted.id}`);
+      if (accepted.status === 'completed' || accepted.status === 'failed') {
+        const report = await this.reports.get(this.options.tenant, accepted.id);
+        await this.moveOut(name, accepted.status === 'completed' ? 'processed' : 'failed', accepted.id, report?.failure, report);
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // moved or deleted by someone else meanwhile
+      this.log(`inbox: could not take ${name}: ${(error as Error).message}`);
+    } finally {
+      this.handling.delete(name);
+    }
+  }
+
+  private async readSidecar(name: string): Promise<Record<string, unknown> | undefined | Error> {
+    let text: string;
+    try {
+      text = await readFile(join(this.options.dir, `${name}.json`), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      return SidecarSchema.parse(JSON.parse(text));
+    } catch {
+      return new Error(`The metadata sidecar ${name}.json is not a JSON object.`);
+    }
+  }
+
+  /** Moves the file (and its sidecar) out of the inbox; a failure also gets `<name>.reason.json`. */
+  private async moveOut(
+    name: string,
+    to: 'processed' | 'failed',
+    reportId: string | null,
+    failure: { code: string; message: string; stage: string } | undefined,
+    report?: Report,
+  ): Promise<void> {
+    const { dir } = this.options;
+    const source = join(dir, name);
+    if (!(await exists(source))) return;
+    const target = await freeName(join(dir, to), name);
+    await rename(source, join(dir, to, target));
+    const sidecar = join(dir, `${name}.json`);
+    if (await exists(sidecar)) await rename(sidecar, join(dir, to, `${target}.json`));
+    if (to === 'failed') {
+      const reason = { file: name, reportId, ...(failure ?? { code: 'failed', message: 'no reason recorded', stage: 'unknown' }), at: new Date().toISOString() };
+      await writeFileAtomic(join(dir, to, `${target}.reason.json`), JSON.stringify(reason, null, 2));
+      this.log(`inbox: ${name} → failed/${target} (${reason.code}: ${reason.message})`);
+    } else {
+      if (report) await writeFileAtomic(join(dir, to, `${target}.report.json`), JSON.stringify(report, null, 2));
+      this.log(`inbox: ${name} → processed/${target} (report ${reportId})`);
+    }
+  }
+}
+
+/** Sidecars, hidden files and partial downloads are never images to inspect. */
+function isImageCandidate(name: string): boolean {
+  return !name.startsWith('.') && !/\.(json|tmp|part|crdownload|partial)$/i.test(name) && !name.endsWith('~');
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+/** `name`, or `stem-2.ext`, `stem-3.ext`... when a file of that name already sits in `dir`. */
+async function freeName(dir: string, name: string): Promise<string> {
+  const ext = extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? name : `${stem}-${n}${ext}`;
+    if (!(await exists(join(dir, candidate)))) return candidate;
+  }
+}
+
+async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, text);
+  await rename(temp, path);
+}

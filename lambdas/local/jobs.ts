@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { REPORT_SCHEMA_VERSION, type Report } from '../domain/report/report.js';
+
+/** Where an inspection came from: the HTTP API, or a file an instrument dropped in the inbox. */
+export const JobSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('http') }),
+  z.object({ kind: z.literal('inbox'), file: z.string().min(1) }),
+]);
+
+/** A queued inspection as stored in the queue (validated again when read back from disk). */
+export const InspectionJobSchema = z.object({
+  tenant: z.string().min(1),
+  name: z.string().min(1),
+  /** sha256 of the upload's bytes. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  profile: z.string().min(1),
+  profileVersion: z.number().int().positive().optional(),
+  pixelSizeUm: z.number().positive().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  source: JobSourceSchema,
+  submittedAt: z.iso.datetime(),
+});
+export type InspectionJob = z.infer<typeof InspectionJobSchema>;
+
+export function sha256Hex(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Same bytes, same name, same options and same source give the same job, so a client retrying a POST or a
+ * rescan of the inbox after a crash never runs an image twice.
+ */
+export function dedupeKey(job: Omit<InspectionJob, 'submittedAt' | 'metadata'>): string {
+  return sha256Hex(
+    JSON.stringify([job.tenant, job.sha256, job.name, job.profile, job.profileVersion ?? null, job.pixelSizeUm ?? null, job.source]),
+  );
+}
+
+/** The report recorded when the pipeline could not produce one itself (it crashed, or the upload is gone). */
+export function failedReport(id: string, job: InspectionJob, failure: { code: string; message: string; stage: string }): Report {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    id,
+    tenant: job.tenant,
+    createdAt: new Date().toISOString(),
+    status: 'failed',
+    input: { name: job.name, sha256: job.sha256, bytes: job.bytes, warnings: [] },
+    metadata: job.metadata ?? null,
+    backbone: null,
+    profile: null,
+    scores: null,
+    regions: [],
+    artifacts: {},
+    timingsMs: {},
+    failure,
+  };
+}

@@ -1,0 +1,107 @@
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../ports/image-codec.js';
+import { LOCAL_TENANT, type LocalServiceDeps } from './deps.js';
+import { createApi } from './http/app.js';
+import { Inbox } from './inbox.js';
+import { Intake } from './intake.js';
+import { SqliteJobQueue } from './job-queue.js';
+import type { InspectionJob } from './jobs.js';
+import type { Log } from './log.js';
+import { UploadStore } from './uploads.js';
+import { Worker, type WorkerOptions } from './worker.js';
+
+export interface LocalServiceOptions {
+  /** MMDO_HOME: the queue and pending uploads live in `<home>/service/`. */
+  readonly home: string;
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly defaultProfile: string;
+  /** Folder an instrument drops files into, or null for no inbox. */
+  readonly inbox: string | null;
+  readonly inboxStabilityMs: number;
+  readonly limits: IngestLimits;
+  readonly worker: WorkerOptions;
+  /** How long shutdown waits for a running job before releasing it to the queue. */
+  readonly shutdownGraceMs: number;
+}
+
+export const DEFAULT_PORT = 7433;
+
+export function defaultServiceOptions(home: string): LocalServiceOptions {
+  return {
+    home,
+    host: '127.0.0.1',
+    port: DEFAULT_PORT,
+    defaultProfile: 'demo',
+    inbox: join(home, 'inbox'),
+    inboxStabilityMs: 1000,
+    limits: DEFAULT_INGEST_LIMITS,
+    worker: { concurrency: 1, leaseMs: 5 * 60_000, maxAttempts: 3, retryDelayMs: 2000, pollMs: 1000 },
+    shutdownGraceMs: 10_000,
+  };
+}
+
+export interface RunningService {
+  readonly url: string;
+  readonly queue: SqliteJobQueue<InspectionJob>;
+  stop(): Promise<void>;
+}
+
+/** Starts the queue, worker, inbox watcher and HTTP API; `stop` undoes it in the safe order. */
+export async function startLocalService(deps: LocalServiceDeps, options: LocalServiceOptions, log: Log): Promise<RunningService> {
+  const serviceDir = join(options.home, 'service');
+  await mkdir(serviceDir, { recursive: true });
+  const queue = new SqliteJobQueue<InspectionJob>(join(serviceDir, 'queue.sqlite'));
+  const uploads = new UploadStore(join(serviceDir, 'uploads'));
+  await uploads.init();
+
+  let inbox: Inbox | undefined;
+  const worker = new Worker(queue, uploads, deps, options.worker, log, async (id, job, report) => inbox?.settle(id, job, report));
+  const intake = new Intake(queue, uploads, () => worker.wake());
+  if (options.inbox) {
+    inbox = new Inbox(
+      { dir: options.inbox, tenant: LOCAL_TENANT, profile: options.defaultProfile, maxBytes: options.limits.maxBytes, stabilityMs: options.inboxStabilityMs },
+      intake,
+      deps.reports,
+      log,
+    );
+  }
+
+  const app = createApi(deps, queue, intake, {
+    tenant: LOCAL_TENANT,
+    defaultProfile: options.defaultProfile,
+    limits: options.limits,
+    health: () => ({ queue: queue.counts(), workerBusy: worker.busy, inbox: options.inbox }),
+  }, log);
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host}:${port}`;
+
+  worker.start();
+  await inbox?.start();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    queue,
+    stop: () =>
+      (stopped ??= (async () => {
+        await inbox?.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await worker.stop(options.shutdownGraceMs);
+        queue.close();
+      })()),
+  };
+}

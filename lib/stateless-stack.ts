@@ -1,0 +1,278 @@
+import { fileURLToPath } from 'node:url';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { MmdoConfig } from './config.js';
+import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
+import { InspectionWorkflow } from './constructs/inspection-workflow.js';
+import { PIPELINE_STEPS, type HandlerEntries, type PipelineStep } from './handler-entries.js';
+import { acknowledgeFindings, wildcardResourceFinding } from './nag.js';
+import { resourceNames, type ResourceNames } from './resource-names.js';
+import { REPORT_TABLE_SCHEMA } from './stateful-stack.js';
+
+export interface StatelessStackProps extends StackProps {
+  readonly config: MmdoConfig;
+  /** HTTPS endpoint host of the OpenSearch domain (StatefulStack.searchDomain.domainEndpoint). */
+  readonly searchDomainEndpoint: string;
+  /** Handler source per step, relative to the repository root (HANDLER_ENTRIES in the app). */
+  readonly handlerEntries: HandlerEntries;
+}
+
+/** Prefix of the per-backbone k-NN indices of image-level embeddings (see opensearch-embedding-index.ts). */
+export const EMBEDDING_INDEX_PREFIX = 'mmdo-embeddings-';
+
+interface StepSettings {
+  readonly memoryMb: number;
+  readonly timeout: Duration;
+  /** Decodes or encodes images with sharp (native: comes from a layer). */
+  readonly images: boolean;
+}
+
+const STEP_SETTINGS: Record<PipelineStep, StepSettings> = {
+  ingest: { memoryMb: 3008, timeout: Duration.minutes(2), images: true },
+  embed: { memoryMb: 1024, timeout: Duration.minutes(3), images: false },
+  score: { memoryMb: 2048, timeout: Duration.minutes(3), images: false },
+  microstructure: { memoryMb: 3008, timeout: Duration.minutes(3), images: false },
+  fuse: { memoryMb: 1024, timeout: Duration.minutes(1), images: false },
+  'write-report': { memoryMb: 2048, timeout: Duration.minutes(2), images: true },
+  'record-failure': { memoryMb: 512, timeout: Duration.seconds(30), images: false },
+};
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Everything replaceable: the step functions, the workflow and its trigger, the SageMaker endpoint, the DLQ and
+ * the alarms. Holds no data of its own beyond logs and dead letters. Refers to the stateful resources by name.
+ */
+export class StatelessStack extends Stack {
+  readonly names: ResourceNames;
+  readonly functions: Record<PipelineStep, nodejs.NodejsFunction>;
+  readonly workflow: InspectionWorkflow;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly endpoint: EmbeddingEndpoint;
+  readonly alarmTopic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const names = (this.names = resourceNames(config.prefix));
+
+    this.endpoint = new EmbeddingEndpoint(this, 'Embedding', {
+      repositoryName: config.modelRepositoryName,
+      imageTag: config.modelImageTag,
+      instanceType: config.gpuInstanceType,
+      instanceCount: config.gpuInstanceCount,
+      backbone: config.backbone,
+      artifactBucketName: names.artifactBucket,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'FailedInspections', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeFindings(this.deadLetterQueue, [
+      { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the workflow and of the EventBridge rule.' },
+    ]);
+
+    const sharpLayer = config.sharpLayerArn
+      ? lambda.LayerVersion.fromLayerVersionArn(this, 'SharpLayer', config.sharpLayerArn)
+      : undefined;
+    if (!sharpLayer) {
+      Annotations.of(this).addWarningV2(
+        'mmdo:sharpLayer',
+        'No mmdo:sharpLayerArn context: the ingest and write-report steps need sharp for linux-arm64 from a layer to decode and encode images.',
+      );
+    }
+
+    const environment: Record<string, string> = {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'mmdo',
+      POWERTOOLS_METRICS_NAMESPACE: 'MMDO',
+      MMDO_UPLOAD_BUCKET: names.uploadBucket,
+      MMDO_ARTIFACT_BUCKET: names.artifactBucket,
+      MMDO_REPORTS_TABLE: names.reportsTable,
+      MMDO_IDEMPOTENCY_TABLE: names.idempotencyTable,
+      MMDO_PROFILES_TABLE: names.profilesTable,
+      MMDO_OPENSEARCH_ENDPOINT: `https://${props.searchDomainEndpoint}`,
+      MMDO_EMBEDDING_INDEX_PREFIX: EMBEDDING_INDEX_PREFIX,
+      MMDO_SAGEMAKER_ENDPOINT: this.endpoint.endpointName,
+      MMDO_BACKBONE: config.backbone,
+      MMDO_CORESET_RATIO: String(config.coresetRatio),
+    };
+
+    const functions = {} as Record<PipelineStep, nodejs.NodejsFunction>;
+    for (const step of PIPELINE_STEPS) {
+      const settings = STEP_SETTINGS[step];
+      const logGroup = new logs.LogGroup(this, `${step}-logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+      // Own role: logs go to this function's group only (instead of the account-wide managed basic role).
+      const role = new iam.Role(this, `${step}-role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `MM-DO ${step} step` });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+      functions[step] = new nodejs.NodejsFunction(this, step, {
+        entry: `${REPO_ROOT}${props.handlerEntries[step]}`,
+        handler: 'handler',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: settings.memoryMb,
+        timeout: settings.timeout,
+        role,
+        logGroup,
+        tracing: lambda.Tracing.ACTIVE,
+        environment: { ...environment, MMDO_STEP: step },
+        layers: settings.images && sharpLayer ? [sharpLayer] : [],
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+        bundling: {
+          format: nodejs.OutputFormat.ESM,
+          target: 'node22',
+          minify: true,
+          sourceMap: true,
+          mainFields: ['module', 'main'],
+          // The SDK is bundled so the versions tested here are the ones deployed; sharp is native (layer).
+          externalModules: ['sharp'],
+          banner: "import { createRequire as __mmdoCreateRequire } from 'node:module'; const require = __mmdoCreateRequire(import.meta.url);",
+        },
+      });
+      acknowledgeFindings(functions[step], [
+        { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project targets and tests (Node 20/22 compatible code); move to 24 after testing on it.' },
+        { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level scope.' },
+        { id: wildcardResourceFinding(this, logGroup.logGroupArn), reason: 'Log streams of this function\'s own log group.' },
+      ]);
+    }
+    this.functions = functions;
+    this.grantStepPermissions(names);
+
+    this.workflow = new InspectionWorkflow(this, 'Inspection', { functions, deadLetterQueue: this.deadLetterQueue });
+    acknowledgeFindings(this.workflow.stateMachine, [
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing and log delivery actions have no resource-level scope.' },
+      ...PIPELINE_STEPS.map((step) => ({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(functions[step].node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: `Invoking any version or alias of the ${step} function.`,
+      })),
+    ]);
+
+    // Every new object in the upload bucket starts one execution; undeliverable events land in the DLQ.
+    new events.Rule(this, 'OnUpload', {
+      description: 'Starts an inspection for every object created in the upload bucket',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [names.uploadBucket] } },
+      },
+      targets: [
+        new targets.SfnStateMachine(this.workflow.stateMachine, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 10,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    this.alarmTopic = this.createAlarms(config);
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'EndpointName', { value: this.endpoint.endpointName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'UploadBucketName', { value: names.uploadBucket });
+  }
+
+  /** Least privilege per step: each gets only the stores, actions and services its stage touches. */
+  private grantStepPermissions(names: ResourceNames): void {
+    const fn = this.functions;
+    const bucketArn = (name: string) => this.formatArn({ service: 's3', region: '', account: '', resource: name });
+    const tableArn = (name: string) => this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
+    const allow = (step: PipelineStep, actions: string[], resources: string[]) =>
+      fn[step].addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+    const objects = (name: string) => `${bucketArn(name)}/*`;
+    const reportIndexes = [REPORT_TABLE_SCHEMA.byBatchIndex, REPORT_TABLE_SCHEMA.byTimeIndex].map((i) => `${tableArn(names.reportsTable)}/index/${i}`);
+    const readTable = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+    const writeTable = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+    // ListBucket lets a missing key read as 404 rather than 403.
+    const readObjects = (step: PipelineStep, bucket: string) => {
+      allow(step, ['s3:GetObject', 's3:GetObjectVersion'], [objects(bucket)]);
+      allow(step, ['s3:ListBucket'], [bucketArn(bucket)]);
+    };
+    readObjects('ingest', names.uploadBucket);
+    for (const step of ['ingest', 'embed', 'score', 'microstructure', 'fuse', 'write-report', 'record-failure'] as const) {
+      readObjects(step, names.artifactBucket);
+    }
+    for (const step of ['ingest', 'embed', 'score', 'microstructure', 'fuse', 'write-report'] as const) {
+      allow(step, ['s3:PutObject'], [objects(names.artifactBucket)]);
+    }
+    // Powertools idempotency: conditional put, update on completion, delete when the call fails.
+    allow('ingest', [...readTable, ...writeTable, 'dynamodb:DeleteItem'], [tableArn(names.idempotencyTable)]);
+    allow('ingest', readTable, [tableArn(names.reportsTable)]);
+    for (const step of ['ingest', 'score', 'fuse'] as const) allow(step, readTable, [tableArn(names.profilesTable)]);
+    for (const step of ['write-report', 'record-failure'] as const) {
+      allow(step, [...readTable, ...writeTable], [tableArn(names.reportsTable), ...reportIndexes]);
+    }
+    const invoke = ['sagemaker:InvokeEndpoint'];
+    allow('embed', invoke, [this.endpoint.endpointArn]);
+    allow('score', invoke, [this.endpoint.endpointArn]);
+    const search = `${this.formatArn({ service: 'es', resource: 'domain', resourceName: names.searchDomain })}/${EMBEDDING_INDEX_PREFIX}*/_search`;
+    allow('score', ['es:ESHttpGet', 'es:ESHttpPost'], [search]);
+
+    for (const step of PIPELINE_STEPS) {
+      const reason = 'Objects are addressed by tenant-prefixed keys decided per upload; the statement names one bucket.';
+      acknowledgeFindings(fn[step], [
+        { id: wildcardResourceFinding(this, objects(names.artifactBucket)), reason },
+        ...(step === 'ingest' ? [{ id: wildcardResourceFinding(this, objects(names.uploadBucket)), reason }] : []),
+        ...(step === 'score' ? [{ id: wildcardResourceFinding(this, search), reason: 'k-NN search on the per-backbone embedding indices only (read path _search).' }] : []),
+      ]);
+    }
+  }
+
+  private createAlarms(config: MmdoConfig): sns.Topic {
+    // A customer-managed key: CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
+    const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'MM-DO alarm topic', removalPolicy: RemovalPolicy.DESTROY });
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const topic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true });
+    if (config.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+    const action = new cwActions.SnsAction(topic);
+
+    const alarm = (id: string, metric: cloudwatch.IMetric, description: string, threshold = 1) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      a.addAlarmAction(action);
+      return a;
+    };
+    const sm = this.workflow.stateMachine;
+    const fiveMinutes = { period: Duration.minutes(5) };
+    alarm('WorkflowFailed', sm.metricFailed(fiveMinutes), 'An inspection ended in failure (failed report written, DLQ entry added)');
+    alarm('WorkflowTimedOut', sm.metricTimedOut(fiveMinutes), 'An inspection timed out');
+    alarm('DeadLetters', this.deadLetterQueue.metricApproximateNumberOfMessagesVisible(fiveMinutes), 'Failed inspections or undeliverable upload events are waiting in the DLQ');
+    for (const step of PIPELINE_STEPS) {
+      alarm(`${step}-throttles`, this.functions[step].metricThrottles(fiveMinutes), `The ${step} step is being throttled`, 5);
+    }
+    const endpointMetric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SageMaker',
+        metricName,
+        dimensionsMap: { EndpointName: this.endpoint.endpointName, VariantName: 'AllTraffic' },
+        statistic,
+        ...fiveMinutes,
+      });
+    alarm('EndpointErrors', endpointMetric('Invocation5XXErrors', 'Sum'), 'The embedding endpoint returned 5xx errors', 5);
+    // ModelLatency is in microseconds: p90 over 2 s per batch means the endpoint is saturated.
+    alarm('EndpointLatency', endpointMetric('ModelLatency', 'p90'), 'Embedding endpoint p90 latency above 2 s', 2_000_000);
+    return topic;
+  }
+}

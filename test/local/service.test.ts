@@ -1,0 +1,119 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Report } from '../../lambdas/domain/report/report.js';
+import type { LocalServiceOptions } from '../../lambdas/local/service.js';
+import { createDeps, micrographPng, prepareDemoProfile, start, tempHome, testOptions, waitFor, waitForReport, type TestDeps } from './support.js';
+
+describe('local service end to end', () => {
+  let home: string;
+  let cleanup: () => void;
+  let deps: TestDeps;
+  let options: LocalServiceOptions;
+
+  beforeAll(async () => {
+    ({ home, cleanup } = tempHome());
+    deps = await createDeps(home);
+    await prepareDemoProfile(deps, home);
+    options = testOptions(home);
+  });
+  afterAll(async () => {
+    await deps.close();
+    cleanup();
+  });
+
+  test('POST a PNG → 202 → poll GET until the completed report; heatmap and overlay are PNGs', async () => {
+    const service = await start(deps, options);
+    try {
+      const res = await fetch(`${service.url}/v1/inspections?name=field-1.png&pixelSizeUm=0.1`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png' },
+        body: await micrographPng(101, 128, 'void'),
+      });
+      expect(res.status).toBe(202);
+      const accepted = (await res.json()) as { id: string; status: string; links: { self: string; heatmap: string; overlay: string } };
+      expect(accepted.status).toBe('queued');
+      expect(res.headers.get('location')).toBe(accepted.links.self);
+
+      const report = await waitForReport(service.url, accepted.id);
+      expect(report).toMatchObject({ id: accepted.id, tenant: 'local', status: 'completed', input: { name: 'field-1.png' } });
+      for (const link of [accepted.links.heatmap, accepted.links.overlay]) {
+        const image = await fetch(`${service.url}${link}`);
+        expect(image.status).toBe(200);
+        expect(image.headers.get('content-type')).toBe('image/png');
+        const meta = await sharp(new Uint8Array(await image.arrayBuffer())).metadata();
+        expect(meta.format).toBe('png');
+        expect(meta.width).toBeGreaterThan(0);
+      }
+      const profiles = (await (await fetch(`${service.url}/v1/profiles`)).json()) as { items: { name: string }[] };
+      expect(profiles.items.map((p) => p.name)).toContain('demo');
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('restart: a job accepted by a service stopped before it ran completes after the next start', async () => {
+    const apiOnly = await start(deps, { ...options, inbox: null, worker: { ...options.worker, concurrency: 0 } });
+    const res = await fetch(`${apiOnly.url}/v1/inspections?name=restart.png`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await micrographPng(102, 96) });
+    const { id } = (await res.json()) as { id: string };
+    expect(apiOnly.queue.get(id)?.status).toBe('queued');
+    await apiOnly.stop();
+
+    const service = await start(deps, { ...options, inbox: null });
+    try {
+      const report = await waitForReport(service.url, id);
+      expect(report.status).toBe('completed');
+      expect(report.input.name).toBe('restart.png');
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('inbox: files dropped while stopped are processed at start; a corrupt one ends in failed/ with a reason and a failed report', async () => {
+    const inbox = join(home, 'inbox');
+    await mkdir(inbox, { recursive: true });
+    await writeFile(join(inbox, 'tile-7.png'), await micrographPng(103, 96));
+    await writeFile(join(inbox, 'tile-7.png.json'), JSON.stringify({ batchId: 'LiS-42', sulfurLoadingWtPct: 70 }));
+    const png = await micrographPng(104, 96);
+    await writeFile(join(inbox, 'broken.png'), Buffer.concat([png.subarray(0, 60), Buffer.alloc(200, 7)]));
+
+    const service = await start(deps, options);
+    try {
+      const reportFile = join(inbox, 'processed', 'tile-7.png.report.json');
+      await waitFor(async () => (existsSync(reportFile) ? true : undefined), 30_000, 'tile-7.png to be processed');
+      expect(existsSync(join(inbox, 'tile-7.png'))).toBe(false);
+      expect(existsSync(join(inbox, 'processed', 'tile-7.png'))).toBe(true);
+      expect(existsSync(join(inbox, 'processed', 'tile-7.png.json'))).toBe(true);
+      const processed = JSON.parse(await readFile(reportFile, 'utf8')) as Report;
+      expect(processed).toMatchObject({ status: 'completed', input: { name: 'tile-7.png' }, metadata: { batchId: 'LiS-42' } });
+      expect(await (await fetch(`${service.url}/v1/inspections/${processed.id}`)).json()).toMatchObject({ id: processed.id, status: 'completed' });
+
+      const reasonFile = join(inbox, 'failed', 'broken.png.reason.json');
+      await waitFor(async () => (existsSync(reasonFile) ? true : undefined), 30_000, 'broken.png to fail');
+      expect(existsSync(join(inbox, 'failed', 'broken.png'))).toBe(true);
+      const reason = JSON.parse(await readFile(reasonFile, 'utf8')) as { reportId: string; code: string; message: string };
+      expect(reason.code).toMatch(/corrupt|truncated/);
+      expect(reason.message.length).toBeGreaterThan(0);
+      const failed = (await (await fetch(`${service.url}/v1/inspections/${reason.reportId}`)).json()) as Report;
+      expect(failed).toMatchObject({ status: 'failed', failure: { code: reason.code } });
+      const failedImage = await fetch(`${service.url}/v1/inspections/${reason.reportId}/heatmap.png`);
+      expect(failedImage.status).toBe(404);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('inbox: a file dropped while running is picked up once its write has finished', async () => {
+    const service = await start(deps, options);
+    try {
+      const inbox = join(home, 'inbox');
+      await writeFile(join(inbox, 'live.png'), await micrographPng(105, 96));
+      const reportFile = join(inbox, 'processed', 'live.png.report.json');
+      await waitFor(async () => (existsSync(reportFile) ? true : undefined), 30_000, 'live.png to be processed');
+      expect(JSON.parse(await readFile(reportFile, 'utf8'))).toMatchObject({ status: 'completed', input: { name: 'live.png' } });
+    } finally {
+      await service.stop();
+    }
+  });
+});
