@@ -7,6 +7,7 @@ import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { acknowledgeFindings } from './nag.js';
+import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
 import type { MmdoConfig } from './config.js';
 import { SecureBucket } from './constructs/secure-bucket.js';
 import { resourceNames, type ResourceNames } from './resource-names.js';
@@ -15,14 +16,6 @@ export interface StatefulStackProps extends StackProps {
   readonly config: MmdoConfig;
 }
 
-/** Attribute and index names the DynamoDB adapters rely on (lambdas/adapters/aws/dynamodb-*.ts use the same). */
-export const REPORT_TABLE_SCHEMA = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  byBatchIndex: 'byBatch',
-  byTimeIndex: 'byTime',
-  ttlAttribute: 'expiresAt',
-} as const;
 
 /**
  * Everything that holds data: buckets, tables and the OpenSearch domain. Deployed apart from the stateless stack
@@ -91,20 +84,17 @@ export class StatefulStack extends Stack {
     this.reportsTable = new dynamodb.Table(this, 'Reports', {
       ...tableDefaults,
       tableName: names.reportsTable,
-      partitionKey: { name: REPORT_TABLE_SCHEMA.partitionKey, type: str },
-      sortKey: { name: REPORT_TABLE_SCHEMA.sortKey, type: str },
-      timeToLiveAttribute: REPORT_TABLE_SCHEMA.ttlAttribute,
+      partitionKey: { name: REPORTS_TABLE.partitionKey, type: str },
+      sortKey: { name: REPORTS_TABLE.sortKey, type: str },
+      timeToLiveAttribute: REPORTS_TABLE.ttlAttribute,
     });
-    this.reportsTable.addGlobalSecondaryIndex({
-      indexName: REPORT_TABLE_SCHEMA.byBatchIndex,
-      partitionKey: { name: 'batchPk', type: str },
-      sortKey: { name: 'createdSk', type: str },
-    });
-    this.reportsTable.addGlobalSecondaryIndex({
-      indexName: REPORT_TABLE_SCHEMA.byTimeIndex,
-      partitionKey: { name: 'timePk', type: str },
-      sortKey: { name: 'createdSk', type: str },
-    });
+    for (const index of [REPORTS_TABLE.byBatchIndex, REPORTS_TABLE.byTimeIndex]) {
+      this.reportsTable.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: str },
+        sortKey: { name: index.sortKey, type: str },
+      });
+    }
 
     // Powertools idempotency records (key `id`, TTL `expiration`: its defaults).
     this.idempotencyTable = new dynamodb.Table(this, 'Idempotency', {

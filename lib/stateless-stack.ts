@@ -13,13 +13,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
 import type { MmdoConfig } from './config.js';
 import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
 import { InspectionWorkflow } from './constructs/inspection-workflow.js';
 import { PIPELINE_STEPS, type HandlerEntries, type PipelineStep } from './handler-entries.js';
 import { acknowledgeFindings, wildcardResourceFinding } from './nag.js';
 import { resourceNames, type ResourceNames } from './resource-names.js';
-import { REPORT_TABLE_SCHEMA } from './stateful-stack.js';
 
 export interface StatelessStackProps extends StackProps {
   readonly config: MmdoConfig;
@@ -145,9 +145,10 @@ export class StatelessStack extends Stack {
         },
       });
       acknowledgeFindings(functions[step], [
-        { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project targets and tests (Node 20/22 compatible code); move to 24 after testing on it.' },
+        { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project targets and tests; move to a newer one after testing on it.' },
+      ]);
+      acknowledgeFindings(role, [
         { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level scope.' },
-        { id: wildcardResourceFinding(this, logGroup.logGroupArn), reason: 'Log streams of this function\'s own log group.' },
       ]);
     }
     this.functions = functions;
@@ -195,7 +196,7 @@ export class StatelessStack extends Stack {
     const allow = (step: PipelineStep, actions: string[], resources: string[]) =>
       fn[step].addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
     const objects = (name: string) => `${bucketArn(name)}/*`;
-    const reportIndexes = [REPORT_TABLE_SCHEMA.byBatchIndex, REPORT_TABLE_SCHEMA.byTimeIndex].map((i) => `${tableArn(names.reportsTable)}/index/${i}`);
+    const reportIndexes = [REPORTS_TABLE.byBatchIndex, REPORTS_TABLE.byTimeIndex].map((i) => `${tableArn(names.reportsTable)}/index/${i.name}`);
     const readTable = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
     const writeTable = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
@@ -226,7 +227,7 @@ export class StatelessStack extends Stack {
 
     for (const step of PIPELINE_STEPS) {
       const reason = 'Objects are addressed by tenant-prefixed keys decided per upload; the statement names one bucket.';
-      acknowledgeFindings(fn[step], [
+      acknowledgeFindings(fn[step].role!, [
         { id: wildcardResourceFinding(this, objects(names.artifactBucket)), reason },
         ...(step === 'ingest' ? [{ id: wildcardResourceFinding(this, objects(names.uploadBucket)), reason }] : []),
         ...(step === 'score' ? [{ id: wildcardResourceFinding(this, search), reason: 'k-NN search on the per-backbone embedding indices only (read path _search).' }] : []),

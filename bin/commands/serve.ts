@@ -43,7 +43,7 @@ export function register(program: Command): void {
       log(`listening on ${service.url}`);
       log(`  POST ${service.url}/v1/inspections   image as the body (image/png|jpeg|tiff) or multipart 'image'; ?profile=&pixelSizeUm=`);
       log(`  GET  ${service.url}/v1/inspections/{id}  (+ /heatmap.png, /overlay.png), GET ${service.url}/v1/profiles, GET ${service.url}/healthz`);
-      log(`  try: curl -s -H 'Content-Type: image/png' --data-binary @${join(home, 'samples', 'sample-crack.png')} ${service.url}/v1/inspections`);
+      log(`  try: curl -s -H 'Content-Type: image/png' --data-binary @${join(home, 'samples', 'sample-void.png')} ${service.url}/v1/inspections`);
       log(`default profile '${profile}'; Ctrl-C stops (the running job finishes or goes back to the queue)`);
 
       await new Promise<void>((resolveStop) => {

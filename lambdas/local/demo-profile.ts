@@ -18,12 +18,12 @@ export interface DemoProfileOptions {
   readonly samplesDir: string | null;
 }
 
-export const DEFAULT_DEMO: Omit<DemoProfileOptions, 'tenant' | 'samplesDir'> = { name: 'demo', images: 16, size: 256, pixelSizeUm: 0.1 };
+export const DEFAULT_DEMO: Omit<DemoProfileOptions, 'tenant' | 'samplesDir'> = { name: 'demo', images: 20, size: 256, pixelSizeUm: 0.1 };
 
 /** Seeds of the demo set: fixed so every fresh MMDO_HOME gets the same demo profile. */
 const ENROL_SEED = 7000;
 const SAMPLE_SEED = 9000;
-const SAMPLE_ANOMALIES: readonly (AnomalyType | null)[] = [null, 'agglomeration', 'crack'];
+const SAMPLE_ANOMALIES: readonly (AnomalyType | null)[] = [null, 'void', 'agglomeration', 'crack'];
 
 /**
  * First run (issue 4 item 7): when the tenant has no profile at all, enrol a demo profile from synthetic normal
@@ -42,7 +42,7 @@ export async function seedDemoProfile(deps: LocalServiceDeps, options: DemoProfi
   }
   let lastStage = '';
   const result = await deps.enrollment.enroll(
-    { tenant: options.tenant, profile: options.name, images, pixelSizeUm: options.pixelSizeUm, seed: ENROL_SEED },
+    { tenant: options.tenant, profile: options.name, images, pixelSizeUm: options.pixelSizeUm, calibrationFraction: 0.3, seed: ENROL_SEED },
     (stage, fraction) => {
       if (stage === lastStage) return;
       lastStage = stage;

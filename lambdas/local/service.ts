@@ -79,10 +79,19 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
     health: () => ({ queue: queue.counts(), workerBusy: worker.busy, inbox: options.inbox }),
   }, log);
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s as Server)) as Server;
-    s.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s as Server)) as Server;
+      s.once('error', reject);
+    });
+  } catch (error) {
+    queue.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`port ${options.port} on ${options.host} is already in use: choose another with --port or MMDO_PORT`);
+    }
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host}:${port}`;
 
@@ -96,9 +105,14 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
     stop: () =>
       (stopped ??= (async () => {
         await inbox?.stop();
+        // Requests in flight get a moment to finish; idle keep-alive connections close at once.
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
+          const force = setTimeout(() => server.closeAllConnections(), 2000);
+          server.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
+          server.closeIdleConnections();
         });
         await worker.stop(options.shutdownGraceMs);
         queue.close();

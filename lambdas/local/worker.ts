@@ -18,6 +18,8 @@ export interface WorkerOptions {
   readonly pollMs: number;
 }
 
+const LOG_STAGES_AFTER_MS = 2000;
+
 /** Called once a job has ended (completed or failed, with its report), e.g. to move an inbox file. */
 export type SettledHook = (id: string, job: InspectionJob, report: Report) => Promise<void>;
 
@@ -70,12 +72,17 @@ export class Worker {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      const job = this.queue.claimSync(this.options.leaseMs);
+      let job: QueuedJob<InspectionJob> | undefined;
+      try {
+        job = this.queue.claimSync(this.options.leaseMs);
+      } catch (error) {
+        this.log(`queue claim failed (retrying): ${(error as Error).message}`);
+      }
       if (!job) {
         await this.idle();
         continue;
       }
-      await this.run(job);
+      await this.run(job).catch((error: unknown) => this.log(`job ${job.id}: could not record its outcome: ${(error as Error).message}`));
     }
   }
 
@@ -159,19 +166,30 @@ export class Worker {
     if (store) await this.deps.reports.put(report);
     if (report.status === 'completed') await this.queue.complete(id);
     else await this.queue.fail(id, `${report.failure?.code ?? 'failed'}: ${report.failure?.message ?? 'no reason given'}`);
-    await this.uploads.delete(dedupeKey(job));
-    await this.onSettled(id, job, report);
+    // The outcome is recorded; clean-up problems are logged, never turned into a retry of a finished job.
+    try {
+      await this.uploads.delete(dedupeKey(job));
+      await this.onSettled(id, job, report);
+    } catch (error) {
+      this.log(`job ${id}: finished, but clean-up failed: ${(error as Error).message}`);
+    }
   }
 
-  /** Stage changes are logged and written at once; fractions within a stage at most every 250 ms. */
+  /**
+   * Stage changes are written at once, fractions within a stage at most every 250 ms. Stage changes are logged
+   * only once a job has run for LOG_STAGES_AFTER_MS, so long work shows progress and short jobs stay one line.
+   */
   private progressListener(id: string, state: { abandoned: boolean }) {
+    const started = Date.now();
     let lastStage = '';
     let lastWrite = 0;
     return (stage: string, fraction: number, detail?: string): void => {
       if (state.abandoned) return;
       const now = Date.now();
       if (stage === lastStage && now - lastWrite < 250) return;
-      if (stage !== lastStage) this.log(`job ${id}: ${stage} ${Math.round(fraction * 100)}%${detail ? ` (${detail})` : ''}`);
+      if (stage !== lastStage && now - started >= LOG_STAGES_AFTER_MS) {
+        this.log(`job ${id}: ${stage} ${Math.round(fraction * 100)}%${detail ? ` (${detail})` : ''}`);
+      }
       lastStage = stage;
       lastWrite = now;
       this.queue.progress(id, stage, fraction, this.options.leaseMs);

@@ -11,7 +11,7 @@ export interface EmbeddingEndpointProps {
   readonly instanceType: string;
   readonly instanceCount: number;
   readonly backbone: string;
-  /** Memory banks (by profile version) the container loads and caches to score patches next to the GPU. */
+  /** Memory banks (`<tenant>/profiles/...`) the container loads by profile version and caches, to score patches next to the GPU. */
   readonly artifactBucketName: string;
 }
 
@@ -69,7 +69,7 @@ export class EmbeddingEndpoint extends Construct {
       resources: ['*'],
       conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } },
     }));
-    const bankObjects = `${stack.formatArn({ service: 's3', region: '', account: '', resource: props.artifactBucketName })}/profiles/*`;
+    const bankObjects = `${stack.formatArn({ service: 's3', region: '', account: '', resource: props.artifactBucketName })}/*/profiles/*`;
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bankObjects] }));
 
     const model = new sagemaker.CfnModel(this, 'Model', {
@@ -79,7 +79,6 @@ export class EmbeddingEndpoint extends Construct {
         environment: {
           MMDO_BACKBONE: props.backbone,
           MMDO_ARTIFACT_BUCKET: props.artifactBucketName,
-          MMDO_PROFILE_PREFIX: 'profiles/',
         },
       },
     });
@@ -112,7 +111,7 @@ export class EmbeddingEndpoint extends Construct {
     acknowledgeFindings(role, [
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken has no resource scope; PutMetricData is limited by a namespace condition.' },
       { id: wildcardResourceFinding(this, logGroups), reason: 'The SageMaker endpoint log groups and their streams.' },
-      { id: wildcardResourceFinding(this, bankObjects), reason: 'Memory banks: any profile version under profiles/ of the artifact bucket.' },
+      { id: wildcardResourceFinding(this, bankObjects), reason: 'Memory banks: any tenant\'s profile versions (<tenant>/profiles/...) in the artifact bucket; the endpoint serves all tenants.' },
     ]);
   }
 }

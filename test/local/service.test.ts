@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Report } from '../../lambdas/domain/report/report.js';
+import { SqliteJobQueue } from '../../lambdas/local/job-queue.js';
 import type { LocalServiceOptions } from '../../lambdas/local/service.js';
 import { createDeps, micrographPng, prepareDemoProfile, start, tempHome, testOptions, waitFor, waitForReport, type TestDeps } from './support.js';
 
@@ -112,6 +113,32 @@ describe('local service end to end', () => {
       const reportFile = join(inbox, 'processed', 'live.png.report.json');
       await waitFor(async () => (existsSync(reportFile) ? true : undefined), 30_000, 'live.png to be processed');
       expect(JSON.parse(await readFile(reportFile, 'utf8'))).toMatchObject({ status: 'completed', input: { name: 'live.png' } });
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('inbox: a file whose job already ended is not run again (crash before the move); a bad sidecar fails the file', async () => {
+    const inbox = join(home, 'inbox');
+    // tile-7.png was processed by an earlier test; put it back as if the service died before moving it.
+    await writeFile(join(inbox, 'tile-7.png'), await readFile(join(inbox, 'processed', 'tile-7.png')));
+    await writeFile(join(inbox, 'odd.png'), await micrographPng(106, 64));
+    await writeFile(join(inbox, 'odd.png.json'), '{"batchId": ');
+    const stopped = new SqliteJobQueue(join(home, 'service', 'queue.sqlite'));
+    const before = stopped.counts();
+    stopped.close();
+    const service = await start(deps, options);
+    try {
+      await waitFor(async () => (existsSync(join(inbox, 'processed', 'tile-7-2.png.report.json')) ? true : undefined), 10_000, 'tile-7.png to be moved again');
+      const again = JSON.parse(await readFile(join(inbox, 'processed', 'tile-7-2.png.report.json'), 'utf8')) as Report;
+      const first = JSON.parse(await readFile(join(inbox, 'processed', 'tile-7.png.report.json'), 'utf8')) as Report;
+      expect(again.id).toBe(first.id);
+      expect(service.queue.counts()).toEqual(before);
+
+      const reasonFile = join(inbox, 'failed', 'odd.png.reason.json');
+      await waitFor(async () => (existsSync(reasonFile) ? true : undefined), 10_000, 'odd.png to fail');
+      expect(JSON.parse(await readFile(reasonFile, 'utf8'))).toMatchObject({ code: 'invalid_metadata', reportId: null });
+      expect(existsSync(join(inbox, 'failed', 'odd.png.json'))).toBe(true);
     } finally {
       await service.stop();
     }

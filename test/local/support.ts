@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { InspectionService, InspectRequest } from '../../lambdas/application/contracts.js';
+import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { FileArtifactStore } from '../../lambdas/adapters/local/store/artifact-store.js';
 import { FileProfileStore } from '../../lambdas/adapters/local/store/profile-store.js';
 import { SqliteReportStore } from '../../lambdas/adapters/local/store/report-store.js';
@@ -112,7 +113,7 @@ export function mockDeps(home: string, behaviour: { throws?: () => boolean } = {
 }
 
 /** A minimal stored profile, so the API's profile check passes in MOCK tests that never score. */
-export async function saveTinyProfile(deps: LocalServiceDeps, name: string): Promise<void> {
+export async function saveTinyProfile(deps: Pick<LocalServiceDeps, 'profiles'>, name: string): Promise<void> {
   await deps.profiles.saveNewVersion('local', {
     name,
     createdAt: new Date().toISOString(),
@@ -128,9 +129,9 @@ export async function saveTinyProfile(deps: LocalServiceDeps, name: string): Pro
 
 export type TestDeps = LocalServiceDeps & { close(): Promise<void> | void };
 
-/** The deps the service tests run on. */
+/** The real local runtime (built-in filter-bank backbone, everything under `home`): what `mmdo serve` runs on. */
 export async function createDeps(home: string): Promise<TestDeps> {
-  return mockDeps(home);
+  return createLocalRuntime({ home, backboneOverride: 'builtin', env: {} });
 }
 
 /** The demo profile the service seeds on a fresh MMDO_HOME, smaller so tests stay fast. */

@@ -14,7 +14,8 @@ export function percentiles(image: GreyImage, ps: readonly number[]): number[] {
   let count = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v === v && v !== Infinity && v !== -Infinity) {
+    // v - v is 0 only for finite v (NaN and ±Infinity give NaN); avoids global lookups in the hot loop.
+    if (v - v === 0) {
       if (v < min) min = v;
       if (v > max) max = v;
       count++;

@@ -12,6 +12,9 @@ export interface CoresetOptions {
   readonly seed: number;
 }
 
+/** PatchCore projects to 128 for its GPU greedy search; on CPU a narrower sketch keeps enrolment in seconds. */
+export const DEFAULT_CORESET_PROJECTION = 32;
+
 /** The number of vectors a coreset of `count` vectors keeps: round(ratio·count), at least 1, at most maxSize. */
 export function coresetSize(count: number, options: Pick<CoresetOptions, 'ratio' | 'maxSize'>): number {
   if (count <= 0) return 0;
@@ -26,102 +29,76 @@ export function coresetSize(count: number, options: Pick<CoresetOptions, 'ratio'
  * a seeded random projection (approximate, as PatchCore). Returns the chosen row indices in selection order; it
  * may return fewer than asked when every remaining vector duplicates a chosen one.
  *
- * Exactly the classic greedy result, made fast by bookkeeping rather than approximation: each vector belongs to
- * its nearest chosen centre's list; a new centre p can only take over a vector i of cluster a when
- * d(a, p) < 2·d(i, a) (triangle inequality), so whole clusters with d(a, p) ≥ 2·radius(a) are skipped, and every
- * squared distance is abandoned as soon as its partial sum exceeds the bound that matters.
+ * Exactly the classic greedy result in the projected space, made faster by the triangle inequality rather than by
+ * approximation: a new centre p can only take over vector i (nearest centre a) when d(a, p) < 2·d(i, a), so most
+ * vectors are skipped after one comparison, and every squared distance is abandoned as soon as its partial sum
+ * exceeds the bound that matters. Vectors are scanned in memory order (cache friendly) on every iteration.
  */
 export function greedyCoreset(vectors: Float32Array, dim: number, options: CoresetOptions): Int32Array {
   const count = vectors.length / dim;
   if (!Number.isInteger(count)) throw new RangeError(`coreset input has ${vectors.length} values, not a multiple of ${dim}`);
   const size = coresetSize(count, options);
   if (size === 0) return new Int32Array(0);
-  const projectionDim = options.projectionDim === undefined ? 128 : options.projectionDim;
+  const projectionDim = options.projectionDim === undefined ? DEFAULT_CORESET_PROJECTION : options.projectionDim;
   const useProjection = projectionDim !== null && projectionDim < dim;
   const points = useProjection ? createProjection(dim, projectionDim, options.seed ^ 0x5eed).apply(vectors) : vectors;
   const d = useProjection ? projectionDim : dim;
 
   const centres = new Int32Array(size);
-  const minD2 = new Float64Array(count); // squared distance to the nearest chosen centre
-  const next = new Int32Array(count); // per-cluster singly linked member lists
-  const head = new Int32Array(size).fill(-1);
-  const radius2 = new Float64Array(size); // largest member minD2 of each cluster
-  const farthest = new Int32Array(size).fill(-1);
+  const centreCoords = new Float32Array(size * d); // contiguous copies: centre distances stay cache friendly
+  const minD2 = new Float64Array(count).fill(Number.POSITIVE_INFINITY); // squared distance to nearest centre
+  const owner = new Int32Array(count); // index of that nearest centre
+  const centreToNew = new Float64Array(size);
+  const p = new Float64Array(d);
 
-  const sqDist = (i: number, j: number, bound: number): number => {
-    let sum = 0;
-    const a = i * d;
-    const b = j * d;
-    for (let k = 0; k < d; k++) {
-      const diff = points[a + k] - points[b + k];
-      sum += diff * diff;
-      if (sum >= bound && (k & 7) === 7) return sum; // abandoned: already too far to matter
-    }
-    return sum;
-  };
-
-  const start = Math.floor(createRandom(options.seed).next() * count);
-  centres[0] = start;
-  let r0 = -1;
-  let f0 = -1;
-  for (let i = count - 1; i >= 0; i--) {
-    const v = sqDist(i, start, Number.POSITIVE_INFINITY);
-    minD2[i] = v;
-    next[i] = head[0];
-    head[0] = i;
-    if (v >= r0) { r0 = v; f0 = i; }
-  }
-  radius2[0] = r0;
-  farthest[0] = f0;
-
-  let chosen = 1;
+  let pick = Math.floor(createRandom(options.seed).next() * count);
+  let maxMin = Number.POSITIVE_INFINITY;
+  let chosen = 0;
   for (; chosen < size; chosen++) {
-    let best = 0;
-    for (let a = 1; a < chosen; a++) if (radius2[a] > radius2[best]) best = a;
-    if (radius2[best] <= 0) break; // everything is already a chosen vector (duplicates)
-    const p = farthest[best];
     const t = chosen;
-    centres[t] = p;
-    let newHead = -1;
-    let newR = -1;
-    let newF = -1;
+    centres[t] = pick;
+    for (let k = 0; k < d; k++) p[k] = centreCoords[t * d + k] = points[pick * d + k];
+    // Vectors never move to p when d(owner, p)² ≥ 4·maxMin ≥ 4·own: abandon those centre distances early.
+    const centreBound = 4 * maxMin;
     for (let a = 0; a < t; a++) {
-      const limit = 4 * radius2[a];
-      if (limit <= 0) continue;
-      const dap = sqDist(centres[a], p, limit);
-      if (dap >= limit) continue; // no member of a can be closer to p than to its centre
-      let i = head[a];
-      let keptHead = -1;
-      let r = -1;
-      let f = -1;
-      while (i !== -1) {
-        const following = next[i];
-        const own = minD2[i];
-        let moved = false;
-        if (dap < 4 * own) {
-          const dip = sqDist(i, p, own);
-          if (dip < own) {
-            minD2[i] = dip;
-            next[i] = newHead;
-            newHead = i;
-            if (dip > newR) { newR = dip; newF = i; }
-            moved = true;
-          }
-        }
-        if (!moved) {
-          next[i] = keptHead;
-          keptHead = i;
-          if (own > r) { r = own; f = i; }
-        }
-        i = following;
+      let sum = 0;
+      const base = a * d;
+      for (let k = 0; k < d; k++) {
+        const diff = centreCoords[base + k] - p[k];
+        sum += diff * diff;
+        if (sum >= centreBound) break;
       }
-      head[a] = keptHead;
-      radius2[a] = Math.max(0, r);
-      farthest[a] = f;
+      centreToNew[a] = sum;
     }
-    head[t] = newHead;
-    radius2[t] = Math.max(0, newR);
-    farthest[t] = newF;
+    let best = -1;
+    let bestD2 = -1;
+    for (let i = 0; i < count; i++) {
+      let own = minD2[i];
+      if (centreToNew[owner[i]] < 4 * own) {
+        let sum = 0;
+        const base = i * d;
+        for (let k = 0; k < d; k++) {
+          const diff = points[base + k] - p[k];
+          sum += diff * diff;
+          if (sum >= own) break;
+        }
+        if (sum < own) {
+          own = sum;
+          minD2[i] = sum;
+          owner[i] = t;
+        }
+      }
+      if (own > bestD2) {
+        bestD2 = own;
+        best = i;
+      }
+    }
+    maxMin = bestD2;
+    pick = best;
+    if (maxMin <= 0) {
+      chosen++;
+      break; // every vector coincides with a chosen one: more centres would only duplicate
+    }
   }
   return chosen === size ? centres : centres.slice(0, chosen);
 }

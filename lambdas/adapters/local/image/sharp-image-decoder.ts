@@ -58,7 +58,7 @@ export class SharpImageDecoder implements ImageDecoder {
     const channels = meta.channels ?? 1;
     const warnings: string[] = [];
     const pages = meta.pages ?? 1;
-    if (pages > 1) warnings.push(`The TIFF has ${pages} pages; only page 1 was inspected.`);
+    if (pages > 1) warnings.push(`The ${name} has ${pages} pages; only page 1 was inspected.`);
     if (meta.hasAlpha) warnings.push('The image has a transparency (alpha) channel; it was ignored.');
 
     const grey = await this.decodeLuminance(input, bitDepth, limits).catch((e: unknown) => {

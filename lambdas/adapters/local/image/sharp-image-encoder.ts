@@ -11,9 +11,9 @@ export class SharpImageEncoder implements ImageEncoder {
       const src = image.data;
       for (let i = 0; i < grey.length; i++) {
         const v = src[i];
-        grey[i] = v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0; // NaN → 0
+        grey[i] = v > 0 ? (v < 1 ? (v * 255 + 0.5) | 0 : 255) : 0; // NaN → 0
       }
-      return new Uint8Array(await sharp(grey, { raw: { width, height, channels: 1 } }).png().toBuffer());
+      return new Uint8Array(await sharp(grey, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer());
     }
     if (image.data.length !== width * height * 4) throw new RangeError(`RGBA data has ${image.data.length} bytes, expected ${width * height * 4}`);
     return new Uint8Array(await sharp(image.data, { raw: { width, height, channels: 4 } }).png().toBuffer());

@@ -38,7 +38,17 @@ export async function pullModel(options: PullOptions): Promise<PulledModel> {
   const name = options.name ?? defaultName(options.url);
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) throw new ValidationError(`model name '${name}' may only use letters, digits, '.', '_' and '-'`);
   const dir = join(modelsDir(options.home), name);
-  await mkdir(dir, { recursive: true });
+  const created = await mkdir(dir, { recursive: true });
+  try {
+    return await download(options, expected, name, dir);
+  } catch (error) {
+    // A folder this pull created holds nothing worth keeping after a failure.
+    if (created) await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function download(options: PullOptions, expected: string, name: string, dir: string): Promise<PulledModel> {
   const partial = join(dir, 'model.onnx.partial');
   const path = join(dir, 'model.onnx');
 
@@ -118,6 +128,8 @@ async function manifestFor(ref: string | undefined, modelFile: string, name: str
 }
 
 function defaultName(url: string): string {
-  const last = new URL(url).pathname.split('/').filter(Boolean).pop() ?? 'model';
+  const parts = new URL(url).pathname.split('/').filter(Boolean);
+  // `.../mobilenet/model.onnx` is better named after its folder than 'model'.
+  const last = parts.length > 1 && /^model\.onnx$/i.test(parts.at(-1)!) ? parts.at(-2)! : (parts.at(-1) ?? 'model');
   return last.replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]/g, '-') || 'model';
 }

@@ -5,8 +5,13 @@ import { GraphBuilder } from '../onnx/graph-builder.js';
 import { sessionOptions } from '../onnx/onnx-backbone.js';
 import { checkSearchArgs, checkVectors } from './checks.js';
 
-/** Bound on the queries × bank distance matrix held at once (values), i.e. about 64 MB. */
+/** Default bound on the queries × bank distance matrix held at once (values), i.e. about 64 MB. */
 const MAX_DISTANCE_VALUES = 16 * 1024 * 1024;
+
+export interface ExactIndexOptions {
+  /** Most distance values (query rows × bank size) computed in one run; bounds memory. */
+  readonly maxDistanceValues?: number;
+}
 
 /**
  * Exact Euclidean k-NN with ONNX Runtime: ‖q‖² − 2·q·Bᵀ + ‖b‖², TopK smallest, sqrt. The bank is a graph
@@ -19,19 +24,21 @@ export class ExactIndex implements VectorIndex {
     private readonly session: ort.InferenceSession,
     readonly dim: number,
     readonly size: number,
+    private readonly batchRows: number,
   ) {}
 
-  static async build(vectors: Float32Array, dim: number): Promise<ExactIndex> {
+  static async build(vectors: Float32Array, dim: number, options: ExactIndexOptions = {}): Promise<ExactIndex> {
     const size = checkVectors(vectors, dim);
     const session = await ort.InferenceSession.create(knnGraph(vectors, dim, size), sessionOptions());
-    return new ExactIndex(session, dim, size);
+    const batchRows = Math.max(1, Math.floor((options.maxDistanceValues ?? MAX_DISTANCE_VALUES) / size));
+    return new ExactIndex(session, dim, size, batchRows);
   }
 
   async search(queries: Float32Array, k: number): Promise<NeighbourResult> {
     const count = checkSearchArgs(queries, this.dim, k, this.size);
     const distances = new Float32Array(count * k);
     const indices = new Int32Array(count * k);
-    const batch = Math.max(1, Math.floor(MAX_DISTANCE_VALUES / this.size));
+    const batch = this.batchRows;
     const kTensor = new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]);
     for (let start = 0; start < count; start += batch) {
       const rows = Math.min(batch, count - start);

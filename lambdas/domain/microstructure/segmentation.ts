@@ -1,0 +1,130 @@
+import { gaussianBlur } from '../image/gaussian.js';
+import { createGreyImage, type GreyImage } from '../image/grey-image.js';
+import { open, removeSmallComponents } from './morphology.js';
+import { threeClassThresholds } from './otsu.js';
+
+/** Phase codes of a segmentation (the same codes as the generator's truth labels). */
+export const PHASE_CODE = { carbon: 0, sulfur: 1, pore: 2 } as const;
+
+export type Modality = 'sem' | 'optical' | 'afm';
+
+export interface SegmentationSettings {
+  /** Gaussian pre-smoothing against shot noise, px. */
+  readonly smoothingSigmaPx: number;
+  /** Remove a least-squares plane first (AFM tilt, SEM brightness ramps). */
+  readonly levelPlane: boolean;
+  /** Which phase the dark, mid and bright intensity classes are. */
+  readonly classOrder: readonly [Phase, Phase, Phase];
+  /** Opening radius for the bright phase (removes 1-2 px charging streaks); 0 = none. */
+  readonly brightOpeningPx: number;
+  /** Components smaller than this become matrix, px. */
+  readonly minComponentPx: number;
+}
+
+export type Phase = keyof typeof PHASE_CODE;
+
+/**
+ * Per-modality defaults.
+ * - sem (backscatter): sulfur (higher Z) bright, carbon mid, pores dark; shot noise → smoothing σ 1 px.
+ * - optical (reflected bright field): carbon absorbs and pores are shadowed, sulfur reflects; noise is low but
+ *   the optics blur more, so less smoothing and a larger minimum size.
+ * - afm (height map): particles stand proud (bright), pores are depressions (dark); the scan tilt is removed first.
+ */
+export const MODALITY_SETTINGS: Readonly<Record<Modality, SegmentationSettings>> = {
+  sem: { smoothingSigmaPx: 1, levelPlane: false, classOrder: ['pore', 'carbon', 'sulfur'], brightOpeningPx: 1, minComponentPx: 8 },
+  optical: { smoothingSigmaPx: 0.7, levelPlane: false, classOrder: ['pore', 'carbon', 'sulfur'], brightOpeningPx: 1, minComponentPx: 12 },
+  afm: { smoothingSigmaPx: 0.8, levelPlane: true, classOrder: ['pore', 'carbon', 'sulfur'], brightOpeningPx: 0, minComponentPx: 8 },
+};
+
+export interface Segmentation {
+  readonly width: number;
+  readonly height: number;
+  /** Per pixel PHASE_CODE. */
+  readonly phases: Uint8Array;
+  /** The image actually thresholded (smoothed, levelled): later stages measure intensities on it. */
+  readonly smoothed: GreyImage;
+  readonly thresholds: { readonly low: number; readonly high: number };
+  readonly classMeans: readonly [number, number, number];
+  readonly fractions: { readonly sulfur: number; readonly carbon: number; readonly pore: number };
+}
+
+export function segmentPhases(image: GreyImage, modality: Modality = 'sem', overrides: Partial<SegmentationSettings> = {}): Segmentation {
+  const settings = { ...MODALITY_SETTINGS[modality], ...overrides };
+  const { width, height } = image;
+  let work = settings.levelPlane ? levelPlane(image) : image;
+  if (settings.smoothingSigmaPx > 0) work = gaussianBlur(work, settings.smoothingSigmaPx);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of work.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const t = threeClassThresholds(work.data, lo, hi > lo ? hi : lo + 1);
+  const n = width * height;
+  const dark = new Uint8Array(n);
+  let bright: Uint8Array = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = work.data[i]!;
+    if (v < t.low) dark[i] = 1;
+    else if (v >= t.high) bright[i] = 1;
+  }
+  if (settings.brightOpeningPx > 0) bright = open(bright, width, height, settings.brightOpeningPx);
+  const darkClean = removeSmallComponents(dark, width, height, settings.minComponentPx);
+  const brightClean = removeSmallComponents(bright, width, height, settings.minComponentPx);
+  const phases = new Uint8Array(n).fill(PHASE_CODE[settings.classOrder[1]]);
+  const darkCode = PHASE_CODE[settings.classOrder[0]];
+  const brightCode = PHASE_CODE[settings.classOrder[2]];
+  const counts = [0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    if (darkClean[i]) phases[i] = darkCode;
+    else if (brightClean[i]) phases[i] = brightCode;
+    counts[phases[i]!]!++;
+  }
+  return {
+    width,
+    height,
+    phases,
+    smoothed: work,
+    thresholds: { low: t.low, high: t.high },
+    classMeans: t.means,
+    fractions: { carbon: counts[PHASE_CODE.carbon]! / n, sulfur: counts[PHASE_CODE.sulfur]! / n, pore: counts[PHASE_CODE.pore]! / n },
+  };
+}
+
+/** Binary mask (0/1) of one phase. */
+export function phaseMask(segmentation: Segmentation, phase: Phase): Uint8Array {
+  const code = PHASE_CODE[phase];
+  const out = new Uint8Array(segmentation.phases.length);
+  for (let i = 0; i < out.length; i++) if (segmentation.phases[i] === code) out[i] = 1;
+  return out;
+}
+
+/** Subtracts the least-squares plane a + b·x + c·y (keeps the mean), the usual first AFM levelling step. */
+export function levelPlane(image: GreyImage): GreyImage {
+  const { width, height, data } = image;
+  // Centred coordinates make the normal equations diagonal.
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let y = 0; y < height; y++) {
+    const dy = y - cy;
+    for (let x = 0; x < width; x++) {
+      const v = data[y * width + x]!;
+      const dx = x - cx;
+      sx += v * dx;
+      sy += v * dy;
+      sxx += dx * dx;
+      syy += dy * dy;
+    }
+  }
+  const b = sxx > 0 ? sx / sxx : 0;
+  const c = syy > 0 ? sy / syy : 0;
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) out[y * width + x] = data[y * width + x]! - b * (x - cx) - c * (y - cy);
+  }
+  return createGreyImage(width, height, out);
+}

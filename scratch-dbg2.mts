@@ -1,0 +1,41 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createLocalRuntime } from './lambdas/adapters/local/runtime.ts';
+import { drawCrack, drawVoid, grainTexture, toPng } from './test/e2e/textures.ts';
+import { extractFeatures } from './lambdas/application/features.ts';
+import { patchScoreMap } from './lambdas/application/scoring.ts';
+import { prepareImage } from './lambdas/application/prepare.ts';
+const SIZE = 192;
+const home = await mkdtemp(join(tmpdir(), 'mmdo-dbg-'));
+const runtime = await createLocalRuntime({ home, backboneOverride: process.env.BB ?? 'builtin' });
+const normals = await Promise.all(Array.from({ length: 12 }, (_, i) => toPng(grainTexture(SIZE, 100 + i))));
+const res = await runtime.enrollment.enroll({ tenant: 'local', profile: 'grains', images: normals.map((bytes, i) => ({ name: `n${i}.png`, bytes })), pixelSizeUm: 0.5, coresetRatio: Number(process.env.CR ?? 0.1) });
+console.log(res);
+const p = await runtime.profiles.load('local', 'grains');
+const index = await runtime.vectorIndexes.build(p.bank.vectors, p.bank.dim, 'exact');
+async function map(img: any, name: string) {
+  const decoded = await runtime.decoder.decode(await toPng(img));
+  const prep = prepareImage(decoded, undefined, null);
+  const [f] = await extractFeatures(runtime.backbone, [prep], p.features);
+  const m = await patchScoreMap(f!, index, 1);
+  let max = 0, maxAt = 0; for (let i = 0; i < m.data.length; i++) if (m.data[i]! > max) { max = m.data[i]!; maxAt = i; }
+  console.log(name, 'max', max.toFixed(3), 'at', maxAt % m.width, Math.floor(maxAt / m.width), 'grid', f!.grids[0]!.rows, f!.grids[0]!.cols, f!.grids[0]!.stride);
+  const u8 = new Uint8Array(m.data.length); for (let i = 0; i < u8.length; i++) u8[i] = Math.min(255, m.data[i]! / 4 * 255);
+  await sharp(u8, { raw: { width: m.width, height: m.height, channels: 1 } }).png().toFile(`/tmp/mm/${name}-map.png`);
+  const u9 = new Uint8Array(m.data.length); for (let i = 0; i < u8.length; i++) u9[i] = Math.min(255, prep.data[i]! * 255);
+  await sharp(u9, { raw: { width: m.width, height: m.height, channels: 1 } }).png().toFile(`/tmp/mm/${name}-prep.png`);
+}
+await map(grainTexture(SIZE, 200), 'normal');
+const d = grainTexture(SIZE, 300);
+drawCrack(d, 40, 60, 110, 90, 2);
+drawVoid(d, 140, 140, 9);
+await map(d, 'defect');
+const e = grainTexture(SIZE, 301);
+drawVoid(e, 100, 100, Number(process.env.R ?? 25));
+await map(e, 'bigvoid');
+const f2 = grainTexture(SIZE, 302);
+for (let y = 60; y < 110; y++) for (let x = 60; x < 110; x++) f2.data[y * SIZE + x] = 0.5 + 0.3 * Math.sin(x * 1.5);
+await map(f2, 'stripes');
+await runtime.close();

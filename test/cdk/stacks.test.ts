@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_CONFIG } from '../../lib/config.js';
+import { PIPELINE_STEPS, RETRYABLE_ERRORS, type HandlerEntries } from '../../lib/handler-entries.js';
+import { StatefulStack } from '../../lib/stateful-stack.js';
+import { StatelessStack } from '../../lib/stateless-stack.js';
+
+// Every step points at a fixture, so these tests do not depend on the real handlers' contents.
+const entries = Object.fromEntries(PIPELINE_STEPS.map((s) => [s, 'test/cdk/fixtures/echo-handler.ts'])) as unknown as HandlerEntries;
+const context = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+
+let app: App;
+let stateful: Template;
+let stateless: Template;
+
+beforeAll(() => {
+  app = new App({ context });
+  const data = new StatefulStack(app, 'MmdoStateful', { config: DEFAULT_CONFIG });
+  const processing = new StatelessStack(app, 'MmdoStateless', {
+    config: DEFAULT_CONFIG,
+    searchDomainEndpoint: data.searchDomain.domainEndpoint,
+    handlerEntries: entries,
+  });
+  stateful = Template.fromStack(data);
+  stateless = Template.fromStack(processing);
+});
+
+describe('StatefulStack', () => {
+  test('buckets are encrypted, versioned, private, TLS-only and access-logged', () => {
+    const buckets = stateful.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(bucket.Properties.LoggingConfiguration).toBeDefined();
+    }
+    const denyInsecure = Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(Object.keys(stateful.findResources('AWS::S3::BucketPolicy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([denyInsecure]) } } })).length).toBe(3);
+  });
+
+  test('the upload bucket sends events to EventBridge and moves uploads to IA; noncurrent versions expire', () => {
+    stateful.hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] }),
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+        ]),
+      },
+    });
+  });
+
+  test('tables have point-in-time recovery; reports have the batch and time GSIs and TTL', () => {
+    const tables = stateful.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(tables)).toHaveLength(3);
+    for (const table of Object.values(tables)) {
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.Properties.SSESpecification.SSEEnabled).toBe(true);
+    }
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'mmdo-reports',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({ IndexName: 'byBatch', KeySchema: [{ AttributeName: 'batchPk', KeyType: 'HASH' }, { AttributeName: 'createdSk', KeyType: 'RANGE' }] }),
+        Match.objectLike({ IndexName: 'byTime', KeySchema: [{ AttributeName: 'timePk', KeyType: 'HASH' }, { AttributeName: 'createdSk', KeyType: 'RANGE' }] }),
+      ]),
+    });
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'mmdo-idempotency',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+  });
+
+  test('the OpenSearch domain is encrypted, HTTPS-only and open to signed account principals only', () => {
+    stateful.hasResourceProperties('AWS::OpenSearchService::Domain', {
+      DomainName: 'mmdo-embeddings',
+      EngineVersion: 'OpenSearch_2.19',
+      EncryptionAtRestOptions: { Enabled: true },
+      NodeToNodeEncryptionOptions: { Enabled: true },
+      DomainEndpointOptions: Match.objectLike({ EnforceHTTPS: true }),
+      ClusterConfig: Match.objectLike({ InstanceType: 'r6g.large.search', InstanceCount: 2, ZoneAwarenessEnabled: true }),
+      AccessPolicies: { Statement: [Match.objectLike({ Effect: 'Allow', Action: 'es:ESHttp*', Principal: { AWS: Match.anyValue() } })], Version: '2012-10-17' },
+    });
+    // No custom-resource Lambdas in the data stack.
+    stateful.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+});
+
+describe('StatelessStack', () => {
+  test('one arm64 nodejs22.x function per step, traced, with its own log group', () => {
+    const functions = stateless.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(PIPELINE_STEPS.length);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+    }
+  });
+
+  test('an S3 Object Created rule on the upload bucket starts the workflow, with a DLQ', () => {
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: [Match.anyValue()] } } },
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }), RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 10 }) })],
+    });
+  });
+
+  test('every Lambda step retries throttling and endpoint errors with backoff and catches into the failure path', () => {
+    const machine = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+    expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    const definition = JSON.parse(stateless.toJSON() && JSON.stringify(resolveJoin(machine.Properties.DefinitionString)));
+    const states = definition.States as Record<string, { Type: string; Retry?: { ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number; JitterStrategy?: string }[]; Catch?: { Next: string }[]; Resource?: string }>;
+    const lambdaSteps = ['IngestAndNormalise', 'Embed', 'ScorePatchesAndNovelty', 'MicrostructureAndConsistency', 'Fuse', 'WriteReport'];
+    for (const name of lambdaSteps) {
+      const retry = states[name]!.Retry!.find((r) => r.ErrorEquals.includes('ModelNotReadyException'));
+      expect(retry).toMatchObject({ BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' });
+      expect(retry!.ErrorEquals).toEqual([...RETRYABLE_ERRORS]);
+      expect(states[name]!.Catch![0]!.Next).toBe('RecordFailure');
+    }
+    expect(states.RecordFailure!.Type).toBe('Task');
+    expect(states.SendToDeadLetterQueue!.Resource).toContain('sqs:sendMessage');
+    expect(states.EmitCompleted!.Resource).toContain('events:putEvents');
+    expect(states['AlreadyProcessed?']!.Type).toBe('Choice');
+  });
+
+  test('the SageMaker model, endpoint configuration (GPU instance parameter) and endpoint exist', () => {
+    const params = stateless.toJSON().Parameters;
+    expect(params.GpuInstanceType.Default).toBe('ml.g5.xlarge');
+    expect(params.ModelRepositoryName.Default).toBe('mmdo-model');
+    stateless.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ InstanceType: { Ref: 'GpuInstanceType' }, VariantName: 'AllTraffic' })],
+    });
+    stateless.hasResourceProperties('AWS::SageMaker::Model', {
+      PrimaryContainer: Match.objectLike({ Environment: Match.objectLike({ MMDO_BACKBONE: DEFAULT_CONFIG.backbone }) }),
+    });
+    stateless.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+  });
+
+  test('alarms cover workflow failures, the DLQ, throttling and the endpoint, and notify an encrypted topic', () => {
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm'));
+    const metrics = alarms.map((a) => a.Properties.MetricName as string);
+    for (const m of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ApproximateNumberOfMessagesVisible', 'Throttles', 'Invocation5XXErrors', 'ModelLatency']) {
+      expect(metrics).toContain(m);
+    }
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    stateless.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  test('only the score step may search the embedding index, and only the embed and score steps may invoke the endpoint', () => {
+    const policies = Object.values(stateless.findResources('AWS::IAM::Policy'));
+    const withAction = (action: string) => policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes(action)).length;
+    expect(withAction('es:ESHttpPost')).toBe(1);
+    expect(withAction('sagemaker:InvokeEndpoint')).toBe(2);
+    expect(withAction('"s3:*"')).toBe(0);
+  });
+});
+
+test('cdk-nag AwsSolutions reports no unacknowledged findings', () => {
+  const report = new AwsSolutionsChecks().validateScope(app);
+  const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.resourceLogicalId ?? ''}`));
+  expect(findings).toEqual([]);
+});
+
+/** DefinitionString is an Fn::Join of literal parts and tokens; joining with placeholders yields parseable JSON. */
+function resolveJoin(value: unknown): unknown {
+  const join = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  return JSON.parse(join[1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(join[0]));
+}
