@@ -1,4 +1,5 @@
-import { generateMicrograph } from './lambdas/domain/synth/index.js';
-import { analyseMicrostructure } from './lambdas/domain/microstructure/index.js';
-const ms = [0,1,2].map(k => generateMicrograph({ seed: 21+k, width: 512, height: 512, pixelSizeUm: 0.1, anomaly: 'crack' }));
-for (let i = 0; i < 12; i++) { const m = ms[i%3]!; const t = performance.now(); analyseMicrostructure(m.image, { pixelSizeUm: 0.1, metadata: m.metadata }); if (i > 8) console.log((performance.now()-t).toFixed(0)); }
+import { textPdf } from './test/adapters/local/metadata/pdf-fixture.js';
+import { extractText, getDocumentProxy } from 'unpdf';
+const bytes = textPdf(['Batch ID: LS-2031', 'Sulfur loading: 70 wt%', 'Carbon host: Ketjen black', 'Target porosity: 45 %', 'Particle size: 2.5 µm']);
+const pdf = await getDocumentProxy(new Uint8Array(bytes));
+console.log(JSON.stringify((await extractText(pdf, { mergePages: true })).text));

@@ -18,6 +18,5 @@ const stateless = new StatelessStack(app, 'MmdoStateless', {
   handlerEntries: HANDLER_ENTRIES,
   description: 'MM-DO processing: inspection workflow, Lambdas, SageMaker endpoint, alarms',
 });
-stateless.addDependency(stateful);
 Tags.of(app).add('project', 'mmdo');
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -1,8 +1,123 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DEFAULT_ENROLLMENT_SETTINGS } from '../../lambdas/application/enroll.js';
+import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
+import { METHOD_NAMES, type MethodName } from '../../lambdas/application/evaluate/methods.js';
+import { formatEvaluation } from '../../lambdas/application/evaluate/table.js';
+import { csvManifestSource } from '../../lambdas/adapters/local/evaluation/csv-manifest.js';
+import { writeEvaluationPlots } from '../../lambdas/adapters/local/evaluation/plot-writer.js';
+import { SharpImageDecoder } from '../../lambdas/adapters/local/image/sharp-image-decoder.js';
+import { SharpImageEncoder } from '../../lambdas/adapters/local/image/sharp-image-encoder.js';
+import { loadBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
+import { LocalVectorIndexFactory } from '../../lambdas/adapters/local/vector-index/index.js';
+import { progressBar } from './progress-bar.js';
 
-// Placeholder until the 'evaluate' command is implemented in this module.
+/** The MobileNetV2 backbone in ../shared beside the repository, when this checkout has one. */
+export function sharedBackbonePath(): string | undefined {
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const candidate = join(repo, '..', 'shared', 'models', 'mobilenetv2-035-imagenet', 'model.onnx');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
+
+const OptionsSchema = z.object({
+  manifest: z.string().min(1),
+  method: z.preprocess(list, z.array(z.enum(METHOD_NAMES)).min(1)).default([...METHOD_NAMES]),
+  trainNormals: z.coerce.number().int().positive().default(200),
+  calibrationNormals: z.coerce.number().int().positive().optional(),
+  seed: z.coerce.number().int().default(1),
+  backbone: z.string().min(1).optional(),
+  layers: z.preprocess(list, z.array(z.string().min(1)).min(1)).optional(),
+  k: z.coerce.number().int().positive().default(DEFAULT_ENROLLMENT_SETTINGS.k),
+  coresetRatio: z.coerce.number().gt(0).max(1).default(DEFAULT_ENROLLMENT_SETTINGS.coresetRatio),
+  maxBank: z.coerce.number().int().positive().default(DEFAULT_ENROLLMENT_SETTINGS.maxBankSize),
+  neighbourhood: z.coerce.number().int().positive().default(DEFAULT_ENROLLMENT_SETTINGS.neighbourhood),
+  projection: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return DEFAULT_ENROLLMENT_SETTINGS.projectionDim;
+      if (v === 'none') return null;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: "--projection must be a positive integer or 'none'" });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  blur: z.coerce.number().min(0).max(64).default(0),
+  index: z.enum(['exact', 'approximate']).default('exact'),
+  tileSize: z.coerce.number().int().positive().optional(),
+  out: z.string().min(1).optional(),
+  json: z.boolean().optional(),
+});
+
 export function register(program: Command): void {
-  program.command('evaluate').description('not implemented yet').action(() => {
-    throw new Error("'mmdo evaluate' is not implemented yet");
-  });
+  program
+    .command('evaluate')
+    .description('measure detection quality on a labelled image set (CSV manifest: path,label[,mask,group,class,split])')
+    .requiredOption('--manifest <file>', 'CSV manifest; paths are relative to it; label 0 normal, 1 anomalous; masks: pixel > 127 anomalous')
+    .option('--method <list>', `methods compared on the same split (${METHOD_NAMES.join(', ')})`, METHOD_NAMES.join(','))
+    .option('--train-normals <n>', 'normal images in the memory bank', '200')
+    .option('--calibration-normals <n>', 'normal images held out to calibrate thresholds (default 20% of --train-normals)')
+    .option('--seed <n>', 'seed of the split, the coreset and the projection', '1')
+    .option('--backbone <path>', 'ONNX backbone (default: MMDO_BACKBONE, else ../shared MobileNetV2 when present, else built-in)')
+    .option('--layers <list>', 'backbone outputs used for patch features (default: the backbone manifest\'s patch layers)')
+    .option('--k <n>', 'nearest bank patches averaged per patch score')
+    .option('--coreset-ratio <r>', 'share of bank patches kept by the greedy coreset')
+    .option('--max-bank <n>', 'cap on memory-bank vectors')
+    .option('--neighbourhood <n>', 'local averaging window of patch features, in cells')
+    .option('--projection <n|none>', 'random projection width of patch features')
+    .option('--blur <sigma>', 'Gaussian smoothing of anomaly maps in pixels (0 = none, as the product)')
+    .option('--index <kind>', 'memory-bank search: exact or approximate', 'exact')
+    .option('--tile-size <px>', 'backbone tile side (default: the backbone manifest\'s)')
+    .option('--out <dir>', 'write roc.png, histogram-<method>.png, misses.png and result.json here')
+    .option('--json', 'print the result as one JSON document')
+    .action(async (raw: unknown) => {
+      const o = OptionsSchema.parse(raw);
+      const backbonePath = o.backbone ?? (process.env.MMDO_BACKBONE || undefined) ?? sharedBackbonePath() ?? 'builtin';
+      const backbone = await loadBackbone({ model: backbonePath, ...(o.layers ? { layers: { patchLayers: o.layers } } : {}) });
+      process.stderr.write(`evaluate: backbone ${backbone.descriptor.id} from ${backbonePath}\n`);
+      const bar = progressBar('evaluate');
+      try {
+        const patchDim = backbone.descriptor.layers.filter((l) => backbone.descriptor.patchLayers.includes(l.name)).reduce((n, l) => n + l.channels, 0);
+        const { result, detail } = await evaluate(
+          { source: csvManifestSource(o.manifest), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory() },
+          {
+            methods: o.method as MethodName[],
+            bankNormals: o.trainNormals,
+            calibrationNormals: o.calibrationNormals ?? Math.max(1, Math.round(0.2 * o.trainNormals)),
+            seed: o.seed,
+            patch: {
+              features: {
+                layers: [...backbone.descriptor.patchLayers],
+                neighbourhood: o.neighbourhood,
+                k: o.k,
+                coresetRatio: o.coresetRatio,
+                projectionDim: o.projection !== null && o.projection < patchDim ? o.projection : null,
+                seed: o.seed,
+              },
+              maxBankSize: o.maxBank,
+              index: o.index,
+              blurSigma: o.blur,
+            },
+            ...(o.tileSize ? { tiling: { tileSize: o.tileSize } } : {}),
+          },
+          bar.listener,
+        );
+        bar.stop();
+        if (o.out) {
+          const files = await writeEvaluationPlots(o.out, result, detail, new SharpImageEncoder());
+          process.stderr.write(`evaluate: wrote ${files.join(', ')} to ${resolve(o.out)}\n`);
+        }
+        process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : formatEvaluation(result));
+      } finally {
+        bar.stop();
+        await backbone.dispose();
+      }
+    });
 }

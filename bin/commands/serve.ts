@@ -34,7 +34,12 @@ export function register(program: Command): void {
       const log = stderrLog;
 
       log(`MMDO_HOME is ${home} (tenant '${LOCAL_TENANT}': the local service is single-tenant)`);
-      await seedDemoProfile(runtime, { ...DEFAULT_DEMO, tenant: LOCAL_TENANT, samplesDir: join(home, 'samples') }, log);
+      try {
+        await seedDemoProfile(runtime, { ...DEFAULT_DEMO, tenant: LOCAL_TENANT, samplesDir: join(home, 'samples') }, log);
+      } catch (error) {
+        // The service is still useful without the demo (profiles can be enrolled with `mmdo enroll`).
+        log(`could not seed the demo profile: ${(error as Error).message}`);
+      }
       const service = await startLocalService(
         runtime,
         { ...defaults, port, inbox, defaultProfile: profile, worker: { ...defaults.worker, concurrency: cli.concurrency ?? defaults.worker.concurrency } },

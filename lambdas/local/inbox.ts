@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Report } from '../domain/report/report.js';
 import type { ReportStore } from '../ports/stores.js';
@@ -166,7 +167,7 @@ async function freeName(dir: string, name: string): Promise<string> {
 }
 
 async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
+  const temp = `${path}.${randomUUID()}.tmp`;
   await writeFile(temp, text);
   await rename(temp, path);
 }

@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Accepted uploads, kept on disk until their job ends. Written to a temporary file, flushed, then renamed, so a
@@ -14,7 +15,7 @@ export class UploadStore {
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const target = this.path(key);
-    const temp = `${target}.${process.pid}.tmp`;
+    const temp = `${target}.${randomUUID()}.tmp`;
     const handle = await open(temp, 'w');
     try {
       await handle.writeFile(bytes);

@@ -111,7 +111,7 @@ describe('StatelessStack', () => {
   test('every Lambda step retries throttling and endpoint errors with backoff and catches into the failure path', () => {
     const machine = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'))[0]!;
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
-    const definition = JSON.parse(stateless.toJSON() && JSON.stringify(resolveJoin(machine.Properties.DefinitionString)));
+    const definition = resolveJoin(machine.Properties.DefinitionString) as { States: unknown };
     const states = definition.States as Record<string, { Type: string; Retry?: { ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number; JitterStrategy?: string }[]; Catch?: { Next: string }[]; Resource?: string }>;
     const lambdaSteps = ['IngestAndNormalise', 'Embed', 'ScorePatchesAndNovelty', 'MicrostructureAndConsistency', 'Fuse', 'WriteReport'];
     for (const name of lambdaSteps) {

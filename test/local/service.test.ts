@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Report } from '../../lambdas/domain/report/report.js';
+import { seedDemoProfile } from '../../lambdas/local/demo-profile.js';
 import { SqliteJobQueue } from '../../lambdas/local/job-queue.js';
 import type { LocalServiceOptions } from '../../lambdas/local/service.js';
 import { createDeps, micrographPng, prepareDemoProfile, start, tempHome, testOptions, waitFor, waitForReport, type TestDeps } from './support.js';
@@ -47,8 +48,11 @@ describe('local service end to end', () => {
         expect(meta.format).toBe('png');
         expect(meta.width).toBeGreaterThan(0);
       }
-      const profiles = (await (await fetch(`${service.url}/v1/profiles`)).json()) as { items: { name: string }[] };
-      expect(profiles.items.map((p) => p.name)).toContain('demo');
+      const profiles = (await (await fetch(`${service.url}/v1/profiles`)).json()) as { items: { name: string; latestVersion: number }[] };
+      expect(profiles.items).toEqual([expect.objectContaining({ name: 'demo', latestVersion: 1 })]);
+      // The demo profile is seeded once: a second start finds it and enrols nothing.
+      expect(await seedDemoProfile(deps, { tenant: 'local', name: 'demo', images: 6, size: 96, pixelSizeUm: 0.1, samplesDir: null }, () => undefined)).toBe(false);
+      expect(existsSync(join(home, 'samples', 'sample-void.png'))).toBe(true);
     } finally {
       await service.stop();
     }

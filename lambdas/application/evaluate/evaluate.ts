@@ -141,7 +141,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
     return time('normalise', () => prepareImage(decoded, undefined, null));
   };
   const embed = async (list: readonly ManifestItem[]): Promise<ImageFeatures[]> => {
-    const images = [];
+    const images: GreyImage[] = [];
     for (const item of list) images.push(await prepare(item));
     return time('embed', () => extractFeatures(deps.backbone, images, featureConfig, options.tiling));
   };

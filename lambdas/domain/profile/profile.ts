@@ -21,6 +21,10 @@ export interface PatchFeatureConfig {
   /** Random projection width applied before coreset/search, or null for none. */
   readonly projectionDim: number | null;
   readonly seed: number;
+  /** Upper bound on the memory bank size whatever the coreset ratio (absent: no bound). */
+  readonly coresetMaxSize?: number;
+  /** Share of the highest patch scores averaged into the image score (absent: scoring's default, 0.1 %). */
+  readonly imageScoreTopFraction?: number;
 }
 
 export interface ScoreCalibration {
@@ -31,6 +35,8 @@ export interface ScoreCalibration {
   readonly anomalous: number;
   /** Raw patch score above which a pixel belongs to an anomalous region. */
   readonly pixelThreshold: number;
+  /** Median pixel score of the calibration images: the heatmap's "normal" end (absent in older profiles). */
+  readonly pixelScoreLow?: number;
   /** Raw novelty distances of the calibration images to the enrolled embeddings. */
   readonly normalNoveltyScores: readonly number[];
 }

@@ -77,8 +77,8 @@ test('cracks, voids and bright agglomerates stand out under nearest-neighbour sc
     const d = await scoreMap(image);
     const cell = Math.floor(cy / 8) * (SIZE / 8) + Math.floor(cx / 8);
     const neighbourhood = [cell, cell + 1, cell - 1, cell + SIZE / 8, cell - SIZE / 8].map((c) => d[c]!);
-    // Every defect's peak exceeds every patch of the held-out normal images (a 2 px crack least: about 1.2x).
-    expect({ name, peak: Math.max(...neighbourhood) > 1.1 * normalMax }).toEqual({ name, peak: true });
+    // Each defect's peak is well above every patch of the held-out normal images (measured 2.3x to 3.6x).
+    expect({ name, peak: Math.max(...neighbourhood) > 1.5 * normalMax }).toEqual({ name, peak: true });
   }
   await index.dispose();
 });

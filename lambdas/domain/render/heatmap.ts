@@ -1,0 +1,111 @@
+import type { GreyImage, RgbaImage } from '../image/grey-image.js';
+import { INFERNO, lutIndex, type ColourLut } from './colormap.js';
+
+export interface ScoreRaster {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+/** The score range a heatmap spans: from the calibration's normal level (`low`) to a clearly anomalous `high`. */
+export interface ScoreBounds {
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * Display bounds from the calibration: `low` = the median normal pixel score, `high` = twice the pixel threshold's
+ * distance above it, so the threshold sits mid-scale (orange) and normal texture stays dark.
+ */
+export function heatmapBounds(pixelThreshold: number, normalLevel: number): ScoreBounds {
+  const low = Math.min(normalLevel, pixelThreshold);
+  return { low, high: pixelThreshold + Math.max(pixelThreshold - low, 1e-12) };
+}
+
+/** The score map as an opaque colour image, scaled between fixed (calibrated) bounds so images compare. */
+export function renderHeatmap(map: ScoreRaster, bounds: ScoreBounds, lut: ColourLut = INFERNO): RgbaImage {
+  const out = new Uint8ClampedArray(map.width * map.height * 4);
+  for (let i = 0, o = 0; i < map.data.length; i++, o += 4) {
+    const k = lutIndex(map.data[i], bounds.low, bounds.high) * 3;
+    out[o] = lut[k];
+    out[o + 1] = lut[k + 1];
+    out[o + 2] = lut[k + 2];
+    out[o + 3] = 255;
+  }
+  return { width: map.width, height: map.height, data: out };
+}
+
+export interface OverlayOptions {
+  readonly bounds: ScoreBounds;
+  /** Scores at or below this stay pure micrograph (default: the bounds' low). */
+  readonly floor?: number;
+  /** Opacity of the colour at the top of the range (default 0.6); it ramps up from 0 at the floor. */
+  readonly maxAlpha?: number;
+  /** Region labels (findRegions): outline pixels of each region are drawn in `outlineColour`. */
+  readonly labels?: Int32Array;
+  /** Default cyan: absent from inferno, so outlines stand out on both the micrograph and the colour. */
+  readonly outlineColour?: readonly [number, number, number];
+  readonly lut?: ColourLut;
+}
+
+/**
+ * The micrograph (contrast-stretched to its own min..max, since normalised images need not lie in 0..1) in grey,
+ * with the colour map alpha-blended where the score exceeds the floor, and region outlines on top.
+ */
+export function renderOverlay(grey: GreyImage, map: ScoreRaster, options: OverlayOptions): RgbaImage {
+  const { width, height } = grey;
+  if (map.width !== width || map.height !== height) {
+    throw new RangeError(`score map ${map.width}x${map.height} does not match the image ${width}x${height}`);
+  }
+  const lut = options.lut ?? INFERNO;
+  const floor = options.floor ?? options.bounds.low;
+  const maxAlpha = options.maxAlpha ?? 0.6;
+  const ramp = Math.max(options.bounds.high - floor, 1e-12);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < grey.data.length; i++) {
+    const v = grey.data[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const greyScale = max > min ? 255 / (max - min) : 0;
+  const out = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0, o = 0; i < grey.data.length; i++, o += 4) {
+    const g = (grey.data[i] - min) * greyScale;
+    const s = map.data[i];
+    let r = g, gg = g, b = g;
+    if (s > floor) {
+      const alpha = maxAlpha * Math.min(1, (s - floor) / ramp);
+      const k = lutIndex(s, options.bounds.low, options.bounds.high) * 3;
+      r = g + (lut[k] - g) * alpha;
+      gg = g + (lut[k + 1] - g) * alpha;
+      b = g + (lut[k + 2] - g) * alpha;
+    }
+    out[o] = r;
+    out[o + 1] = gg;
+    out[o + 2] = b;
+    out[o + 3] = 255;
+  }
+  if (options.labels) drawOutlines(out, width, height, options.labels, options.outlineColour ?? [0, 255, 255]);
+  return { width, height, data: out };
+}
+
+/** Paints the pixels of each labelled region that touch (4-neighbourhood) a pixel outside it or the image edge. */
+function drawOutlines(
+  out: Uint8ClampedArray, width: number, height: number, labels: Int32Array, colour: readonly [number, number, number],
+): void {
+  if (labels.length !== width * height) throw new RangeError('region labels do not match the image size');
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const l = labels[i];
+      if (l === 0) continue;
+      const edge = x === 0 || y === 0 || x === width - 1 || y === height - 1
+        || labels[i - 1] !== l || labels[i + 1] !== l || labels[i - width] !== l || labels[i + width] !== l;
+      if (!edge) continue;
+      out[i * 4] = colour[0];
+      out[i * 4 + 1] = colour[1];
+      out[i * 4 + 2] = colour[2];
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import type { ScoreComponent, Verdict } from '../report/report.js';
+import { ANOMALOUS_CALIBRATED, verdictOf } from './calibration.js';
+
+export type ComponentName = ScoreComponent['name'];
+
+export interface ComponentInput {
+  readonly name: ComponentName;
+  readonly raw: number;
+  /** 0..1 from `calibrate` (0.5 = suspect, 0.9 = anomalous). */
+  readonly calibrated: number;
+}
+
+/** Default weights: the patch score localises defects and is the best-calibrated signal, so it leads. */
+export const DEFAULT_FUSION_WEIGHTS: Readonly<Record<ComponentName, number>> = {
+  patch: 0.6,
+  novelty: 0.25,
+  consistency: 0.15,
+};
+
+export interface FusedScore {
+  readonly score: number;
+  readonly verdict: Verdict;
+  readonly components: ScoreComponent[];
+}
+
+/**
+ * Fuses the calibrated sub-scores present (absent ones are simply not passed; weights renormalise over those given).
+ * fused = Σ wᵢcᵢ / Σ wᵢ, except that one decisively anomalous component (calibrated ≥ 0.9, weight > 0) lifts the
+ * fused score to its own value: a glaring microstructure inconsistency must not be averaged away by a quiet patch
+ * score. The verdict always follows the fused score (≥ 0.9 anomalous, ≥ 0.5 suspect), so score and verdict agree.
+ * Each contribution is the component's share of the fused score: wᵢcᵢ/Σw, plus the lift for the decisive one,
+ * divided by the fused score (sums to 1 over weighted components; shares of the weights when the score is 0).
+ */
+export function fuse(
+  inputs: readonly ComponentInput[], weights: Partial<Record<ComponentName, number>> = {},
+): FusedScore {
+  if (inputs.length === 0) throw new RangeError('fusion needs at least one component');
+  const weighted = inputs.map((c) => ({
+    ...c,
+    calibrated: Math.min(1, Math.max(0, c.calibrated)),
+    weight: Math.max(0, weights[c.name] ?? DEFAULT_FUSION_WEIGHTS[c.name]),
+  }));
+  const totalWeight = weighted.reduce((s, c) => s + c.weight, 0);
+  if (!(totalWeight > 0)) throw new RangeError('fusion needs a component with positive weight');
+  const mean = weighted.reduce((s, c) => s + c.weight * c.calibrated, 0) / totalWeight;
+  let decisive = -1;
+  weighted.forEach((c, i) => {
+    if (c.weight > 0 && c.calibrated >= ANOMALOUS_CALIBRATED && (decisive < 0 || c.calibrated > weighted[decisive].calibrated)) {
+      decisive = i;
+    }
+  });
+  const lift = decisive >= 0 ? Math.max(0, weighted[decisive].calibrated - mean) : 0;
+  const score = mean + lift;
+  const components: ScoreComponent[] = weighted.map((c, i) => {
+    const share = score > 0
+      ? ((c.weight * c.calibrated) / totalWeight + (i === decisive ? lift : 0)) / score
+      : c.weight / totalWeight;
+    return { name: c.name, raw: c.raw, calibrated: c.calibrated, weight: c.weight, contribution: Math.min(1, Math.max(0, share)) };
+  });
+  return { score, verdict: verdictOf(score), components };
+}
