@@ -10,7 +10,7 @@ const dir = '/tmp/mm/big/normal';
 const files = (await readdir(dir)).sort().slice(0, Number(process.env.N ?? 200));
 const images = await Promise.all(files.map(async (f) => ({ name: f, bytes: new Uint8Array(await readFile(join(dir, f))) })));
 let t = performance.now();
-const res = await runtime.enrollment.enroll({ tenant: 'local', profile: 'p', images, pixelSizeUm: 0.5 });
+const res = await runtime.enrollment.enroll({ tenant: 'local', profile: 'p', images, pixelSizeUm: 0.5 }, (s, f, d) => console.error(Math.round(performance.now() - t), s, f.toFixed(2), d ?? ''));
 console.log('enroll ms', Math.round(performance.now() - t), JSON.stringify(res));
 const big = grainTexture(1024, 9); drawVoid(big, 500, 500, 20);
 const png = await toPng(big);

@@ -11,7 +11,7 @@ const config = configFromContext(app.node);
 const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
 
 const stateful = new StatefulStack(app, 'MmdoStateful', { env, config, description: 'MM-DO data: buckets, tables, OpenSearch k-NN domain' });
-const stateless = new StatelessStack(app, 'MmdoStateless', {
+new StatelessStack(app, 'MmdoStateless', {
   env,
   config,
   searchDomainEndpoint: stateful.searchDomain.domainEndpoint,

@@ -7,9 +7,9 @@ import { heatmapOverlay, maskOverlay } from '../../../domain/plots/heatmap.js';
 import type { GreyImage } from '../../../domain/image/grey-image.js';
 import type { ImageEncoder } from '../../../ports/image-codec.js';
 
-/** Renders an SVG document to PNG bytes (librsvg inside sharp; text uses the system's DejaVu/sans fonts). */
+/** Renders an SVG document to PNG bytes at 1 px per SVG unit (librsvg inside sharp; text uses the system DejaVu/sans fonts). */
 export async function svgToPng(svg: string): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(Buffer.from(svg), { density: 96 }).png().toBuffer());
+  return new Uint8Array(await sharp(Buffer.from(svg), { density: 72 }).png().toBuffer());
 }
 
 /** Writes roc.png, one histogram per method, misses.png and result.json into `dir`; returns the file names. */

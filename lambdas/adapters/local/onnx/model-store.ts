@@ -110,7 +110,8 @@ async function findManifest(file: string, bytes: Uint8Array): Promise<{ manifest
     return { manifest: parseBackboneManifest(json, candidate), manifestSource: candidate };
   }
   const { props, graph } = readModelInfo(bytes, file);
-  const id = basename(dirname(file)) && basename(file) === 'model.onnx' ? basename(dirname(file)) : basename(file, '.onnx');
+  // A pulled model lives in NAME/model.onnx: its folder names it better than 'model'.
+  const id = basename(file) === 'model.onnx' ? basename(dirname(file)) : basename(file, '.onnx');
   return { manifest: manifestFromMetadata(props, graph, id), manifestSource: 'metadata_props' };
 }
 

@@ -46,6 +46,7 @@ export class OnnxBackbone implements Backbone {
   }
 
   static async create(model: Uint8Array | string, manifest: BackboneManifest, sha256: string): Promise<OnnxBackbone> {
+    // Two calls because ort's create() overloads take a path or bytes, not their union.
     const session =
       typeof model === 'string'
         ? await ort.InferenceSession.create(model, sessionOptions())

@@ -1,0 +1,155 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { evaluate } from '../../../lambdas/application/evaluate/evaluate.js';
+import { parseManifest } from '../../../lambdas/application/evaluate/manifest.js';
+import { formatEvaluation } from '../../../lambdas/application/evaluate/table.js';
+import { csvManifestSource } from '../../../lambdas/adapters/local/evaluation/csv-manifest.js';
+import { writeEvaluationPlots } from '../../../lambdas/adapters/local/evaluation/plot-writer.js';
+import { SharpImageDecoder } from '../../../lambdas/adapters/local/image/sharp-image-decoder.js';
+import { SharpImageEncoder } from '../../../lambdas/adapters/local/image/sharp-image-encoder.js';
+import { loadBackbone } from '../../../lambdas/adapters/local/onnx/model-store.js';
+import { LocalVectorIndexFactory } from '../../../lambdas/adapters/local/vector-index/index.js';
+import type { Backbone } from '../../../lambdas/ports/backbone.js';
+import { ValidationError } from '../../../lambdas/domain/errors.js';
+import { createRandom } from '../../../lambdas/domain/synth/random.js';
+
+const SIZE = 96;
+
+/** A smooth random texture (blurred noise, box-filtered twice) with fine grain on top. */
+function texture(seed: number): Float32Array {
+  const rng = createRandom(seed);
+  let field = Float32Array.from({ length: SIZE * SIZE }, () => rng.normal());
+  for (let pass = 0; pass < 2; pass++) {
+    const next = new Float32Array(field.length);
+    for (let y = 0; y < SIZE; y++) {
+      for (let x = 0; x < SIZE; x++) {
+        let sum = 0;
+        let n = 0;
+        for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) {
+          const yy = y + dy, xx = x + dx;
+          if (yy >= 0 && yy < SIZE && xx >= 0 && xx < SIZE) { sum += field[yy * SIZE + xx]!; n++; }
+        }
+        next[y * SIZE + x] = sum / n;
+      }
+    }
+    field = next;
+  }
+  return field.map((v) => 0.5 + 0.4 * v + 0.02 * rng.normal());
+}
+
+/** Draws a disc of `tone` and returns its mask. */
+function disc(image: Float32Array, cx: number, cy: number, r: number, tone: number): Uint8Array {
+  const mask = new Uint8Array(SIZE * SIZE);
+  for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) {
+    if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) { image[y * SIZE + x] = tone; mask[y * SIZE + x] = 1; }
+  }
+  return mask;
+}
+
+async function png(values: ArrayLike<number>, scale = 255): Promise<Buffer> {
+  const bytes = Uint8Array.from(values, (v) => Math.max(0, Math.min(255, Math.round(v * scale))));
+  return sharp(bytes, { raw: { width: SIZE, height: SIZE, channels: 1 } }).png().toBuffer();
+}
+
+describe('evaluate on a generated labelled set with the built-in backbone', () => {
+  let dir: string;
+  let backbone: Backbone;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mmdo-evaluate-'));
+    backbone = await loadBackbone({ model: 'builtin' });
+    const lines = ['path,label,mask,class,group'];
+    for (let i = 0; i < 16; i++) {
+      await writeFile(join(dir, `normal-${i}.png`), await png(texture(10 + i)));
+      // Two normal images share a group: they must land in the same split.
+      lines.push(`normal-${i}.png,0,,,${i < 2 ? 'pair' : ''}`);
+    }
+    for (let i = 0; i < 6; i++) {
+      const image = texture(100 + i);
+      const kind = i % 2 === 0 ? 'dark-spot' : 'bright-spot';
+      const mask = disc(image, 25 + 8 * i, 30 + 6 * i, 7, kind === 'dark-spot' ? 0.02 : 0.98);
+      await writeFile(join(dir, `defect-${i}.png`), await png(image));
+      await writeFile(join(dir, `defect-${i}-mask.png`), await png(mask, 255));
+      lines.push(`defect-${i}.png,1,defect-${i}-mask.png,${kind},`);
+    }
+    await writeFile(join(dir, 'manifest.csv'), lines.join('\n') + '\n');
+  });
+
+  afterAll(async () => {
+    await backbone.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('both methods on one split: patch-knn finds the spots and localises them; table, JSON and plots come out', async () => {
+    const stages = new Set<string>();
+    const { result, detail } = await evaluate(
+      { source: csvManifestSource(join(dir, 'manifest.csv')), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory() },
+      {
+        methods: ['patch-knn', 'centroid'],
+        bankNormals: 8,
+        calibrationNormals: 3,
+        seed: 5,
+        patch: {
+          features: { layers: [...backbone.descriptor.patchLayers], neighbourhood: 3, k: 1, coresetRatio: 0.25, projectionDim: null, seed: 5 },
+          maxBankSize: 20000,
+          index: 'exact',
+          blurSigma: 2,
+        },
+        chunkSize: 4,
+        worstMisses: 2,
+      },
+      (stage) => stages.add(stage),
+    );
+    expect(stages.has('score')).toBe(true);
+    expect(result.split.source).toBe('seeded');
+    expect(result.split.testAnomalous).toBe(6);
+    expect(result.split.bank + result.split.calibration + result.split.testNormal).toBe(16);
+    expect(result.split.testNormal).toBeGreaterThanOrEqual(3);
+
+    const [knn, centroid] = result.methods;
+    expect(knn!.method).toBe('patch-knn');
+    expect(knn!.image.auroc).toBeGreaterThanOrEqual(0.95);
+    expect(knn!.pixel!.auroc).toBeGreaterThan(0.9);
+    expect(knn!.pixel!.aupro).toBeGreaterThan(0.5);
+    expect(knn!.pixel!.regions).toBe(6);
+    expect(knn!.thresholds.anomalous).toBeGreaterThan(knn!.thresholds.suspect);
+    const c = knn!.image.operating.confusion;
+    expect(c.tp + c.fp + c.tn + c.fn).toBe(result.split.testNormal + 6);
+    expect(knn!.perClass.map((p) => p.className)).toEqual(['normal', 'bright-spot', 'dark-spot']);
+    expect(knn!.perClass[1]!.images).toBe(3);
+    expect(knn!.perClass[1]!.pixelAuroc).toBeGreaterThan(0.8);
+
+    expect(centroid!.method).toBe('centroid');
+    expect(centroid!.pixel).toBeUndefined();
+    expect(centroid!.image.auroc).toBeGreaterThanOrEqual(0);
+    expect(detail.rocs['centroid']![0]).toEqual({ threshold: Number.POSITIVE_INFINITY, fpr: 0, tpr: 0 });
+    expect(detail.misses.filter((m) => m.kind === 'missed anomaly')).toHaveLength(2);
+    expect(detail.misses[0]!.map!.width).toBe(SIZE);
+
+    const table = formatEvaluation(result);
+    expect(table).toContain('patch-knn');
+    expect(table).toMatch(/bright-spot\s+3/);
+    expect(JSON.parse(JSON.stringify(result)).methods).toHaveLength(2);
+
+    const out = join(dir, 'out');
+    const files = await writeEvaluationPlots(out, result, detail, new SharpImageEncoder());
+    expect(files).toEqual(['roc.png', 'histogram-patch-knn.png', 'histogram-centroid.png', 'misses.png', 'result.json']);
+    const roc = await sharp(await readFile(join(out, 'roc.png'))).metadata();
+    expect([roc.format, roc.width, roc.height]).toEqual(['png', 500, 500]);
+    const misses = await sharp(await readFile(join(out, 'misses.png'))).metadata();
+    expect(misses.height).toBeGreaterThan(4 * 180);
+  });
+
+  test('a split column is honoured and an anomalous image in the bank is refused', async () => {
+    const rows = [
+      { path: 'a.png', label: '0', split: 'train' },
+      { path: 'b.png', label: '0', split: 'val' },
+      { path: 'c.png', label: '1', split: 'test', class: 'crack' },
+    ];
+    expect(parseManifest(rows).map((r) => [r.split, r.className])).toEqual([['bank', 'normal'], ['calibration', 'normal'], ['test', 'crack']]);
+    expect(() => parseManifest([{ path: 'a.png', label: '0' }, { path: 'b.png', label: 'yes' }])).toThrow(/line 3: label/);
+    expect(() => parseManifest([{ path: 'a.png', label: '0', split: 'later' }])).toThrow(ValidationError);
+  });
+});

@@ -1,0 +1,74 @@
+import { createGreyImage } from '../../../lambdas/domain/image/grey-image.js';
+import { findRegions } from '../../../lambdas/domain/regions/regions.js';
+import { INFERNO, buildLut, lutIndex } from '../../../lambdas/domain/render/colormap.js';
+import { heatmapBounds, renderHeatmap, renderOverlay } from '../../../lambdas/domain/render/heatmap.js';
+
+const pixel = (img: { width: number; data: Uint8ClampedArray }, x: number, y: number) =>
+  Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+const lightness = (lut: Uint8Array, i: number) => 0.2126 * lut[i * 3] + 0.7152 * lut[i * 3 + 1] + 0.0722 * lut[i * 3 + 2];
+
+describe('colour map', () => {
+  it('runs from near black to pale yellow with rising lightness', () => {
+    expect(INFERNO.length).toBe(768);
+    expect(Array.from(INFERNO.subarray(0, 3))).toEqual([0, 0, 4]);
+    expect(Array.from(INFERNO.subarray(765))).toEqual([252, 255, 164]);
+    for (let i = 8; i < 256; i += 8) expect(lightness(INFERNO, i)).toBeGreaterThan(lightness(INFERNO, i - 8));
+  });
+
+  it('interpolates between control points and scales values into the table', () => {
+    const lut = buildLut([[0, 0, 0], [255, 0, 100]]);
+    expect(Array.from(lut.subarray(51 * 3, 51 * 3 + 3))).toEqual([51, 0, 20]);
+    expect(lutIndex(5, 0, 10)).toBe(128);
+    expect(lutIndex(-1, 0, 10)).toBe(0);
+    expect(lutIndex(11, 0, 10)).toBe(255);
+  });
+});
+
+describe('renderHeatmap', () => {
+  it('has the map size and colours low and high scores from the two ends of the map', () => {
+    const data = new Float32Array(6 * 4);
+    data[5] = 2;
+    data[6] = 1;
+    const img = renderHeatmap({ width: 6, height: 4, data }, { low: 0, high: 2 });
+    expect(img.width).toBe(6);
+    expect(img.height).toBe(4);
+    expect(img.data.length).toBe(6 * 4 * 4);
+    expect(pixel(img, 0, 0)).toEqual([0, 0, 4, 255]);
+    expect(pixel(img, 5, 0)).toEqual([252, 255, 164, 255]);
+    expect(pixel(img, 0, 1)).toEqual([...INFERNO.subarray(128 * 3, 128 * 3 + 3), 255]);
+  });
+
+  it('puts the pixel threshold mid-scale', () => {
+    const b = heatmapBounds(3, 1);
+    expect(b).toEqual({ low: 1, high: 5 });
+  });
+});
+
+describe('renderOverlay', () => {
+  it('keeps the grey micrograph below the floor, tints hot pixels and outlines regions', () => {
+    const w = 40, h = 30;
+    const grey = createGreyImage(w, h);
+    for (let i = 0; i < grey.data.length; i++) grey.data[i] = (i % w) / (w - 1); // horizontal ramp 0..1
+    const score = new Float32Array(w * h);
+    for (let y = 10; y < 20; y++) for (let x = 20; x < 30; x++) score[y * w + x] = 1;
+    const map = { width: w, height: h, data: score };
+    const { labels } = findRegions(map, { threshold: 0.5, minAreaPx: 1 });
+    const img = renderOverlay(grey, map, { bounds: { low: 0, high: 1 }, floor: 0.1, maxAlpha: 0.5, labels });
+    expect(img.width).toBe(w);
+    expect(img.height).toBe(h);
+    expect(pixel(img, 0, 0)).toEqual([0, 0, 0, 255]);
+    expect(pixel(img, w - 1, 0)).toEqual([255, 255, 255, 255]);
+    expect(pixel(img, 20, 10)).toEqual([0, 255, 255, 255]); // outline (cyan)
+    expect(pixel(img, 29, 19)).toEqual([0, 255, 255, 255]);
+    const inside = pixel(img, 25, 15);
+    const g = (25 / (w - 1)) * 255;
+    expect(inside[0]).toBeCloseTo(g + (252 - g) * 0.5, -0.5);
+    expect(inside[2]).toBeCloseTo(g + (164 - g) * 0.5, -0.5);
+    expect(pixel(img, 31, 15)[0]).toBe(pixel(img, 31, 15)[1]); // outside the hot square: untinted grey
+  });
+
+  it('rejects a score map of another size', () => {
+    expect(() => renderOverlay(createGreyImage(4, 4), { width: 3, height: 4, data: new Float32Array(12) }, { bounds: { low: 0, high: 1 } }))
+      .toThrow(RangeError);
+  });
+});
