@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_ENROLLMENT_SETTINGS } from '../../lambdas/application/enroll.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
+import type { NormaliseOptionsInput } from '../../lambdas/domain/image/normalise.js';
 import { METHOD_NAMES, type MethodName } from '../../lambdas/application/evaluate/methods.js';
 import { formatEvaluation } from '../../lambdas/application/evaluate/table.js';
 import { csvManifestSource } from '../../lambdas/adapters/local/evaluation/csv-manifest.js';
@@ -21,6 +22,13 @@ export function sharedBackbonePath(): string | undefined {
   const candidate = join(repo, '..', 'shared', 'models', 'mobilenetv2-035-imagenet', 'model.onnx');
   return existsSync(candidate) ? candidate : undefined;
 }
+
+const NORMALISE_MODES: Record<'product' | 'none' | 'stretch' | 'no-clahe', NormaliseOptionsInput | false> = {
+  product: {},
+  none: false,
+  stretch: { denoise: false, clahe: false },
+  'no-clahe': { clahe: false },
+};
 
 const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
 
@@ -52,6 +60,8 @@ const OptionsSchema = z.object({
   blur: z.coerce.number().min(0).max(64).default(0),
   index: z.enum(['exact', 'approximate']).default('exact'),
   tileSize: z.coerce.number().int().positive().optional(),
+  normalise: z.enum(['product', 'none', 'stretch', 'no-clahe']).default('product'),
+  scale: z.coerce.number().positive().max(4).default(1),
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
 });
@@ -75,6 +85,8 @@ export function register(program: Command): void {
     .option('--blur <sigma>', 'Gaussian smoothing of anomaly maps in pixels (0 = none, as the product)')
     .option('--index <kind>', 'memory-bank search: exact or approximate', 'exact')
     .option('--tile-size <px>', 'backbone tile side (default: the backbone manifest\'s)')
+    .option('--normalise <mode>', 'product (denoise+CLAHE+stretch, as enrol/inspect), none, stretch (percentile stretch only), no-clahe', 'product')
+    .option('--scale <f>', 'resample images by this factor before embedding (maps are scored at mask size)', '1')
     .option('--out <dir>', 'write roc.png, histogram-<method>.png, misses.png and result.json here')
     .option('--json', 'print the result as one JSON document')
     .action(async (raw: unknown) => {
@@ -106,6 +118,7 @@ export function register(program: Command): void {
               blurSigma: o.blur,
             },
             ...(o.tileSize ? { tiling: { tileSize: o.tileSize } } : {}),
+            ...(o.normalise !== 'product' || o.scale !== 1 ? { preprocess: { normalise: NORMALISE_MODES[o.normalise], scale: o.scale } } : {}),
           },
           bar.listener,
         );

@@ -10,10 +10,9 @@ import type { VectorIndexFactory } from '../ports/vector-index.js';
 import type { EnrollmentService, EnrollRequest, EnrollResult, ProgressListener } from './contracts.js';
 import { extractFeatures, type ImageFeatures, type TilingOptions } from './features.js';
 import { prepareImage } from './prepare.js';
-import { calibrationFrom } from './calibrate.js';
-import { novelty, patchScoreMap } from './scoring.js';
+import { buildCalibration } from '../domain/scoring/calibration.js';
+import { novelty, scorePatches, type PatchScoring } from './scoring.js';
 import { calibrationCount, splitImages } from './split.js';
-import { imageScoreOf } from './calibrate.js';
 
 export interface EnrollmentSettings {
   /** Default share of images held out for calibration. */
@@ -191,11 +190,11 @@ export class Enrollment implements EnrollmentService {
     const calibration = await time('calibrate', async () => {
       const index = await this.deps.vectorIndexes.build(bank.vectors, bank.dim, 'exact');
       try {
-        const maps = [];
-        for (const f of calibrationFeatures) maps.push(await patchScoreMap(f, index, features.k));
-        return calibrationFrom({
-          imageScores: maps.map(imageScoreOf),
-          scoreMaps: maps,
+        const scored: PatchScoring[] = [];
+        for (const f of calibrationFeatures) scored.push(await scorePatches(f, index, features.k));
+        return buildCalibration({
+          imageScores: scored.map((x) => x.imageScore),
+          scoreMaps: scored.map((x) => x.map),
           noveltyScores: calibrationFeatures.map((f) => novelty(f.embedding, embeddings).distance),
         });
       } finally {

@@ -1,18 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { MmdoError } from '../domain/errors.js';
-import { createGreyImage, type GreyImage } from '../domain/image/grey-image.js';
 import { resize } from '../domain/image/resample.js';
-import { REPORT_SCHEMA_VERSION, ReportSchema, type Report, type ScoreComponent } from '../domain/report/report.js';
+import { findRegions } from '../domain/regions/regions.js';
+import { heatmapBounds, renderHeatmap, renderOverlay } from '../domain/render/heatmap.js';
+import { REPORT_SCHEMA_VERSION, ReportSchema, type Report } from '../domain/report/report.js';
+import { ANOMALOUS_CALIBRATED, SUSPECT_CALIBRATED, calibrate, thresholdsFromNormals } from '../domain/scoring/calibration.js';
+import { fuse, type ComponentInput, type ComponentName } from '../domain/scoring/fusion.js';
 import type { Backbone } from '../ports/backbone.js';
 import { DEFAULT_INGEST_LIMITS, type DecodedImage, type ImageDecoder, type ImageEncoder, type IngestLimits } from '../ports/image-codec.js';
 import type { ArtifactStore, ReportStore } from '../ports/stores.js';
 import type { BankIndexCache } from './bank-index-cache.js';
-import { imageScoreOf, scoreCalibrator } from './calibrate.js';
 import type { InspectionService, InspectionStage, InspectionStageOutput, InspectRequest, ProgressListener } from './contracts.js';
 import { extractFeatures, type TilingOptions } from './features.js';
-import { findRegions, renderHeatmap, renderOverlay } from './interim-render.js';
 import { prepareImage, resolvePixelSize } from './prepare.js';
-import { novelty, patchScoreMap } from './scoring.js';
+import { novelty, scorePatches } from './scoring.js';
 
 export interface InspectionDeps {
   readonly decoder: ImageDecoder;
@@ -28,8 +29,8 @@ export interface InspectionDeps {
 export interface InspectionSettings {
   readonly limits: IngestLimits;
   readonly tiling: TilingOptions;
-  /** Weights of the fused score's components. */
-  readonly weights: { readonly patch: number; readonly novelty: number };
+  /** Weights of the fused score's components (default: the scoring domain's). */
+  readonly weights: Partial<Record<ComponentName, number>>;
   /** Nearest enrolled images listed in the report. */
   readonly nearest: number;
 }
@@ -37,13 +38,9 @@ export interface InspectionSettings {
 export const DEFAULT_INSPECTION_SETTINGS: InspectionSettings = {
   limits: DEFAULT_INGEST_LIMITS,
   tiling: {},
-  weights: { patch: 0.8, novelty: 0.2 },
+  weights: {},
   nearest: 3,
 };
-
-/** Fused-score thresholds: every component is calibrated so 0.5 is "suspect" and 0.75 "anomalous". */
-const SUSPECT = 0.5;
-const ANOMALOUS = 0.75;
 
 /** Marks which stage an error came from, for the failed report. */
 class StageError extends Error {
@@ -163,18 +160,16 @@ export class Inspection implements InspectionService {
 
     const prepared = await stage('normalise', 0.12, () => prepareImage(decoded, pixel.pixelSizeUm, profile.pixelSizeUm));
     const [features] = await stage('embed', 0.2, () => extractFeatures(backbone, [prepared], profile.features, this.settings.tiling));
-    const preparedMap = await stage('score', 0.6, () => patchScoreMap(features!, index, profile.features.k));
+    const scored = await stage('score', 0.6, () => scorePatches(features!, index, profile.features.k));
     const scoreMap = await stage('upsample', 0.7, () =>
-      preparedMap.width === decoded.image.width && preparedMap.height === decoded.image.height
-        ? preparedMap
-        : resize(preparedMap, decoded.image.width, decoded.image.height),
+      scored.map.width === decoded.image.width && scored.map.height === decoded.image.height
+        ? scored.map
+        : resize(scored.map, decoded.image.width, decoded.image.height),
     );
 
     const cal = profile.calibration;
-    const patchRaw = imageScoreOf(preparedMap);
-    const regions = await stage('regions', 0.75, () => findRegions(scoreMap, cal.pixelThreshold, pixel.pixelSizeUm));
+    const found = await stage('regions', 0.75, () => findRegions(scoreMap, { threshold: cal.pixelThreshold, pixelSizeUm: pixel.pixelSizeUm ?? null }));
     const near = await stage('novelty', 0.78, () => novelty(features!.embedding, profile.embeddings, this.settings.nearest));
-    const noveltyThresholds = thresholdsFrom(cal.normalNoveltyScores);
 
     const extra: { name: string; output: InspectionStageOutput }[] = [];
     for (const s of this.deps.stages ?? []) {
@@ -192,28 +187,28 @@ export class Inspection implements InspectionService {
     }
 
     const scores = await stage('fuse', 0.85, () => {
-      const parts: Omit<ScoreComponent, 'contribution'>[] = [
-        { name: 'patch', raw: patchRaw, calibrated: scoreCalibrator(cal.normalImageScores, cal.suspect, cal.anomalous)(patchRaw), weight: this.settings.weights.patch },
-        {
-          name: 'novelty',
-          raw: near.distance,
-          calibrated: scoreCalibrator(cal.normalNoveltyScores, noveltyThresholds.suspect, noveltyThresholds.anomalous)(near.distance),
-          weight: cal.normalNoveltyScores.length ? this.settings.weights.novelty : 0,
-        },
+      const parts: ComponentInput[] = [
+        { name: 'patch', raw: scored.imageScore, calibrated: calibrate(scored.imageScore, cal) },
       ];
-      for (const e of extra) if (e.output.component) parts.push({ name: 'consistency', ...e.output.component });
-      return fuse(parts);
+      if (cal.normalNoveltyScores.length > 0 && near.nearest.length > 0) {
+        parts.push({ name: 'novelty', raw: near.distance, calibrated: calibrate(near.distance, thresholdsFromNormals(cal.normalNoveltyScores)) });
+      }
+      for (const e of extra) if (e.output.component) parts.push({ name: 'consistency', raw: e.output.component.raw, calibrated: e.output.component.calibrated });
+      const fused = fuse(parts, this.settings.weights);
+      return { ...fused, thresholds: { suspect: SUSPECT_CALIBRATED, anomalous: ANOMALOUS_CALIBRATED } };
     });
 
     const artifacts = await stage('render', 0.9, async () => {
-      const calibratedMap = mapCalibrated(scoreMap, cal.normalImageScores, cal.pixelThreshold, cal.anomalous);
-      const heatmap = await this.deps.encoder.encodePng(renderHeatmap(calibratedMap));
-      const overlay = await this.deps.encoder.encodePng(renderOverlay(decoded.image, calibratedMap, regions));
+      const bounds = heatmapBounds(cal.pixelThreshold, cal.pixelScoreLow ?? median(cal.normalImageScores));
+      const [heatmap, overlay] = await Promise.all([
+        this.deps.encoder.encodePng(renderHeatmap(scoreMap, bounds)),
+        this.deps.encoder.encodePng(renderOverlay(decoded.image, scoreMap, { bounds, labels: found.labels })),
+      ]);
       const keys = { heatmap: `${request.tenant}/reports/${base.id}/heatmap.png`, overlay: `${request.tenant}/reports/${base.id}/overlay.png` };
-      await this.deps.artifacts.put(keys.heatmap, heatmap, 'image/png');
-      await this.deps.artifacts.put(keys.overlay, overlay, 'image/png');
+      await Promise.all([this.deps.artifacts.put(keys.heatmap, heatmap, 'image/png'), this.deps.artifacts.put(keys.overlay, overlay, 'image/png')]);
       return keys;
     });
+    const regions = found.regions;
 
     const microstructure = Object.assign({}, ...extra.map((e) => e.output.microstructure ?? {})) as Record<string, unknown>;
     const findings = extra.flatMap((e) => e.output.findings ?? []);
@@ -241,35 +236,9 @@ function metadataPixelSize(metadata?: Record<string, unknown>): number | undefin
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-/** Novelty thresholds from the calibration images' distances (same rule as the patch score's). */
-function thresholdsFrom(normals: readonly number[]): { suspect: number; anomalous: number } {
-  if (normals.length === 0) return { suspect: Infinity, anomalous: Infinity };
-  const mean = normals.reduce((a, b) => a + b, 0) / normals.length;
-  const std = Math.sqrt(normals.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, normals.length - 1));
-  const spread = Math.max(std, 0.05 * Math.abs(mean), 1e-6);
-  const suspect = Math.max(Math.max(...normals), mean + 3 * spread);
-  return { suspect, anomalous: suspect + 2 * spread };
-}
-
-function fuse(parts: Omit<ScoreComponent, 'contribution'>[]): Report['scores'] & object {
-  const totalWeight = parts.reduce((n, p) => n + p.weight, 0) || 1;
-  const score = Math.min(1, Math.max(0, parts.reduce((n, p) => n + p.weight * p.calibrated, 0) / totalWeight));
-  const weighted = parts.reduce((n, p) => n + p.weight * p.calibrated, 0);
-  const components = parts.map((p) => ({ ...p, contribution: weighted > 0 ? (p.weight * p.calibrated) / weighted : p.weight / totalWeight }));
-  return {
-    score,
-    verdict: score >= ANOMALOUS ? 'anomalous' : score >= SUSPECT ? 'suspect' : 'normal',
-    thresholds: { suspect: SUSPECT, anomalous: ANOMALOUS },
-    components,
-  };
-}
-
-/** Per-pixel 0..1 for rendering: 0.5 at the region threshold. */
-function mapCalibrated(map: GreyImage, normals: readonly number[], pixelThreshold: number, anomalous: number): GreyImage {
-  const calibrate = scoreCalibrator(normals, pixelThreshold, Math.max(anomalous, pixelThreshold * 1.0001));
-  const out = new Float32Array(map.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = calibrate(map.data[i]!);
-  return createGreyImage(map.width, map.height, out);
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 0;
 }
 
 function roundTimings(t: Record<string, number>): Record<string, number> {

@@ -1,38 +1,52 @@
 import { createGreyImage, type GreyImage } from '../domain/image/grey-image.js';
 import { stitchTiles, type TileMap } from '../domain/image/tiling.js';
+import { DEFAULT_SMOOTHING_SIGMA, gaussianBlurInPlace, imageScore, patchScores } from '../domain/scoring/anomaly-map.js';
 import type { VectorIndex } from '../ports/vector-index.js';
 import type { ImageFeatures } from './features.js';
 
+export interface PatchScoring {
+  /** Smoothed anomaly map at the resolution the features were computed on. */
+  readonly map: GreyImage;
+  /** The image-level patch score (mean of the top patch scores). */
+  readonly imageScore: number;
+}
+
 /**
  * Patch anomaly scores of one image: every patch of every tile searched against the memory bank in one call,
- * the mean distance to its k nearest bank patches as its score, each tile's grid stitched back into one map
- * at the resolution the features were computed on (overlaps cross-faded, no seams).
+ * each patch scored by its distance to the nearest bank patches, each tile's grid stitched back into one map
+ * (overlaps cross-faded, no seams) and smoothed as PatchCore does.
  */
+export async function scorePatches(features: ImageFeatures, index: VectorIndex, k: number): Promise<PatchScoring> {
+  const { scores, map } = await searchAndStitch(features, index, k);
+  gaussianBlurInPlace(map.data, map.width, map.height, DEFAULT_SMOOTHING_SIGMA);
+  return { map, imageScore: imageScore(scores) };
+}
+
+/** The stitched, unsmoothed patch-score map (mean distance to the k nearest bank patches). */
 export async function patchScoreMap(features: ImageFeatures, index: VectorIndex, k: number): Promise<GreyImage> {
+  return (await searchAndStitch(features, index, k)).map;
+}
+
+async function searchAndStitch(features: ImageFeatures, index: VectorIndex, k: number): Promise<{ scores: Float32Array; map: GreyImage }> {
   const { grids, plan } = features;
   const total = grids.reduce((n, g) => n + g.rows * g.cols, 0);
-  const dim = index.dim;
-  const queries = new Float32Array(total * dim);
+  const queries = new Float32Array(total * index.dim);
   let offset = 0;
   for (const g of grids) {
-    if (g.dim !== dim) throw new RangeError(`patch features have ${g.dim} dimensions but the memory bank has ${dim}`);
+    if (g.dim !== index.dim) throw new RangeError(`patch features have ${g.dim} dimensions but the memory bank has ${index.dim}`);
     queries.set(g.data, offset);
     offset += g.data.length;
   }
   const kk = Math.max(1, Math.min(k, index.size));
-  const { distances } = await index.search(queries, kk);
+  const scores = patchScores(await index.search(queries, kk), kk, kk);
   const maps: TileMap[] = [];
-  let q = 0;
+  let start = 0;
   grids.forEach((g, t) => {
-    const scores = new Float32Array(g.rows * g.cols);
-    for (let i = 0; i < scores.length; i++, q++) {
-      let sum = 0;
-      for (let j = 0; j < kk; j++) sum += distances[q * kk + j]!;
-      scores[i] = sum / kk;
-    }
-    maps.push({ tile: plan.tiles[t]!, map: createGreyImage(g.cols, g.rows, scores) });
+    const n = g.rows * g.cols;
+    maps.push({ tile: plan.tiles[t]!, map: createGreyImage(g.cols, g.rows, scores.subarray(start, start + n)) });
+    start += n;
   });
-  return stitchTiles(maps, features.width, features.height, plan.overlap);
+  return { scores, map: stitchTiles(maps, features.width, features.height, plan.overlap) };
 }
 
 export interface NoveltyResult {

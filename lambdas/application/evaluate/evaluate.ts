@@ -4,7 +4,8 @@ import { PixelMetricsAccumulator, scoreRange } from '../../domain/evaluation/pix
 import { auroc, averagePrecision, rocCurve, type RocPoint } from '../../domain/evaluation/ranking.js';
 import { splitItems } from '../../domain/evaluation/split.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
-import { resize } from '../../domain/image/resample.js';
+import { normalise, type NormaliseOptionsInput } from '../../domain/image/normalise.js';
+import { resampleByScale, resize } from '../../domain/image/resample.js';
 import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
 import type { Backbone } from '../../ports/backbone.js';
 import type { ImageDecoder } from '../../ports/image-codec.js';
@@ -28,6 +29,11 @@ export interface EvaluateOptions {
   readonly chunkSize?: number;
   /** Worst misses of each kind kept for the misses grid. */
   readonly worstMisses?: number;
+  /**
+   * Preprocessing: omitted = the product's (`prepareImage`: denoise, CLAHE, stretch); otherwise normalisation
+   * options (or false for none) and a resampling factor, for tuning.
+   */
+  readonly preprocess?: { readonly normalise: NormaliseOptionsInput | false; readonly scale: number };
 }
 
 export interface EvaluateDeps {
@@ -71,7 +77,12 @@ export interface EvaluationResult {
   readonly backbone: { readonly id: string; readonly sha256: string };
   readonly seed: number;
   readonly split: { readonly source: 'manifest' | 'seeded'; readonly bank: number; readonly calibration: number; readonly testNormal: number; readonly testAnomalous: number };
-  readonly settings: { readonly features: PatchFeatureConfig; readonly blurSigma: number; readonly index: string };
+  readonly settings: {
+    readonly features: PatchFeatureConfig;
+    readonly blurSigma: number;
+    readonly index: string;
+    readonly preprocess: { readonly normalise: NormaliseOptionsInput | false | 'product'; readonly scale: number };
+  };
   readonly methods: readonly MethodResult[];
   /** Shared stages (decode, normalise, embed) over all images, and the whole run. */
   readonly timingsMs: Record<string, number>;
@@ -138,7 +149,12 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
         throw error instanceof MmdoError ? new MmdoError(error.code, `${item.path}: ${error.message}`, error.status, error.details) : error;
       }
     });
-    return time('normalise', () => prepareImage(decoded, undefined, null));
+    const p = options.preprocess;
+    if (!p) return time('normalise', () => prepareImage(decoded, undefined, null));
+    return time('normalise', () => {
+      const scaled = p.scale === 1 ? decoded.image : resampleByScale(decoded.image, p.scale);
+      return p.normalise === false ? scaled : normalise(scaled, p.normalise).image;
+    });
   };
   const embed = async (list: readonly ManifestItem[]): Promise<ImageFeatures[]> => {
     const images: GreyImage[] = [];
@@ -273,7 +289,12 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
         testNormal: labels.filter((l) => l === 0).length,
         testAnomalous: labels.filter((l) => l === 1).length,
       },
-      settings: { features: featureConfig, blurSigma: options.patch.blurSigma, index: options.patch.index },
+      settings: {
+        features: featureConfig,
+        blurSigma: options.patch.blurSigma,
+        index: options.patch.index,
+        preprocess: options.preprocess ?? { normalise: 'product', scale: 1 },
+      },
       methods,
       timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     },

@@ -47,7 +47,8 @@ export function manifestFromMetadata(
   if (missing.length || !preprocess || !outputs) {
     throw new ValidationError(
       `cannot describe backbone ${id}: no manifest file beside it and its metadata_props lack ${missing.join('; ')}. ` +
-        'Write a <model>.manifest.json next to the model (see `mmdo model info --help`).',
+        'Write <model>.manifest.json next to the model with id, input {channels, sizeMultiple, tileSize, preprocess}, ' +
+        'outputs [{name, stride, channels}], patchLayers and embeddingLayer.',
       { missing },
     );
   }

@@ -88,7 +88,7 @@ export function gaussianBlurInPlace(data: Float32Array, width: number, height: n
   let total = 0;
   for (let i = -radius; i <= radius; i++) total += kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < kernel.length; i++) kernel[i] /= total;
-  const line = new Float32Array(Math.max(width, height) + 2 * radius);
+  const line = new Float32Array(width + 2 * radius);
   // Rows.
   for (let y = 0; y < height; y++) {
     const o = y * width;
@@ -99,13 +99,15 @@ export function gaussianBlurInPlace(data: Float32Array, width: number, height: n
       data[o + x] = sum;
     }
   }
-  // Columns.
-  for (let x = 0; x < width; x++) {
-    for (let i = 0; i < height + 2 * radius; i++) line[i] = data[Math.min(height - 1, Math.max(0, i - radius)) * width + x];
-    for (let y = 0; y < height; y++) {
-      let sum = 0;
-      for (let k = 0; k < kernel.length; k++) sum += kernel[k] * line[y + k];
-      data[y * width + x] = sum;
+  // Columns, a whole row at a time so memory is read in order.
+  const source = Float32Array.from(data);
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    data.fill(0, o, o + width);
+    for (let k = 0; k < kernel.length; k++) {
+      const src = Math.min(height - 1, Math.max(0, y + k - radius)) * width;
+      const weight = kernel[k];
+      for (let x = 0; x < width; x++) data[o + x] += weight * source[src + x];
     }
   }
 }

@@ -29,6 +29,7 @@ const ManifestSchema = z.object({
     suspect: z.number(),
     anomalous: z.number(),
     pixelThreshold: z.number(),
+    pixelScoreLow: z.number().optional(),
     normalNoveltyScores: z.array(z.number()),
   }),
   embeddings: z.object({ dim: z.number().int().nonnegative(), ids: z.array(z.string()), file: z.literal('embeddings.f32') }),
