@@ -57,7 +57,7 @@ const OptionsSchema = z.object({
       }
       return n;
     }),
-  blur: z.coerce.number().min(0).max(64).default(0),
+  blur: z.coerce.number().min(0).max(64).optional(),
   index: z.enum(['exact', 'approximate']).default('exact'),
   tileSize: z.coerce.number().int().positive().optional(),
   normalise: z.enum(['product', 'none', 'stretch', 'no-clahe']).default('product'),
@@ -82,7 +82,7 @@ export function register(program: Command): void {
     .option('--max-bank <n>', 'cap on memory-bank vectors')
     .option('--neighbourhood <n>', 'local averaging window of patch features, in cells')
     .option('--projection <n|none>', 'random projection width of patch features')
-    .option('--blur <sigma>', 'Gaussian smoothing of anomaly maps in pixels (0 = none, as the product)')
+    .option('--blur <sigma>', 'tuning: blur the raw anomaly map with this σ in px (0 = none) and score images by its max (PatchCore); default: the product\'s scoring')
     .option('--index <kind>', 'memory-bank search: exact or approximate', 'exact')
     .option('--tile-size <px>', 'backbone tile side (default: the backbone manifest\'s)')
     .option('--normalise <mode>', 'product (denoise+CLAHE+stretch, as enrol/inspect), none, stretch (percentile stretch only), no-clahe', 'product')
@@ -115,7 +115,7 @@ export function register(program: Command): void {
               },
               maxBankSize: o.maxBank,
               index: o.index,
-              blurSigma: o.blur,
+              ...(o.blur !== undefined ? { blurSigma: o.blur } : {}),
             },
             ...(o.tileSize ? { tiling: { tileSize: o.tileSize } } : {}),
             ...(o.normalise !== 'product' || o.scale !== 1 ? { preprocess: { normalise: NORMALISE_MODES[o.normalise], scale: o.scale } } : {}),

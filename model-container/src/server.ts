@@ -96,7 +96,9 @@ export function createModelServer(options: ModelServerOptions): { server: Server
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', backbone: engine.descriptor.id, device: engine.device }));
       return;
     }
-    if (req.method === 'POST' && path === '/invocations') {
+    // The second form is the SageMaker Runtime API path, so the AWS SDK can call this server directly through an
+    // endpoint override (local runs and tests) exactly as it calls a real endpoint.
+    if (req.method === 'POST' && (path === '/invocations' || /^\/endpoints\/[^/]+\/invocations$/.test(path ?? ''))) {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
       if (type !== TENSOR_CONTENT_TYPE) throw new MmdoError('unsupported_media_type', `send ${TENSOR_CONTENT_TYPE}, not '${type}'`, 415);
       const body = await readBody(req, limit);

@@ -101,9 +101,10 @@ export function decodeFrame<S extends z.ZodType>(bytes: Uint8Array, schema: S): 
     if (dataStart + info.offset + count * Ctor.BYTES_PER_ELEMENT > bytes.byteLength) {
       throw new ValidationError(`tensor '${info.name}' runs past the end of the frame`);
     }
+    const buffer = bytes.buffer as ArrayBuffer;
     const data = start % Ctor.BYTES_PER_ELEMENT === 0
-      ? new Ctor(bytes.buffer, start, count)
-      : new Ctor(bytes.slice(dataStart + info.offset, dataStart + info.offset + count * Ctor.BYTES_PER_ELEMENT).buffer);
+      ? new Ctor(buffer, start, count)
+      : new Ctor(bytes.slice(dataStart + info.offset, dataStart + info.offset + count * Ctor.BYTES_PER_ELEMENT).buffer as ArrayBuffer);
     tensors.set(info.name, { name: info.name, shape: info.shape, data });
   }
   return { header: header.data, tensors };

@@ -79,7 +79,7 @@ export interface EvaluationResult {
   readonly split: { readonly source: 'manifest' | 'seeded'; readonly bank: number; readonly calibration: number; readonly testNormal: number; readonly testAnomalous: number };
   readonly settings: {
     readonly features: PatchFeatureConfig;
-    readonly blurSigma: number;
+    readonly blurSigma: number | 'product';
     readonly index: string;
     readonly preprocess: { readonly normalise: NormaliseOptionsInput | false | 'product'; readonly scale: number };
   };
@@ -291,7 +291,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
       },
       settings: {
         features: featureConfig,
-        blurSigma: options.patch.blurSigma,
+        blurSigma: options.patch.blurSigma ?? 'product',
         index: options.patch.index,
         preprocess: options.preprocess ?? { normalise: 'product', scale: 1 },
       },

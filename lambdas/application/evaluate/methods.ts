@@ -1,12 +1,13 @@
 import { centroidOf, squaredDistance } from '../../domain/evaluation/centroid.js';
-import { gaussianBlur } from '../../domain/image/gaussian.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
+import { gaussianBlurInPlace } from '../../domain/scoring/anomaly-map.js';
+import { buildCalibration, thresholdsFromNormals } from '../../domain/scoring/calibration.js';
 import { greedyCoreset, selectRows } from '../../domain/scoring/coreset.js';
 import type { VectorIndex, VectorIndexFactory } from '../../ports/vector-index.js';
-import { calibrationFrom, imageScoreOf } from '../calibrate.js';
+import { imageScoreOf } from '../calibrate.js';
 import type { ImageFeatures } from '../features.js';
-import { patchScoreMap } from '../scoring.js';
+import { patchScoreMap, scorePatches } from '../scoring.js';
 
 export const METHOD_NAMES = ['patch-knn', 'centroid'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -36,18 +37,30 @@ export interface PatchKnnSettings {
   /** Cap on memory-bank vectors whatever the ratio (the product's enrolment cap). */
   readonly maxBankSize: number;
   readonly index: 'exact' | 'approximate';
-  /** Gaussian smoothing of the anomaly map in pixels (PatchCore uses 4); 0 = none. */
-  readonly blurSigma: number;
+  /**
+   * Omitted: the product's scoring (`scorePatches`: map smoothed with its σ, image score from the top patch
+   * scores). Given (tuning): the unsmoothed map blurred with this σ in pixels (0 = none) and PatchCore's image
+   * score, the map's maximum.
+   */
+  readonly blurSigma?: number;
 }
 
 /**
- * The product's method, built from the pipeline's own steps: every patch of the bank images, a greedy coreset
- * (enrolment's), the memory-bank index, the mean distance to the k nearest bank patches per patch
- * (`patchScoreMap`), the image score as the map's maximum (`imageScoreOf`) and thresholds from the calibration
- * images' scores (`calibrationFrom`).
+ * The product's method, built from the pipeline's own steps as enrolment and inspection use them: every patch of
+ * the bank images, the greedy coreset, the memory-bank index, `scorePatches` (k-NN distance per patch, stitched,
+ * smoothed map; image score) and thresholds from the calibration images (`buildCalibration`).
  */
 export function patchKnn(vectorIndexes: VectorIndexFactory, settings: PatchKnnSettings): EvaluationMethod {
-  const smooth = (map: GreyImage) => (settings.blurSigma > 0 ? gaussianBlur(map, settings.blurSigma) : map);
+  const { blurSigma } = settings;
+  const scoreWith = async (features: ImageFeatures, index: VectorIndex): Promise<MethodScore & { map: GreyImage }> => {
+    if (blurSigma === undefined) {
+      const scored = await scorePatches(features, index, settings.features.k);
+      return { score: scored.imageScore, map: scored.map };
+    }
+    const map = await patchScoreMap(features, index, settings.features.k);
+    if (blurSigma > 0) gaussianBlurInPlace(map.data, map.width, map.height, blurSigma);
+    return { score: imageScoreOf(map), map };
+  };
   return {
     name: 'patch-knn',
     async fit(bankFeatures, calibrationFeatures) {
@@ -64,13 +77,14 @@ export function patchKnn(vectorIndexes: VectorIndexFactory, settings: PatchKnnSe
       const chosen = greedyCoreset(all, dim, { ratio: settings.features.coresetRatio, maxSize: settings.maxBankSize, seed: settings.features.seed });
       const bank = selectRows(all, dim, chosen);
       const index: VectorIndex = await vectorIndexes.build(bank.vectors, bank.dim, settings.index);
-      const score = async (features: ImageFeatures): Promise<MethodScore> => {
-        const map = smooth(await patchScoreMap(features, index, settings.features.k));
-        return { score: imageScoreOf(map), map };
-      };
-      const calibrationMaps: GreyImage[] = [];
-      for (const f of calibrationFeatures) calibrationMaps.push((await score(f)).map!);
-      const calibration = calibrationFrom({ imageScores: calibrationMaps.map(imageScoreOf), scoreMaps: calibrationMaps, noveltyScores: [] });
+      const score = (features: ImageFeatures) => scoreWith(features, index);
+      const calibrationScores: { score: number; map: GreyImage }[] = [];
+      for (const f of calibrationFeatures) calibrationScores.push(await score(f));
+      const calibration = buildCalibration({
+        imageScores: calibrationScores.map((c) => c.score),
+        scoreMaps: calibrationScores.map((c) => c.map),
+        noveltyScores: [],
+      });
       return {
         thresholds: { suspect: calibration.suspect, anomalous: calibration.anomalous },
         details: { bankPatches: count, bankVectors: bank.count, dim, index: index.kind },
@@ -87,13 +101,9 @@ export function centroid(): EvaluationMethod {
     name: 'centroid',
     async fit(bankFeatures, calibrationFeatures) {
       const mean = centroidOf(bankFeatures.map((f) => f.embedding));
-      const calibration = calibrationFrom({
-        imageScores: calibrationFeatures.map((f) => squaredDistance(f.embedding, mean)),
-        scoreMaps: [],
-        noveltyScores: [],
-      });
+      const { suspect, anomalous } = thresholdsFromNormals(calibrationFeatures.map((f) => squaredDistance(f.embedding, mean)));
       return {
-        thresholds: { suspect: calibration.suspect, anomalous: calibration.anomalous },
+        thresholds: { suspect, anomalous },
         details: { dim: mean.length },
         score: async (features) => ({ score: squaredDistance(features.embedding, mean) }),
         dispose: async () => {},

@@ -40,7 +40,8 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
 }
 
 /**
- * Mean over a `size`×`size` window around each cell of every channel (CHW in, CHW out). Separable running sums;
+ * Mean over a centred window of 2·floor(size/2)+1 cells (size 3 → 3×3; an even size rounds up to the next odd)
+ * around each cell of every channel (CHW in, CHW out). Separable running sums;
  * near the border the mean is over the cells inside the map only. `size` 1 (or less) returns the data unchanged.
  */
 export function localAverage(map: FeatureMap, size: number): Float32Array {

@@ -95,7 +95,6 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
           features: { layers: [...backbone.descriptor.patchLayers], neighbourhood: 3, k: 1, coresetRatio: 0.25, projectionDim: null, seed: 5 },
           maxBankSize: 20000,
           index: 'exact',
-          blurSigma: 2,
         },
         chunkSize: 4,
         worstMisses: 2,
@@ -143,7 +142,7 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
   });
 
   test('a split column is honoured and an anomalous image in the bank is refused', async () => {
-    const rows = [
+    const rows: Record<string, string>[] = [
       { path: 'a.png', label: '0', split: 'train' },
       { path: 'b.png', label: '0', split: 'val' },
       { path: 'c.png', label: '1', split: 'test', class: 'crack' },

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { MmdoError, ValidationError } from '../domain/errors.js';
+import type { ProfileSummary, ProfileVersion } from '../domain/profile/profile.js';
+
+/**
+ * The one serialised form of a profile version, shared by every ProfileStore (local files, S3):
+ *   profile.json    everything but the large float arrays (format 1)
+ *   bank.f32        memory bank, little-endian float32, count × dim, row-major
+ *   embeddings.f32  enrolled image embeddings, little-endian float32, ids.length × dim
+ * Stores decide where the three files live; this module decides what is in them and checks what is read back.
+ */
+export const PROFILE_FILES = { manifest: 'profile.json', bank: 'bank.f32', embeddings: 'embeddings.f32' } as const;
+
+export const ProfileManifestSchema = z.object({
+  format: z.literal(1),
+  name: z.string(),
+  version: z.number().int().positive(),
+  createdAt: z.string(),
+  backbone: z.object({ id: z.string(), sha256: z.string() }),
+  pixelSizeUm: z.number().positive().nullable(),
+  features: z.object({
+    layers: z.array(z.string()),
+    neighbourhood: z.number().int().positive(),
+    k: z.number().int().positive(),
+    coresetRatio: z.number().positive().max(1),
+    projectionDim: z.number().int().positive().nullable(),
+    seed: z.number().int(),
+    coresetMaxSize: z.number().int().positive().optional(),
+    imageScoreTopFraction: z.number().positive().max(1).optional(),
+  }),
+  bank: z.object({ dim: z.number().int().positive(), count: z.number().int().nonnegative(), file: z.literal(PROFILE_FILES.bank) }),
+  calibration: z.object({
+    normalImageScores: z.array(z.number()),
+    suspect: z.number(),
+    anomalous: z.number(),
+    pixelThreshold: z.number(),
+    pixelScoreLow: z.number().optional(),
+    normalNoveltyScores: z.array(z.number()),
+  }),
+  embeddings: z.object({ dim: z.number().int().nonnegative(), ids: z.array(z.string()), file: z.literal(PROFILE_FILES.embeddings) }),
+  enrolled: z.object({ bank: z.array(z.string()), calibration: z.array(z.string()) }),
+  sources: z
+    .array(z.object({ name: z.string(), sha256: z.string(), role: z.enum(['bank', 'calibration']), pixelSizeUm: z.number().positive().optional() }))
+    .optional(),
+});
+export type ProfileManifest = z.infer<typeof ProfileManifestSchema>;
+
+/** A profile version's three files, ready to write. */
+export interface EncodedProfile {
+  readonly manifest: ProfileManifest;
+  /** profile.json's bytes (UTF-8 JSON). */
+  readonly manifestBytes: Uint8Array;
+  readonly bankBytes: Uint8Array;
+  readonly embeddingsBytes: Uint8Array;
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
+
+export function encodeProfile(p: ProfileVersion): EncodedProfile {
+  if (p.bank.vectors.length !== p.bank.count * p.bank.dim) {
+    throw new ValidationError(`profile '${p.name}': bank holds ${p.bank.vectors.length} values, count × dim is ${p.bank.count * p.bank.dim}`);
+  }
+  if (p.embeddings.vectors.length !== p.embeddings.ids.length * p.embeddings.dim) {
+    throw new ValidationError(`profile '${p.name}': embeddings hold ${p.embeddings.vectors.length} values, ids × dim is ${p.embeddings.ids.length * p.embeddings.dim}`);
+  }
+  // Built field by field (not spread) so nothing outside the format reaches the file.
+  const manifest = ProfileManifestSchema.parse({
+    format: 1,
+    name: p.name,
+    version: p.version,
+    createdAt: p.createdAt,
+    backbone: { id: p.backbone.id, sha256: p.backbone.sha256 },
+    pixelSizeUm: p.pixelSizeUm,
+    features: p.features,
+    bank: { dim: p.bank.dim, count: p.bank.count, file: PROFILE_FILES.bank },
+    calibration: p.calibration,
+    embeddings: { dim: p.embeddings.dim, ids: p.embeddings.ids, file: PROFILE_FILES.embeddings },
+    enrolled: p.enrolled,
+    ...(p.sources ? { sources: p.sources } : {}),
+  });
+  return {
+    manifest,
+    manifestBytes: Buffer.from(JSON.stringify(manifest, null, 1), 'utf8'),
+    bankBytes: littleEndianBytes(p.bank.vectors),
+    embeddingsBytes: littleEndianBytes(p.embeddings.vectors),
+  };
+}
+
+/** Parses and validates profile.json; `where` names the file in the error (path or object key). */
+export function decodeManifest(bytes: Uint8Array | string, where: string): ProfileManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (error) {
+    throw corrupt(`profile manifest ${where} is not JSON: ${(error as Error).message}`, where);
+  }
+  const parsed = ProfileManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw corrupt(`profile manifest ${where} is not a valid format-1 profile: ${issues.join('; ')}`, where);
+  }
+  return parsed.data;
+}
+
+/** The profile from its manifest and the two float files' bytes (checked against the manifest's sizes). */
+export function decodeProfile(m: ProfileManifest, bankBytes: Uint8Array, embeddingsBytes: Uint8Array, where: string): ProfileVersion {
+  const bank = decodeFloats(bankBytes, m.bank.count * m.bank.dim, `${where}/${m.bank.file}`);
+  const embeddings = decodeFloats(embeddingsBytes, m.embeddings.ids.length * m.embeddings.dim, `${where}/${m.embeddings.file}`);
+  return {
+    ...describeManifest(m),
+    bank: { dim: m.bank.dim, count: m.bank.count, vectors: bank },
+    embeddings: { dim: m.embeddings.dim, ids: m.embeddings.ids, vectors: embeddings },
+  };
+}
+
+/** What a step needs to know about a profile version without its float arrays (settings, thresholds, sizes). */
+export type ProfileDescription = Omit<ProfileVersion, 'bank' | 'embeddings'> & {
+  readonly bank: { readonly dim: number; readonly count: number };
+  readonly embeddings: { readonly dim: number; readonly ids: readonly string[] };
+};
+
+export function describeManifest(m: ProfileManifest): ProfileDescription {
+  return {
+    name: m.name,
+    version: m.version,
+    createdAt: m.createdAt,
+    backbone: m.backbone,
+    pixelSizeUm: m.pixelSizeUm,
+    features: m.features,
+    bank: { dim: m.bank.dim, count: m.bank.count },
+    calibration: m.calibration,
+    embeddings: { dim: m.embeddings.dim, ids: m.embeddings.ids },
+    enrolled: m.enrolled,
+    ...(m.sources ? { sources: m.sources } : {}),
+  };
+}
+
+/** One version's line in a ProfileSummary. */
+export function versionSummary(m: ProfileManifest): ProfileSummary['versions'][number] {
+  return { version: m.version, createdAt: m.createdAt, bankImages: m.enrolled.bank.length, backboneId: m.backbone.id };
+}
+
+export function decodeFloats(bytes: Uint8Array, expected: number, where: string): Float32Array {
+  if (bytes.byteLength !== expected * 4) {
+    throw corrupt(`profile file ${where} holds ${bytes.byteLength} bytes, expected ${expected * 4}`, where);
+  }
+  // Copy into a fresh, aligned buffer: Node's pooled Buffers may start at an odd offset.
+  const out = new Float32Array(expected);
+  if (LITTLE_ENDIAN_HOST) {
+    new Uint8Array(out.buffer).set(bytes);
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < expected; i++) out[i] = view.getFloat32(i * 4, true);
+  }
+  return out;
+}
+
+function littleEndianBytes(values: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
+  return out;
+}
+
+function corrupt(message: string, where: string): MmdoError {
+  return new MmdoError('profile_corrupt', message, 500, { where });
+}
