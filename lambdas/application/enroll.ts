@@ -33,10 +33,10 @@ export interface EnrollmentSettings {
 export const DEFAULT_ENROLLMENT_SETTINGS: EnrollmentSettings = {
   calibrationFraction: 0.2,
   coresetRatio: 0.1,
-  maxBankSize: 20000,
+  maxBankSize: 2048,
   neighbourhood: 3,
   k: 1,
-  projectionDim: 128,
+  projectionDim: 64,
   seed: 42,
   tiling: {},
   chunkSize: 16,

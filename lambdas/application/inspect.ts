@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { MmdoError } from '../domain/errors.js';
-import { resize } from '../domain/image/resample.js';
 import { findRegions } from '../domain/regions/regions.js';
 import { heatmapBounds, renderHeatmap, renderOverlay } from '../domain/render/heatmap.js';
 import { REPORT_SCHEMA_VERSION, ReportSchema, type Report } from '../domain/report/report.js';
@@ -160,12 +159,10 @@ export class Inspection implements InspectionService {
 
     const prepared = await stage('normalise', 0.12, () => prepareImage(decoded, pixel.pixelSizeUm, profile.pixelSizeUm));
     const [features] = await stage('embed', 0.2, () => extractFeatures(backbone, [prepared], profile.features, this.settings.tiling));
-    const scored = await stage('score', 0.6, () => scorePatches(features!, index, profile.features.k));
-    const scoreMap = await stage('upsample', 0.7, () =>
-      scored.map.width === decoded.image.width && scored.map.height === decoded.image.height
-        ? scored.map
-        : resize(scored.map, decoded.image.width, decoded.image.height),
+    const scored = await stage('score', 0.6, () =>
+      scorePatches(features!, index, profile.features.k, { width: decoded.image.width, height: decoded.image.height }),
     );
+    const scoreMap = scored.map;
 
     const cal = profile.calibration;
     const found = await stage('regions', 0.75, () => findRegions(scoreMap, { threshold: cal.pixelThreshold, pixelSizeUm: pixel.pixelSizeUm ?? null }));

@@ -1,6 +1,8 @@
 import { createGreyImage, type GreyImage } from '../domain/image/grey-image.js';
 import { stitchTiles, type TileMap } from '../domain/image/tiling.js';
-import { DEFAULT_SMOOTHING_SIGMA, gaussianBlurInPlace, imageScore, patchScores } from '../domain/scoring/anomaly-map.js';
+import type { PatchGrid } from '../domain/features/feature-map.js';
+import { resize } from '../domain/image/resample.js';
+import { DEFAULT_SMOOTHING_SIGMA, gaussianBlurInPlace, imageScore, patchScores, scoreMap } from '../domain/scoring/anomaly-map.js';
 import type { VectorIndex } from '../ports/vector-index.js';
 import type { ImageFeatures } from './features.js';
 
@@ -13,21 +15,40 @@ export interface PatchScoring {
 
 /**
  * Patch anomaly scores of one image: every patch of every tile searched against the memory bank in one call,
- * each patch scored by its distance to the nearest bank patches, each tile's grid stitched back into one map
- * (overlaps cross-faded, no seams) and smoothed as PatchCore does.
+ * each patch scored by its distance to the nearest bank patches, then one anomaly map at `output` size (default:
+ * the size the features were computed on). PatchCore's σ = 4 px smoothing is applied on the patch grid
+ * (σ / stride cells) before upsampling: the same result to within interpolation, at a tiny fraction of the
+ * cost of blurring a full-resolution map. One tile covering the image exactly is upsampled straight to the
+ * output size; several tiles are stitched with cross-faded overlaps (no seams), then resized.
  */
-export async function scorePatches(features: ImageFeatures, index: VectorIndex, k: number): Promise<PatchScoring> {
-  const { scores, map } = await searchAndStitch(features, index, k);
-  gaussianBlurInPlace(map.data, map.width, map.height, DEFAULT_SMOOTHING_SIGMA);
+export async function scorePatches(
+  features: ImageFeatures, index: VectorIndex, k: number, output?: { width: number; height: number },
+): Promise<PatchScoring> {
+  const { scores, tiles } = await searchTiles(features, index, k);
+  const width = output?.width ?? features.width;
+  const height = output?.height ?? features.height;
+  for (const { grid, map } of tiles) gaussianBlurInPlace(map.data, map.width, map.height, DEFAULT_SMOOTHING_SIGMA / grid.stride);
+  const only = tiles.length === 1 ? tiles[0]! : undefined;
+  let map: GreyImage;
+  if (only && only.tile.x === 0 && only.tile.y === 0 && only.tile.width === features.width && only.tile.height === features.height) {
+    const m = scoreMap(only.map.data, only.map.height, only.map.width, width, height, 0);
+    map = createGreyImage(m.width, m.height, m.data);
+  } else {
+    map = stitchTiles(tiles, features.width, features.height, features.plan.overlap);
+    if (map.width !== width || map.height !== height) map = resize(map, width, height);
+  }
   return { map, imageScore: imageScore(scores) };
 }
 
 /** The stitched, unsmoothed patch-score map (mean distance to the k nearest bank patches). */
 export async function patchScoreMap(features: ImageFeatures, index: VectorIndex, k: number): Promise<GreyImage> {
-  return (await searchAndStitch(features, index, k)).map;
+  const { tiles } = await searchTiles(features, index, k);
+  return stitchTiles(tiles, features.width, features.height, features.plan.overlap);
 }
 
-async function searchAndStitch(features: ImageFeatures, index: VectorIndex, k: number): Promise<{ scores: Float32Array; map: GreyImage }> {
+async function searchTiles(
+  features: ImageFeatures, index: VectorIndex, k: number,
+): Promise<{ scores: Float32Array; tiles: (TileMap & { grid: PatchGrid })[] }> {
   const { grids, plan } = features;
   const total = grids.reduce((n, g) => n + g.rows * g.cols, 0);
   const queries = new Float32Array(total * index.dim);
@@ -39,14 +60,14 @@ async function searchAndStitch(features: ImageFeatures, index: VectorIndex, k: n
   }
   const kk = Math.max(1, Math.min(k, index.size));
   const scores = patchScores(await index.search(queries, kk), kk, kk);
-  const maps: TileMap[] = [];
   let start = 0;
-  grids.forEach((g, t) => {
-    const n = g.rows * g.cols;
-    maps.push({ tile: plan.tiles[t]!, map: createGreyImage(g.cols, g.rows, scores.subarray(start, start + n)) });
+  const tiles = grids.map((grid, t) => {
+    const n = grid.rows * grid.cols;
+    const map = createGreyImage(grid.cols, grid.rows, scores.slice(start, start + n));
     start += n;
+    return { tile: plan.tiles[t]!, map, grid };
   });
-  return { scores, map: stitchTiles(maps, features.width, features.height, plan.overlap) };
+  return { scores, tiles };
 }
 
 export interface NoveltyResult {

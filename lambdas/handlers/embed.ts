@@ -1,9 +1,7 @@
-/**
- * PLACEHOLDER so that `npx cdk synth` can bundle the 'embed' step (lib/handler-entries.ts). It does no work:
- * the handlers part of issue 5 replaces this file with the real middy + zod handler.
- */
-export const handler = async (): Promise<never> => {
-  const error = new Error("the 'embed' step handler is not implemented yet (placeholder from the CDK work)");
-  error.name = 'NotImplemented';
-  throw error;
-};
+import { embedStep } from '../application/cloud/steps.js';
+import { stepHandler } from './support/step-handler.js';
+
+/** Embed: the SageMaker endpoint embeds every tile and scores its patches against the memory bank. */
+export const createEmbedHandler = (deps?: Parameters<typeof stepHandler>[2]) => stepHandler('embed', embedStep, deps);
+
+export const handler = createEmbedHandler();

@@ -1,9 +1,7 @@
-/**
- * PLACEHOLDER so that `npx cdk synth` can bundle the 'fuse' step (lib/handler-entries.ts). It does no work:
- * the handlers part of issue 5 replaces this file with the real middy + zod handler.
- */
-export const handler = async (): Promise<never> => {
-  const error = new Error("the 'fuse' step handler is not implemented yet (placeholder from the CDK work)");
-  error.name = 'NotImplemented';
-  throw error;
-};
+import { fuseStep } from '../application/cloud/steps.js';
+import { stepHandler } from './support/step-handler.js';
+
+/** Fuse the calibrated components into the score and verdict. */
+export const createFuseHandler = (deps?: Parameters<typeof stepHandler>[2]) => stepHandler('fuse', fuseStep, deps);
+
+export const handler = createFuseHandler();

@@ -1,9 +1,16 @@
-/**
- * PLACEHOLDER so that `npx cdk synth` can bundle the 'ingest' step (lib/handler-entries.ts). It does no work:
- * the handlers part of issue 5 replaces this file with the real middy + zod handler.
- */
-export const handler = async (): Promise<never> => {
-  const error = new Error("the 'ingest' step handler is not implemented yet (placeholder from the CDK work)");
-  error.name = 'NotImplemented';
-  throw error;
-};
+import { ingestStep } from '../application/cloud/steps.js';
+import { logger, metrics, stepHandler } from './support/step-handler.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** Ingest and normalise: input is the EventBridge "Object Created" event; `{ duplicate: true }` ends the run. */
+export const createIngestHandler = (deps?: Parameters<typeof stepHandler>[2]) =>
+  stepHandler('ingest', async (event, d) => {
+    const result = await ingestStep(event, d);
+    if (result.duplicate) {
+      metrics.addMetric('duplicateEvents', MetricUnit.Count, 1);
+      logger.info('duplicate event: this object version already has an inspection', { reportId: result.reportId });
+    }
+    return result;
+  }, deps);
+
+export const handler = createIngestHandler();

@@ -1,9 +1,7 @@
-/**
- * PLACEHOLDER so that `npx cdk synth` can bundle the 'microstructure' step (lib/handler-entries.ts). It does no work:
- * the handlers part of issue 5 replaces this file with the real middy + zod handler.
- */
-export const handler = async (): Promise<never> => {
-  const error = new Error("the 'microstructure' step handler is not implemented yet (placeholder from the CDK work)");
-  error.name = 'NotImplemented';
-  throw error;
-};
+import { microstructureStep } from '../application/cloud/steps.js';
+import { stepHandler } from './support/step-handler.js';
+
+/** Microstructure and consistency checks on the original image. */
+export const createMicrostructureHandler = (deps?: Parameters<typeof stepHandler>[2]) => stepHandler('microstructure', microstructureStep, deps);
+
+export const handler = createMicrostructureHandler();

@@ -1,9 +1,7 @@
-/**
- * PLACEHOLDER so that `npx cdk synth` can bundle the 'record-failure' step (lib/handler-entries.ts). It does no work:
- * the handlers part of issue 5 replaces this file with the real middy + zod handler.
- */
-export const handler = async (): Promise<never> => {
-  const error = new Error("the 'record-failure' step handler is not implemented yet (placeholder from the CDK work)");
-  error.name = 'NotImplemented';
-  throw error;
-};
+import { recordFailureStep } from '../application/cloud/steps.js';
+import { stepHandler } from './support/step-handler.js';
+
+/** Permanent failure: a failed report with its reason; the result is the failed event detail. */
+export const createRecordFailureHandler = (deps?: Parameters<typeof stepHandler>[2]) => stepHandler('record-failure', recordFailureStep, deps);
+
+export const handler = createRecordFailureHandler();

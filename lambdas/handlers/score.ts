@@ -1,9 +1,7 @@
-/**
- * PLACEHOLDER so that `npx cdk synth` can bundle the 'score' step (lib/handler-entries.ts). It does no work:
- * the handlers part of issue 5 replaces this file with the real middy + zod handler.
- */
-export const handler = async (): Promise<never> => {
-  const error = new Error("the 'score' step handler is not implemented yet (placeholder from the CDK work)");
-  error.name = 'NotImplemented';
-  throw error;
-};
+import { scoreStep } from '../application/cloud/steps.js';
+import { stepHandler } from './support/step-handler.js';
+
+/** Patch scoring and novelty: stitch patch scores, find regions, k-NN novelty in OpenSearch. */
+export const createScoreHandler = (deps?: Parameters<typeof stepHandler>[2]) => stepHandler('score', scoreStep, deps);
+
+export const handler = createScoreHandler();

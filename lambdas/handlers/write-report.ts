@@ -1,9 +1,7 @@
-/**
- * PLACEHOLDER so that `npx cdk synth` can bundle the 'write-report' step (lib/handler-entries.ts). It does no work:
- * the handlers part of issue 5 replaces this file with the real middy + zod handler.
- */
-export const handler = async (): Promise<never> => {
-  const error = new Error("the 'write-report' step handler is not implemented yet (placeholder from the CDK work)");
-  error.name = 'NotImplemented';
-  throw error;
-};
+import { writeReportStep } from '../application/cloud/steps.js';
+import { stepHandler } from './support/step-handler.js';
+
+/** Write the report (DynamoDB, once per object version) and its images (S3); the result is the completed event detail. */
+export const createWriteReportHandler = (deps?: Parameters<typeof stepHandler>[2]) => stepHandler('write-report', writeReportStep, deps);
+
+export const handler = createWriteReportHandler();

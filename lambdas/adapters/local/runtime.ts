@@ -24,6 +24,11 @@ export const LocalConfigSchema = z.object({
   backbone: z.string().min(1).optional(),
   /** Memory banks larger than this are searched with the approximate (HNSW) index. */
   approximateAbove: z.coerce.number().int().positive(),
+  /**
+   * Tile side for the backbone. One 1024² tile costs less than the nine overlapping 512² tiles that would
+   * cover the same image, and fully convolutional backbones accept any multiple of their stride.
+   */
+  tileSize: z.coerce.number().int().min(32).max(8192),
 });
 export type LocalConfig = z.infer<typeof LocalConfigSchema>;
 
@@ -32,6 +37,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     home: resolve(overrides.home ?? env.MMDO_HOME ?? join(homedir(), '.mmdo')),
     backbone: overrides.backbone ?? (env.MMDO_BACKBONE || undefined),
     approximateAbove: overrides.approximateAbove ?? env.MMDO_APPROXIMATE_ABOVE ?? 50000,
+    tileSize: overrides.tileSize ?? env.MMDO_TILE_SIZE ?? 1024,
   });
 }
 
@@ -80,8 +86,12 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const reports = new SqliteReportStore(join(config.home, 'reports.sqlite'));
   const artifacts = new FileArtifactStore(join(config.home, 'artifacts'));
   const bank = new BankIndexCache(profiles, vectorIndexes, (size) => (size > config.approximateAbove ? 'approximate' : 'exact'));
-  const enrollment = new Enrollment({ decoder, backbone, vectorIndexes, profiles, artifacts }, options.enrollment);
-  const inspections = new Inspection({ decoder, encoder, backbone, bank, reports, artifacts, ...(options.stages ? { stages: options.stages } : {}) }, options.inspection);
+  const tiling = { tileSize: Math.max(config.tileSize, backbone.descriptor.sizeMultiple) };
+  const enrollment = new Enrollment({ decoder, backbone, vectorIndexes, profiles, artifacts }, { tiling, ...options.enrollment });
+  const inspections = new Inspection(
+    { decoder, encoder, backbone, bank, reports, artifacts, ...(options.stages ? { stages: options.stages } : {}) },
+    { tiling, ...options.inspection },
+  );
   return {
     config,
     decoder,

@@ -1,6 +1,5 @@
 /**
- * Connected components of a binary mask and their shape descriptors. Flood fill with a typed-array stack:
- * no per-pixel allocation, one pass for labels and one for moments.
+ * Connected components of a binary mask and their shape descriptors, with typed arrays only.
  */
 export interface ComponentLabels {
   /** Per pixel: 0 = background, 1..count = component id. */
@@ -9,35 +8,62 @@ export interface ComponentLabels {
 }
 
 export function labelComponents(mask: Uint8Array, width: number, height: number, connectivity: 4 | 8 = 8): ComponentLabels {
+  // Two-pass labelling with union-find over provisional labels; ids come out in raster order of each
+  // component's first pixel (the order a flood fill would give).
   const labels = new Int32Array(width * height);
-  const stack = new Int32Array(width * height);
-  let count = 0;
-  for (let start = 0; start < mask.length; start++) {
-    if (!mask[start] || labels[start]) continue;
-    count++;
-    labels[start] = count;
-    let top = 0;
-    stack[top++] = start;
-    while (top > 0) {
-      const p = stack[--top] as number;
-      const x = p % width;
-      const y = (p - x) / width;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          if (dx === 0 && dy === 0) continue;
-          if (connectivity === 4 && dx !== 0 && dy !== 0) continue;
-          const xx = x + dx;
-          if (xx < 0 || xx >= width) continue;
-          const q = yy * width + xx;
-          if (mask[q] && !labels[q]) {
-            labels[q] = count;
-            stack[top++] = q;
-          }
-        }
-      }
+  const parent = new Int32Array(Math.floor((width * height) / 2) + 2);
+  let next = 1;
+  const find = (a: number): number => {
+    while (parent[a] !== a) {
+      parent[a] = parent[parent[a]!]!;
+      a = parent[a]!;
     }
+    return a;
+  };
+  const union = (a: number, b: number): number => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) return ra;
+    if (ra < rb) {
+      parent[rb] = ra;
+      return ra;
+    }
+    parent[ra] = rb;
+    return rb;
+  };
+  const diagonal = connectivity === 8;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const p = row + x;
+      if (!mask[p]) continue;
+      let l = 0;
+      const take = (q: number): void => {
+        const m = labels[q]!;
+        if (m !== 0) l = l === 0 ? find(m) : union(l, m);
+      };
+      if (x > 0) take(p - 1);
+      if (y > 0) {
+        take(p - width);
+        if (diagonal && x > 0) take(p - width - 1);
+        if (diagonal && x < width - 1) take(p - width + 1);
+      }
+      if (l === 0) {
+        if (next >= parent.length) throw new RangeError('too many provisional labels');
+        parent[next] = next;
+        l = next++;
+      }
+      labels[p] = l;
+    }
+  }
+  const final = new Int32Array(next);
+  let count = 0;
+  for (let p = 0; p < labels.length; p++) {
+    const l = labels[p]!;
+    if (l === 0) continue;
+    const r = find(l);
+    if (final[r] === 0) final[r] = ++count;
+    labels[p] = final[r]!;
   }
   return { labels, count };
 }

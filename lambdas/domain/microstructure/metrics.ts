@@ -263,7 +263,7 @@ function largestAgglomerate(
   if (isAgglomerate) for (let i = 0; i < labels.length; i++) if (ids.has(labels[i]!)) pixels[i] = 1;
   return {
     agglomerate: {
-      centroid: { x: cx / bestArea, y: cy / bestArea },
+      centroid: { x: round(cx / bestArea, 5), y: round(cy / bestArea, 5) },
       bbox: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
       area: bestArea,
       areaPx: bestArea,

@@ -1,8 +1,7 @@
 import { labelComponents } from './components.js';
 
 /**
- * Binary morphology on 0/1 masks with square structuring elements, done separably (row pass, column pass):
- * cost is O(pixels · size) and nothing is allocated per pixel. Outside the image counts as background for dilation
+ * Binary morphology on 0/1 masks with square structuring elements, done separably (row pass, column pass). Outside the image counts as background for dilation
  * and as foreground for erosion, so shapes touching the border are not eaten from the outside.
  */
 export function erode(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
@@ -21,40 +20,38 @@ export function close(mask: Uint8Array, width: number, height: number, radius: n
   return erode(dilate(mask, width, height, radius), width, height, radius);
 }
 
+/**
+ * One pass per axis with a sliding count of background pixels in the window: O(1) per pixel whatever the radius.
+ * Erosion keeps a pixel when its window holds no background; dilation sets it when the window holds any foreground.
+ */
 function separable(mask: Uint8Array, width: number, height: number, radius: number, isErosion: boolean): Uint8Array {
   if (radius <= 0) return Uint8Array.from(mask);
   const tmp = new Uint8Array(mask.length);
   const out = new Uint8Array(mask.length);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const lo = Math.max(0, x - radius);
-      const hi = Math.min(width - 1, x + radius);
-      let v = isErosion ? 1 : 0;
-      for (let k = lo; k <= hi; k++) {
-        if (isErosion ? !mask[row + k] : mask[row + k]) {
-          v = isErosion ? 0 : 1;
-          break;
-        }
-      }
-      tmp[row + x] = v;
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    const lo = Math.max(0, y - radius);
-    const hi = Math.min(height - 1, y + radius);
-    for (let x = 0; x < width; x++) {
-      let v = isErosion ? 1 : 0;
-      for (let k = lo; k <= hi; k++) {
-        if (isErosion ? !tmp[k * width + x] : tmp[k * width + x]) {
-          v = isErosion ? 0 : 1;
-          break;
-        }
-      }
-      out[y * width + x] = v;
-    }
-  }
+  slide(mask, tmp, width, height, 1, width, radius, isErosion);
+  slide(tmp, out, height, width, width, 1, radius, isErosion);
   return out;
+}
+
+/**
+ * Runs the window along `length` pixels (step `step`) for each of `lines` lines (line start = line * lineStride).
+ * Outside the image counts as foreground for erosion and background for dilation.
+ */
+function slide(src: Uint8Array, dst: Uint8Array, length: number, lines: number, step: number, lineStride: number, radius: number, isErosion: boolean): void {
+  for (let line = 0; line < lines; line++) {
+    const base = line * lineStride;
+    // `hits` counts background pixels (erosion) or foreground pixels (dilation) inside the window.
+    let hits = 0;
+    const hit = (i: number): number => (isErosion ? (src[base + i * step] ? 0 : 1) : src[base + i * step] ? 1 : 0);
+    for (let i = 0; i <= Math.min(radius, length - 1); i++) hits += hit(i);
+    for (let i = 0; i < length; i++) {
+      dst[base + i * step] = isErosion ? (hits === 0 ? 1 : 0) : hits > 0 ? 1 : 0;
+      const enter = i + radius + 1;
+      const leave = i - radius;
+      if (enter < length) hits += hit(enter);
+      if (leave >= 0) hits -= hit(leave);
+    }
+  }
 }
 
 /** Drops 8-connected components smaller than minArea pixels. */

@@ -19,6 +19,8 @@ export interface SegmentationSettings {
   readonly brightOpeningPx: number;
   /** Components smaller than this become matrix, px. */
   readonly minComponentPx: number;
+  /** Side of the blocks over which the matrix brightness is averaged to remove slow drift; 0 = off. */
+  readonly flattenBlockPx: number;
 }
 
 export type Phase = keyof typeof PHASE_CODE;
@@ -29,11 +31,13 @@ export type Phase = keyof typeof PHASE_CODE;
  * - optical (reflected bright field): carbon absorbs and pores are shadowed, sulfur reflects; noise is low but
  *   the optics blur more, so less smoothing and a larger minimum size.
  * - afm (height map): particles stand proud (bright), pores are depressions (dark); the scan tilt is removed first.
+ * SEM and optical brightness drifts slowly across the field (beam current, illumination): the matrix level is
+ * measured block by block and levelled before the final thresholds.
  */
 export const MODALITY_SETTINGS: Readonly<Record<Modality, SegmentationSettings>> = {
-  sem: { smoothingSigmaPx: 1, levelPlane: false, classOrder: ['pore', 'carbon', 'sulfur'], brightOpeningPx: 1, minComponentPx: 8 },
-  optical: { smoothingSigmaPx: 0.7, levelPlane: false, classOrder: ['pore', 'carbon', 'sulfur'], brightOpeningPx: 1, minComponentPx: 12 },
-  afm: { smoothingSigmaPx: 0.8, levelPlane: true, classOrder: ['pore', 'carbon', 'sulfur'], brightOpeningPx: 0, minComponentPx: 8 },
+  sem: { smoothingSigmaPx: 1, levelPlane: false, classOrder: ['pore', 'carbon', 'sulfur'], brightOpeningPx: 1, minComponentPx: 8, flattenBlockPx: 64 },
+  optical: { smoothingSigmaPx: 0.7, levelPlane: false, classOrder: ['pore', 'carbon', 'sulfur'], brightOpeningPx: 1, minComponentPx: 12, flattenBlockPx: 64 },
+  afm: { smoothingSigmaPx: 0.8, levelPlane: true, classOrder: ['pore', 'carbon', 'sulfur'], brightOpeningPx: 0, minComponentPx: 8, flattenBlockPx: 0 },
 };
 
 export interface Segmentation {
@@ -53,13 +57,11 @@ export function segmentPhases(image: GreyImage, modality: Modality = 'sem', over
   const { width, height } = image;
   let work = settings.levelPlane ? levelPlane(image) : image;
   if (settings.smoothingSigmaPx > 0) work = gaussianBlur(work, settings.smoothingSigmaPx);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of work.data) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+  let t = thresholdsOf(work);
+  if (settings.flattenBlockPx > 0) {
+    work = flattenMatrix(work, t.low, t.high, settings.flattenBlockPx);
+    t = thresholdsOf(work);
   }
-  const t = threeClassThresholds(work.data, lo, hi > lo ? hi : lo + 1);
   const n = width * height;
   const dark = new Uint8Array(n);
   let bright: Uint8Array = new Uint8Array(n);
@@ -89,6 +91,65 @@ export function segmentPhases(image: GreyImage, modality: Modality = 'sem', over
     classMeans: t.means,
     fractions: { carbon: counts[PHASE_CODE.carbon]! / n, sulfur: counts[PHASE_CODE.sulfur]! / n, pore: counts[PHASE_CODE.pore]! / n },
   };
+}
+
+function thresholdsOf(image: GreyImage): ReturnType<typeof threeClassThresholds> {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of image.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return threeClassThresholds(image.data, lo, hi > lo ? hi : lo + 1);
+}
+
+/**
+ * Subtracts the slow variation of the mid (matrix) class: its mean per block, bilinearly interpolated between block
+ * centres. Blocks with little matrix (a void, an agglomerate) take the global matrix mean, so a defect is not
+ * levelled away.
+ */
+export function flattenMatrix(image: GreyImage, low: number, high: number, block: number): GreyImage {
+  const { width, height, data } = image;
+  const bx = Math.max(1, Math.round(width / block));
+  const by = Math.max(1, Math.round(height / block));
+  const sums = new Float64Array(bx * by);
+  const counts = new Float64Array(bx * by);
+  let total = 0;
+  let totalCount = 0;
+  for (let y = 0; y < height; y++) {
+    const row = Math.min(by - 1, Math.floor((y * by) / height)) * bx;
+    for (let x = 0; x < width; x++) {
+      const v = data[y * width + x]!;
+      if (v < low || v >= high) continue;
+      const b = row + Math.min(bx - 1, Math.floor((x * bx) / width));
+      sums[b]! += v;
+      counts[b]! += 1;
+      total += v;
+      totalCount++;
+    }
+  }
+  if (totalCount === 0) return image;
+  const globalMean = total / totalCount;
+  const cellPixels = (width / bx) * (height / by);
+  const level = new Float32Array(bx * by);
+  for (let b = 0; b < level.length; b++) level[b] = counts[b]! >= 0.25 * cellPixels ? sums[b]! / counts[b]! - globalMean : 0;
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(by - 1, Math.max(0, ((y + 0.5) * by) / height - 0.5));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(by - 1, y0 + 1);
+    const ty = fy - y0;
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(bx - 1, Math.max(0, ((x + 0.5) * bx) / width - 0.5));
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(bx - 1, x0 + 1);
+      const tx = fx - x0;
+      const top = level[y0 * bx + x0]! * (1 - tx) + level[y0 * bx + x1]! * tx;
+      const bottom = level[y1 * bx + x0]! * (1 - tx) + level[y1 * bx + x1]! * tx;
+      out[y * width + x] = data[y * width + x]! - (top * (1 - ty) + bottom * ty);
+    }
+  }
+  return createGreyImage(width, height, out);
 }
 
 /** Binary mask (0/1) of one phase. */

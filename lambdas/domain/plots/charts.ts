@@ -72,19 +72,20 @@ export interface MissCell {
   readonly maskHref?: string;
 }
 
-/** A grid of the worst misses: per row the image, its mask (when given) and its heatmap, with captions. */
+/** A grid of the worst misses: per row the image, its mask (when given) and its heatmap, in fixed columns. */
 export function missesGrid(title: string, cells: readonly MissCell[], tile = 180): string {
-  const columns = 1 + (cells.some((c) => c.maskHref) ? 1 : 0) + (cells.some((c) => c.heatmapHref) ? 1 : 0);
+  const slots = ['imageHref', ...(cells.some((c) => c.maskHref) ? ['maskHref'] : []), ...(cells.some((c) => c.heatmapHref) ? ['heatmapHref'] : [])] as const;
   const rowHeight = tile + 44;
-  const width = 20 + columns * (tile + 10) + 10;
+  const width = Math.max(420, 20 + slots.length * (tile + 10) + 10);
   const height = 40 + Math.max(1, cells.length) * rowHeight;
   const parts = [text(width / 2, 26, title, { size: 15, anchor: 'middle', bold: true })];
   if (cells.length === 0) parts.push(text(width / 2, 60, 'no misses', { size: 13, anchor: 'middle' }));
   cells.forEach((cell, row) => {
     const y = 40 + row * rowHeight;
     parts.push(text(20, y + 14, cell.caption, { size: 12, bold: true }), text(20, y + 30, cell.detail, { size: 11, fill: '#555' }));
-    const hrefs = [cell.imageHref, cell.maskHref, cell.heatmapHref].filter((h): h is string => h !== undefined);
-    hrefs.forEach((href, column) => {
+    slots.forEach((slot, column) => {
+      const href = cell[slot];
+      if (href === undefined) return;
       const x = 20 + column * (tile + 10);
       parts.push(`<image x="${x}" y="${y + 38}" width="${tile}" height="${tile}" preserveAspectRatio="xMidYMid meet" href="${escapeXml(href)}" xlink:href="${escapeXml(href)}"/>`);
     });

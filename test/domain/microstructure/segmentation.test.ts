@@ -38,6 +38,14 @@ describe('segmentation recovers the generator truth', () => {
     expect(Math.abs(semNoLevel.porosity - m.truth.porosity)).toBeGreaterThan(Math.abs(afm.porosity - m.truth.porosity));
   });
 
+  test('sem: strong brightness drift is levelled block by block', () => {
+    const m = generateMicrograph({ seed: 14, width: 320, height: 320, pixelSizeUm: 0.1, params: { drift: 0.25 } });
+    const flattened = measureMicrostructure(segmentPhases(m.image, 'sem'), 0.1).measurements;
+    const raw = measureMicrostructure(segmentPhases(m.image, 'sem', { flattenBlockPx: 0 }), 0.1).measurements;
+    expect(Math.abs(flattened.porosity - m.truth.porosity)).toBeLessThan(0.02);
+    expect(Math.abs(raw.porosity - m.truth.porosity)).toBeGreaterThan(Math.abs(flattened.porosity - m.truth.porosity));
+  });
+
   test('without a pixel size every length is in px', () => {
     const m = generateMicrograph({ seed: 2, width: 256, height: 256, pixelSizeUm: 0.1 });
     const { measurements } = measureMicrostructure(segmentPhases(m.image), undefined);

@@ -41,8 +41,8 @@ export async function writeEvaluationPlots(dir: string, result: EvaluationResult
       const dataUri = async (image: Parameters<ImageEncoder['encodePng']>[0]) => `data:image/png;base64,${Buffer.from(await encoder.encodePng(image)).toString('base64')}`;
       const high = Math.max(miss.threshold * 1.25, low + 1e-6);
       cells.push({
-        caption: `${miss.kind}: ${miss.path}`,
-        detail: `${miss.className} · ${miss.method} score ${miss.score.toPrecision(4)} (suspect threshold ${miss.threshold.toPrecision(4)})`,
+        caption: `${miss.kind}: ${miss.path.split('/').slice(-2).join('/')}`,
+        detail: `${miss.className} · ${miss.method} score ${miss.score.toPrecision(4)}, suspect threshold ${miss.threshold.toPrecision(4)}`,
         imageHref: await dataUri(miss.image),
         ...(miss.mask && miss.mask.length === miss.image.data.length ? { maskHref: await dataUri(maskOverlay(miss.image, miss.mask)) } : {}),
         ...(miss.map && sameSize(miss.map, miss.image) ? { heatmapHref: await dataUri(heatmapOverlay(miss.image, miss.map, low, high)) } : {}),

@@ -93,7 +93,7 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
   let text: string;
   try {
     // pdf.js takes ownership of (detaches) the buffer it is given: pass a copy.
-    const pdf = await getDocumentProxy(new Uint8Array(bytes));
+    const pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
     const result = await extractText(pdf, { mergePages: true });
     text = result.text;
   } catch (error) {

@@ -1,0 +1,193 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isRetryable, SageMakerBackbone, SageMakerPatchScorer, tilesPerRequest } from '../../lambdas/adapters/aws/sagemaker-backbone.js';
+import { encodeFrame, TENSOR_CONTENT_TYPE } from '../../lambdas/adapters/aws/sagemaker-protocol.js';
+import { builtinBackbone, loadBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
+import type { OnnxBackbone } from '../../lambdas/adapters/local/onnx/onnx-backbone.js';
+import { ExactIndex } from '../../lambdas/adapters/local/vector-index/exact-index.js';
+import { MmdoError } from '../../lambdas/domain/errors.js';
+import type { GreyImage } from '../../lambdas/domain/image/grey-image.js';
+import type { PatchFeatureConfig } from '../../lambdas/domain/profile/profile.js';
+import { patchScores } from '../../lambdas/domain/scoring/anomaly-map.js';
+import { buildPatchGrid } from '../../lambdas/domain/scoring/patch-grid.js';
+import { drawCrack, grainTexture } from '../e2e/textures.js';
+import { startTestContainer, type TestContainer } from './support.js';
+
+const TILE = 64;
+const FEATURES: PatchFeatureConfig = { layers: ['stride8', 'stride16'], neighbourhood: 3, k: 2, coresetRatio: 1, projectionDim: null, seed: 7 };
+
+let container: TestContainer;
+let local: OnnxBackbone;
+
+async function bankOf(images: GreyImage[]): Promise<{ vectors: Float32Array; dim: number; count: number }> {
+  const maps = await local.extract(images);
+  const grids = maps.map((m) => buildPatchGrid(m, FEATURES));
+  const dim = grids[0]!.dim;
+  const vectors = new Float32Array(grids.reduce((n, g) => n + g.data.length, 0));
+  let offset = 0;
+  for (const g of grids) {
+    vectors.set(g.data, offset);
+    offset += g.data.length;
+  }
+  return { vectors, dim, count: vectors.length / dim };
+}
+
+beforeAll(async () => {
+  container = await startTestContainer();
+  local = await loadBackbone({ model: 'builtin' });
+  const bank = await bankOf([1, 2, 3].map((s) => grainTexture(TILE, s)));
+  const { sha256, manifest } = builtinBackbone();
+  await container.profiles.saveNewVersion('acme', {
+    name: 'grains',
+    createdAt: new Date().toISOString(),
+    backbone: { id: manifest.id, sha256 },
+    pixelSizeUm: null,
+    features: FEATURES,
+    bank,
+    calibration: { normalImageScores: [1], suspect: 1, anomalous: 2, pixelThreshold: 1, normalNoveltyScores: [] },
+    embeddings: { dim: 0, ids: [], vectors: new Float32Array(0) },
+    enrolled: { bank: ['1', '2', '3'], calibration: [] },
+  });
+});
+
+afterAll(async () => {
+  await container.close();
+  await local.dispose();
+});
+
+describe('model container through the SageMaker adapter (real server on loopback)', () => {
+  test('GET /ping answers 200 with the backbone and device', async () => {
+    const res = await fetch(`${container.server.url}/ping`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', backbone: builtinBackbone().manifest.id, device: 'cpu' });
+  });
+
+  test('features from the endpoint equal the in-process ONNX backbone', async () => {
+    const tiles = [grainTexture(TILE, 11), grainTexture(TILE, 12)];
+    const remote = await SageMakerBackbone.create(container.endpoint());
+    expect(remote.descriptor).toEqual(local.descriptor);
+    const [got, want] = [await remote.extract(tiles), await local.extract(tiles)];
+    expect(got).toHaveLength(2);
+    got.forEach((maps, t) => maps.forEach((m) => {
+      const w = want[t]!.find((x) => x.name === m.name)!;
+      expect([m.channels, m.height, m.width]).toEqual([w.channels, w.height, w.width]);
+      let worst = 0;
+      for (let i = 0; i < m.data.length; i++) worst = Math.max(worst, Math.abs(m.data[i]! - w.data[i]!));
+      expect(worst).toBeLessThan(1e-4);
+    }));
+  });
+
+  test('concurrent requests are batched into shared ORT runs', async () => {
+    const batching = await startTestContainer({ maxTiles: 8, delayMs: 40 });
+    try {
+      const remote = await SageMakerBackbone.create(batching.endpoint());
+      await Promise.all(Array.from({ length: 6 }, (_, i) => remote.extract([grainTexture(TILE, 40 + i)])));
+      const stats = batching.server.batcher.stats;
+      expect(stats.tiles).toBe(6);
+      expect(stats.runs).toBeLessThan(6);
+      expect(stats.largestRun).toBeGreaterThan(1);
+    } finally {
+      await batching.close();
+    }
+  });
+
+  test('patch scores against the cached memory bank match an in-process exact search, and a crack scores higher', async () => {
+    const normal = grainTexture(TILE, 21);
+    const cracked = grainTexture(TILE, 22);
+    drawCrack(cracked, 8, 10, 56, 50, 2);
+    const scorer = await SageMakerPatchScorer.create(container.endpoint());
+    const ref = { tenant: 'acme', name: 'grains', version: 1 };
+    const scored = await scorer.scoreTiles([normal, cracked], ref);
+    expect([scored.rows, scored.cols, scored.stride]).toEqual([TILE / 8, TILE / 8, 8]);
+    expect(scored.embeddingDim).toBe(local.descriptor.layers.find((l) => l.name === 'stride16')!.channels);
+
+    const bank = (await container.profiles.load('acme', 'grains', 1)).bank;
+    const index = await ExactIndex.build(bank.vectors, bank.dim);
+    const grids = (await local.extract([normal, cracked])).map((m) => buildPatchGrid(m, FEATURES));
+    const queries = new Float32Array(grids.length * grids[0]!.data.length);
+    grids.forEach((g, i) => queries.set(g.data, i * g.data.length));
+    const want = patchScores(await index.search(queries, 2), 2, 2);
+    await index.dispose();
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i]! - scored.scores[i]!) / Math.max(1e-3, want[i]!));
+    expect(worst).toBeLessThan(1e-3);
+
+    const cells = scored.rows * scored.cols;
+    const max = (from: number) => Math.max(...scored.scores.subarray(from, from + cells));
+    expect(max(cells)).toBeGreaterThan(max(0) * 1.2);
+  });
+
+  test('an unknown profile is a permanent 404 problem, not retried', async () => {
+    const scorer = await SageMakerPatchScorer.create(container.endpoint());
+    const error = await scorer.scoreTiles([grainTexture(TILE, 5)], { tenant: 'acme', name: 'nope', version: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MmdoError);
+    expect(error).toMatchObject({ code: 'not_found', status: 404 });
+  });
+
+  test('wrong content type, unknown path and over-limit bodies get problem+json', async () => {
+    const wrongType = await fetch(`${container.server.url}/invocations`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(wrongType.status).toBe(415);
+    expect(wrongType.headers.get('content-type')).toBe('application/problem+json');
+    expect(await wrongType.json()).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    expect((await fetch(`${container.server.url}/models`)).status).toBe(404);
+    const big = encodeFrame({ op: 'extract' }, [{ name: 'tiles', shape: [7, 512, 512], data: new Float32Array(7 * 512 * 512) }]);
+    const tooBig = await fetch(`${container.server.url}/invocations`, { method: 'POST', body: big, headers: { 'content-type': TENSOR_CONTENT_TYPE } });
+    expect(tooBig.status).toBe(413);
+  });
+
+  test('the adapter splits tiles so requests and responses stay under 6 MB', () => {
+    expect(tilesPerRequest(4 * 512 * 512, 1_000_000)).toBe(5);
+    expect(() => tilesPerRequest(4 * 512 * 512, 8 * 1024 * 1024)).toThrow(MmdoError);
+  });
+});
+
+describe('retries through a throttling proxy in front of the real container', () => {
+  let proxy: Server;
+  let remaining = 0;
+  let refused = 0;
+
+  beforeAll(async () => {
+    // Answers 429 (then 503) for the next `remaining` requests, forwards everything else to the container.
+    proxy = createServer((req, res) => {
+      if (remaining > 0) {
+        remaining--;
+        refused++;
+        req.resume();
+        res.writeHead(refused % 2 ? 429 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'slow down' }));
+        return;
+      }
+      const upstream = httpRequest(`${container.server.url}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  });
+  afterAll(() => new Promise<void>((r) => proxy.close(() => r())));
+
+  const viaProxy = async (attempts: number) => {
+    const { port } = proxy.address() as AddressInfo;
+    const { createSageMakerClient, SageMakerEndpoint } = await import('../../lambdas/adapters/aws/sagemaker-backbone.js');
+    const client = createSageMakerClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    return new SageMakerEndpoint(client, 'mmdo-test', { attempts, baseDelayMs: 5, maxDelayMs: 20 });
+  };
+
+  test('429 and 503 are retried with backoff until the endpoint answers', async () => {
+    remaining = 3;
+    refused = 0;
+    const described = await (await viaProxy(5)).describe();
+    expect(described.backbone.id).toBe(builtinBackbone().manifest.id);
+    expect(refused).toBe(3);
+  });
+
+  test('throttling that outlasts the attempts surfaces as retryable for the workflow', async () => {
+    remaining = 10;
+    refused = 0;
+    const error = await (await viaProxy(2)).describe().catch((e: unknown) => e);
+    expect(refused).toBe(2);
+    expect(isRetryable(error)).toBe(true);
+    expect((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(503);
+    remaining = 0;
+  });
+});
