@@ -137,8 +137,12 @@ export class Enrollment implements EnrollmentService {
       seed,
     };
 
-    // Pixel size of the profile: the caller's, the earlier version's, else the first image's own.
+    // Pixel size of the profile: the caller's, the earlier version's, else the first given image's own.
     let profilePixelUm: number | null = req.pixelSizeUm ?? previous?.pixelSizeUm ?? null;
+    if (profilePixelUm === null && fresh[0]) {
+      const first = fresh[0];
+      profilePixelUm = first.pixelSizeUm ?? (await this.deps.decoder.decode(first.bytes).catch(() => undefined))?.pixelSizeUm ?? null;
+    }
     const total = sources.length;
     let embedded = 0;
     const embedAll = async (list: readonly Source[], stage: string): Promise<ImageFeatures[]> => {
@@ -151,9 +155,7 @@ export class Enrollment implements EnrollmentService {
               const decoded = await this.deps.decoder.decode(src.bytes).catch((e: unknown) => {
                 throw e instanceof MmdoError ? new MmdoError(e.code, `${src.name}: ${e.message}`, e.status, { ...e.details, image: src.name }) : e;
               });
-              const own = src.pixelSizeUm ?? decoded.pixelSizeUm;
-              if (profilePixelUm === null && own) profilePixelUm = own;
-              return { decoded, own };
+              return { decoded, own: src.pixelSizeUm ?? decoded.pixelSizeUm };
             }),
           ),
         );

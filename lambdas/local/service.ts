@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_LOCAL_WEBHOOK_OPTIONS, LocalWebhooks, type LocalWebhookOptions } from '../adapters/local/webhooks/dispatcher.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../ports/image-codec.js';
 import { LOCAL_TENANT, type LocalServiceDeps } from './deps.js';
 import { createApi } from './http/app.js';
@@ -28,6 +29,8 @@ export interface LocalServiceOptions {
   readonly worker: WorkerOptions;
   /** How long shutdown waits for a running job before releasing it to the queue. */
   readonly shutdownGraceMs: number;
+  /** Signed result webhooks (subscriptions and outbox in `<home>/service/webhooks.sqlite`); defaults when omitted. */
+  readonly webhooks?: Partial<LocalWebhookOptions>;
 }
 
 export const DEFAULT_PORT = 7433;
@@ -60,8 +63,14 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
   const uploads = new UploadStore(join(serviceDir, 'uploads'));
   await uploads.init();
 
+  const webhooks = LocalWebhooks.open(join(serviceDir, 'webhooks.sqlite'), { ...DEFAULT_LOCAL_WEBHOOK_OPTIONS, ...options.webhooks }, log);
+  let url = '';
+
   let inbox: Inbox | undefined;
-  const worker = new Worker(queue, uploads, deps, options.worker, log, async (id, job, report) => inbox?.settle(id, job, report));
+  const worker = new Worker(queue, uploads, deps, options.worker, log, async (id, job, report) => {
+    webhooks.announce(report, url);
+    await inbox?.settle(id, job, report);
+  });
   const intake = new Intake(queue, uploads, () => worker.wake());
   if (options.inbox) {
     inbox = new Inbox(
@@ -77,6 +86,7 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
     defaultProfile: options.defaultProfile,
     limits: options.limits,
     health: () => ({ queue: queue.counts(), workerBusy: worker.busy, inbox: options.inbox }),
+    webhooks,
   }, log);
 
   let server: Server;
@@ -87,15 +97,17 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
     });
   } catch (error) {
     queue.close();
+    webhooks.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${options.port} on ${options.host} is already in use: choose another with --port or MMDO_PORT`);
     }
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host}:${port}`;
+  url = `http://${options.host}:${port}`;
 
   worker.start();
+  webhooks.start();
   await inbox?.start();
 
   let stopped: Promise<void> | undefined;
@@ -115,7 +127,9 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
           server.closeIdleConnections();
         });
         await worker.stop(options.shutdownGraceMs);
+        await webhooks.stop();
         queue.close();
+        webhooks.close();
       })()),
   };
 }

@@ -37,16 +37,17 @@ export function labelComponents(mask: Uint8Array, width: number, height: number,
     for (let x = 0; x < width; x++) {
       const p = row + x;
       if (!mask[p]) continue;
+      // Neighbours already visited: W, N, NW, NE (the diagonals only with 8-connectivity).
       let l = 0;
-      const take = (q: number): void => {
+      for (let k = 0; k < 4; k++) {
+        let q = -1;
+        if (k === 0 && x > 0) q = p - 1;
+        else if (k === 1 && y > 0) q = p - width;
+        else if (k === 2 && diagonal && y > 0 && x > 0) q = p - width - 1;
+        else if (k === 3 && diagonal && y > 0 && x < width - 1) q = p - width + 1;
+        if (q < 0) continue;
         const m = labels[q]!;
         if (m !== 0) l = l === 0 ? find(m) : union(l, m);
-      };
-      if (x > 0) take(p - 1);
-      if (y > 0) {
-        take(p - width);
-        if (diagonal && x > 0) take(p - width - 1);
-        if (diagonal && x < width - 1) take(p - width + 1);
       }
       if (l === 0) {
         if (next >= parent.length) throw new RangeError('too many provisional labels');

@@ -74,7 +74,8 @@ export interface MissCell {
 
 /** A grid of the worst misses: per row the image, its mask (when given) and its heatmap, in fixed columns. */
 export function missesGrid(title: string, cells: readonly MissCell[], tile = 180): string {
-  const slots = ['imageHref', ...(cells.some((c) => c.maskHref) ? ['maskHref'] : []), ...(cells.some((c) => c.heatmapHref) ? ['heatmapHref'] : [])] as const;
+  type Slot = 'imageHref' | 'maskHref' | 'heatmapHref';
+  const slots: Slot[] = ['imageHref', ...(cells.some((c) => c.maskHref) ? (['maskHref'] as const) : []), ...(cells.some((c) => c.heatmapHref) ? (['heatmapHref'] as const) : [])];
   const rowHeight = tile + 44;
   const width = Math.max(420, 20 + slots.length * (tile + 10) + 10);
   const height = 40 + Math.max(1, cells.length) * rowHeight;

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { MmdoError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { IngestLimits } from '../../ports/image-codec.js';
+import type { LocalWebhooks } from '../../adapters/local/webhooks/dispatcher.js';
 import type { LocalServiceDeps } from '../deps.js';
 import { checkImageHeader } from '../image-header.js';
 import type { Intake } from '../intake.js';
@@ -10,12 +11,15 @@ import type { InspectionJob } from '../jobs.js';
 import type { Log } from '../log.js';
 import { PROBLEM_CONTENT_TYPE, problem, problemFromError } from '../problem.js';
 import { readBodyWithLimit, tooLarge } from './read-body.js';
+import { webhookRoutes } from './webhooks.js';
 
 export interface ApiOptions {
   readonly tenant: string;
   readonly defaultProfile: string;
   readonly limits: IngestLimits;
   readonly health: () => { queue: JobCounts; workerBusy: number; inbox: string | null };
+  /** Mounts /v1/webhooks (subscriptions to signed result events) when given. */
+  readonly webhooks?: LocalWebhooks;
 }
 
 /** Room for the multipart envelope and form fields around an image of the maximum size. */
@@ -119,6 +123,8 @@ export function createApi(deps: LocalServiceDeps, queue: SqliteJobQueue<Inspecti
     }
     return c.body(artifact.bytes as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': artifact.contentType });
   });
+
+  if (options.webhooks) app.route('/v1/webhooks', webhookRoutes(options.webhooks, tenant));
 
   app.notFound((c) => problemResponse(c, problem(404, 'route_not_found', `No route for ${c.req.method} ${c.req.path}.`, c.req.path)));
 

@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { grainTexture, toPng } from './textures.js';
+
+const run = promisify(execFile);
+
+/** The `mmdo enroll` / `mmdo inspect` commands as a user runs them, in a child process with its own MMDO_HOME. */
+describe('mmdo enroll / inspect CLI', () => {
+  let dir: string;
+  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'mmdo-cli-')); });
+  afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  test('enrols a folder, then inspects files printing one JSON document; a broken file gives exit code 1', async () => {
+    await mkdir(join(dir, 'normal'));
+    for (let i = 0; i < 5; i++) await writeFile(join(dir, 'normal', `n${i}.png`), await toPng(grainTexture(96, 40 + i)));
+    await writeFile(join(dir, 'probe.png'), await toPng(grainTexture(96, 77)));
+    await writeFile(join(dir, 'broken.png'), (await toPng(grainTexture(96, 78))).slice(0, 100));
+    const env = { ...process.env, MMDO_HOME: join(dir, 'home'), MMDO_BACKBONE: 'builtin', NODE_OPTIONS: '' };
+    const cli = join(process.cwd(), 'bin', 'mmdo.mjs');
+
+    const enrolled = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--seed', '5', '--json', join(dir, 'normal')], { env });
+    expect(JSON.parse(enrolled.stdout)).toMatchObject({ profile: 'cli', version: 1, bankImages: 4, calibrationImages: 1 });
+
+    const inspected = await run(process.execPath, [cli, 'inspect', '--profile', 'cli', '--json', '--out', join(dir, 'out'), join(dir, 'probe.png')], { env });
+    const report = JSON.parse(inspected.stdout);
+    expect(report).toMatchObject({ status: 'completed', profile: { name: 'cli', version: 1 }, input: { name: 'probe.png' } });
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual([`${report.id}.heatmap.png`, `${report.id}.json`, `${report.id}.overlay.png`]);
+
+    const failed = await run(process.execPath, [cli, 'inspect', '--profile', 'cli', join(dir, 'broken.png')], { env }).catch((e: { code: number; stdout: string }) => e);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stdout: string }).stdout).toMatch(/broken\.png: FAILED at decode: .*\[truncated_image\]/);
+  });
+});
