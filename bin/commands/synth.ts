@@ -30,7 +30,11 @@ const OptionsSchema = z.object({
   json: z.boolean().optional(),
 });
 
-const MANIFEST_COLUMNS = ['path', 'label', 'class', 'mask', 'group', 'width', 'height', 'mask_frac', 'metadata', 'truth'] as const;
+/**
+ * The `mmdo evaluate` manifest plus synth extras. No `group`: generated images are independent draws, so any split is
+ * leak-free; the batch (shared design values and sheet) goes in its own column, which evaluate ignores.
+ */
+const MANIFEST_COLUMNS = ['path', 'label', 'class', 'mask', 'width', 'height', 'mask_frac', 'batch', 'metadata', 'truth'] as const;
 
 export function register(program: Command): void {
   program
@@ -74,7 +78,7 @@ export function register(program: Command): void {
         await writeFile(join(options.out, `truth/${item.name}.json`), JSON.stringify(m.truth, null, 2) + '\n');
         const maskFrac = m.truth.anomaly ? m.truth.anomaly.areaPx / (m.image.width * m.image.height) : 0;
         rows.push(
-          [imagePath, m.mask ? 1 : 0, cls, maskPath, item.batchId, m.image.width, m.image.height, maskFrac.toFixed(5), `metadata/${item.name}.json`, `truth/${item.name}.json`].join(','),
+          [imagePath, m.mask ? 1 : 0, cls, maskPath, m.image.width, m.image.height, maskFrac.toFixed(5), item.batchId, `metadata/${item.name}.json`, `truth/${item.name}.json`].join(','),
         );
         if (!options.json && process.stderr.isTTY) process.stderr.write(`\rsynth ${item.index + 1}/${plan.length}`);
       }

@@ -1,4 +1,7 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { BackboneError } from '../../lambdas/domain/backbone/errors.js';
 import { preprocessCoefficients } from '../../lambdas/domain/backbone/manifest.js';
@@ -50,7 +53,7 @@ export class InferenceEngine {
   }
 
   static async create(resolved: ResolvedBackbone, preference: DevicePreference = 'auto'): Promise<InferenceEngine> {
-    if (preference !== 'cpu') {
+    if (preference === 'cuda' || (preference === 'auto' && cudaProviderInstalled())) {
       try {
         const session = await ort.InferenceSession.create(resolved.bytes, deviceSessionOptions('cuda'));
         return new InferenceEngine(session, resolved, 'cuda');
@@ -101,5 +104,15 @@ export class InferenceEngine {
 
   async dispose(): Promise<void> {
     await this.session.release();
+  }
+}
+
+/** Whether onnxruntime-node was installed with its CUDA provider library (ONNXRUNTIME_NODE_INSTALL=cuda12). */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const bin = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin');
+    return readdirSync(bin).some((napi) => existsSync(join(bin, napi, process.platform, process.arch, 'libonnxruntime_providers_cuda.so')));
+  } catch {
+    return false;
   }
 }

@@ -21,37 +21,48 @@ export function close(mask: Uint8Array, width: number, height: number, radius: n
 }
 
 /**
- * One pass per axis with a sliding count of background pixels in the window: O(1) per pixel whatever the radius.
- * Erosion keeps a pixel when its window holds no background; dilation sets it when the window holds any foreground.
+ * One pass per axis with sliding counts: O(1) per pixel whatever the radius. `hits` counts background pixels in the
+ * window for erosion (keep when 0) and foreground pixels for dilation (set when > 0). Outside the image counts as
+ * foreground for erosion and as background for dilation, so neither adds hits. The column pass walks rows with one
+ * counter per column, which keeps memory access sequential.
  */
 function separable(mask: Uint8Array, width: number, height: number, radius: number, isErosion: boolean): Uint8Array {
   if (radius <= 0) return Uint8Array.from(mask);
+  const hitValue = isErosion ? 0 : 1;
   const tmp = new Uint8Array(mask.length);
-  const out = new Uint8Array(mask.length);
-  slide(mask, tmp, width, height, 1, width, radius, isErosion);
-  slide(tmp, out, height, width, width, 1, radius, isErosion);
-  return out;
-}
-
-/**
- * Runs the window along `length` pixels (step `step`) for each of `lines` lines (line start = line * lineStride).
- * Outside the image counts as foreground for erosion and background for dilation.
- */
-function slide(src: Uint8Array, dst: Uint8Array, length: number, lines: number, step: number, lineStride: number, radius: number, isErosion: boolean): void {
-  for (let line = 0; line < lines; line++) {
-    const base = line * lineStride;
-    // `hits` counts background pixels (erosion) or foreground pixels (dilation) inside the window.
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
     let hits = 0;
-    const hit = (i: number): number => (isErosion ? (src[base + i * step] ? 0 : 1) : src[base + i * step] ? 1 : 0);
-    for (let i = 0; i <= Math.min(radius, length - 1); i++) hits += hit(i);
-    for (let i = 0; i < length; i++) {
-      dst[base + i * step] = isErosion ? (hits === 0 ? 1 : 0) : hits > 0 ? 1 : 0;
-      const enter = i + radius + 1;
-      const leave = i - radius;
-      if (enter < length) hits += hit(enter);
-      if (leave >= 0) hits -= hit(leave);
+    for (let x = 0; x <= Math.min(radius, width - 1); x++) if (mask[row + x] === hitValue) hits++;
+    for (let x = 0; x < width; x++) {
+      tmp[row + x] = isErosion ? (hits === 0 ? 1 : 0) : hits > 0 ? 1 : 0;
+      const enter = x + radius + 1;
+      const leave = x - radius;
+      if (enter < width && mask[row + enter] === hitValue) hits++;
+      if (leave >= 0 && mask[row + leave] === hitValue) hits--;
     }
   }
+  const out = new Uint8Array(mask.length);
+  const counts = new Int32Array(width);
+  for (let y = 0; y <= Math.min(radius, height - 1); y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) if (tmp[row + x] === hitValue) counts[x]!++;
+  }
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) out[row + x] = isErosion ? (counts[x] === 0 ? 1 : 0) : counts[x]! > 0 ? 1 : 0;
+    const enter = y + radius + 1;
+    const leave = y - radius;
+    if (enter < height) {
+      const r = enter * width;
+      for (let x = 0; x < width; x++) if (tmp[r + x] === hitValue) counts[x]!++;
+    }
+    if (leave >= 0) {
+      const r = leave * width;
+      for (let x = 0; x < width; x++) if (tmp[r + x] === hitValue) counts[x]!--;
+    }
+  }
+  return out;
 }
 
 /** Drops 8-connected components smaller than minArea pixels. */

@@ -16,28 +16,47 @@ export const OVERLAY_COLOURS = {
 
 const TINT = 0.4;
 
+/** Colour table indexed by class code (0 = none); kept flat so the pixel loop allocates nothing. */
+const CLASSES: readonly { colour: Rgb; alpha: number }[] = [
+  { colour: [0, 0, 0], alpha: 0 },
+  { colour: OVERLAY_COLOURS.crack, alpha: 0.85 },
+  { colour: OVERLAY_COLOURS.inclusion, alpha: 0.7 },
+  { colour: OVERLAY_COLOURS.void, alpha: 0.55 },
+  { colour: OVERLAY_COLOURS.agglomerate, alpha: 0.55 },
+  { colour: OVERLAY_COLOURS.sulfur, alpha: TINT },
+  { colour: OVERLAY_COLOURS.pore, alpha: TINT },
+];
+
 export function renderPhaseOverlay(image: GreyImage, segmentation: Segmentation, maps: MicrostructureMaps): RgbaImage {
   const n = image.width * image.height;
   const out = new Uint8ClampedArray(n * 4);
   for (let i = 0; i < n; i++) {
     const g = Math.round(Math.min(1, Math.max(0, image.data[i]!)) * 255);
-    let colour: Rgb | null = null;
-    let alpha = TINT;
-    if (maps.crackPixels[i]) [colour, alpha] = [OVERLAY_COLOURS.crack, 0.85];
-    else if (maps.inclusionPixels[i]) [colour, alpha] = [OVERLAY_COLOURS.inclusion, 0.7];
-    else if (maps.voidPixels[i]) [colour, alpha] = [OVERLAY_COLOURS.void, 0.55];
-    else if (maps.agglomeratePixels[i]) [colour, alpha] = [OVERLAY_COLOURS.agglomerate, 0.55];
-    else if (segmentation.phases[i] === PHASE_CODE.sulfur) colour = OVERLAY_COLOURS.sulfur;
-    else if (segmentation.phases[i] === PHASE_CODE.pore) colour = OVERLAY_COLOURS.pore;
+    const phase = segmentation.phases[i];
+    // Defects first, then phases: the first match wins.
+    const code = maps.crackPixels[i]
+      ? 1
+      : maps.inclusionPixels[i]
+        ? 2
+        : maps.voidPixels[i]
+          ? 3
+          : maps.agglomeratePixels[i]
+            ? 4
+            : phase === PHASE_CODE.sulfur
+              ? 5
+              : phase === PHASE_CODE.pore
+                ? 6
+                : 0;
     const o = 4 * i;
-    if (colour) {
-      out[o] = g + (colour[0] - g) * alpha;
-      out[o + 1] = g + (colour[1] - g) * alpha;
-      out[o + 2] = g + (colour[2] - g) * alpha;
-    } else {
+    if (code === 0) {
       out[o] = g;
       out[o + 1] = g;
       out[o + 2] = g;
+    } else {
+      const { colour, alpha } = CLASSES[code]!;
+      out[o] = g + (colour[0] - g) * alpha;
+      out[o + 1] = g + (colour[1] - g) * alpha;
+      out[o + 2] = g + (colour[2] - g) * alpha;
     }
     out[o + 3] = 255;
   }

@@ -1,0 +1,140 @@
+import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { WebhookEventTypeSchema, type WebhookEventType } from '../../domain/webhooks/payload.js';
+import { generateSecret } from '../../domain/webhooks/signature.js';
+
+/**
+ * Webhook subscriptions in DynamoDB: pk `TENANT#t`, sk `WEBHOOK#id`, one item per subscriber with its signing
+ * secret. The table is encrypted with its own customer-managed KMS key (lib/constructs/webhook-dispatch.ts), so
+ * reading a secret needs both table access and kms:Decrypt on that key: only the dispatcher has both.
+ */
+export const WEBHOOKS_TABLE = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+export function webhooksTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: WEBHOOKS_TABLE.partitionKey, AttributeType: 'S' },
+      { AttributeName: WEBHOOKS_TABLE.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: WEBHOOKS_TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: WEBHOOKS_TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+  };
+}
+
+export interface CloudWebhookSubscription {
+  readonly id: string;
+  readonly tenant: string;
+  readonly url: string;
+  readonly events: readonly WebhookEventType[];
+  readonly description?: string;
+  readonly createdAt: string;
+  readonly disabledReason?: string;
+}
+
+/** What the dispatcher signs with: the subscription and its secrets (two while one is being rotated). */
+export interface SigningSubscription extends CloudWebhookSubscription {
+  readonly secrets: readonly string[];
+}
+
+const ItemSchema = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  url: z.string(),
+  events: z.array(WebhookEventTypeSchema),
+  description: z.string().optional(),
+  createdAt: z.string(),
+  disabledReason: z.string().optional(),
+  secrets: z.array(z.string()).min(1),
+});
+
+const PUBLIC_ATTRIBUTES = ['id', 'tenant', 'url', 'events', 'description', 'createdAt', 'disabledReason'];
+
+export class DynamoDbWebhookSubscriptions {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  /** Stores a subscription (URL checked by the caller) with a new secret, returned this once. */
+  async create(tenant: string, input: { url: string; events: readonly WebhookEventType[]; description?: string }): Promise<{ subscription: CloudWebhookSubscription; secret: string }> {
+    const id = `wh_${randomUUID().replaceAll('-', '')}`;
+    const secret = generateSecret();
+    const item = ItemSchema.parse({ id, tenant, url: input.url, events: [...new Set(input.events)], description: input.description, createdAt: new Date().toISOString(), secrets: [secret] });
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...keyOf(tenant, id), ...item }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return { subscription: publicView(item), secret };
+  }
+
+  /** A tenant's subscriptions without their secrets (the projection never reads them). */
+  async list(tenant: string): Promise<CloudWebhookSubscription[]> {
+    return (await this.query(tenant, false)).map(publicView);
+  }
+
+  /** Active subscriptions of a tenant to one event type, with their secrets: the dispatcher's read. */
+  async forEvent(tenant: string, type: WebhookEventType): Promise<SigningSubscription[]> {
+    return (await this.query(tenant, true)).filter((s) => !s.disabledReason && s.events.includes(type)) as SigningSubscription[];
+  }
+
+  async getForSigning(tenant: string, id: string): Promise<SigningSubscription | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keyOf(tenant, id), ConsistentRead: true }));
+    return out.Item ? (ItemSchema.parse(out.Item) as SigningSubscription) : undefined;
+  }
+
+  async disable(tenant: string, id: string, reason: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keyOf(tenant, id),
+        UpdateExpression: 'SET disabledReason = :r',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':r': reason },
+      }),
+    ).catch((error: { name?: string }) => {
+      if (error.name !== 'ConditionalCheckFailedException') throw error;
+    });
+  }
+
+  async delete(tenant: string, id: string): Promise<boolean> {
+    const out = await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(tenant, id), ReturnValues: 'ALL_OLD' }));
+    return out.Attributes !== undefined;
+  }
+
+  private async query(tenant: string, withSecrets: boolean): Promise<z.infer<typeof ItemSchema>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    const names = Object.fromEntries(PUBLIC_ATTRIBUTES.map((a) => [`#${a}`, a]));
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+          ExpressionAttributeValues: { ':pk': `TENANT#${tenant}`, ':sk': 'WEBHOOK#' },
+          ...(withSecrets ? {} : { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const schema = withSecrets ? ItemSchema : ItemSchema.omit({ secrets: true });
+    return items.map((item) => schema.parse(item) as z.infer<typeof ItemSchema>);
+  }
+}
+
+function keyOf(tenant: string, id: string) {
+  return { [WEBHOOKS_TABLE.partitionKey]: `TENANT#${tenant}`, [WEBHOOKS_TABLE.sortKey]: `WEBHOOK#${id}` };
+}
+
+function publicView(item: Omit<z.infer<typeof ItemSchema>, 'secrets'> & { secrets?: unknown }): CloudWebhookSubscription {
+  const { secrets: _secrets, ...rest } = item;
+  return rest;
+}

@@ -1,0 +1,53 @@
+import { missesGrid, rocChart, scoreHistogram } from '../../../lambdas/domain/plots/charts.js';
+import { heatmapOverlay, maskOverlay, rampColour } from '../../../lambdas/domain/plots/heatmap.js';
+
+describe('evaluation charts (SVG strings)', () => {
+  test('ROC chart draws one polyline per method plus the diagonal, labels carry the AUROC, text is escaped', () => {
+    const svg = rocChart([
+      { name: 'patch-knn', points: [{ fpr: 0, tpr: 0 }, { fpr: 0, tpr: 1 }, { fpr: 1, tpr: 1 }], auroc: 1 },
+      { name: 'a<b', points: [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }], auroc: 0.5 },
+    ]);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<polyline/g)).toHaveLength(3);
+    expect(svg).toContain('patch-knn (AUROC 1.000)');
+    expect(svg).toContain('a&lt;b (AUROC 0.500)');
+    // The perfect curve goes straight up the left axis (x = 70) to the top (y = 40).
+    expect(svg).toContain('points="70,440 70,40 470,40"');
+  });
+
+  test('histogram bars are densities per class and threshold lines are drawn', () => {
+    const svg = scoreHistogram('scores', [0, 0, 0, 1], [3, 3], [{ label: 'suspect', value: 2 }], 3);
+    expect(svg).toContain('normal (4)');
+    expect(svg).toContain('anomalous (2)');
+    expect(svg).toContain('>suspect<');
+    // 3 bins over 0..3: normal has bins 0 (3/4) and 1 (1/4), anomalous only bin 2 (1/1): 3 bars.
+    expect(svg.match(/fill-opacity="0.5"/g)).toHaveLength(3);
+  });
+
+  test('misses grid keeps image, mask and heatmap columns aligned when a row has no mask', () => {
+    // Rows are tile + 44 = 144 px apart from y = 40; images start 38 px into a row; columns are tile + 10 apart.
+    const svg = missesGrid('worst', [
+      { caption: 'missed', detail: 'd', imageHref: 'data:a', maskHref: 'data:m', heatmapHref: 'data:h' },
+      { caption: 'false alarm', detail: 'd', imageHref: 'data:b', heatmapHref: 'data:h2' },
+    ], 100);
+    expect(svg).toContain('x="240" y="222" width="100" height="100" preserveAspectRatio="xMidYMid meet" href="data:h2"');
+    expect(svg.match(/<image /g)).toHaveLength(5);
+  });
+});
+
+describe('heatmap rendering', () => {
+  test('the ramp runs from blue to red and clamps', () => {
+    expect(rampColour(-1)).toEqual([20, 30, 140]);
+    expect(rampColour(2)).toEqual([215, 25, 25]);
+  });
+
+  test('overlay blends the ramp over the image; mask tints red', () => {
+    const image = { width: 2, height: 1, data: Float32Array.from([0.5, 0.5]) };
+    const over = heatmapOverlay(image, { width: 2, height: 1, data: Float32Array.from([0, 10]) }, 0, 10);
+    expect(over.data[0]).toBeLessThan(over.data[2]!); // low score: bluish
+    expect(over.data[4]).toBeGreaterThan(over.data[6]!); // high score: reddish
+    const masked = maskOverlay(image, Uint8Array.from([1, 0]));
+    expect(Array.from(masked.data.subarray(0, 8))).toEqual([204, 51, 51, 255, 128, 128, 128, 255]);
+    expect(() => heatmapOverlay(image, { width: 1, height: 1, data: new Float32Array(1) }, 0, 1)).toThrow(/sizes differ/);
+  });
+});
