@@ -10,10 +10,13 @@ import { acknowledgeFindings } from './nag.js';
 import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
 import type { MmdoConfig } from './config.js';
 import { SecureBucket } from './constructs/secure-bucket.js';
+import { WebhookSubscriptionTable } from './constructs/webhook-dispatch.js';
 import { resourceNames, type ResourceNames } from './resource-names.js';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: MmdoConfig;
+  /** Adds the webhook subscriptions table and its key (the stateless stack's `webhooks` dispatcher reads it). */
+  readonly webhooks?: boolean;
 }
 
 
@@ -29,6 +32,7 @@ export class StatefulStack extends Stack {
   readonly idempotencyTable: dynamodb.Table;
   readonly profilesTable: dynamodb.Table;
   readonly searchDomain: opensearch.Domain;
+  readonly webhooks?: WebhookSubscriptionTable;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -113,6 +117,7 @@ export class StatefulStack extends Stack {
     });
 
     this.searchDomain = this.createSearchDomain(config, names.searchDomain, removalPolicy);
+    if (props.webhooks) this.webhooks = new WebhookSubscriptionTable(this, 'Webhooks', { prefix: config.prefix, removalPolicy });
   }
 
   /**

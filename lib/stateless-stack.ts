@@ -17,6 +17,7 @@ import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
 import type { MmdoConfig } from './config.js';
 import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
 import { InspectionWorkflow } from './constructs/inspection-workflow.js';
+import { WebhookDispatch } from './constructs/webhook-dispatch.js';
 import { PIPELINE_STEPS, type HandlerEntries, type PipelineStep } from './handler-entries.js';
 import { acknowledgeFindings, wildcardResourceFinding } from './nag.js';
 import { resourceNames, type ResourceNames } from './resource-names.js';
@@ -27,6 +28,11 @@ export interface StatelessStackProps extends StackProps {
   readonly searchDomainEndpoint: string;
   /** Handler source per step, relative to the repository root (HANDLER_ENTRIES in the app). */
   readonly handlerEntries: HandlerEntries;
+  /**
+   * Signed webhooks to subscribers on every result event (needs the stateful stack's `webhooks` table):
+   * the dispatcher's source (WEBHOOK_DISPATCH_ENTRY) and the optional API base URL for absolute links.
+   */
+  readonly webhooks?: { readonly entry: string; readonly apiBaseUrl?: string };
 }
 
 /** Prefix of the per-backbone k-NN indices of image-level embeddings (see opensearch-embedding-index.ts). */
@@ -62,6 +68,7 @@ export class StatelessStack extends Stack {
   readonly deadLetterQueue: sqs.Queue;
   readonly endpoint: EmbeddingEndpoint;
   readonly alarmTopic: sns.Topic;
+  readonly webhooks?: WebhookDispatch;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -181,6 +188,15 @@ export class StatelessStack extends Stack {
     });
 
     this.alarmTopic = this.createAlarms(config);
+    if (props.webhooks) {
+      this.webhooks = new WebhookDispatch(this, 'Webhooks', {
+        prefix: config.prefix,
+        entry: props.webhooks.entry,
+        reportsTableName: names.reportsTable,
+        alarmTopic: this.alarmTopic,
+        ...(props.webhooks.apiBaseUrl ? { apiBaseUrl: props.webhooks.apiBaseUrl } : {}),
+      });
+    }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EndpointName', { value: this.endpoint.endpointName });

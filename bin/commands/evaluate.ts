@@ -62,6 +62,7 @@ const OptionsSchema = z.object({
   tileSize: z.coerce.number().int().positive().optional(),
   normalise: z.enum(['product', 'none', 'stretch', 'no-clahe']).default('product'),
   scale: z.coerce.number().positive().max(4).default(1),
+  pad: z.coerce.number().int().min(0).max(256).default(0),
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
 });
@@ -86,6 +87,7 @@ export function register(program: Command): void {
     .option('--index <kind>', 'memory-bank search: exact or approximate', 'exact')
     .option('--tile-size <px>', 'backbone tile side (default: the backbone manifest\'s)')
     .option('--normalise <mode>', 'product (denoise+CLAHE+stretch, as enrol/inspect), none, stretch (percentile stretch only), no-clahe', 'product')
+    .option('--pad <px>', 'tuning: reflect-pad images by this many px before embedding; maps are cropped back and the image score taken inside', '0')
     .option('--scale <f>', 'resample images by this factor before embedding (maps are scored at mask size)', '1')
     .option('--out <dir>', 'write roc.png, histogram-<method>.png, misses.png and result.json here')
     .option('--json', 'print the result as one JSON document')
@@ -116,9 +118,10 @@ export function register(program: Command): void {
               maxBankSize: o.maxBank,
               index: o.index,
               ...(o.blur !== undefined ? { blurSigma: o.blur } : {}),
+              ...(o.pad > 0 ? { pad: o.pad } : {}),
             },
             ...(o.tileSize ? { tiling: { tileSize: o.tileSize } } : {}),
-            ...(o.normalise !== 'product' || o.scale !== 1 ? { preprocess: { normalise: NORMALISE_MODES[o.normalise], scale: o.scale } } : {}),
+            ...(o.normalise !== 'product' || o.scale !== 1 || o.pad > 0 ? { preprocess: { normalise: NORMALISE_MODES[o.normalise], scale: o.scale, pad: o.pad } } : {}),
           },
           bar.listener,
         );

@@ -165,6 +165,13 @@ export class Inspection implements InspectionService {
     const scoreMap = scored.map;
 
     const cal = profile.calibration;
+    const bounds = heatmapBounds(cal.pixelThreshold, cal.pixelScoreLow ?? median(cal.normalImageScores));
+    // The heatmap needs only the score map: its PNG encodes (sharp, off the JS thread) while regions are found.
+    const heatmapPng = await stage('render', 0.7, () => {
+      const encoding = this.deps.encoder.encodePng(renderHeatmap(scoreMap, bounds));
+      encoding.catch(() => {}); // awaited below; this only keeps an early failure from being reported as unhandled
+      return { encoding };
+    });
     const found = await stage('regions', 0.75, () => findRegions(scoreMap, { threshold: cal.pixelThreshold, pixelSizeUm: pixel.pixelSizeUm ?? null }));
     const near = await stage('novelty', 0.78, () => novelty(features!.embedding, profile.embeddings, this.settings.nearest));
 
@@ -196,11 +203,8 @@ export class Inspection implements InspectionService {
     });
 
     const artifacts = await stage('render', 0.9, async () => {
-      const bounds = heatmapBounds(cal.pixelThreshold, cal.pixelScoreLow ?? median(cal.normalImageScores));
-      const [heatmap, overlay] = await Promise.all([
-        this.deps.encoder.encodePng(renderHeatmap(scoreMap, bounds)),
-        this.deps.encoder.encodePng(renderOverlay(decoded.image, scoreMap, { bounds, labels: found.labels })),
-      ]);
+      const overlay = await this.deps.encoder.encodePng(renderOverlay(decoded.image, scoreMap, { bounds, labels: found.labels }));
+      const heatmap = await heatmapPng.encoding;
       const keys = { heatmap: `${request.tenant}/reports/${base.id}/heatmap.png`, overlay: `${request.tenant}/reports/${base.id}/overlay.png` };
       await Promise.all([this.deps.artifacts.put(keys.heatmap, heatmap, 'image/png'), this.deps.artifacts.put(keys.overlay, overlay, 'image/png')]);
       return keys;

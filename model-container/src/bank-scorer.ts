@@ -1,13 +1,11 @@
-import { BankIndexCache } from '../../lambdas/application/bank-index-cache.js';
 import { MmdoError } from '../../lambdas/domain/errors.js';
-import type { FeatureMap } from '../../lambdas/domain/features/feature-map.js';
-import { patchScores } from '../../lambdas/domain/scoring/anomaly-map.js';
-import { buildPatchGrid, imageEmbedding } from '../../lambdas/domain/scoring/patch-grid.js';
+import type { ProfileVersion } from '../../lambdas/domain/profile/profile.js';
+import { imageEmbedding } from '../../lambdas/domain/scoring/patch-grid.js';
 import type { BackboneDescriptor } from '../../lambdas/ports/backbone.js';
 import type { ProfileStore } from '../../lambdas/ports/stores.js';
 import type { ProfileRef } from '../../lambdas/adapters/aws/sagemaker-protocol.js';
-import { DeviceIndexFactory } from './device-knn.js';
-import type { Device } from './engine.js';
+import type { Device, LayerOutput } from './engine.js';
+import { ScoringHead } from './scoring-head.js';
 
 export interface TileScores {
   readonly rows: number;
@@ -21,37 +19,65 @@ export interface TileScores {
   readonly embeddingDim: number;
 }
 
+interface Loaded {
+  readonly profile: ProfileVersion;
+  readonly head: ScoringHead;
+}
+
 /**
- * PatchCore scoring next to the backbone: the profile version's memory bank is loaded once (S3 or a local folder,
- * through the ProfileStore port) into an exact index on the device and kept (LRU); every tile's patch grid is
- * built with the same domain code as the embedded pipeline and searched in one call.
+ * PatchCore scoring next to the backbone: a profile version (S3 or a local folder, through the ProfileStore port)
+ * is loaded once into a scoring head on the device and kept for the next requests. Versions are immutable, so a
+ * cached head never goes stale; the least recently used beyond `capacity` are released.
  */
 export class BankScorer {
-  private readonly banks: BankIndexCache;
+  private readonly heads = new Map<string, Promise<Loaded>>();
 
-  constructor(profiles: ProfileStore, device: Device, private readonly descriptor: BackboneDescriptor, capacity = 4) {
-    this.banks = new BankIndexCache(profiles, new DeviceIndexFactory(device), () => 'exact', capacity);
-  }
+  constructor(
+    private readonly profiles: ProfileStore,
+    private readonly device: Device,
+    private readonly descriptor: BackboneDescriptor,
+    private readonly capacity = 4,
+  ) {}
 
-  async score(ref: ProfileRef, tiles: readonly FeatureMap[][]): Promise<TileScores> {
-    const { profile, index } = await this.banks.get(ref.tenant, ref.name, ref.version);
-    if (profile.backbone.sha256 !== this.descriptor.sha256) {
-      throw new MmdoError('backbone_mismatch', `profile '${profile.name}' v${profile.version} was enrolled with backbone ${profile.backbone.id}, but this endpoint serves ${this.descriptor.id}`, 409);
+  async score(ref: ProfileRef, outputs: ReadonlyMap<string, LayerOutput>, count: number): Promise<TileScores> {
+    const { head } = await this.load(ref);
+    const { scores, rows, cols } = await head.score(outputs, count);
+    const { dims, data } = outputs.get(this.descriptor.embeddingLayer)!;
+    const [, channels, height, width] = dims as [number, number, number, number];
+    const size = channels * height * width;
+    const embeddings = new Float32Array(count * channels);
+    for (let i = 0; i < count; i++) {
+      const map = { name: this.descriptor.embeddingLayer, stride: 1, channels, height, width, data: data.subarray(i * size, (i + 1) * size) };
+      embeddings.set(imageEmbedding(map, { normalise: false }), i * channels);
     }
-    const grids = tiles.map((maps) => buildPatchGrid(maps, profile.features));
-    const { rows, cols, stride, dim } = grids[0]!;
-    const queries = new Float32Array(grids.length * rows * cols * dim);
-    grids.forEach((g, i) => queries.set(g.data, i * rows * cols * dim));
-    const k = Math.max(1, Math.min(profile.features.k, index.size));
-    const scores = patchScores(await index.search(queries, k), k, k);
-    const embeddingMaps = tiles.map((maps) => maps.find((m) => m.name === this.descriptor.embeddingLayer)!);
-    const embeddingDim = embeddingMaps[0]!.channels;
-    const embeddings = new Float32Array(tiles.length * embeddingDim);
-    embeddingMaps.forEach((m, i) => embeddings.set(imageEmbedding(m, { normalise: false }), i * embeddingDim));
-    return { rows, cols, stride, scores, embeddings, embeddingDim };
+    return { rows, cols, stride: head.stride, scores, embeddings, embeddingDim: channels };
   }
 
-  dispose(): Promise<void> {
-    return this.banks.dispose();
+  private load(ref: ProfileRef): Promise<Loaded> {
+    const key = JSON.stringify([ref.tenant, ref.name, ref.version]);
+    let entry = this.heads.get(key);
+    if (entry) this.heads.delete(key); // re-insert below: Map order is the recency order
+    else {
+      entry = this.profiles.load(ref.tenant, ref.name, ref.version).then(async (profile) => {
+        if (profile.backbone.sha256 !== this.descriptor.sha256) {
+          throw new MmdoError('backbone_mismatch', `profile '${profile.name}' v${profile.version} was enrolled with backbone ${profile.backbone.id}, but this endpoint serves ${this.descriptor.id}`, 409);
+        }
+        return { profile, head: await ScoringHead.build(profile, this.descriptor, this.device) };
+      });
+      entry.catch(() => this.heads.delete(key));
+    }
+    this.heads.set(key, entry);
+    while (this.heads.size > this.capacity) {
+      const [oldest, evicted] = this.heads.entries().next().value as [string, Promise<Loaded>];
+      this.heads.delete(oldest);
+      void evicted.then((l) => l.head.dispose()).catch(() => {});
+    }
+    return entry;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.heads.values()];
+    this.heads.clear();
+    for (const entry of all) await entry.then((l) => l.head.dispose()).catch(() => {});
   }
 }

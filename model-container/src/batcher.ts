@@ -1,7 +1,7 @@
 import type { LayerOutput } from './engine.js';
 
-/** Runs one batch of equally sized tiles: `tiles` holds `count` tiles of height×width back to back. */
-export type BatchRunner = (tiles: Float32Array, count: number, height: number, width: number) => Promise<Map<string, LayerOutput>>;
+/** Runs one batch of equally sized tiles (`count` tiles of height×width back to back) for the given outputs. */
+export type BatchRunner = (tiles: Float32Array, count: number, height: number, width: number, layers: readonly string[]) => Promise<Map<string, LayerOutput>>;
 
 export interface BatcherOptions {
   /** Most tiles in one ORT run. */
@@ -37,14 +37,18 @@ export class TileBatcher {
 
   constructor(private readonly run: BatchRunner, private readonly options: BatcherOptions) {}
 
-  /** Features of `count` tiles (height×width each); large requests are split into runs of at most maxTiles. */
-  async submit(tiles: Float32Array, count: number, height: number, width: number): Promise<Map<string, LayerOutput>> {
+  /**
+   * The `layers` outputs for `count` tiles (height×width each); large requests are split into runs of at most
+   * maxTiles. Requests share a run when their tile size and layer set match.
+   */
+  async submit(tiles: Float32Array, count: number, height: number, width: number, layers: readonly string[]): Promise<Map<string, LayerOutput>> {
     const plane = height * width;
+    const key = `${width}x${height}|${[...new Set(layers)].sort().join(',')}`;
     const max = this.options.maxTiles;
     const parts: Promise<Map<string, LayerOutput>>[] = [];
     for (let start = 0; start < count; start += max) {
       const n = Math.min(max, count - start);
-      parts.push(this.enqueue(`${width}x${height}`, tiles.subarray(start * plane, (start + n) * plane), n));
+      parts.push(this.enqueue(key, tiles.subarray(start * plane, (start + n) * plane), n));
     }
     const results = await Promise.all(parts);
     return results.length === 1 ? results[0]! : concatenate(results);
@@ -104,7 +108,8 @@ export class TileBatcher {
   }
 
   private async execute(key: string, jobs: Job[]): Promise<void> {
-    const [width, height] = key.split('x').map(Number) as [number, number];
+    const [size, layerList] = key.split('|') as [string, string];
+    const [width, height] = size.split('x').map(Number) as [number, number];
     const plane = width * height;
     const count = jobs.reduce((n, j) => n + j.count, 0);
     let input: Float32Array;
@@ -118,7 +123,7 @@ export class TileBatcher {
       }
     }
     try {
-      const outputs = await this.run(input, count, height, width);
+      const outputs = await this.run(input, count, height, width, layerList.split(','));
       this.counters.runs++;
       this.counters.tiles += count;
       this.counters.largestRun = Math.max(this.counters.largestRun, count);

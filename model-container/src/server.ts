@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
-import type { FeatureMap } from '../../lambdas/domain/features/feature-map.js';
 import {
   decodeFrame,
   encodeFrame,
@@ -43,10 +42,8 @@ export function createModelServer(options: ModelServerOptions): { server: Server
   const { engine } = options;
   const limit = options.maxPayloadBytes ?? PAYLOAD_LIMIT_BYTES;
   const allLayers = engine.descriptor.layers.map((l) => l.name);
-  const batcher = new TileBatcher(
-    (tiles, count, height, width) => engine.run(tiles, count, height, width, allLayers),
-    { ...DEFAULT_BATCHING, ...options.batching },
-  );
+  const batcher = new TileBatcher((tiles, count, height, width, layers) => engine.run(tiles, count, height, width, layers), { ...DEFAULT_BATCHING, ...options.batching });
+  const scoringLayers = [...new Set([...engine.descriptor.patchLayers, engine.descriptor.embeddingLayer])];
   const log = options.log ?? (() => {});
   const base = (): Omit<InvocationResponse, 'op'> => ({ backbone: { ...engine.descriptor, layers: [...engine.descriptor.layers], patchLayers: [...engine.descriptor.patchLayers] }, device: engine.device });
 
@@ -60,10 +57,12 @@ export function createModelServer(options: ModelServerOptions): { server: Server
     const unknown = (request.layers ?? []).filter((l) => !allLayers.includes(l));
     if (unknown.length) throw new ValidationError(`unknown layer(s) ${unknown.join(', ')}`, { available: allLayers });
     if (request.profile && !options.scorer) throw new MmdoError('scoring_unavailable', 'this server has no profile store configured (MMDO_ARTIFACT_BUCKET or MMDO_PROFILE_ROOT)', 501);
+    const layers = request.layers ?? (request.profile ? [] : scoringLayers);
+    if (layers.length === 0 && !request.profile) throw new ValidationError('the request asks for no layers and no profile: nothing to compute');
     const started = performance.now();
-    const outputs = await batcher.submit(tiles.data as Float32Array, count, height, width);
+    // Only the outputs this request needs are computed: the graph's other branches are skipped.
+    const outputs = await batcher.submit(tiles.data as Float32Array, count, height, width, request.profile ? [...scoringLayers, ...layers] : layers);
     const timingsMs: Record<string, number> = { backbone: round(performance.now() - started) };
-    const layers = request.layers ?? (request.profile ? [] : [...new Set([...engine.descriptor.patchLayers, engine.descriptor.embeddingLayer])]);
     const tensors: Tensor[] = layers.map((name) => {
       const out = outputs.get(name)!;
       return { name: `features/${name}`, shape: out.dims, data: out.data };
@@ -71,8 +70,7 @@ export function createModelServer(options: ModelServerOptions): { server: Server
     let scoreStride: number | undefined;
     if (request.profile) {
       const scoringStart = performance.now();
-      const maps = featureMaps(outputs, engine, count);
-      const scored = await options.scorer!.score(request.profile, maps);
+      const scored = await options.scorer!.score(request.profile, outputs, count);
       scoreStride = scored.stride;
       tensors.push({ name: 'scores', shape: [count, scored.rows, scored.cols], data: scored.scores });
       tensors.push({ name: 'embedding', shape: [count, scored.embeddingDim], data: scored.embeddings });
@@ -132,19 +130,6 @@ export async function startModelServer(options: ModelServerOptions & { host?: st
       server.close((error) => (error ? reject(error) : resolve()));
     }),
   };
-}
-
-function featureMaps(outputs: Map<string, { dims: readonly number[]; data: Float32Array }>, engine: InferenceEngine, count: number): FeatureMap[][] {
-  const tiles: FeatureMap[][] = [];
-  for (let i = 0; i < count; i++) {
-    tiles.push(engine.descriptor.layers.map(({ name, stride }) => {
-      const { dims, data } = outputs.get(name)!;
-      const [, channels, height, width] = dims as [number, number, number, number];
-      const size = channels * height * width;
-      return { name, stride, channels, height, width, data: data.subarray(i * size, (i + 1) * size) };
-    }));
-  }
-  return tiles;
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {

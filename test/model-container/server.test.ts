@@ -15,13 +15,15 @@ import { startTestContainer, type TestContainer } from './support.js';
 
 const TILE = 64;
 const FEATURES: PatchFeatureConfig = { layers: ['stride8', 'stride16'], neighbourhood: 3, k: 2, coresetRatio: 1, projectionDim: null, seed: 7 };
+/** Exercises the projection and a wider window in the device scoring head. */
+const PROJECTED: PatchFeatureConfig = { ...FEATURES, neighbourhood: 5, projectionDim: 24, seed: 11 };
 
 let container: TestContainer;
 let local: OnnxBackbone;
 
-async function bankOf(images: GreyImage[]): Promise<{ vectors: Float32Array; dim: number; count: number }> {
+async function bankOf(images: GreyImage[], features: PatchFeatureConfig): Promise<{ vectors: Float32Array; dim: number; count: number }> {
   const maps = await local.extract(images);
-  const grids = maps.map((m) => buildPatchGrid(m, FEATURES));
+  const grids = maps.map((m) => buildPatchGrid(m, features));
   const dim = grids[0]!.dim;
   const vectors = new Float32Array(grids.reduce((n, g) => n + g.data.length, 0));
   let offset = 0;
@@ -35,19 +37,20 @@ async function bankOf(images: GreyImage[]): Promise<{ vectors: Float32Array; dim
 beforeAll(async () => {
   container = await startTestContainer();
   local = await loadBackbone({ model: 'builtin' });
-  const bank = await bankOf([1, 2, 3].map((s) => grainTexture(TILE, s)));
   const { sha256, manifest } = builtinBackbone();
-  await container.profiles.saveNewVersion('acme', {
-    name: 'grains',
-    createdAt: new Date().toISOString(),
-    backbone: { id: manifest.id, sha256 },
-    pixelSizeUm: null,
-    features: FEATURES,
-    bank,
-    calibration: { normalImageScores: [1], suspect: 1, anomalous: 2, pixelThreshold: 1, normalNoveltyScores: [] },
-    embeddings: { dim: 0, ids: [], vectors: new Float32Array(0) },
-    enrolled: { bank: ['1', '2', '3'], calibration: [] },
-  });
+  for (const [name, features] of [['grains', FEATURES], ['grains-projected', PROJECTED]] as const) {
+    await container.profiles.saveNewVersion('acme', {
+      name,
+      createdAt: new Date().toISOString(),
+      backbone: { id: manifest.id, sha256 },
+      pixelSizeUm: null,
+      features,
+      bank: await bankOf([1, 2, 3].map((s) => grainTexture(TILE, s)), features),
+      calibration: { normalImageScores: [1], suspect: 1, anomalous: 2, pixelThreshold: 1, normalNoveltyScores: [] },
+      embeddings: { dim: 0, ids: [], vectors: new Float32Array(0) },
+      enrolled: { bank: ['1', '2', '3'], calibration: [] },
+    });
+  }
 });
 
 afterAll(async () => {
@@ -77,6 +80,17 @@ describe('model container through the SageMaker adapter (real server on loopback
     }));
   });
 
+  test('tiles beyond one payload are split across requests with the same result', async () => {
+    const tiles = [31, 32, 33].map((seed) => grainTexture(TILE, seed));
+    const whole = await (await SageMakerBackbone.create(container.endpoint())).extract(tiles);
+    const before = container.server.batcher.stats;
+    // A payload limit just above one tile's response forces one tile per request.
+    const perTile = local.descriptor.layers.filter((l) => l.name !== 'stride4').reduce((n, l) => n + 4 * l.channels * (TILE / l.stride) ** 2, 0);
+    const split = await (await SageMakerBackbone.create(container.endpoint(), { payloadLimit: perTile + 70 * 1024, concurrency: 1 })).extract(tiles);
+    expect(container.server.batcher.stats.runs - before.runs).toBe(3);
+    split.forEach((maps, t) => maps.forEach((m, l) => expect(Array.from(m.data)).toEqual(Array.from(whole[t]![l]!.data))));
+  });
+
   test('concurrent requests are batched into shared ORT runs', async () => {
     const batching = await startTestContainer({ maxTiles: 8, delayMs: 40 });
     try {
@@ -91,19 +105,19 @@ describe('model container through the SageMaker adapter (real server on loopback
     }
   });
 
-  test('patch scores against the cached memory bank match an in-process exact search, and a crack scores higher', async () => {
+  test.each([['grains', FEATURES], ['grains-projected', PROJECTED]] as const)('patch scores on the device (%s) match buildPatchGrid + an in-process exact search, and a crack scores higher', async (name, features) => {
     const normal = grainTexture(TILE, 21);
     const cracked = grainTexture(TILE, 22);
     drawCrack(cracked, 8, 10, 56, 50, 2);
     const scorer = await SageMakerPatchScorer.create(container.endpoint());
-    const ref = { tenant: 'acme', name: 'grains', version: 1 };
+    const ref = { tenant: 'acme', name, version: 1 };
     const scored = await scorer.scoreTiles([normal, cracked], ref);
     expect([scored.rows, scored.cols, scored.stride]).toEqual([TILE / 8, TILE / 8, 8]);
     expect(scored.embeddingDim).toBe(local.descriptor.layers.find((l) => l.name === 'stride16')!.channels);
 
-    const bank = (await container.profiles.load('acme', 'grains', 1)).bank;
+    const bank = (await container.profiles.load('acme', name, 1)).bank;
     const index = await ExactIndex.build(bank.vectors, bank.dim);
-    const grids = (await local.extract([normal, cracked])).map((m) => buildPatchGrid(m, FEATURES));
+    const grids = (await local.extract([normal, cracked])).map((m) => buildPatchGrid(m, features));
     const queries = new Float32Array(grids.length * grids[0]!.data.length);
     grids.forEach((g, i) => queries.set(g.data, i * g.data.length));
     const want = patchScores(await index.search(queries, 2), 2, 2);

@@ -5,6 +5,7 @@ import { auroc, averagePrecision, rocCurve, type RocPoint } from '../../domain/e
 import { splitItems } from '../../domain/evaluation/split.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import { normalise, type NormaliseOptionsInput } from '../../domain/image/normalise.js';
+import { cropReflect } from '../../domain/image/padding.js';
 import { resampleByScale, resize } from '../../domain/image/resample.js';
 import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
 import type { Backbone } from '../../ports/backbone.js';
@@ -33,7 +34,7 @@ export interface EvaluateOptions {
    * Preprocessing: omitted = the product's (`prepareImage`: denoise, CLAHE, stretch); otherwise normalisation
    * options (or false for none) and a resampling factor, for tuning.
    */
-  readonly preprocess?: { readonly normalise: NormaliseOptionsInput | false; readonly scale: number };
+  readonly preprocess?: { readonly normalise: NormaliseOptionsInput | false; readonly scale: number; readonly pad: number };
 }
 
 export interface EvaluateDeps {
@@ -81,7 +82,7 @@ export interface EvaluationResult {
     readonly features: PatchFeatureConfig;
     readonly blurSigma: number | 'product';
     readonly index: string;
-    readonly preprocess: { readonly normalise: NormaliseOptionsInput | false | 'product'; readonly scale: number };
+    readonly preprocess: { readonly normalise: NormaliseOptionsInput | false | 'product'; readonly scale: number; readonly pad: number };
   };
   readonly methods: readonly MethodResult[];
   /** Shared stages (decode, normalise, embed) over all images, and the whole run. */
@@ -153,7 +154,8 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
     if (!p) return time('normalise', () => prepareImage(decoded, undefined, null));
     return time('normalise', () => {
       const scaled = p.scale === 1 ? decoded.image : resampleByScale(decoded.image, p.scale);
-      return p.normalise === false ? scaled : normalise(scaled, p.normalise).image;
+      const normalised = p.normalise === false ? scaled : normalise(scaled, p.normalise).image;
+      return p.pad > 0 ? cropReflect(normalised, -p.pad, -p.pad, normalised.width + 2 * p.pad, normalised.height + 2 * p.pad) : normalised;
     });
   };
   const embed = async (list: readonly ManifestItem[]): Promise<ImageFeatures[]> => {
@@ -173,12 +175,14 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   progress('embed bank', 0.02, `${split.bank.length} images`);
   const bankFeatures = await embedAll(split.bank, 'embed bank');
   const calibrationFeatures = await embedAll(split.calibration, 'embed calibration');
-  const available: Record<MethodName, () => EvaluationMethod> = {
+  // 'fused' is computed alongside 'patch-knn' (same bank, same search), so asking for it fits patch-knn.
+  const toFit = [...new Set(options.methods.map((m) => (m === 'fused' ? 'patch-knn' : m)))] as Exclude<MethodName, 'fused'>[];
+  const available: Record<Exclude<MethodName, 'fused'>, () => EvaluationMethod> = {
     'patch-knn': () => patchKnn(deps.vectorIndexes, options.patch),
     centroid: () => centroid(),
   };
-  const fitted: { name: MethodName; method: FittedMethod; fitMs: number; scoreMs: number }[] = [];
-  for (const name of options.methods) {
+  const fitted: { name: Exclude<MethodName, 'fused'>; method: FittedMethod; fitMs: number; scoreMs: number }[] = [];
+  for (const name of toFit) {
     progress('fit', 0.1, name);
     const t = performance.now();
     const method = await available[name]().fit(bankFeatures, calibrationFeatures);
@@ -200,6 +204,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
           const scored = await f.method.score(features[j]!);
           f.scoreMs += performance.now() - t;
           record.scores[f.name] = scored.score;
+          if (scored.fused !== undefined) record.scores.fused = scored.fused;
           if (scored.map && !record.map) record.map = scored.map;
         }
         if (item.mask && item.label === 1) record.mask = await readMask(deps, item);
@@ -216,9 +221,15 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   const methods: MethodResult[] = [];
   const detail: { rocs: Record<string, RocPoint[]>; scores: Record<string, { normal: number[]; anomalous: number[] }>; misses: Miss[] } = { rocs: {}, scores: {}, misses: [] };
   const mapOwner = fitted.find((f) => f.name === 'patch-knn')?.name;
-  for (const f of fitted) {
+  const outputs = options.methods.map((name) => {
+    const source = fitted.find((f) => f.name === (name === 'fused' ? 'patch-knn' : name))!;
+    const thresholds = name === 'fused' ? source.method.fusedThresholds! : source.method.thresholds;
+    // fused shares patch-knn's fit and search; its own extra cost (novelty + fusion) is negligible.
+    return { name, thresholds, details: name === 'fused' ? { components: 'patch + novelty' } : source.method.details, fitMs: name === 'fused' ? 0 : source.fitMs, scoreMs: name === 'fused' ? 0 : source.scoreMs };
+  });
+  for (const f of outputs) {
     const scores = records.map((r) => r.scores[f.name]!);
-    const { suspect, anomalous } = f.method.thresholds;
+    const { suspect, anomalous } = f.thresholds;
     const at = (threshold: number) => {
       const confusion = confusionMatrix(scores, labels, threshold);
       return { ...scoresAt(confusion), confusion };
@@ -242,7 +253,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
     }
     methods.push({
       method: f.name,
-      details: f.method.details,
+      details: f.details,
       thresholds: { suspect, anomalous },
       image: { auroc: auroc(scores, labels), aupr: averagePrecision(scores, labels), bestF1: bestF1(scores, labels), operating, atAnomalous: at(anomalous) },
       ...(pixel ? { pixel: pixel.overall } : {}),
@@ -254,10 +265,10 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   }
 
   // Worst misses of the product's method (or the first method): the lowest-scored anomalies, the highest-scored normals.
-  const missMethod = fitted.find((f) => f.name === mapOwner) ?? fitted[0]!;
+  const missMethod = outputs.find((f) => f.name === mapOwner) ?? outputs[0]!;
   const count = options.worstMisses ?? 4;
   const byScore = records.map((r) => ({ r, score: r.scores[missMethod.name]! }));
-  const threshold = missMethod.method.thresholds.suspect;
+  const threshold = missMethod.thresholds.suspect;
   const worst = [
     ...byScore.filter((x) => x.r.item.label === 1).sort((a, b) => a.score - b.score).slice(0, count).map((x) => ({ ...x, kind: 'missed anomaly' as const })),
     ...byScore.filter((x) => x.r.item.label === 0).sort((a, b) => b.score - a.score).slice(0, count).map((x) => ({ ...x, kind: 'false alarm' as const })),
@@ -270,7 +281,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
       className: w.r.item.className,
       score: w.score,
       threshold,
-      image: await prepare(w.r.item),
+      image: unpad(await prepare(w.r.item), options.preprocess?.pad ?? 0),
       ...(w.r.map ? { map: w.r.map } : {}),
       ...(w.r.mask ? { mask: w.r.mask } : {}),
     });
@@ -293,7 +304,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
         features: featureConfig,
         blurSigma: options.patch.blurSigma ?? 'product',
         index: options.patch.index,
-        preprocess: options.preprocess ?? { normalise: 'product', scale: 1 },
+        preprocess: options.preprocess ?? { normalise: 'product', scale: 1, pad: 0 },
       },
       methods,
       timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
@@ -308,6 +319,10 @@ async function readMask(deps: EvaluateDeps, item: ManifestItem): Promise<Uint8Ar
   const mask = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) mask[i] = data[i]! > MASK_THRESHOLD ? 1 : 0;
   return Object.assign(mask, { width: decoded.image.width, height: decoded.image.height });
+}
+
+function unpad(image: GreyImage, pad: number): GreyImage {
+  return pad > 0 ? cropReflect(image, pad, pad, image.width - 2 * pad, image.height - 2 * pad) : image;
 }
 
 function atSize(map: GreyImage, width: number, height: number): GreyImage {

@@ -1,21 +1,29 @@
 import { centroidOf, squaredDistance } from '../../domain/evaluation/centroid.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
-import { gaussianBlurInPlace } from '../../domain/scoring/anomaly-map.js';
-import { buildCalibration, thresholdsFromNormals } from '../../domain/scoring/calibration.js';
+import { cropReflect } from '../../domain/image/padding.js';
+import { gaussianBlurInPlace, imageScore } from '../../domain/scoring/anomaly-map.js';
+import { ANOMALOUS_CALIBRATED, buildCalibration, calibrate, SUSPECT_CALIBRATED, thresholdsFromNormals } from '../../domain/scoring/calibration.js';
+import { fuse } from '../../domain/scoring/fusion.js';
 import { greedyCoreset, selectRows } from '../../domain/scoring/coreset.js';
 import type { VectorIndex, VectorIndexFactory } from '../../ports/vector-index.js';
 import { imageScoreOf } from '../calibrate.js';
 import type { ImageFeatures } from '../features.js';
-import { patchScoreMap, scorePatches } from '../scoring.js';
+import { novelty, patchScoreMap, scorePatches } from '../scoring.js';
 
-export const METHOD_NAMES = ['patch-knn', 'centroid'] as const;
+/**
+ * `patch-knn`: the product's patch score; `fused`: the product's verdict score (calibrated patch score fused with
+ * image-level novelty, as inspection does), computed alongside patch-knn; `centroid`: the seed paper's baseline.
+ */
+export const METHOD_NAMES = ['patch-knn', 'fused', 'centroid'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 export interface MethodScore {
   readonly score: number;
   /** Anomaly map at the resolution the features were computed on (patch methods only). */
   readonly map?: GreyImage;
+  /** The product's fused verdict score (patch-knn only). */
+  readonly fused?: number;
 }
 
 /** A method fitted on the bank and calibrated on held-out normals. */
@@ -23,6 +31,8 @@ export interface FittedMethod {
   readonly thresholds: { readonly suspect: number; readonly anomalous: number };
   /** Facts about the fitted model worth reporting (bank size...). */
   readonly details: Record<string, number | string>;
+  /** Thresholds of `MethodScore.fused` when the method gives one. */
+  readonly fusedThresholds?: { readonly suspect: number; readonly anomalous: number };
   score(features: ImageFeatures): Promise<MethodScore>;
   dispose(): Promise<void>;
 }
@@ -43,6 +53,12 @@ export interface PatchKnnSettings {
    * score, the map's maximum.
    */
   readonly blurSigma?: number;
+  /**
+   * Tuning: the prepared images carry a reflected border of this many pixels (so the image's own edges are not
+   * at the backbone's zero-padded tile edge); maps are cropped back to the image and the image score is the mean
+   * of the top 0.1 % of the cropped map's pixels.
+   */
+  readonly pad?: number;
 }
 
 /**
@@ -52,14 +68,20 @@ export interface PatchKnnSettings {
  */
 export function patchKnn(vectorIndexes: VectorIndexFactory, settings: PatchKnnSettings): EvaluationMethod {
   const { blurSigma } = settings;
+  const pad = settings.pad ?? 0;
   const scoreWith = async (features: ImageFeatures, index: VectorIndex): Promise<MethodScore & { map: GreyImage }> => {
+    let scored: { score: number; map: GreyImage };
     if (blurSigma === undefined) {
-      const scored = await scorePatches(features, index, settings.features.k);
-      return { score: scored.imageScore, map: scored.map };
+      const product = await scorePatches(features, index, settings.features.k);
+      scored = { score: product.imageScore, map: product.map };
+    } else {
+      const map = await patchScoreMap(features, index, settings.features.k);
+      if (blurSigma > 0) gaussianBlurInPlace(map.data, map.width, map.height, blurSigma);
+      scored = { score: imageScoreOf(map), map };
     }
-    const map = await patchScoreMap(features, index, settings.features.k);
-    if (blurSigma > 0) gaussianBlurInPlace(map.data, map.width, map.height, blurSigma);
-    return { score: imageScoreOf(map), map };
+    if (pad === 0) return scored;
+    const map = cropReflect(scored.map, pad, pad, scored.map.width - 2 * pad, scored.map.height - 2 * pad);
+    return { score: imageScore(map.data), map };
   };
   return {
     name: 'patch-knn',
@@ -77,18 +99,32 @@ export function patchKnn(vectorIndexes: VectorIndexFactory, settings: PatchKnnSe
       const chosen = greedyCoreset(all, dim, { ratio: settings.features.coresetRatio, maxSize: settings.maxBankSize, seed: settings.features.seed });
       const bank = selectRows(all, dim, chosen);
       const index: VectorIndex = await vectorIndexes.build(bank.vectors, bank.dim, settings.index);
-      const score = (features: ImageFeatures) => scoreWith(features, index);
+      const embeddings = {
+        dim: bankFeatures[0]!.embedding.length,
+        ids: bankFeatures.map((_, i) => String(i)),
+        vectors: concat(bankFeatures.map((f) => f.embedding)),
+      };
       const calibrationScores: { score: number; map: GreyImage }[] = [];
-      for (const f of calibrationFeatures) calibrationScores.push(await score(f));
+      for (const f of calibrationFeatures) calibrationScores.push(await scoreWith(f, index));
       const calibration = buildCalibration({
         imageScores: calibrationScores.map((c) => c.score),
         scoreMaps: calibrationScores.map((c) => c.map),
-        noveltyScores: [],
+        noveltyScores: calibrationFeatures.map((f) => novelty(f.embedding, embeddings).distance),
       });
+      const noveltyThresholds = thresholdsFromNormals(calibration.normalNoveltyScores);
       return {
         thresholds: { suspect: calibration.suspect, anomalous: calibration.anomalous },
+        fusedThresholds: { suspect: SUSPECT_CALIBRATED, anomalous: ANOMALOUS_CALIBRATED },
         details: { bankPatches: count, bankVectors: bank.count, dim, index: index.kind },
-        score,
+        async score(features) {
+          const scored = await scoreWith(features, index);
+          // As inspection fuses them (without the optional microstructure consistency stage).
+          const fused = fuse([
+            { name: 'patch', raw: scored.score, calibrated: calibrate(scored.score, calibration) },
+            { name: 'novelty', raw: 0, calibrated: calibrate(novelty(features.embedding, embeddings).distance, noveltyThresholds) },
+          ]);
+          return { ...scored, fused: fused.score };
+        },
         dispose: () => index.dispose(),
       };
     },
@@ -110,4 +146,14 @@ export function centroid(): EvaluationMethod {
       };
     },
   };
+}
+
+function concat(vectors: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors.reduce((n, v) => n + v.length, 0));
+  let offset = 0;
+  for (const v of vectors) {
+    out.set(v, offset);
+    offset += v.length;
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import type { GreyImage } from '../image/grey-image.js';
 import { describeComponents, labelComponents, percentile, type ComponentShape } from './components.js';
 import { buildObjectGraph, type ObjectGraph } from './graph.js';
 import { open, skeletonize } from './morphology.js';
-import { PHASE_CODE, phaseMask, type Segmentation } from './segmentation.js';
+import { PHASE_CODE, phaseComponents, phaseMask, type Segmentation } from './segmentation.js';
 
 /** Thresholds of the structural measurements. Sizes in µm are converted with `assumedPixelSizeUm` when the image has no pixel size. */
 export interface MetricSettings {
@@ -128,10 +128,9 @@ export function measureMicrostructure(
   const area = (px: number): number => round(px * scale * scale);
   const located = (s: ComponentShape): Located => ({ centroid: { x: round(s.centroid.x, 5), y: round(s.centroid.y, 5) }, bbox: s.bbox });
 
-  const sulfurMask = phaseMask(segmentation, 'sulfur');
   const poreMask = phaseMask(segmentation, 'pore');
-  const sulfurLabels = labelComponents(sulfurMask, width, height);
-  const poreLabels = labelComponents(poreMask, width, height);
+  const sulfurLabels = phaseComponents(segmentation, 'sulfur');
+  const poreLabels = phaseComponents(segmentation, 'pore');
   const particles = describeComponents(sulfurLabels, width, height);
   const pores = describeComponents(poreLabels, width, height);
   const particleD = particles.map((p) => p.equivalentDiameterPx);

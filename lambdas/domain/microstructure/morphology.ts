@@ -1,4 +1,4 @@
-import { labelComponents } from './components.js';
+import { labelComponents, type ComponentLabels } from './components.js';
 
 /**
  * Binary morphology on 0/1 masks with square structuring elements, done separably (row pass, column pass). Outside the image counts as background for dilation
@@ -67,15 +67,22 @@ function separable(mask: Uint8Array, width: number, height: number, radius: numb
 
 /** Drops 8-connected components smaller than minArea pixels. */
 export function removeSmallComponents(mask: Uint8Array, width: number, height: number, minArea: number): Uint8Array {
+  const { labels } = keepLargeComponents(mask, width, height, minArea);
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) out[i] = 1;
+  return out;
+}
+
+/** 8-connected components of at least minArea pixels, relabelled 1..count in raster order. */
+export function keepLargeComponents(mask: Uint8Array, width: number, height: number, minArea: number): ComponentLabels {
   const { labels, count } = labelComponents(mask, width, height);
   const area = new Int32Array(count + 1);
   for (let i = 0; i < labels.length; i++) area[labels[i]!]!++;
-  const out = new Uint8Array(mask.length);
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i]!;
-    if (l !== 0 && area[l]! >= minArea) out[i] = 1;
-  }
-  return out;
+  const remap = new Int32Array(count + 1);
+  let kept = 0;
+  for (let l = 1; l <= count; l++) if (area[l]! >= minArea) remap[l] = ++kept;
+  for (let i = 0; i < labels.length; i++) labels[i] = remap[labels[i]!]!;
+  return { labels, count: kept };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { gaussianBlur } from '../image/gaussian.js';
 import { createGreyImage, type GreyImage } from '../image/grey-image.js';
-import { open, removeSmallComponents } from './morphology.js';
+import { labelComponents, type ComponentLabels } from './components.js';
+import { keepLargeComponents, open } from './morphology.js';
 import { threeClassThresholds } from './otsu.js';
 
 /** Phase codes of a segmentation (the same codes as the generator's truth labels). */
@@ -50,6 +51,8 @@ export interface Segmentation {
   readonly thresholds: { readonly low: number; readonly high: number };
   readonly classMeans: readonly [number, number, number];
   readonly fractions: { readonly sulfur: number; readonly carbon: number; readonly pore: number };
+  /** 8-connected components of the dark and bright phases after clean-up (the mid phase is the matrix). */
+  readonly components: Partial<Record<Phase, ComponentLabels>>;
 }
 
 export function segmentPhases(image: GreyImage, modality: Modality = 'sem', overrides: Partial<SegmentationSettings> = {}): Segmentation {
@@ -71,15 +74,15 @@ export function segmentPhases(image: GreyImage, modality: Modality = 'sem', over
     else if (v >= t.high) bright[i] = 1;
   }
   if (settings.brightOpeningPx > 0) bright = open(bright, width, height, settings.brightOpeningPx);
-  const darkClean = removeSmallComponents(dark, width, height, settings.minComponentPx);
-  const brightClean = removeSmallComponents(bright, width, height, settings.minComponentPx);
+  const darkComponents = keepLargeComponents(dark, width, height, settings.minComponentPx);
+  const brightComponents = keepLargeComponents(bright, width, height, settings.minComponentPx);
   const phases = new Uint8Array(n).fill(PHASE_CODE[settings.classOrder[1]]);
   const darkCode = PHASE_CODE[settings.classOrder[0]];
   const brightCode = PHASE_CODE[settings.classOrder[2]];
   const counts = [0, 0, 0];
   for (let i = 0; i < n; i++) {
-    if (darkClean[i]) phases[i] = darkCode;
-    else if (brightClean[i]) phases[i] = brightCode;
+    if (darkComponents.labels[i]) phases[i] = darkCode;
+    else if (brightComponents.labels[i]) phases[i] = brightCode;
     counts[phases[i]!]!++;
   }
   return {
@@ -90,6 +93,7 @@ export function segmentPhases(image: GreyImage, modality: Modality = 'sem', over
     thresholds: { low: t.low, high: t.high },
     classMeans: t.means,
     fractions: { carbon: counts[PHASE_CODE.carbon]! / n, sulfur: counts[PHASE_CODE.sulfur]! / n, pore: counts[PHASE_CODE.pore]! / n },
+    components: { [settings.classOrder[0]]: darkComponents, [settings.classOrder[2]]: brightComponents },
   };
 }
 
@@ -150,6 +154,11 @@ export function flattenMatrix(image: GreyImage, low: number, high: number, block
     }
   }
   return createGreyImage(width, height, out);
+}
+
+/** Components of one phase: those found during clean-up, else labelled now. */
+export function phaseComponents(segmentation: Segmentation, phase: Phase): ComponentLabels {
+  return segmentation.components[phase] ?? labelComponents(phaseMask(segmentation, phase), segmentation.width, segmentation.height);
 }
 
 /** Binary mask (0/1) of one phase. */

@@ -12,6 +12,8 @@ export interface RandomProjection {
   readonly outDim: number;
   /** Projects `vectors.length / inDim` row-major vectors; returns `count * outDim` floats. */
   apply(vectors: Float32Array): Float32Array;
+  /** The same projection as a dense row-major `outDim × inDim` matrix (for projecting CHW feature maps plane by plane). */
+  matrix(): Float32Array;
 }
 
 export function createProjection(inDim: number, outDim: number, seed: number, sparsity?: number): RandomProjection {
@@ -62,6 +64,14 @@ export function createProjection(inDim: number, outDim: number, seed: number, sp
         }
       }
       return out;
+    },
+    matrix(): Float32Array {
+      const m = new Float32Array(outDim * inDim);
+      for (let j = 0; j < outDim; j++) {
+        for (let t = offsets[j]; t < splits[j]; t++) m[j * inDim + index[t]] = scale;
+        for (let t = splits[j]; t < offsets[j + 1]; t++) m[j * inDim + index[t]] = -scale;
+      }
+      return m;
     },
   };
 }

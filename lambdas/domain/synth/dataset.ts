@@ -71,8 +71,8 @@ export function planSynthSet(options: SynthSetOptions): SynthSetItem[] {
 /** Design values of one batch, within the ranges a process window would allow. */
 function batchParams(random: ReturnType<typeof createRandom>): SynthParamsInput {
   return {
-    sulfurAreaFraction: random.uniform(0.17, 0.23),
-    porosity: random.uniform(0.08, 0.12),
+    sulfurAreaFraction: random.uniform(0.17, 0.22),
+    porosity: random.uniform(0.08, 0.115),
     particleD50Um: random.uniform(1.8, 2.4),
     particleSizeSigma: random.uniform(0.25, 0.35),
     poreD50Um: random.uniform(0.8, 1.0),

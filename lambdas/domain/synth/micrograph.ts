@@ -70,9 +70,15 @@ export interface Micrograph {
   readonly metadata: SynthesisMetadata;
 }
 
-/** Gap kept between placed particles/pores so normal ones stay separate components after blur and noise. */
+/**
+ * Gap kept between placed shapes of the same kind, so normal particles (and pores) stay separate components after
+ * blur and noise. A pore may sit right against a particle (different phases never merge), which also keeps
+ * crowded designs from jamming.
+ */
 const PLACEMENT_MARGIN_PX = 3;
+const MIXED_MARGIN_PX = 1;
 const PLACEMENT_TRIES = 40;
+const MIN_DIAMETER_PX = 3;
 const PARTICLE_SHAPE = { irregularity: 0.08, maxElongation: 1.35 };
 const PORE_SHAPE = { irregularity: 0.12, maxElongation: 1.6 };
 
@@ -101,10 +107,10 @@ export function generateMicrograph(request: MicrographRequest): Micrograph {
   const particleD50Px = params.particleD50Um / pixelSizeUm;
   const poreD50Px = params.poreD50Um / pixelSizeUm;
   const placed = new Placement(width, height);
-  placeBlobs(rParticles, width, height, placed, params.sulfurAreaFraction * n, particleD50Px, params.particleSizeSigma, PARTICLE_SHAPE, (b) =>
+  placeBlobs(rParticles, 'particle', width, height, placed, params.sulfurAreaFraction * n, particleD50Px, params.particleSizeSigma, PARTICLE_SHAPE, (b) =>
     drawSulfurParticle(canvas, b),
   );
-  placeBlobs(rPores, width, height, placed, params.porosity * n, poreD50Px, params.poreSizeSigma, PORE_SHAPE, (b) => drawPore(canvas, b));
+  placeBlobs(rPores, 'pore', width, height, placed, params.porosity * n, poreD50Px, params.poreSizeSigma, PORE_SHAPE, (b) => drawPore(canvas, b));
 
   if (request.anomaly) injectAnomaly(request.anomaly, { canvas, random: rAnomaly, particleD50Px, poreD50Px });
 
@@ -116,11 +122,12 @@ export function generateMicrograph(request: MicrographRequest): Micrograph {
 
 /**
  * Random sequential addition: draws log-normal sizes, places the largest first, rejects positions that come within
- * PLACEMENT_MARGIN_PX of anything placed before, and draws each accepted shape at once; it keeps adding sizes until
+ * the placement margin of anything placed before, and draws each accepted shape at once; it keeps adding sizes until
  * the drawn (border-clipped) area reaches the target, so the design fractions are met, not just attempted.
  */
 function placeBlobs(
   random: Random,
+  kind: ShapeKind,
   width: number,
   height: number,
   placed: Placement,
@@ -130,7 +137,7 @@ function placeBlobs(
   shape: { irregularity: number; maxElongation: number },
   draw: (blob: Blob) => number,
 ): void {
-  const sampleDiameter = (): number => Math.max(3, random.logNormal(d50Px, sigma));
+  const sampleDiameter = (): number => Math.max(MIN_DIAMETER_PX, random.logNormal(d50Px, sigma));
   const diameters: number[] = [];
   let nominal = 0;
   while (nominal < targetArea) {
@@ -142,12 +149,15 @@ function placeBlobs(
   let drawn = 0;
   let misses = 0;
   for (let k = 0; drawn < targetArea && misses < 50; k++) {
-    const d = k < diameters.length ? diameters[k]! : sampleDiameter();
+    let d = k < diameters.length ? diameters[k]! : sampleDiameter();
     let accepted = false;
+    // When the field is crowded a shape that finds no room is retried smaller, filling the gaps left between the
+    // larger ones, so a crowded design still reaches its area fraction.
     for (let t = 0; t < PLACEMENT_TRIES && !accepted; t++) {
+      if (t > 0 && t % 10 === 0) d = Math.max(MIN_DIAMETER_PX, d * 0.8);
       const blob = randomBlob(random, random.uniform(0, width), random.uniform(0, height), d / 2, shape.irregularity, shape.maxElongation);
-      if (placed.isFree(blob)) {
-        placed.add(blob);
+      if (placed.isFree(blob, kind)) {
+        placed.add(blob, kind);
         drawn += draw(blob);
         accepted = true;
       }
@@ -156,9 +166,11 @@ function placeBlobs(
   }
 }
 
+type ShapeKind = 'particle' | 'pore';
+
 /** Placed shapes in a uniform grid of cells by centre, so a free-space test looks at nearby shapes only. */
 class Placement {
-  private readonly cells: { blob: Blob; extent: number }[][];
+  private readonly cells: { blob: Blob; extent: number; kind: ShapeKind }[][];
   private readonly cols: number;
   private readonly rows: number;
   private maxExtent = 0;
@@ -175,15 +187,15 @@ class Placement {
     return [cx, cy];
   }
 
-  add(blob: Blob): void {
+  add(blob: Blob, kind: ShapeKind): void {
     const extent = blobExtent(blob);
     this.maxExtent = Math.max(this.maxExtent, extent);
     const [cx, cy] = this.cellOf(blob.cx, blob.cy);
-    this.cells[cy * this.cols + cx]!.push({ blob, extent });
+    this.cells[cy * this.cols + cx]!.push({ blob, extent, kind });
   }
 
-  /** True when the blob keeps PLACEMENT_MARGIN_PX from every placed shape (bounding circles). */
-  isFree(blob: Blob): boolean {
+  /** True when the blob keeps its margin from every placed shape (bounding circles). */
+  isFree(blob: Blob, kind: ShapeKind): boolean {
     const e = blobExtent(blob);
     const reach = e + this.maxExtent + PLACEMENT_MARGIN_PX;
     const [x0, y0] = this.cellOf(blob.cx - reach, blob.cy - reach);
@@ -191,7 +203,7 @@ class Placement {
     for (let cy = y0; cy <= y1; cy++) {
       for (let cx = x0; cx <= x1; cx++) {
         for (const o of this.cells[cy * this.cols + cx]!) {
-          const limit = e + o.extent + PLACEMENT_MARGIN_PX;
+          const limit = e + o.extent + (o.kind === kind ? PLACEMENT_MARGIN_PX : MIXED_MARGIN_PX);
           const dx = o.blob.cx - blob.cx;
           const dy = o.blob.cy - blob.cy;
           if (dx * dx + dy * dy < limit * limit) return false;

@@ -21,10 +21,16 @@ export function randomBlob(random: Random, cx: number, cy: number, radius: numbe
   return { cx, cy, radius, elongation: random.uniform(1, maxElongation), angle: random.uniform(0, Math.PI), harmonics };
 }
 
-/** Radius of the circle that surely contains the blob. */
+/** Radius of the circle that contains the blob: the largest harmonic radius (sampled finely, plus 3 % slack) times the stretch. */
 export function blobExtent(blob: Blob): number {
-  const wobble = blob.harmonics.reduce((s, h) => s + Math.abs(h.amplitude), 0);
-  return blob.radius * (1 + wobble) * Math.sqrt(blob.elongation);
+  let max = 0;
+  for (let a = 0; a < 64; a++) {
+    const theta = (a / 64) * 2 * Math.PI;
+    let r = 1;
+    for (const h of blob.harmonics) r += h.amplitude * Math.cos(h.k * theta + h.phase);
+    if (r > max) max = r;
+  }
+  return blob.radius * max * 1.03 * Math.sqrt(blob.elongation);
 }
 
 /**

@@ -12,7 +12,7 @@ export class S3UploadSource implements UploadSource {
       const out = await this.client.send(new GetObjectCommand({
         Bucket: upload.bucket,
         Key: upload.key,
-        ...(upload.versionId ? { VersionId: upload.versionId } : upload.etag ? { IfMatch: upload.etag } : {}),
+        ...(upload.versionId ? { VersionId: upload.versionId } : upload.etag ? { IfMatch: `"${upload.etag.replace(/"/g, '')}"` } : {}),
       }));
       return { bytes: out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0), metadata: out.Metadata ?? {} };
     } catch (error) {

@@ -62,6 +62,20 @@ describe('buildPatchGrid', () => {
     expect(a.data).toEqual(b.data);
   });
 
+  it('projecting per layer before averaging and upsampling equals projecting the concatenated descriptors', () => {
+    const rng = createRandom(5);
+    const a = map('a', 8, 6, 8, 10, () => rng.normal());
+    const b = map('b', 16, 9, 4, 5, () => rng.normal());
+    const full = buildPatchGrid([a, b], { layers: ['a', 'b'], neighbourhood: 3, projectionDim: null, seed: 7 });
+    const projected = buildPatchGrid([a, b], { layers: ['a', 'b'], neighbourhood: 3, projectionDim: 4, seed: 7 });
+    const expected = createProjection(15, 4, 7).apply(full.data);
+    expect(projected).toMatchObject({ rows: 8, cols: 10, dim: 4 });
+    expect(projected.data.length).toBe(expected.length);
+    let worst = 0;
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(projected.data[i]! - expected[i]!));
+    expect(worst).toBeLessThan(1e-4);
+  });
+
   it('rejects a missing layer with a clear error', () => {
     expect(() => buildPatchGrid([fine], { layers: ['fine', 'nope'], neighbourhood: 3, projectionDim: null, seed: 1 }))
       .toThrow(ValidationError);

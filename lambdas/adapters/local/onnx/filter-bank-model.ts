@@ -28,7 +28,7 @@ export const BUILTIN_MANIFEST: BackboneManifest = {
     { name: 'stride8', stride: 8, channels: 4 * E },
     { name: 'stride16', stride: 16, channels: 4 * E },
   ],
-  patchLayers: ['stride8', 'stride16'],
+  patchLayers: ['stride4'],
   embeddingLayer: 'stride16',
 };
 
@@ -88,8 +88,8 @@ export function buildFilterBankModel(): Uint8Array {
  */
 function localContrastNormalise(g: GraphBuilder, x: string): string {
   const quarter = g.op('AveragePool', [x], { kernel_shape: [4, 4], strides: [4, 4] });
-  const taps = 17;
-  const k = gaussian1d(taps, 4);
+  const taps = 33;
+  const k = gaussian1d(taps, 8);
   const kh = g.floats('lcn_h', [1, 1, 1, taps], k);
   const kv = g.floats('lcn_v', [1, 1, taps, 1], k);
   const half = (taps - 1) / 2;

@@ -34,6 +34,9 @@ export const DEFAULT_LOCAL_WEBHOOK_OPTIONS: LocalWebhookOptions = {
 
 type Log = (line: string) => void;
 
+/** Finished deliveries stay listed (GET /v1/webhooks/{id}/deliveries) this long, then go at the next start. */
+const HISTORY_MS = 30 * 86_400_000;
+
 /**
  * Webhooks of the local service: the subscription store, the outbox and the loop that sends due deliveries.
  * `announce` is called when a report is stored; the loop signs and POSTs, retrying on the schedule.
@@ -66,6 +69,7 @@ export class LocalWebhooks {
   }
 
   start(): void {
+    this.outbox.prune(Date.now() - HISTORY_MS);
     this.stopping = false;
     this.loopDone ??= this.loop();
   }

@@ -142,6 +142,11 @@ export class SqliteWebhookOutbox {
     })();
   }
 
+  /** Forgets finished deliveries (delivered or dead) last touched before `before` (epoch ms); returns how many. */
+  prune(before: number): number {
+    return this.db.prepare(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'dead') AND updated_at < ?`).run(before).changes;
+  }
+
   /** When the next pending delivery falls due (ms epoch), or undefined when none is pending. */
   nextDueAt(): number | undefined {
     const row = this.db.prepare(`SELECT MIN(next_attempt_at) AS next FROM webhook_deliveries WHERE status = 'pending'`).get() as { next: number | null };

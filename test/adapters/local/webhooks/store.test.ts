@@ -82,6 +82,17 @@ describe('SQLite webhook subscriptions and outbox', () => {
     expect(outbox.enqueue('local', webhookPayloadFromReport(sampleReport('completed', 'r3')))).toBe(0);
   });
 
+  test('prune forgets finished deliveries older than the cut-off and keeps pending ones', () => {
+    const { subscription } = subscriptions.create('local', { url: 'https://a.example.com/', events: ['inspection.completed', 'inspection.failed'] });
+    outbox.enqueue('local', completed);
+    outbox.enqueue('local', failed);
+    const [first] = outbox.claimDue(1, 1000);
+    outbox.record(first!.seq, { kind: 'delivered', status: 200 });
+    clock += 10;
+    expect(outbox.prune(clock - 5)).toBe(1);
+    expect(outbox.list('local', subscription.id).map((d) => d.status)).toEqual(['pending']);
+  });
+
   test('deleting a subscription removes its deliveries', () => {
     const { subscription } = subscriptions.create('local', { url: 'https://a.example.com/', events: ['inspection.completed'] });
     outbox.enqueue('local', completed);

@@ -1,0 +1,197 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { WEBHOOKS_TABLE } from '../../lambdas/adapters/aws/dynamodb-webhook-subscriptions.js';
+import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE } from '../handler-entries.js';
+import { acknowledgeFindings, wildcardResourceFinding } from '../nag.js';
+
+/** Default source of the dispatcher (relative to the repository root). */
+export const WEBHOOK_DISPATCH_ENTRY = 'lambdas/handlers/webhook-dispatch.ts';
+
+/** Physical names both stacks derive from the prefix (no cross-stack exports, like resource-names.ts). */
+export function webhookResourceNames(prefix: string): { table: string; keyAlias: string } {
+  return { table: `${prefix}-webhooks`, keyAlias: `alias/${prefix}-webhooks` };
+}
+
+export interface WebhookSubscriptionTableProps {
+  readonly prefix: string;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Stateful half: the subscriptions table, signing secrets included, encrypted with its own customer-managed key.
+ *
+ * Why the table (encrypted) rather than Secrets Manager: the dispatcher reads every subscriber of a tenant for each
+ * event; one Query returns URLs and secrets together, where Secrets Manager would add a GetSecretValue per
+ * subscriber per event and $0.40 per secret-month (a subscriber each: $400/month for 1,000 subscribers against
+ * $1/month for the key). The dedicated key keeps the property that matters: reading a secret needs kms:Decrypt on
+ * this key as well as table access, granted to the dispatcher alone; every use is in CloudTrail; disabling the key
+ * cuts all access at once. Secrets Manager's managed rotation does not apply: a webhook secret changes when its
+ * subscriber changes it (the item holds a list, so old and new sign side by side during a rotation).
+ */
+export class WebhookSubscriptionTable extends Construct {
+  readonly table: dynamodb.Table;
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: WebhookSubscriptionTableProps) {
+    super(scope, id);
+    const names = webhookResourceNames(props.prefix);
+    this.key = new kms.Key(this, 'Key', {
+      alias: names.keyAlias,
+      enableKeyRotation: true,
+      description: 'MM-DO webhook subscriptions and signing secrets',
+      removalPolicy: props.removalPolicy,
+    });
+    this.table = new dynamodb.Table(this, 'Table', {
+      tableName: names.table,
+      partitionKey: { name: WEBHOOKS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: WEBHOOKS_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy,
+    });
+  }
+}
+
+export interface WebhookDispatchProps {
+  readonly prefix: string;
+  /** Handler source relative to the repository root. */
+  readonly entry: string;
+  readonly reportsTableName: string;
+  /** Base URL of the API serving reports, for absolute links in payloads (optional). */
+  readonly apiBaseUrl?: string;
+  readonly alarmTopic: sns.ITopic;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FUNCTION_TIMEOUT = Duration.seconds(60);
+
+/**
+ * Stateless half: result events (source mmdo.inspection) → SQS → the dispatcher Lambda, which signs and POSTs to
+ * each subscriber. Failed attempts come back to the same queue as delayed retry messages (the Standard Webhooks
+ * schedule, about 28 h); exhausted or refused deliveries, and records that keep failing, land in a dead-letter
+ * queue with an alarm. A queue in front (rather than the rule invoking the Lambda) absorbs bursts and gives the
+ * retry hops and redrive for free.
+ */
+export class WebhookDispatch extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: WebhookDispatchProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const names = webhookResourceNames(props.prefix);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeFindings(this.deadLetterQueue, [{ id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue of webhook deliveries.' }]);
+    this.queue = new sqs.Queue(this, 'Deliveries', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS guidance for Lambda event sources: at least six times the function timeout.
+      visibilityTimeout: Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'MM-DO webhook dispatch' });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: `${REPO_ROOT}${props.entry}`,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: FUNCTION_TIMEOUT,
+      role,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'mmdo',
+        MMDO_WEBHOOKS_TABLE: names.table,
+        MMDO_REPORTS_TABLE: props.reportsTableName,
+        MMDO_WEBHOOK_QUEUE_URL: this.queue.queueUrl,
+        MMDO_WEBHOOK_DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+        MMDO_WEBHOOK_TIMEOUT_MS: '10000',
+        ...(props.apiBaseUrl ? { MMDO_WEBHOOK_API_BASE_URL: props.apiBaseUrl } : {}),
+      },
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire as __mmdoCreateRequire } from 'node:module'; const require = __mmdoCreateRequire(import.meta.url);",
+      },
+    });
+    this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+
+    new events.Rule(this, 'OnResult', {
+      description: 'Announces every finished inspection to its tenant\'s webhook subscribers',
+      eventPattern: { source: [RESULT_EVENT_SOURCE], detailType: [RESULT_DETAIL_TYPES.completed, RESULT_DETAIL_TYPES.failed] },
+      targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 10, maxEventAge: Duration.hours(24) })],
+    });
+
+    // Least privilege: read subscribers (and mark one disabled on 410), read reports, re-queue retries.
+    const tableArn = (name: string) => stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], resources: [tableArn(names.table)] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [tableArn(props.reportsTableName)] }));
+    // The table key lives in the stateful stack; it is named by its alias (no export), and only through DynamoDB.
+    const keys = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        resources: [keys],
+        conditions: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': names.keyAlias },
+          StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` },
+        },
+      }),
+    );
+    this.queue.grantSendMessages(role);
+    this.deadLetterQueue.grantSendMessages(role);
+
+    const alarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'Webhook deliveries gave up or were refused; they wait in the webhook DLQ',
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+
+    acknowledgeFindings(this.function, [
+      { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project targets and tests; move to a newer one after testing on it.' },
+    ]);
+    acknowledgeFindings(role, [
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level scope.' },
+      { id: wildcardResourceFinding(this, keys), reason: 'The webhook table key, selected by its alias (kms:ResourceAliases) and usable only via DynamoDB (kms:ViaService); its ARN is not known to this stack.' },
+      { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'What DynamoDB needs of the table key to write an item (disable on 410 Gone), scoped to that one key by alias.' },
+      { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'What DynamoDB needs of the table key to write an item (disable on 410 Gone), scoped to that one key by alias.' },
+    ]);
+  }
+}
