@@ -41,7 +41,7 @@ const pixelSizeUm = 0.1;
 function quantised(image: GreyImage): GreyImage {
   const out = new Float32Array(image.data.length);
   for (let i = 0; i < out.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, image.data[i]!)) * 255) / 255;
-  return normalise(createGreyImage(image.width, image.height, out)).image;
+  return normalise(createGreyImage(image.width, image.height, out), JSON.parse(process.env.NORMALISE ?? '{}')).image;
 }
 
 interface Sample { readonly kind: 'bank' | 'calibration' | 'normal' | AnomalyType; readonly maps: FeatureMap[] }
@@ -97,6 +97,7 @@ async function evaluate(config: Config): Promise<string> {
   const normal = scores.get('normal')!;
   const flagged = (xs: number[]) => xs.filter((x) => verdictOf(calibrate(x, cal)) !== 'normal').length;
   const parts = ANOMALY_TYPES.map((t) => `${t.slice(0, 5)} ${auroc(scores.get(t)!, normal).toFixed(2)} (${flagged(scores.get(t)!)}/${scores.get(t)!.length})`);
+  if (process.env.DETAIL) console.log(JSON.stringify(Object.fromEntries([...scores].map(([k, v]) => [k, v.map((x) => +x.toFixed(2))]))));
   const anomalies = ANOMALY_TYPES.flatMap((t) => scores.get(t)!);
   const stats = (xs: number[]) => `${Math.min(...xs).toFixed(2)}..${Math.max(...xs).toFixed(2)}`;
   const ranges = process.env.RANGES ? ` | ranges normal ${stats(normal)} suspect>${cal.suspect.toFixed(2)} ${ANOMALY_TYPES.map((t) => `${t.slice(0, 5)} ${stats(scores.get(t)!)}`).join(' ')}` : '';

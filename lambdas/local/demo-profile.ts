@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { EnrollSource } from '../application/contracts.js';
 import type { GreyImage } from '../domain/image/grey-image.js';
 import { generateMicrograph, type AnomalyType } from '../domain/synth/index.js';
+import type { Backbone } from '../ports/backbone.js';
 import type { LocalServiceDeps } from './deps.js';
 import type { Log } from './log.js';
 
@@ -25,20 +26,44 @@ const ENROL_SEED = 7000;
 const SAMPLE_SEED = 9000;
 const SAMPLE_ANOMALIES: readonly (AnomalyType | null)[] = [null, 'void', 'agglomeration', 'crack'];
 
+/** What seeding needs: the service's dependencies and, to notice a backbone change, the backbone it runs. */
+export type DemoSeedDeps = LocalServiceDeps & { readonly backbone?: Pick<Backbone, 'descriptor'> };
+
 /**
  * First run (issue 4 item 7): when the tenant has no profile at all, enrol a demo profile from synthetic normal
  * micrographs (lambdas/domain/synth), so the first inspection works at once. Also writes sample images (one normal,
- * some with a known defect) to try it with. Returns false when profiles already exist.
+ * some with a known defect) to try it with. When the demo profile exists but was enrolled with another backbone
+ * than the one running (MMDO_BACKBONE changed, or a new built-in), every inspection against it would fail with
+ * backbone_mismatch: a new demo version is enrolled with the running backbone (enrolment re-embeds the earlier
+ * images too). Returns false when nothing was enrolled.
  */
-export async function seedDemoProfile(deps: LocalServiceDeps, options: DemoProfileOptions, log: Log): Promise<boolean> {
-  if ((await deps.profiles.list(options.tenant)).length > 0) return false;
+export async function seedDemoProfile(deps: DemoSeedDeps, options: DemoProfileOptions, log: Log): Promise<boolean> {
+  const existing = await deps.profiles.list(options.tenant);
+  let version = 0;
+  if (existing.length > 0) {
+    const demo = existing.find((p) => p.name === options.name);
+    if (!demo || !deps.backbone) return false;
+    const latest = await deps.profiles.load(options.tenant, options.name);
+    const running = deps.backbone.descriptor;
+    if (latest.backbone.sha256 === running.sha256) return false;
+    if (!latest.sources) {
+      log(`demo profile '${options.name}' was enrolled with backbone ${latest.backbone.id} and records no source images; enrol a profile for ${running.id} with \`mmdo enroll\``);
+      return false;
+    }
+    log(`demo profile '${options.name}' v${latest.version} was enrolled with backbone ${latest.backbone.id} (${latest.backbone.sha256.slice(0, 12)}), ` +
+      `this service runs ${running.id} (${running.sha256.slice(0, 12)}): enrolling a new version`);
+    version = latest.version;
+  }
   if (!deps.enrollment) throw new Error('no enrollment service to seed the demo profile with');
   const started = Date.now();
-  log(`no profile yet: enrolling demo profile '${options.name}' from ${options.images} generated normal micrographs (${options.size}x${options.size})`);
+  log(`${version ? 're-' : 'no profile yet: '}enrolling demo profile '${options.name}' from ${options.images} generated normal micrographs (${options.size}x${options.size})`);
+  // A new version needs images the profile does not hold yet: each version gets its own seeds.
+  const seed = ENROL_SEED + 1000 * version;
   const images: EnrollSource[] = [];
   for (let i = 0; i < options.images; i++) {
-    const { image } = generateMicrograph({ seed: ENROL_SEED + i, width: options.size, height: options.size, pixelSizeUm: options.pixelSizeUm });
-    images.push({ name: `demo-normal-${String(i + 1).padStart(2, '0')}.png`, bytes: await encodeGreyPng(image), pixelSizeUm: options.pixelSizeUm });
+    const { image } = generateMicrograph({ seed: seed + i, width: options.size, height: options.size, pixelSizeUm: options.pixelSizeUm });
+    const name = `demo-normal-${version ? `v${version + 1}-` : ''}${String(i + 1).padStart(2, '0')}.png`;
+    images.push({ name, bytes: await encodeGreyPng(image), pixelSizeUm: options.pixelSizeUm });
   }
   let lastStage = '';
   const result = await deps.enrollment.enroll(

@@ -39,6 +39,12 @@ export class BankScorer {
     private readonly capacity = 4,
   ) {}
 
+  /** The backbone outputs a profile version's scoring needs (its patch layers and the embedding layer). */
+  async layersFor(ref: ProfileRef): Promise<string[]> {
+    const { profile } = await this.load(ref);
+    return [...new Set([...profile.features.layers, this.descriptor.embeddingLayer])];
+  }
+
   async score(ref: ProfileRef, outputs: ReadonlyMap<string, LayerOutput>, count: number): Promise<TileScores> {
     const { head } = await this.load(ref);
     const { scores, rows, cols } = await head.score(outputs, count);

@@ -43,7 +43,7 @@ export function createModelServer(options: ModelServerOptions): { server: Server
   const limit = options.maxPayloadBytes ?? PAYLOAD_LIMIT_BYTES;
   const allLayers = engine.descriptor.layers.map((l) => l.name);
   const batcher = new TileBatcher((tiles, count, height, width, layers) => engine.run(tiles, count, height, width, layers), { ...DEFAULT_BATCHING, ...options.batching });
-  const scoringLayers = [...new Set([...engine.descriptor.patchLayers, engine.descriptor.embeddingLayer])];
+  const defaultLayers = [...new Set([...engine.descriptor.patchLayers, engine.descriptor.embeddingLayer])];
   const log = options.log ?? (() => {});
   const base = (): Omit<InvocationResponse, 'op'> => ({ backbone: { ...engine.descriptor, layers: [...engine.descriptor.layers], patchLayers: [...engine.descriptor.patchLayers] }, device: engine.device });
 
@@ -57,11 +57,12 @@ export function createModelServer(options: ModelServerOptions): { server: Server
     const unknown = (request.layers ?? []).filter((l) => !allLayers.includes(l));
     if (unknown.length) throw new ValidationError(`unknown layer(s) ${unknown.join(', ')}`, { available: allLayers });
     if (request.profile && !options.scorer) throw new MmdoError('scoring_unavailable', 'this server has no profile store configured (MMDO_ARTIFACT_BUCKET or MMDO_PROFILE_ROOT)', 501);
-    const layers = request.layers ?? (request.profile ? [] : scoringLayers);
+    const layers = request.layers ?? (request.profile ? [] : defaultLayers);
     if (layers.length === 0 && !request.profile) throw new ValidationError('the request asks for no layers and no profile: nothing to compute');
     const started = performance.now();
-    // Only the outputs this request needs are computed: the graph's other branches are skipped.
-    const outputs = await batcher.submit(tiles.data as Float32Array, count, height, width, request.profile ? [...scoringLayers, ...layers] : layers);
+    // Only the outputs this request needs are computed (the profile's layers, which it chose at enrolment).
+    const needed = request.profile ? [...(await options.scorer!.layersFor(request.profile)), ...layers] : layers;
+    const outputs = await batcher.submit(tiles.data as Float32Array, count, height, width, needed);
     const timingsMs: Record<string, number> = { backbone: round(performance.now() - started) };
     const tensors: Tensor[] = layers.map((name) => {
       const out = outputs.get(name)!;

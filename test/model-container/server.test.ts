@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isRetryable, SageMakerBackbone, SageMakerPatchScorer, tilesPerRequest } from '../../lambdas/adapters/aws/sagemaker-backbone.js';
+import { createSageMakerClient, isRetryable, SageMakerBackbone, SageMakerEndpoint, SageMakerPatchScorer, tilesPerRequest } from '../../lambdas/adapters/aws/sagemaker-backbone.js';
 import { encodeFrame, TENSOR_CONTENT_TYPE } from '../../lambdas/adapters/aws/sagemaker-protocol.js';
 import { builtinBackbone, loadBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
 import type { OnnxBackbone } from '../../lambdas/adapters/local/onnx/onnx-backbone.js';
@@ -20,9 +20,11 @@ const PROJECTED: PatchFeatureConfig = { ...FEATURES, neighbourhood: 5, projectio
 
 let container: TestContainer;
 let local: OnnxBackbone;
+/** The same built-in network with two patch layers chosen (exercises the head's resize and concatenation). */
+let multi: OnnxBackbone;
 
 async function bankOf(images: GreyImage[], features: PatchFeatureConfig): Promise<{ vectors: Float32Array; dim: number; count: number }> {
-  const maps = await local.extract(images);
+  const maps = await multi.extract(images);
   const grids = maps.map((m) => buildPatchGrid(m, features));
   const dim = grids[0]!.dim;
   const vectors = new Float32Array(grids.reduce((n, g) => n + g.data.length, 0));
@@ -37,6 +39,7 @@ async function bankOf(images: GreyImage[], features: PatchFeatureConfig): Promis
 beforeAll(async () => {
   container = await startTestContainer();
   local = await loadBackbone({ model: 'builtin' });
+  multi = await loadBackbone({ model: 'builtin', layers: { patchLayers: FEATURES.layers } });
   const { sha256, manifest } = builtinBackbone();
   for (const [name, features] of [['grains', FEATURES], ['grains-projected', PROJECTED]] as const) {
     await container.profiles.saveNewVersion('acme', {
@@ -56,6 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await container.close();
   await local.dispose();
+  await multi.dispose();
 });
 
 describe('model container through the SageMaker adapter (real server on loopback)', () => {
@@ -85,7 +89,8 @@ describe('model container through the SageMaker adapter (real server on loopback
     const whole = await (await SageMakerBackbone.create(container.endpoint())).extract(tiles);
     const before = container.server.batcher.stats;
     // A payload limit just above one tile's response forces one tile per request.
-    const perTile = local.descriptor.layers.filter((l) => l.name !== 'stride4').reduce((n, l) => n + 4 * l.channels * (TILE / l.stride) ** 2, 0);
+    const wanted = new Set([...local.descriptor.patchLayers, local.descriptor.embeddingLayer]);
+    const perTile = local.descriptor.layers.filter((l) => wanted.has(l.name)).reduce((n, l) => n + 4 * l.channels * (TILE / l.stride) ** 2, 0);
     const split = await (await SageMakerBackbone.create(container.endpoint(), { payloadLimit: perTile + 70 * 1024, concurrency: 1 })).extract(tiles);
     expect(container.server.batcher.stats.runs - before.runs).toBe(3);
     split.forEach((maps, t) => maps.forEach((m, l) => expect(Array.from(m.data)).toEqual(Array.from(whole[t]![l]!.data))));
@@ -117,7 +122,7 @@ describe('model container through the SageMaker adapter (real server on loopback
 
     const bank = (await container.profiles.load('acme', name, 1)).bank;
     const index = await ExactIndex.build(bank.vectors, bank.dim);
-    const grids = (await local.extract([normal, cracked])).map((m) => buildPatchGrid(m, features));
+    const grids = (await multi.extract([normal, cracked])).map((m) => buildPatchGrid(m, features));
     const queries = new Float32Array(grids.length * grids[0]!.data.length);
     grids.forEach((g, i) => queries.set(g.data, i * g.data.length));
     const want = patchScores(await index.search(queries, 2), 2, 2);
@@ -180,9 +185,8 @@ describe('retries through a throttling proxy in front of the real container', ()
   });
   afterAll(() => new Promise<void>((r) => proxy.close(() => r())));
 
-  const viaProxy = async (attempts: number) => {
+  const viaProxy = (attempts: number) => {
     const { port } = proxy.address() as AddressInfo;
-    const { createSageMakerClient, SageMakerEndpoint } = await import('../../lambdas/adapters/aws/sagemaker-backbone.js');
     const client = createSageMakerClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
     return new SageMakerEndpoint(client, 'mmdo-test', { attempts, baseDelayMs: 5, maxDelayMs: 20 });
   };
@@ -190,7 +194,7 @@ describe('retries through a throttling proxy in front of the real container', ()
   test('429 and 503 are retried with backoff until the endpoint answers', async () => {
     remaining = 3;
     refused = 0;
-    const described = await (await viaProxy(5)).describe();
+    const described = await viaProxy(5).describe();
     expect(described.backbone.id).toBe(builtinBackbone().manifest.id);
     expect(refused).toBe(3);
   });
@@ -198,7 +202,7 @@ describe('retries through a throttling proxy in front of the real container', ()
   test('throttling that outlasts the attempts surfaces as retryable for the workflow', async () => {
     remaining = 10;
     refused = 0;
-    const error = await (await viaProxy(2)).describe().catch((e: unknown) => e);
+    const error = await viaProxy(2).describe().catch((e: unknown) => e);
     expect(refused).toBe(2);
     expect(isRetryable(error)).toBe(true);
     expect((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(503);

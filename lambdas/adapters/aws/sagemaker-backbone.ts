@@ -1,4 +1,5 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from '@aws-sdk/client-sagemaker-runtime';
+import { z } from 'zod';
 import { MmdoError } from '../../domain/errors.js';
 import type { FeatureMap } from '../../domain/features/feature-map.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
@@ -9,6 +10,7 @@ import {
   encodeFrame,
   InvocationResponseSchema,
   PAYLOAD_LIMIT_BYTES,
+  ProblemSchema,
   requireTensor,
   TENSOR_CONTENT_TYPE,
   type Frame,
@@ -115,13 +117,15 @@ function permanentError(error: unknown, endpoint: string): unknown {
   let code = e.code ?? e.name ?? 'endpoint_error';
   let detail = e.detail ?? e.message ?? '';
   if (e.OriginalMessage) {
+    let problem: Partial<z.infer<typeof ProblemSchema>> | undefined;
     try {
-      const problem = JSON.parse(e.OriginalMessage) as { code?: string; detail?: string };
-      code = problem.code ?? code;
-      detail = problem.detail ?? detail;
+      const parsed = ProblemSchema.partial().safeParse(JSON.parse(e.OriginalMessage));
+      problem = parsed.success ? parsed.data : undefined;
     } catch {
-      detail = e.OriginalMessage;
+      problem = undefined;
     }
+    code = problem?.code ?? code;
+    detail = problem?.detail ?? e.OriginalMessage;
   }
   return new MmdoError(code, `endpoint ${endpoint}: ${detail}`, status, { endpoint, status });
 }
@@ -222,7 +226,8 @@ export class SageMakerPatchScorer implements PatchScorer {
     if (tiles.length === 0) throw new MmdoError('no_tiles', 'nothing to score', 422);
     const { width, height } = checkTiles(tiles);
     const embeddingLayer = this.descriptor.layers.find((l) => l.name === this.descriptor.embeddingLayer)!;
-    const finest = Math.min(...this.descriptor.layers.filter((l) => this.descriptor.patchLayers.includes(l.name)).map((l) => l.stride));
+    // The profile may use any of the outputs: size the response for the finest one.
+    const finest = Math.min(...this.descriptor.layers.map((l) => l.stride));
     const responsePerTile = 4 * (Math.ceil(height / finest) * Math.ceil(width / finest) + embeddingLayer.channels);
     const per = tilesPerRequest(4 * width * height, responsePerTile, this.options.payloadLimit);
     const stack = tileStack(tiles);

@@ -1,6 +1,7 @@
 import type { GreyImage, RgbaImage } from '../image/grey-image.js';
-import { SynthesisMetadataSchema, type SynthesisMetadata } from '../metadata/schema.js';
-import { checkConsistency, type ConsistencyTolerances, type Finding, type RuleCheck } from './consistency.js';
+import type { SynthesisMetadata } from '../metadata/schema.js';
+import { normaliseSheet, SheetValidationError, type FieldError } from '../metadata/sheet.js';
+import { checkConsistency, type ConsistencyTolerances, type Finding } from './consistency.js';
 import { DEFAULT_METRIC_SETTINGS, measureMicrostructure, type MetricSettings, type MicrostructureMaps } from './metrics.js';
 import { renderPhaseOverlay } from './overlay.js';
 import { segmentPhases, type Modality, type SegmentationSettings } from './segmentation.js';
@@ -52,14 +53,16 @@ export function analyseMicrostructure(image: GreyImage, options: AnalyseOptions 
     },
     options.tolerances,
   );
-  const checks: RuleCheck[] = [...consistency.checks];
   const microstructure = jsonSafe({
     version: MICROSTRUCTURE_VERSION,
     modality,
-    segmentation: { method: 'three-class Otsu + isodata, Gaussian pre-smoothing, opening/area clean-up', thresholds: segmentation.thresholds },
+    segmentation: {
+      method: 'Gaussian pre-smoothing, matrix-level flattening (sem, optical) or plane levelling (afm), three-class Otsu refined by isodata, opening and small-component clean-up',
+      thresholds: segmentation.thresholds,
+    },
     ...measurements,
     graph: { ...measurements.graph, ...(options.includeGraph === false ? {} : compactGraph(maps, pixelSizeUm, options.metrics?.maxGraphNodes ?? DEFAULT_METRIC_SETTINGS.maxGraphNodes)) },
-    consistency: { raw: consistency.raw, calibrated: consistency.calibrated, checks },
+    consistency: { raw: consistency.raw, calibrated: consistency.calibrated, checks: consistency.checks },
     ...(sheet.errors.length ? { metadataErrors: sheet.errors } : {}),
   }) as Record<string, unknown>;
   const findings = consistency.findings.map((f: Finding) => jsonSafe({ source: 'microstructure', ...f }) as Record<string, unknown>);
@@ -71,12 +74,18 @@ export function analyseMicrostructure(image: GreyImage, options: AnalyseOptions 
   };
 }
 
-/** A raw sheet that fails validation is not used for rules; its field errors go into the record instead. */
-function parseSheet(metadata: AnalyseOptions['metadata']): { metadata?: SynthesisMetadata; errors: { field: string; message: string }[] } {
+/**
+ * Any spelling a sheet uses ("Sulfur loading": "70 wt%") is normalised first; a sheet with bad values is not used
+ * for rules, and its field errors go into the record instead.
+ */
+function parseSheet(metadata: AnalyseOptions['metadata']): { metadata?: SynthesisMetadata; errors: readonly FieldError[] } {
   if (!metadata) return { errors: [] };
-  const parsed = SynthesisMetadataSchema.safeParse(metadata);
-  if (parsed.success) return { metadata: parsed.data, errors: [] };
-  return { errors: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) };
+  try {
+    return { metadata: normaliseSheet(metadata), errors: [] };
+  } catch (error) {
+    if (error instanceof SheetValidationError) return { errors: error.fields };
+    throw error;
+  }
 }
 
 /**

@@ -1,8 +1,9 @@
 import { labelComponents, type ComponentLabels } from './components.js';
 
 /**
- * Binary morphology on 0/1 masks with square structuring elements, done separably (row pass, column pass). Outside the image counts as background for dilation
- * and as foreground for erosion, so shapes touching the border are not eaten from the outside.
+ * Binary morphology on 0/1 masks with square structuring elements (side 2·radius + 1), done separably.
+ * Outside the image counts as background for dilation and as foreground for erosion, so shapes touching the border
+ * are not eaten from the outside.
  */
 export function erode(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
   return separable(mask, width, height, radius, true);
@@ -14,10 +15,6 @@ export function dilate(mask: Uint8Array, width: number, height: number, radius: 
 
 export function open(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
   return dilate(erode(mask, width, height, radius), width, height, radius);
-}
-
-export function close(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
-  return erode(dilate(mask, width, height, radius), width, height, radius);
 }
 
 /**
@@ -65,14 +62,6 @@ function separable(mask: Uint8Array, width: number, height: number, radius: numb
   return out;
 }
 
-/** Drops 8-connected components smaller than minArea pixels. */
-export function removeSmallComponents(mask: Uint8Array, width: number, height: number, minArea: number): Uint8Array {
-  const { labels } = keepLargeComponents(mask, width, height, minArea);
-  const out = new Uint8Array(mask.length);
-  for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) out[i] = 1;
-  return out;
-}
-
 /** 8-connected components of at least minArea pixels, relabelled 1..count in raster order. */
 export function keepLargeComponents(mask: Uint8Array, width: number, height: number, minArea: number): ComponentLabels {
   const { labels, count } = labelComponents(mask, width, height);
@@ -86,8 +75,8 @@ export function keepLargeComponents(mask: Uint8Array, width: number, height: num
 }
 
 /**
- * Zhang-Suen thinning to a one-pixel-wide 8-connected skeleton. Works on the given mask in place-free fashion
- * (returns a new mask); callers crop to a component's bounding box first, so it stays cheap.
+ * Zhang-Suen thinning to a one-pixel-wide 8-connected skeleton, returned as a new mask (the input is untouched).
+ * Callers crop to a component's bounding box (with a 1 px empty frame) first, so it stays cheap.
  */
 export function skeletonize(mask: Uint8Array, width: number, height: number): Uint8Array {
   const img = Uint8Array.from(mask);

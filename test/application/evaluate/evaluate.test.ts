@@ -82,12 +82,12 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('both methods on one split: patch-knn finds the spots and localises them; table, JSON and plots come out', async () => {
+  test('all methods on one split: patch-knn finds the spots and localises them; table, JSON and plots come out', async () => {
     const stages = new Set<string>();
     const { result, detail } = await evaluate(
       { source: csvManifestSource(join(dir, 'manifest.csv')), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory() },
       {
-        methods: ['patch-knn', 'centroid'],
+        methods: ['patch-knn', 'fused', 'centroid'],
         bankNormals: 8,
         calibrationNormals: 3,
         seed: 5,
@@ -107,7 +107,7 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect(result.split.bank + result.split.calibration + result.split.testNormal).toBe(16);
     expect(result.split.testNormal).toBeGreaterThanOrEqual(3);
 
-    const [knn, centroid] = result.methods;
+    const [knn, fused, centroid] = result.methods;
     expect(knn!.method).toBe('patch-knn');
     expect(knn!.image.auroc).toBeGreaterThanOrEqual(0.95);
     expect(knn!.pixel!.auroc).toBeGreaterThan(0.9);
@@ -120,6 +120,9 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect(knn!.perClass[1]!.images).toBe(3);
     expect(knn!.perClass[1]!.pixelAuroc).toBeGreaterThan(0.8);
 
+    expect(fused!.method).toBe('fused');
+    expect(fused!.thresholds).toEqual({ suspect: 0.5, anomalous: 0.9 });
+    expect(fused!.image.auroc).toBeGreaterThan(0.8);
     expect(centroid!.method).toBe('centroid');
     expect(centroid!.pixel).toBeUndefined();
     expect(centroid!.image.auroc).toBeGreaterThanOrEqual(0);
@@ -130,11 +133,11 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     const table = formatEvaluation(result);
     expect(table).toContain('patch-knn');
     expect(table).toMatch(/bright-spot\s+3/);
-    expect(JSON.parse(JSON.stringify(result)).methods).toHaveLength(2);
+    expect(JSON.parse(JSON.stringify(result)).methods).toHaveLength(3);
 
     const out = join(dir, 'out');
     const files = await writeEvaluationPlots(out, result, detail, new SharpImageEncoder());
-    expect(files).toEqual(['roc.png', 'histogram-patch-knn.png', 'histogram-centroid.png', 'misses.png', 'result.json']);
+    expect(files).toEqual(['roc.png', 'histogram-patch-knn.png', 'histogram-fused.png', 'histogram-centroid.png', 'misses.png', 'result.json']);
     const roc = await sharp(await readFile(join(out, 'roc.png'))).metadata();
     expect([roc.format, roc.width, roc.height]).toEqual(['png', 500, 500]);
     const misses = await sharp(await readFile(join(out, 'misses.png'))).metadata();

@@ -1,7 +1,7 @@
 import { createGreyImage } from '../../../lambdas/domain/image/grey-image.js';
 import { describeComponents, labelComponents, percentile } from '../../../lambdas/domain/microstructure/components.js';
 import { measureMicrostructure } from '../../../lambdas/domain/microstructure/metrics.js';
-import { dilate, erode, open, removeSmallComponents, skeletonize } from '../../../lambdas/domain/microstructure/morphology.js';
+import { dilate, erode, keepLargeComponents, open, skeletonize } from '../../../lambdas/domain/microstructure/morphology.js';
 import { threeClassThresholds } from '../../../lambdas/domain/microstructure/otsu.js';
 import { PHASE_CODE, segmentPhases } from '../../../lambdas/domain/microstructure/segmentation.js';
 import { generateMicrograph } from '../../../lambdas/domain/synth/index.js';
@@ -66,7 +66,7 @@ describe('building blocks', () => {
     expect(t.high).toBeLessThan(0.85);
   });
 
-  test('erode/dilate/open with square elements; small components removed', () => {
+  test('erode/dilate/open with square elements; small components dropped', () => {
     const w = 20;
     const mask = new Uint8Array(w * w);
     for (let y = 5; y < 12; y++) for (let x = 5; x < 12; x++) mask[y * w + x] = 1; // 7x7 square
@@ -75,7 +75,9 @@ describe('building blocks', () => {
     expect(count(erode(mask, w, w, 1))).toBe(25);
     expect(count(dilate(mask, w, w, 1))).toBe(81 + 9);
     expect(count(open(mask, w, w, 1))).toBe(49);
-    expect(count(removeSmallComponents(mask, w, w, 2))).toBe(49);
+    const kept = keepLargeComponents(mask, w, w, 2);
+    expect(kept.count).toBe(1);
+    expect(kept.labels.filter((l) => l === 1).length).toBe(49);
   });
 
   test('a disc has circularity ≈ 1 and its true equivalent diameter; a bar is elongated', () => {
