@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { acknowledgeFindings } from './nag.js';
+import { acknowledgeFindings, wildcardResourceFinding } from './nag.js';
 import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
 import type { MmdoConfig } from './config.js';
 import { SecureBucket } from './constructs/secure-bucket.js';
@@ -32,6 +32,8 @@ export class StatefulStack extends Stack {
   readonly idempotencyTable: dynamodb.Table;
   readonly profilesTable: dynamodb.Table;
   readonly searchDomain: opensearch.Domain;
+  /** Attach to whoever publishes locally enrolled profiles (`mmdo enroll --publish`): nothing else may write them. */
+  readonly profilePublisherPolicy: iam.ManagedPolicy;
   readonly webhooks?: WebhookSubscriptionTable;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -117,7 +119,36 @@ export class StatefulStack extends Stack {
     });
 
     this.searchDomain = this.createSearchDomain(config, names.searchDomain, removalPolicy);
+    this.profilePublisherPolicy = this.createProfilePublisherPolicy();
+    new CfnOutput(this, 'ArtifactBucketName', { value: this.artifactBucket.bucketName });
+    new CfnOutput(this, 'ProfilesTableName', { value: this.profilesTable.tableName });
+    new CfnOutput(this, 'SearchDomainUrl', { value: `https://${this.searchDomain.domainEndpoint}` });
+    new CfnOutput(this, 'ProfilePublisherPolicyArn', { value: this.profilePublisherPolicy.managedPolicyArn });
     if (props.webhooks) this.webhooks = new WebhookSubscriptionTable(this, 'Webhooks', { prefix: config.prefix, removalPolicy });
+  }
+
+  /**
+   * What publishing a profile version does (S3ProfileStore.saveNewVersion + publishEmbeddings): query the registry
+   * for the highest number, claim one with a conditional put, write the version's files, mark it ready; then put
+   * the k-NN index template and bulk-index the enrolled images' embeddings. No reads of profile files, no deletes.
+   */
+  private createProfilePublisherPolicy(): iam.ManagedPolicy {
+    const profileObjects = `${this.artifactBucket.bucketArn}/*/profiles/*`;
+    const domain = this.searchDomain.domainArn;
+    const policy = new iam.ManagedPolicy(this, 'ProfilePublisher', {
+      description: 'MM-DO: publish profile versions (files, registry rows, image embeddings)',
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [profileObjects] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [this.profilesTable.tableArn] }),
+        new iam.PolicyStatement({ actions: ['es:ESHttpPut'], resources: [`${domain}/_index_template/*`] }),
+        new iam.PolicyStatement({ actions: ['es:ESHttpPost'], resources: [`${domain}/_bulk`] }),
+      ],
+    });
+    acknowledgeFindings(policy, [
+      { id: wildcardResourceFinding(this, profileObjects), reason: "Profile versions of any tenant (<tenant>/profiles/<name>/v<N>/...): the publisher names the tenant per call." },
+      { id: wildcardResourceFinding(this, `${domain}/_index_template/*`), reason: 'The k-NN index template of the embedding index of the profile\'s backbone (one per backbone).' },
+    ]);
+    return policy;
   }
 
   /**

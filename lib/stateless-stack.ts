@@ -14,6 +14,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
+import { DEFAULT_EMBEDDING_INDEX_PREFIX } from '../lambdas/adapters/aws/opensearch-embedding-index.js';
 import type { MmdoConfig } from './config.js';
 import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
 import { InspectionWorkflow } from './constructs/inspection-workflow.js';
@@ -35,8 +36,11 @@ export interface StatelessStackProps extends StackProps {
   readonly webhooks?: { readonly entry: string; readonly apiBaseUrl?: string };
 }
 
+/** The steps that read profile versions (ingest resolves the version; embed and score read its settings). */
+export const PROFILE_READING_STEPS = ['ingest', 'embed', 'score'] as const satisfies readonly PipelineStep[];
+
 /** Prefix of the per-backbone k-NN indices of image-level embeddings (see opensearch-embedding-index.ts). */
-export const EMBEDDING_INDEX_PREFIX = 'mmdo-embeddings-';
+export const EMBEDDING_INDEX_PREFIX = DEFAULT_EMBEDDING_INDEX_PREFIX;
 
 interface StepSettings {
   readonly memoryMb: number;
@@ -231,7 +235,9 @@ export class StatelessStack extends Stack {
     // Powertools idempotency: conditional put, update on completion, delete when the call fails.
     allow('ingest', [...readTable, ...writeTable, 'dynamodb:DeleteItem'], [tableArn(names.idempotencyTable)]);
     allow('ingest', readTable, [tableArn(names.reportsTable)]);
-    for (const step of ['ingest', 'score', 'fuse'] as const) allow(step, readTable, [tableArn(names.profilesTable)]);
+    // Profiles (S3ProfileStore.describe): a consistent Query of the registry for the ready versions of a name;
+    // the files themselves are artifact-bucket objects read above. Only the steps that read a profile get it.
+    for (const step of PROFILE_READING_STEPS) allow(step, ['dynamodb:Query'], [tableArn(names.profilesTable)]);
     for (const step of ['write-report', 'record-failure'] as const) {
       allow(step, [...readTable, ...writeTable], [tableArn(names.reportsTable), ...reportIndexes]);
     }

@@ -4,6 +4,7 @@ import { basename, extname, join, relative } from 'node:path';
 import { z } from 'zod';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
+import { PublishOptionsSchema, publishToCloud } from './enroll-publish.js';
 import { progressBar } from './progress-bar.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff']);
@@ -15,6 +16,8 @@ const OptionsSchema = z.object({
   pixelSize: z.coerce.number().positive().optional(),
   seed: z.coerce.number().int().optional(),
   json: z.boolean().optional(),
+  publish: z.boolean().optional(),
+  fromVersion: z.coerce.number().int().positive().optional(),
 });
 
 export function register(program: Command): void {
@@ -27,9 +30,32 @@ export function register(program: Command): void {
     .option('--pixel-size <um>', 'micrometres per pixel of these images (default: from the files)')
     .option('--seed <n>', 'seed of the bank/calibration split and the coreset')
     .option('--json', 'print the result as one JSON document')
-    .argument('<paths...>', 'image files or folders (searched recursively for png, jpeg, tiff)')
+    .option('--publish', 'publish the profile version to the cloud (with images: the new version; without: an enrolled one)')
+    .option('--from-version <n>', 'with --publish and no images: the local version to publish (default: the latest)')
+    .option('--tenant <tenant>', 'with --publish: the cloud tenant (first segment of upload keys)')
+    .option('--bucket <name>', 'with --publish: the artifact bucket (stack output ArtifactBucketName)')
+    .option('--profiles-table <name>', 'with --publish: the profile registry table (stack output ProfilesTableName)')
+    .option('--opensearch-url <url>', 'with --publish: the OpenSearch domain (SearchDomainUrl) for novelty embeddings; omitted: none are indexed')
+    .option('--index-prefix <prefix>', 'with --publish: embedding index prefix (default mmdo-embeddings-)')
+    .option('--material <name>', 'with --publish: cathode material recorded with the embeddings')
+    .option('--region <region>', 'with --publish: AWS region (default AWS_REGION)')
+    .argument('[paths...]', 'image files or folders (searched recursively for png, jpeg, tiff); optional with --publish')
     .action(async (paths: string[], raw: unknown) => {
       const options = OptionsSchema.parse(raw);
+      const publish = options.publish ? PublishOptionsSchema.parse(raw) : undefined;
+      if (!publish && options.fromVersion !== undefined) throw new Error('--from-version needs --publish');
+      if (publish && paths.length === 0) {
+        // Publish an already enrolled version: no images, no enrolment.
+        const runtime = await createLocalRuntime();
+        try {
+          const published = await publishToCloud(runtime.profiles, { tenant: LOCAL_TENANT, name: options.profile, ...(options.fromVersion ? { version: options.fromVersion } : {}) }, publish);
+          process.stdout.write(options.json ? JSON.stringify({ published }, null, 2) + '\n' : publishedLine(published) + '\n');
+        } finally {
+          await runtime.close();
+        }
+        return;
+      }
+      if (options.fromVersion !== undefined) throw new Error('--from-version publishes an enrolled version: give no images with it');
       const files = await collectImageFiles(paths);
       if (files.length < 2) throw new Error(`enrolment needs at least 2 images, found ${files.length}`);
       const runtime = await createLocalRuntime();
@@ -51,8 +77,11 @@ export function register(program: Command): void {
           bar.listener,
         );
         bar.stop();
+        const published = publish
+          ? await publishToCloud(runtime.profiles, { tenant: LOCAL_TENANT, name: result.profile, version: result.version }, publish)
+          : undefined;
         if (options.json) {
-          process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+          process.stdout.write(JSON.stringify(published ? { ...result, published } : result, null, 2) + '\n');
         } else {
           const total = Object.values(result.timingsMs).reduce((a, b) => a + b, 0);
           process.stdout.write(
@@ -60,12 +89,17 @@ export function register(program: Command): void {
               `${result.bankVectors} bank vectors; thresholds suspect ${fmt(result.thresholds.suspect)}, anomalous ${fmt(result.thresholds.anomalous)} ` +
               `(${(total / 1000).toFixed(1)} s)\n`,
           );
+          if (published) process.stdout.write(publishedLine(published) + '\n');
         }
       } finally {
         bar.stop();
         await runtime.close();
       }
     });
+}
+
+function publishedLine(p: { tenant: string; profile: string; sourceVersion: number; version: number; embeddings: number }): string {
+  return `published ${p.profile} v${p.sourceVersion} as ${p.tenant}/${p.profile} v${p.version} (${p.embeddings} image embeddings indexed)`;
 }
 
 function fmt(x: number): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MmdoError, ValidationError } from '../domain/errors.js';
 import type { ProfileSummary, ProfileVersion } from '../domain/profile/profile.js';
+import type { ProfileDescription } from '../ports/cloud.js';
 
 /**
  * The one serialised form of a profile version, shared by every ProfileStore (local files, S3):
@@ -113,11 +114,7 @@ export function decodeProfile(m: ProfileManifest, bankBytes: Uint8Array, embeddi
   };
 }
 
-/** What a step needs to know about a profile version without its float arrays (settings, thresholds, sizes). */
-export type ProfileDescription = Omit<ProfileVersion, 'bank' | 'embeddings'> & {
-  readonly bank: { readonly dim: number; readonly count: number };
-  readonly embeddings: { readonly dim: number; readonly ids: readonly string[] };
-};
+export type { ProfileDescription };
 
 export function describeManifest(m: ProfileManifest): ProfileDescription {
   return {

@@ -29,7 +29,9 @@ export interface InspectionWorkflowProps {
  * State contract (handlers receive the whole state, their result is stored under the key shown):
  *   input: the EventBridge "Object Created" event → ingest → `$.ingest` (`{ duplicate: true }` ends the run)
  *   → embed → `$.embed` → score → `$.score` → microstructure → `$.microstructure` → fuse → `$.fuse`
- *   → write-report → `$.report` (its value is the detail of the completed event).
+ *   → write-report → `$.report` (its value is the detail of the completed event; `written: false` when an
+ *   overlapping run of the same object version wrote the report first: that run already emitted the event, so
+ *   this one ends without a second one).
  *   On any permanent error: `$.error` ({ Error, Cause }) → record-failure → `$.failure` (detail of the failed
  *   event) → DLQ message with the whole state → failed event → execution fails.
  * Pass S3 keys between steps, never pixels: the state limit is 256 KB.
@@ -91,7 +93,10 @@ export class InspectionWorkflow extends Construct {
     const emitCompleted = emit('EmitCompleted', RESULT_DETAIL_TYPES.completed, '$.report');
     for (const task of [ingest, ...main, emitCompleted]) task.addCatch(recordFailure, { resultPath: '$.error' });
 
-    const analysis = main.slice(1).reduce((chain, task) => chain.next(task), sfn.Chain.start(main[0])).next(emitCompleted);
+    const reportWritten = new sfn.Choice(this, 'ReportWritten?')
+      .when(sfn.Condition.booleanEquals('$.report.written', true), emitCompleted)
+      .otherwise(new sfn.Succeed(this, 'AlreadyReported', { comment: 'An overlapping run wrote this report and announced it' }));
+    const analysis = main.slice(1).reduce((chain, task) => chain.next(task), sfn.Chain.start(main[0])).next(reportWritten);
 
     const definition = ingest.next(
       new sfn.Choice(this, 'AlreadyProcessed?')

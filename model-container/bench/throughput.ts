@@ -10,10 +10,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSageMakerClient, SageMakerEndpoint, SageMakerPatchScorer } from '../../lambdas/adapters/aws/sagemaker-backbone.js';
+import { ProfileVersionFiles } from '../../lambdas/adapters/aws/s3-profile-store.js';
 import { resolveBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
 import { FileArtifactStore } from '../../lambdas/adapters/local/store/artifact-store.js';
 import { defaultOverlap } from '../../lambdas/application/features.js';
-import { ArtifactProfileStore } from '../../lambdas/application/cloud/artifact-profile-store.js';
 import { extractTile, planTiles } from '../../lambdas/domain/image/tiling.js';
 import type { PatchFeatureConfig } from '../../lambdas/domain/profile/profile.js';
 import { buildPatchGrid } from '../../lambdas/domain/scoring/patch-grid.js';
@@ -39,7 +39,8 @@ const engine = await InferenceEngine.create(resolved, values.device as DevicePre
 const d = engine.descriptor;
 const features: PatchFeatureConfig = { layers: d.patchLayers, neighbourhood: 3, k: 1, coresetRatio: 0.1, projectionDim: 64, seed: 42 };
 const root = await mkdtemp(join(tmpdir(), 'mmdo-bench-'));
-const profiles = new ArtifactProfileStore(new FileArtifactStore(root));
+// One writer and a fixed version 1: the registry (DynamoDB) is not needed to serve a version by number.
+const profiles = new ProfileVersionFiles(new FileArtifactStore(root));
 
 // A memory bank of real patch descriptors of this backbone (rows of a few generated micrographs).
 const bankSize = Number(values.bank);
@@ -51,8 +52,8 @@ const grid = buildPatchGrid(d.layers.map((l) => {
 }), features);
 const vectors = new Float32Array(bankSize * grid.dim);
 for (let r = 0; r < bankSize; r++) vectors.set(grid.data.subarray(((r * 7919) % (grid.rows * grid.cols)) * grid.dim, (((r * 7919) % (grid.rows * grid.cols)) + 1) * grid.dim), r * grid.dim);
-await profiles.saveNewVersion('bench', {
-  name: 'bank', createdAt: new Date().toISOString(), backbone: { id: d.id, sha256: d.sha256 }, pixelSizeUm: null, features,
+await profiles.write('bench', {
+  name: 'bank', version: 1, createdAt: new Date().toISOString(), backbone: { id: d.id, sha256: d.sha256 }, pixelSizeUm: null, features,
   bank: { dim: grid.dim, count: bankSize, vectors },
   calibration: { normalImageScores: [1], suspect: 1, anomalous: 2, pixelThreshold: 1, normalNoveltyScores: [] },
   embeddings: { dim: 0, ids: [], vectors: new Float32Array(0) }, enrolled: { bank: [], calibration: [] },

@@ -2,7 +2,6 @@ import { MmdoError } from '../../lambdas/domain/errors.js';
 import type { ProfileVersion } from '../../lambdas/domain/profile/profile.js';
 import { imageEmbedding } from '../../lambdas/domain/scoring/patch-grid.js';
 import type { BackboneDescriptor } from '../../lambdas/ports/backbone.js';
-import type { ProfileStore } from '../../lambdas/ports/stores.js';
 import type { ProfileRef } from '../../lambdas/adapters/aws/sagemaker-protocol.js';
 import type { Device, LayerOutput } from './engine.js';
 import { ScoringHead } from './scoring-head.js';
@@ -19,13 +18,18 @@ export interface TileScores {
   readonly embeddingDim: number;
 }
 
+/** Reads a profile version by its number (ProfileVersionFiles over S3 or a folder; any ProfileStore also fits). */
+export interface ProfileVersionReader {
+  load(tenant: string, name: string, version: number): Promise<ProfileVersion>;
+}
+
 interface Loaded {
   readonly profile: ProfileVersion;
   readonly head: ScoringHead;
 }
 
 /**
- * PatchCore scoring next to the backbone: a profile version (S3 or a local folder, through the ProfileStore port)
+ * PatchCore scoring next to the backbone: a profile version (S3 or a local folder, read by explicit version)
  * is loaded once into a scoring head on the device and kept for the next requests. Versions are immutable, so a
  * cached head never goes stale; the least recently used beyond `capacity` are released.
  */
@@ -33,7 +37,7 @@ export class BankScorer {
   private readonly heads = new Map<string, Promise<Loaded>>();
 
   constructor(
-    private readonly profiles: ProfileStore,
+    private readonly profiles: ProfileVersionReader,
     private readonly device: Device,
     private readonly descriptor: BackboneDescriptor,
     private readonly capacity = 4,

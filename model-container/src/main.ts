@@ -3,13 +3,14 @@
  *   node --import tsx model-container/src/main.ts            (port 8080, built-in backbone or MMDO_BACKBONE)
  * Environment: MMDO_BACKBONE (ONNX file/folder; unset = built-in filter bank), MMDO_DEVICE (auto|cuda|cpu),
  * PORT or SAGEMAKER_BIND_TO_PORT, MMDO_ARTIFACT_BUCKET (memory banks in S3) or MMDO_PROFILE_ROOT (a local folder
- * with the same <tenant>/profiles/... layout), MMDO_MAX_BATCH (tiles per ORT run), MMDO_BATCH_DELAY_MS.
+ * with the same <tenant>/profiles/<name>/v<N>/ layout; versions are read by the number each request names, so
+ * no DynamoDB access is needed), MMDO_MAX_BATCH (tiles per ORT run), MMDO_BATCH_DELAY_MS.
  */
 import { z } from 'zod';
 import { createS3Client, S3ArtifactStore } from '../../lambdas/adapters/aws/s3-artifact-store.js';
+import { ProfileVersionFiles } from '../../lambdas/adapters/aws/s3-profile-store.js';
 import { resolveBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
 import { FileArtifactStore } from '../../lambdas/adapters/local/store/artifact-store.js';
-import { ArtifactProfileStore } from '../../lambdas/application/cloud/artifact-profile-store.js';
 import { BankScorer } from './bank-scorer.js';
 import { InferenceEngine } from './engine.js';
 import { startModelServer, type RunningServer } from './server.js';
@@ -36,7 +37,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
     : config.MMDO_PROFILE_ROOT
       ? new FileArtifactStore(config.MMDO_PROFILE_ROOT)
       : undefined;
-  const scorer = artifacts ? new BankScorer(new ArtifactProfileStore(artifacts), engine.device, engine.descriptor) : undefined;
+  const scorer = artifacts ? new BankScorer(new ProfileVersionFiles(artifacts), engine.device, engine.descriptor) : undefined;
   const log = (line: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
   const server = await startModelServer({
     engine,

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
 import { PIPELINE_STEPS, RETRYABLE_ERRORS, type HandlerEntries } from '../../lib/handler-entries.js';
 import { StatefulStack } from '../../lib/stateful-stack.js';
-import { StatelessStack } from '../../lib/stateless-stack.js';
+import { PROFILE_READING_STEPS, StatelessStack } from '../../lib/stateless-stack.js';
 
 // Every step points at a fixture, so these tests do not depend on the real handlers' contents.
 const entries = Object.fromEntries(PIPELINE_STEPS.map((s) => [s, 'test/cdk/fixtures/echo-handler.ts'])) as unknown as HandlerEntries;
@@ -14,11 +14,12 @@ const context = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.ur
 let app: App;
 let stateful: Template;
 let stateless: Template;
+let processing: StatelessStack;
 
 beforeAll(() => {
   app = new App({ context });
   const data = new StatefulStack(app, 'MmdoStateful', { config: DEFAULT_CONFIG });
-  const processing = new StatelessStack(app, 'MmdoStateless', {
+  processing = new StatelessStack(app, 'MmdoStateless', {
     config: DEFAULT_CONFIG,
     searchDomainEndpoint: data.searchDomain.domainEndpoint,
     handlerEntries: entries,
@@ -87,6 +88,18 @@ describe('StatefulStack', () => {
     // No custom-resource Lambdas in the data stack.
     stateful.resourceCountIs('AWS::Lambda::Function', 0);
   });
+
+  test('the profile publisher policy writes profile files, registry rows and embeddings, and reads or deletes nothing else', () => {
+    const [policy] = Object.values(stateful.findResources('AWS::IAM::ManagedPolicy'));
+    const statements = policy!.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const actions = statements.flatMap((st) => [st.Action].flat()).sort();
+    expect(actions).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'es:ESHttpPost', 'es:ESHttpPut', 's3:PutObject']);
+    const resourceOf = (action: string) => JSON.stringify(statements.find((st) => [st.Action].flat().includes(action))!.Resource);
+    expect(resourceOf('s3:PutObject')).toContain('/*/profiles/*');
+    expect(resourceOf('dynamodb:PutItem')).toContain('Profiles');
+    expect(resourceOf('es:ESHttpPost')).toContain('/_bulk');
+    expect(Object.keys(stateful.toJSON().Outputs)).toEqual(expect.arrayContaining(['ArtifactBucketName', 'ProfilesTableName', 'SearchDomainUrl', 'ProfilePublisherPolicyArn']));
+  });
 });
 
 describe('StatelessStack', () => {
@@ -124,6 +137,41 @@ describe('StatelessStack', () => {
     expect(states.SendToDeadLetterQueue!.Resource).toContain('sqs:sendMessage');
     expect(states.EmitCompleted!.Resource).toContain('events:putEvents');
     expect(states['AlreadyProcessed?']!.Type).toBe('Choice');
+  });
+
+  test('the completed event is emitted only when this run wrote the report (no second event for an overlapping run)', () => {
+    const machine = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+    type State = { Type: string; Next?: string; End?: boolean; Default?: string; Choices?: { Variable: string; BooleanEquals?: boolean; Next: string }[] };
+    const states = (resolveJoin(machine.Properties.DefinitionString) as { States: Record<string, State> }).States;
+    expect(states.WriteReport!.Next).toBe('ReportWritten?');
+    const choice = states['ReportWritten?']!;
+    expect(choice.Type).toBe('Choice');
+    expect(choice.Choices).toEqual([{ Variable: '$.report.written', BooleanEquals: true, Next: 'EmitCompleted' }]);
+    expect(states[choice.Default!]).toMatchObject({ Type: 'Succeed' });
+    // Nothing else leads to EmitCompleted.
+    const into = Object.entries(states).filter(([, st]) => st.Next === 'EmitCompleted' || st.Default === 'EmitCompleted' || st.Choices?.some((c) => c.Next === 'EmitCompleted'));
+    expect(into.map(([name]) => name)).toEqual(['ReportWritten?']);
+  });
+
+  test('only the steps that read profiles may query the profile registry, and only with Query', () => {
+    const policies = Object.values(stateless.findResources('AWS::IAM::Policy'));
+    const profileStatements = (step: string) => {
+      const role = processing.getLogicalId(processing.functions[step as keyof typeof processing.functions].role!.node.defaultChild as CfnElement);
+      return policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((st) => JSON.stringify(st.Resource).includes(':table/mmdo-profiles'));
+    };
+    for (const step of PIPELINE_STEPS) {
+      const statements = profileStatements(step);
+      if ((PROFILE_READING_STEPS as readonly string[]).includes(step)) expect(statements.map((st) => st.Action)).toEqual(['dynamodb:Query']);
+      else expect(statements).toEqual([]);
+    }
+    // The endpoint reads profile files by version from the bucket and never touches the registry.
+    const endpointRole = Object.entries(stateless.findResources('AWS::IAM::Role')).find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('sagemaker.amazonaws.com'))![0];
+    const endpointPolicies = policies.filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${endpointRole}"`));
+    expect(JSON.stringify(endpointPolicies)).not.toContain('dynamodb:');
+    expect(JSON.stringify(endpointPolicies)).toContain('/profiles/*');
   });
 
   test('the SageMaker model, endpoint configuration (GPU instance parameter) and endpoint exist', () => {

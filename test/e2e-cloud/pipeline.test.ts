@@ -10,11 +10,13 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { DynamoDbReportStore } from '../../lambdas/adapters/aws/dynamodb-report-store.js';
 import { reportsTableDefinition } from '../../lambdas/adapters/aws/dynamodb-tables.js';
+import { profilesTableDefinition } from '../../lambdas/adapters/aws/profile-registry.js';
 import { createS3Client, S3ArtifactStore } from '../../lambdas/adapters/aws/s3-artifact-store.js';
+import { ProfileVersionFiles, S3ProfileStore } from '../../lambdas/adapters/aws/s3-profile-store.js';
 import { uploadsFromNotification } from '../../lambdas/adapters/aws/s3-upload-events.js';
 import { builtinBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
-import { ArtifactProfileStore } from '../../lambdas/application/cloud/artifact-profile-store.js';
+import { publishProfile } from '../../lambdas/application/publish-profile.js';
 import type { CloudDeps } from '../../lambdas/application/cloud/steps.js';
 import type { Report } from '../../lambdas/domain/report/report.js';
 import { RESULT_DETAIL_TYPES, type PipelineStep } from '../../lib/handler-entries.js';
@@ -30,6 +32,7 @@ const UPLOADS = 'mmdo-uploads';
 const ARTIFACTS = 'mmdo-artifacts';
 const REPORTS = 'mmdo-reports';
 const IDEMPOTENCY = 'mmdo-idempotency';
+const PROFILES = 'mmdo-profiles';
 const SIZE = 192;
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }; // s3rver's fixed key; dynalite and the container accept any
 
@@ -74,36 +77,38 @@ beforeAll(async () => {
   const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
   dynamoClient = new DynamoDBClient({ endpoint: dynamoUrl, region: 'us-east-1', credentials });
   await dynamoClient.send(new CreateTableCommand(reportsTableDefinition(REPORTS)));
+  await dynamoClient.send(new CreateTableCommand(profilesTableDefinition(PROFILES)));
   await dynamoClient.send(new CreateTableCommand({
     TableName: IDEMPOTENCY, BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
   }));
   reports = new DynamoDbReportStore(dynamoClient, REPORTS);
 
-  // Enrol with the embedded pipeline, then publish the profile where the cloud reads it (S3) and its image
-  // embeddings where novelty searches them (the OpenSearch port).
+  // Enrol with the embedded pipeline, then publish the profile where the cloud reads it (S3 + the registry) and
+  // its image embeddings where novelty searches them (the OpenSearch port), as `mmdo enroll --publish` does.
   const runtime = await createLocalRuntime({ home: join(dir, 'home'), backboneOverride: 'builtin' });
   const normals = await Promise.all(Array.from({ length: 10 }, (_, i) => micrographPng(100 + i, SIZE)));
-  await runtime.enrollment.enroll({ tenant: 'acme', profile: 'grains', images: normals.map((bytes, i) => ({ name: `normal-${i}.png`, bytes })), pixelSizeUm: 0.1 });
-  const { version: _v, ...enrolled } = await runtime.profiles.load('acme', 'grains');
-  await runtime.close();
-  const profiles = new ArtifactProfileStore(new S3ArtifactStore(s3, ARTIFACTS));
-  const version = await profiles.saveNewVersion('acme', enrolled);
+  await runtime.enrollment.enroll({ tenant: 'local', profile: 'grains', images: normals.map((bytes, i) => ({ name: `normal-${i}.png`, bytes })), pixelSizeUm: 0.1 });
   const embeddingIndex = new InProcessEmbeddingIndex();
-  const { embeddings } = enrolled;
-  await embeddingIndex.index(embeddings.ids.map((id, i) => ({
-    id, tenant: 'acme', profile: 'grains', profileVersion: version, vector: embeddings.vectors.slice(i * embeddings.dim, (i + 1) * embeddings.dim),
-  })));
+  const published = await publishProfile(runtime.profiles, new S3ProfileStore(s3, dynamoClient, { bucket: ARTIFACTS, table: PROFILES }), () => embeddingIndex, {
+    from: { tenant: 'local', name: 'grains' },
+    tenant: 'acme',
+  });
+  const enrolledImages = (await runtime.profiles.load('local', 'grains')).embeddings.ids.length;
+  await runtime.close();
+  expect(enrolledImages).toBeGreaterThan(0);
+  expect(published).toEqual({ tenant: 'acme', profile: 'grains', sourceVersion: 1, version: 1, embeddings: enrolledImages });
 
-  // The model container, loading memory banks from the artifact bucket as it does on SageMaker.
+  // The model container, loading memory banks from the artifact bucket by version as it does on SageMaker.
   engine = await InferenceEngine.create(builtinBackbone(), 'cpu');
-  scorer = new BankScorer(profiles, engine.device, engine.descriptor);
+  scorer = new BankScorer(new ProfileVersionFiles(new S3ArtifactStore(s3, ARTIFACTS)), engine.device, engine.descriptor);
   container = await startModelServer({ engine, scorer, host: '127.0.0.1', port: 0 });
 
   const { cloudDepsFromEnv } = await import('../../lambdas/handlers/support/deps.js');
   const env = {
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
     MMDO_UPLOAD_BUCKET: UPLOADS, MMDO_ARTIFACT_BUCKET: ARTIFACTS, MMDO_REPORTS_TABLE: REPORTS, MMDO_IDEMPOTENCY_TABLE: IDEMPOTENCY,
+    MMDO_PROFILES_TABLE: PROFILES,
     MMDO_SAGEMAKER_ENDPOINT: 'mmdo-embed-local', MMDO_SAGEMAKER_ENDPOINT_URL: container.url,
     MMDO_S3_ENDPOINT_URL: s3Url, MMDO_DYNAMODB_ENDPOINT_URL: dynamoUrl,
   };
@@ -177,6 +182,33 @@ describe('cloud pipeline in-process: s3rver → handlers → model container →
     expect((await reports.list('acme')).items.length).toBe(before);
     expect(events.length).toBe(eventsBefore);
     expect((await reports.get('acme', normalReport.id))?.createdAt).toBe(normalReport.createdAt);
+  });
+
+  test('two overlapping runs of the same event write one report and emit one completed event', async () => {
+    const event = await upload('acme/grains/batch-3/overlap.png', await micrographPng(302, SIZE));
+    // Both runs pass ingest (same event id: the claim's owner) before either writes: hold each at write-report
+    // until both are there, as two executions started by a redelivered event can be.
+    let arrived = 0;
+    let release!: () => void;
+    const bothThere = new Promise<void>((resolve) => (release = resolve));
+    const held: Record<PipelineStep, StepHandler> = {
+      ...handlers,
+      'write-report': async (state, context) => {
+        if (++arrived === 2) release();
+        await bothThere;
+        return handlers['write-report'](state, context);
+      },
+    };
+    const eventsBefore = events.length;
+    const runs = await Promise.all([runInspection(event, held, sinks), runInspection(event, held, sinks)]);
+    expect(runs.map((r) => r.outcome).sort()).toEqual(['already-reported', 'completed']);
+    const reportIds = runs.map((r) => (r.state.report as { reportId: string; written: boolean }));
+    expect(reportIds[0]!.reportId).toBe(reportIds[1]!.reportId);
+    expect(reportIds.map((r) => r.written).sort()).toEqual([false, true]);
+    const completed = events.slice(eventsBefore);
+    expect(completed).toHaveLength(1);
+    expect(completed[0]).toMatchObject({ type: RESULT_DETAIL_TYPES.completed, detail: { reportId: reportIds[0]!.reportId, written: true } });
+    expect((await reports.get('acme', reportIds[0]!.reportId))?.status).toBe('completed');
   });
 
   test('a corrupt upload becomes a failed report with its reason, a dead letter and a failed event', async () => {

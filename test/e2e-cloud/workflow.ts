@@ -1,12 +1,12 @@
 import type { Context } from 'aws-lambda';
 import { RESULT_DETAIL_TYPES, RETRYABLE_ERRORS, type PipelineStep } from '../../lib/handler-entries.js';
-import type { ResultEvents } from '../../lambdas/application/cloud/ports.js';
+import type { ResultEvents } from '../../lambdas/ports/cloud.js';
 
 export type StepHandler = (state: unknown, context: Context) => Promise<unknown>;
 
 export interface WorkflowRun {
   readonly state: Record<string, unknown>;
-  readonly outcome: 'completed' | 'duplicate' | 'failed';
+  readonly outcome: 'completed' | 'duplicate' | 'already-reported' | 'failed';
 }
 
 const RETRYABLE = new Set<string>(RETRYABLE_ERRORS);
@@ -57,6 +57,8 @@ export async function runInspection(
     for (const [step, key] of [['embed', 'embed'], ['score', 'score'], ['microstructure', 'microstructure'], ['fuse', 'fuse'], ['write-report', 'report']] as const) {
       state[key] = await invoke(step);
     }
+    // ReportWritten?: an overlapping run wrote (and announced) this report first.
+    if ((state.report as { written?: boolean }).written !== true) return { state, outcome: 'already-reported' };
     await sinks.events.publish(RESULT_DETAIL_TYPES.completed, state.report as Record<string, unknown>);
     return { state, outcome: 'completed' };
   } catch (error) {

@@ -22,6 +22,9 @@ export function createOpenSearchClient(options: OpenSearchClientOptions): Client
   });
 }
 
+/** Prefix of the per-backbone embedding indices the stack grants (`<prefix><backbone>`). */
+export const DEFAULT_EMBEDDING_INDEX_PREFIX = 'mmdo-embeddings-';
+
 export interface OpenSearchEmbeddingIndexOptions {
   /** Index name prefix (EMBEDDING_INDEX_PREFIX in the stack): one index per backbone, as dimensions differ. */
   readonly indexPrefix: string;

@@ -3,8 +3,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { MmdoError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ProfileSummary, ProfileVersion } from '../../domain/profile/profile.js';
-import type { ProfileStore } from '../../ports/stores.js';
-import { decodeManifest, decodeProfile, describeManifest, encodeProfile, PROFILE_FILES, type ProfileDescription, type ProfileManifest } from '../profile-codec.js';
+import type { ProfileCatalog, ProfileDescription } from '../../ports/cloud.js';
+import type { ArtifactStore, ProfileStore } from '../../ports/stores.js';
+import { decodeManifest, decodeProfile, describeManifest, encodeProfile, PROFILE_FILES, type ProfileManifest } from '../profile-codec.js';
 import { ProfileRegistry, type RegistryRow } from './profile-registry.js';
 import { S3ArtifactStore } from './s3-artifact-store.js';
 
@@ -43,20 +44,70 @@ export function profileObjectKeys(tenant: string, name: string, version: number)
  * late PUTs could replace the winner's memory bank. A writer that dies mid-way leaves a `writing` row: that
  * number is skipped, never reused, never read.
  */
-export class S3ProfileStore implements ProfileStore {
-  private readonly objects: S3ArtifactStore;
+/**
+ * One profile version's three files by explicit number, in any ArtifactStore with the cloud layout (the artifact
+ * bucket, or a local folder for the model container). It knows nothing of which versions exist or are complete:
+ * that is the registry's. The model container reads through it: the workflow always names the version (ingest
+ * resolves it through the registry), and versions are immutable, so the container needs no DynamoDB access.
+ */
+export class ProfileVersionFiles {
+  constructor(private readonly objects: ArtifactStore) {}
+
+  /** Writes the version's files, bank and embeddings before the manifest. Callers own the number (S3ProfileStore claims it). */
+  async write(tenant: string, profile: ProfileVersion): Promise<void> {
+    const encoded = encodeProfile(profile);
+    const keys = profileObjectKeys(tenant, profile.name, profile.version);
+    await this.objects.put(keys.bank, encoded.bankBytes, 'application/octet-stream');
+    await this.objects.put(keys.embeddings, encoded.embeddingsBytes, 'application/octet-stream');
+    await this.objects.put(keys.manifest, encoded.manifestBytes, 'application/json');
+  }
+
+  /** The version's manifest, checked to name the version asked for; NotFoundError when it is not there. */
+  async manifest(tenant: string, name: string, version: number): Promise<ProfileManifest> {
+    const keys = profileObjectKeys(tenant, name, version);
+    const object = await this.objects.get(keys.manifest);
+    if (!object) throw new NotFoundError('profile version', `${name}@${version}`);
+    const manifest = decodeManifest(object.bytes, keys.manifest);
+    if (manifest.name !== name || manifest.version !== version) {
+      throw new MmdoError('profile_corrupt', `profile manifest ${keys.manifest} names '${manifest.name}' v${manifest.version}, expected '${name}' v${version}`, 500, {
+        where: keys.manifest,
+      });
+    }
+    return manifest;
+  }
+
+  async load(tenant: string, name: string, version: number): Promise<ProfileVersion> {
+    return this.loadWith(await this.manifest(tenant, name, version), tenant);
+  }
+
+  /** The float arrays of a version whose manifest is already read. */
+  async loadWith(manifest: ProfileManifest, tenant: string): Promise<ProfileVersion> {
+    const keys = profileObjectKeys(tenant, manifest.name, manifest.version);
+    const [bank, embeddings] = await Promise.all([this.required(keys.bank), this.required(keys.embeddings)]);
+    return decodeProfile(manifest, bank, embeddings, profileVersionPrefix(tenant, manifest.name, manifest.version));
+  }
+
+  private async required(key: string): Promise<Uint8Array> {
+    const object = await this.objects.get(key);
+    if (!object) throw new MmdoError('profile_corrupt', `profile object ${key} is missing although its manifest is there`, 500, { where: key });
+    return object.bytes;
+  }
+}
+
+export class S3ProfileStore implements ProfileStore, ProfileCatalog {
+  private readonly files: ProfileVersionFiles;
   private readonly registry: ProfileRegistry;
 
   constructor(s3: S3Client, dynamo: DynamoDBClient, options: S3ProfileStoreOptions) {
-    this.objects = new S3ArtifactStore(s3, options.bucket);
+    this.files = new ProfileVersionFiles(new S3ArtifactStore(s3, options.bucket));
     this.registry = new ProfileRegistry(dynamo, options.table);
   }
 
   async saveNewVersion(tenant: string, profile: Omit<ProfileVersion, 'version'>): Promise<number> {
     segment(tenant, 'tenant');
     segment(profile.name, 'profile name');
-    // Validate and encode before claiming a number, so a bad profile never leaves a claimed row behind.
-    let encoded = encodeProfile({ ...profile, version: 1 });
+    // Validate before claiming a number, so a bad profile never leaves a claimed row behind.
+    encodeProfile({ ...profile, version: 1 });
     const writer = randomUUID();
     let version = (await this.registry.highestTaken(tenant, profile.name)) + 1;
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
@@ -72,11 +123,7 @@ export class S3ProfileStore implements ProfileStore {
         prefix: profileVersionPrefix(tenant, profile.name, version),
       };
       if (await this.registry.claim(row)) {
-        if (encoded.manifest.version !== version) encoded = encodeProfile({ ...profile, version });
-        const keys = profileObjectKeys(tenant, profile.name, version);
-        await this.objects.put(keys.bank, encoded.bankBytes, 'application/octet-stream');
-        await this.objects.put(keys.embeddings, encoded.embeddingsBytes, 'application/octet-stream');
-        await this.objects.put(keys.manifest, encoded.manifestBytes, 'application/json');
+        await this.files.write(tenant, { ...profile, version });
         await this.registry.commit(tenant, profile.name, version, writer);
         return version;
       }
@@ -90,15 +137,12 @@ export class S3ProfileStore implements ProfileStore {
   }
 
   async load(tenant: string, name: string, version?: number): Promise<ProfileVersion> {
-    const { manifest, prefix } = await this.manifest(tenant, name, version);
-    const keys = profileObjectKeys(tenant, name, manifest.version);
-    const [bank, embeddings] = await Promise.all([this.required(keys.bank), this.required(keys.embeddings)]);
-    return decodeProfile(manifest, bank, embeddings, prefix);
+    return this.files.loadWith(await this.manifest(tenant, name, version), tenant);
   }
 
   /** The version's settings, calibration and sizes without downloading its float arrays (ingest and fuse steps). */
   async describe(tenant: string, name: string, version?: number): Promise<ProfileDescription> {
-    return describeManifest((await this.manifest(tenant, name, version)).manifest);
+    return describeManifest(await this.manifest(tenant, name, version));
   }
 
   async list(tenant: string): Promise<ProfileSummary[]> {
@@ -115,26 +159,19 @@ export class S3ProfileStore implements ProfileStore {
   }
 
   /** The manifest of a ready version (the latest when omitted), checked against the registry row. */
-  private async manifest(tenant: string, name: string, version?: number): Promise<{ manifest: ProfileManifest; prefix: string }> {
+  private async manifest(tenant: string, name: string, version?: number): Promise<ProfileManifest> {
     segment(tenant, 'tenant');
     segment(name, 'profile name');
     const rows = await this.registry.ready(tenant, name);
     const row = version === undefined ? rows.at(-1) : rows.find((r) => r.version === version);
     if (!row) throw version === undefined ? new NotFoundError('profile', name) : new NotFoundError('profile version', `${name}@${version}`);
-    const keys = profileObjectKeys(tenant, name, row.version);
-    const manifest = decodeManifest(await this.required(keys.manifest), keys.manifest);
-    if (manifest.name !== name || manifest.version !== row.version) {
-      throw new MmdoError('profile_corrupt', `profile manifest ${keys.manifest} names '${manifest.name}' v${manifest.version}, expected '${name}' v${row.version}`, 500, {
-        where: keys.manifest,
-      });
+    try {
+      return await this.files.manifest(tenant, name, row.version);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      const where = profileObjectKeys(tenant, name, row.version).manifest;
+      throw new MmdoError('profile_corrupt', `profile object ${where} is missing although its version is registered`, 500, { where });
     }
-    return { manifest, prefix: row.prefix };
-  }
-
-  private async required(key: string): Promise<Uint8Array> {
-    const object = await this.objects.get(key);
-    if (!object) throw new MmdoError('profile_corrupt', `profile object ${key} is missing although its version is registered`, 500, { where: key });
-    return object.bytes;
   }
 }
 

@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.js';
 
-/** An uploaded object version: what one inspection is about. */
-export interface UploadedObject {
-  readonly bucket: string;
-  readonly key: string;
-  readonly size: number;
-  readonly etag?: string;
-  readonly versionId?: string;
-}
+import type { UploadedObject } from '../../ports/cloud.js';
+
+export type { UploadedObject };
 
 /** EventBridge "Object Created" from S3 (what starts the workflow in AWS). */
 const ObjectCreatedEventSchema = z.object({

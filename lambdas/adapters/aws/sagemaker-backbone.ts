@@ -4,7 +4,7 @@ import { MmdoError } from '../../domain/errors.js';
 import type { FeatureMap } from '../../domain/features/feature-map.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import type { Backbone, BackboneDescriptor } from '../../ports/backbone.js';
-import type { PatchScorer, ProfileVersionRef, ScoredTiles } from '../../application/cloud/patch-scorer.js';
+import type { PatchScorer, ProfileVersionRef, ScoredTiles } from '../../ports/patch-scorer.js';
 import {
   decodeFrame,
   encodeFrame,

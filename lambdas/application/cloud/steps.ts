@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { uploadFromEventBridge, uploadIdempotencyKey, type UploadedObject } from '../../adapters/aws/s3-upload-events.js';
+import { uploadFromEventBridge, uploadIdempotencyKey } from '../../adapters/aws/s3-upload-events.js';
 import { encodeFrame, requireTensor, TENSOR_CONTENT_TYPE } from '../../adapters/aws/sagemaker-protocol.js';
 import { MmdoError } from '../../domain/errors.js';
 import { createGreyImage } from '../../domain/image/grey-image.js';
@@ -16,12 +16,11 @@ import { fuse, type ComponentInput } from '../../domain/scoring/fusion.js';
 import type { Backbone } from '../../ports/backbone.js';
 import type { EmbeddingIndex } from '../../ports/embedding-index.js';
 import { DEFAULT_INGEST_LIMITS, type ImageDecoder, type ImageEncoder, type IngestLimits } from '../../ports/image-codec.js';
+import type { InspectionClaims, OnceReportStore, ProfileCatalog, UploadedObject, UploadSource } from '../../ports/cloud.js';
+import type { PatchScorer } from '../../ports/patch-scorer.js';
 import type { ArtifactStore } from '../../ports/stores.js';
 import { defaultOverlap } from '../features.js';
 import { prepareImage, resolvePixelSize } from '../prepare.js';
-import type { ArtifactProfileStore } from './artifact-profile-store.js';
-import type { PatchScorer } from './patch-scorer.js';
-import type { InspectionClaims, OnceReportStore, UploadSource } from './ports.js';
 import { getFrame, getGrey, getJson, getRgba, putGrey, putJson, putRgba } from './rasters.js';
 import {
   EmbedResultSchema, FuseResultSchema, MicrostructureResultSchema, parseUploadKey, reportArtifactKey, reportIdFor,
@@ -33,7 +32,7 @@ import {
 export interface CloudDeps {
   readonly uploads: UploadSource;
   readonly artifacts: ArtifactStore;
-  readonly profiles: ArtifactProfileStore;
+  readonly profiles: ProfileCatalog;
   readonly decoder: ImageDecoder;
   readonly encoder: ImageEncoder;
   readonly scorer: () => Promise<PatchScorer>;

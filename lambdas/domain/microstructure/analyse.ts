@@ -58,7 +58,7 @@ export function analyseMicrostructure(image: GreyImage, options: AnalyseOptions 
     modality,
     segmentation: {
       method: 'Gaussian pre-smoothing, matrix-level flattening (sem, optical) or plane levelling (afm), three-class Otsu refined by isodata, opening and small-component clean-up',
-      thresholds: segmentation.thresholds,
+      thresholds: { low: Number(segmentation.thresholds.low.toFixed(4)), high: Number(segmentation.thresholds.high.toFixed(4)) },
     },
     ...measurements,
     graph: { ...measurements.graph, ...(options.includeGraph === false ? {} : compactGraph(maps, pixelSizeUm, options.metrics?.maxGraphNodes ?? DEFAULT_METRIC_SETTINGS.maxGraphNodes)) },
@@ -90,7 +90,8 @@ function parseSheet(metadata: AnalyseOptions['metadata']): { metadata?: Synthesi
 
 /**
  * Node attribute arrays + edge index pairs: about 20 bytes of JSON per node and 10 per edge.
- * kind: 's' particle, 'p' pore; x, y in px; d = equivalent diameter (µm or px); edges [a, b, gap] flattened.
+ * kind: 's' particle, 'p' pore (one character per node); x, y in px; d = equivalent diameter (µm or px);
+ * edgeList: [a, b, gap, a, b, gap, ...] with node indices and the matrix gap (µm or px, 0 = touching).
  */
 function compactGraph(maps: MicrostructureMaps, pixelSizeUm: number | undefined, maxNodes: number): Record<string, unknown> {
   const count = maps.nodes.kind.length;
@@ -105,7 +106,7 @@ function compactGraph(maps: MicrostructureMaps, pixelSizeUm: number | undefined,
     x: Array.from(maps.nodes.x, r1),
     y: Array.from(maps.nodes.y, r1),
     d: Array.from(maps.nodes.diameterPx, (v) => r3(v * scale)),
-    edges,
+    edgeList: edges,
   };
 }
 

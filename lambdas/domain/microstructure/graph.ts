@@ -24,8 +24,16 @@ export function buildObjectGraph(objects: Int32Array, passable: Uint8Array, widt
   let next = new Int32Array(n);
   let fCount = 0;
   for (let i = 0; i < n; i++) {
-    if (owner[i] !== 0) {
-      dist[i] = 0;
+    if (owner[i] === 0) continue;
+    dist[i] = 0;
+    // Only pixels next to passable ground can grow: interior pixels stay out of the frontier.
+    const x = i % width;
+    if (
+      (x > 0 && passable[i - 1]) ||
+      (x < width - 1 && passable[i + 1]) ||
+      (i >= width && (passable[i - width] || (x > 0 && passable[i - width - 1]) || (x < width - 1 && passable[i - width + 1]))) ||
+      (i < n - width && (passable[i + width] || (x > 0 && passable[i + width - 1]) || (x < width - 1 && passable[i + width + 1])))
+    ) {
       frontier[fCount++] = i;
     }
   }

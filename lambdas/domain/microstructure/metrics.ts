@@ -22,7 +22,7 @@ export interface MetricSettings {
   /** A bright component whose mean intensity exceeds the typical sulfur particle's by this much is an inclusion. */
   readonly brightInclusionDelta: number;
   readonly assumedPixelSizeUm: number;
-  /** The graph in the report is left out above this many nodes (it stays summarised). */
+  /** Above this many nodes the graph's arrays are left out of the report (≈ 25 bytes of JSON per node + edge; reports must stay well under DynamoDB's 400 KB item limit); the summary stays. */
   readonly maxGraphNodes: number;
 }
 
@@ -36,7 +36,7 @@ export const DEFAULT_METRIC_SETTINGS: MetricSettings = {
   voidMinDiameterUm: 4,
   brightInclusionDelta: 0.08,
   assumedPixelSizeUm: 0.1,
-  maxGraphNodes: 5000,
+  maxGraphNodes: 3000,
 };
 
 export interface Located {
@@ -165,14 +165,14 @@ export function measureMicrostructure(
   const { cracks, crackPixels } = findCracks(poreMask, width, height, settings, umToPx(settings.crackMinLengthUm));
   const voidPixels = new Uint8Array(n);
   const voids: VoidCandidate[] = [];
-  const voidIds = new Set<number>();
+  const isVoid = new Uint8Array(pores.length + 1);
   for (const p of pores) {
     if (p.equivalentDiameterPx >= umToPx(settings.voidMinDiameterUm)) {
-      voidIds.add(p.id);
+      isVoid[p.id] = 1;
       voids.push({ ...located(p), equivalentDiameter: len(p.equivalentDiameterPx), area: area(p.areaPx), areaPx: p.areaPx });
     }
   }
-  if (voidIds.size > 0) for (let i = 0; i < n; i++) if (voidIds.has(poreLabels.labels[i]!)) voidPixels[i] = 1;
+  if (voids.length > 0) markLabels(poreLabels.labels, isVoid, voidPixels);
   const { inclusions, inclusionPixels } = findBrightInclusions(segmentation, particles, sulfurLabels.labels, settings);
 
   const degreeSum = graph.source.length * 2;
@@ -204,6 +204,11 @@ export function measureMicrostructure(
     measurements,
     maps: { crackPixels, voidPixels, inclusionPixels, agglomeratePixels, nodes: { kind, x: nx, y: ny, diameterPx: nd }, graph },
   };
+}
+
+/** Sets `out` to 1 wherever the pixel's label is flagged in `flags` (indexed by label). */
+function markLabels(labels: Int32Array, flags: Uint8Array, out: Uint8Array): void {
+  for (let i = 0; i < labels.length; i++) if (flags[labels[i]!]) out[i] = 1;
 }
 
 function mean(values: readonly number[]): number {
@@ -241,7 +246,8 @@ function largestAgglomerate(
   let bestArea = -1;
   for (const [root, a] of areaByRoot) if (a > bestArea) [bestRoot, bestArea] = [root, a];
   const members = particles.filter((_, i) => find(i) === bestRoot);
-  const ids = new Set(members.map((m) => m.id));
+  const isMember = new Uint8Array(particles.length + 1);
+  for (const m of members) isMember[m.id] = 1;
   let x0 = width;
   let y0 = height;
   let x1 = 0;
@@ -259,7 +265,7 @@ function largestAgglomerate(
   const primaryArea = (Math.PI / 4) * d50Px * d50Px;
   const primaries = primaryArea > 0 ? bestArea / primaryArea : 0;
   const isAgglomerate = primaries >= settings.agglomerateMinPrimaries;
-  if (isAgglomerate) for (let i = 0; i < labels.length; i++) if (ids.has(labels[i]!)) pixels[i] = 1;
+  if (isAgglomerate) markLabels(labels, isMember, pixels);
   return {
     agglomerate: {
       centroid: { x: round(cx / bestArea, 5), y: round(cy / bestArea, 5) },
@@ -352,10 +358,10 @@ function findBrightInclusions(
   const typical = percentile(means, 50);
   const inclusionPixels = new Uint8Array(labels.length);
   const inclusions: BrightInclusion[] = [];
-  const ids = new Set<number>();
+  const isInclusion = new Uint8Array(particles.length + 1);
   particles.forEach((p, i) => {
     if (means[i]! - typical > settings.brightInclusionDelta) {
-      ids.add(p.id);
+      isInclusion[p.id] = 1;
       inclusions.push({
         centroid: { x: round(p.centroid.x, 5), y: round(p.centroid.y, 5) },
         bbox: p.bbox,
@@ -365,6 +371,6 @@ function findBrightInclusions(
       });
     }
   });
-  if (ids.size > 0) for (let i = 0; i < labels.length; i++) if (ids.has(labels[i]!)) inclusionPixels[i] = 1;
+  if (inclusions.length > 0) markLabels(labels, isInclusion, inclusionPixels);
   return { inclusions, inclusionPixels };
 }

@@ -53,14 +53,16 @@ export function scoreHistogram(
   parts.push(bars(normalDensity, PALETTE[0]), bars(anomalousDensity, PALETTE[1]));
   thresholds.forEach((t, i) => {
     const x = toX(frame, t.value);
+    const nearRight = x > frame.left + frame.width * 0.75;
     parts.push(`<line x1="${fmt(x)}" y1="${frame.top}" x2="${fmt(x)}" y2="${frame.top + frame.height}" stroke="#333" stroke-dasharray="${i === 0 ? '6 3' : '2 2'}"/>`);
-    parts.push(text(x + 3, frame.top + 12 + i * 14, t.label, { size: 11 }));
+    parts.push(text(nearRight ? x - 3 : x + 3, frame.top + 12 + i * 14, t.label, { size: 11, anchor: nearRight ? 'end' : 'start' }));
   });
-  parts.push(legend(frame.left + frame.width - 190, frame.top + 8, [
+  // The legend sits right of the plot so it never hides bars or threshold labels.
+  parts.push(legend(frame.left + frame.width + 12, frame.top, [
     { label: `normal (${normal.length})`, colour: PALETTE[0] },
     { label: `anomalous (${anomalous.length})`, colour: PALETTE[1] },
   ]));
-  return svgDocument(620, 390, parts.join(''));
+  return svgDocument(800, 390, parts.join(''));
 }
 
 export interface MissCell {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_EMBEDDING_INDEX_PREFIX } from '../../adapters/aws/opensearch-embedding-index.js';
 
 /**
  * Handler settings from the environment the stack sets (lib/stateless-stack.ts). The *_ENDPOINT_URL overrides point
@@ -10,8 +11,10 @@ export const HandlerEnvSchema = z.object({
   MMDO_ARTIFACT_BUCKET: z.string().min(1),
   MMDO_REPORTS_TABLE: z.string().min(1),
   MMDO_IDEMPOTENCY_TABLE: z.string().min(1),
+  /** The profile registry (S3ProfileStore: which versions of a profile exist and are complete). */
+  MMDO_PROFILES_TABLE: z.string().min(1),
   MMDO_OPENSEARCH_ENDPOINT: z.string().url().optional(),
-  MMDO_EMBEDDING_INDEX_PREFIX: z.string().default('mmdo-embeddings-'),
+  MMDO_EMBEDDING_INDEX_PREFIX: z.string().default(DEFAULT_EMBEDDING_INDEX_PREFIX),
   MMDO_SAGEMAKER_ENDPOINT: z.string().min(1),
   /** Days a claim on an object version is kept (it only has to outlive event redelivery). */
   MMDO_CLAIM_TTL_DAYS: z.coerce.number().positive().default(7),

@@ -2,10 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createS3Client, S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.js';
 import { DynamoDbReportStore } from '../../adapters/aws/dynamodb-report-store.js';
 import { createOpenSearchClient, OpenSearchEmbeddingIndex } from '../../adapters/aws/opensearch-embedding-index.js';
+import { S3ProfileStore } from '../../adapters/aws/s3-profile-store.js';
 import { createSageMakerClient, SageMakerEndpoint, SageMakerPatchScorer } from '../../adapters/aws/sagemaker-backbone.js';
-import { ArtifactProfileStore } from '../../application/cloud/artifact-profile-store.js';
 import type { CloudDeps } from '../../application/cloud/steps.js';
-import type { PatchScorer } from '../../application/cloud/patch-scorer.js';
+import type { PatchScorer } from '../../ports/patch-scorer.js';
 import type { EmbeddingIndex } from '../../ports/embedding-index.js';
 import type { ImageDecoder, ImageEncoder } from '../../ports/image-codec.js';
 import { MmdoError } from '../../domain/errors.js';
@@ -37,7 +37,7 @@ export function cloudDepsFromEnv(env: NodeJS.ProcessEnv = process.env): CloudDep
   return {
     uploads: new S3UploadSource(s3),
     artifacts,
-    profiles: new ArtifactProfileStore(artifacts),
+    profiles: new S3ProfileStore(s3, dynamo, { bucket: config.MMDO_ARTIFACT_BUCKET, table: config.MMDO_PROFILES_TABLE }),
     decoder: { decode: async (bytes, limits) => new (await codecs()).SharpImageDecoder().decode(bytes, limits) } satisfies ImageDecoder,
     encoder: { encodePng: async (image) => new (await codecs()).SharpImageEncoder().encodePng(image) } satisfies ImageEncoder,
     scorer: () => {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { InspectionClaims } from '../../application/cloud/ports.js';
+import type { InspectionClaims } from '../../ports/cloud.js';
 
 /**
  * Claims in the idempotency table (key `id`, TTL `expiration`, as the stack declares it): one conditional put,

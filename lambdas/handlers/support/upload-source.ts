@@ -1,7 +1,6 @@
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { NotFoundError } from '../../domain/errors.js';
-import type { UploadedObject } from '../../adapters/aws/s3-upload-events.js';
-import type { UploadSource } from '../../application/cloud/ports.js';
+import type { UploadedObject, UploadSource } from '../../ports/cloud.js';
 
 /** Reads exactly the object version the event names (a later overwrite must not change what is inspected). */
 export class S3UploadSource implements UploadSource {

@@ -1,6 +1,8 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ProfileRegistry, profilesTableDefinition } from '../../../lambdas/adapters/aws/profile-registry.js';
-import { profileObjectKeys, S3ProfileStore } from '../../../lambdas/adapters/aws/s3-profile-store.js';
+import { S3ArtifactStore } from '../../../lambdas/adapters/aws/s3-artifact-store.js';
+import { encodeProfile } from '../../../lambdas/adapters/profile-codec.js';
+import { ProfileVersionFiles, profileObjectKeys, S3ProfileStore } from '../../../lambdas/adapters/aws/s3-profile-store.js';
 import { MmdoError, NotFoundError } from '../../../lambdas/domain/errors.js';
 import type { ProfileVersion } from '../../../lambdas/domain/profile/profile.js';
 import { startDynalite, startS3rver, type LoopbackDynamo, type LoopbackS3 } from '../../support/loopback-aws.js';
@@ -182,5 +184,30 @@ describe('S3ProfileStore against s3rver and dynalite', () => {
     const bad = profile('mismatch', 63);
     await expect(store.saveNewVersion('acme', { ...bad, bank: { ...bad.bank, count: 41 } })).rejects.toMatchObject({ code: 'validation_failed' });
     expect((await store.list('acme')).map((s) => s.name)).not.toContain('mismatch');
+  });
+});
+
+describe('ProfileVersionFiles: reading by explicit version without the registry (the model container)', () => {
+  test('reads what S3ProfileStore saved, by number, from the bucket alone', async () => {
+    const p = profile('by-number', 71);
+    const version = await store.saveNewVersion('acme', p);
+    await store.saveNewVersion('acme', profile('by-number', 72));
+    const files = new ProfileVersionFiles(new S3ArtifactStore(s3.client, BUCKET));
+    const loaded = await files.load('acme', 'by-number', version);
+    expect(loaded).toMatchObject({ name: 'by-number', version, features: { seed: 71 } });
+    expect(bytesOf(loaded.bank.vectors).equals(bytesOf(p.bank.vectors))).toBe(true);
+    expect((await files.load('acme', 'by-number', version + 1)).features.seed).toBe(72);
+  });
+
+  test('a version without files is NotFoundError; a bank missing beside its manifest is profile_corrupt', async () => {
+    const files = new ProfileVersionFiles(new S3ArtifactStore(s3.client, BUCKET));
+    await expect(files.load('acme', 'by-number', 99)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(files.load('other-tenant', 'by-number', 1)).rejects.toBeInstanceOf(NotFoundError);
+    const p = { ...profile('half-written', 73), version: 1 };
+    const keys = profileObjectKeys('acme', 'half-written', 1);
+    await putRaw(keys.manifest, encodeProfile(p).manifestBytes);
+    await expect(files.load('acme', 'half-written', 1)).rejects.toMatchObject({ code: 'profile_corrupt', details: { where: keys.bank } });
+    // The registry never saw it, so the store does not list or serve it.
+    await expect(store.load('acme', 'half-written')).rejects.toBeInstanceOf(NotFoundError);
   });
 });

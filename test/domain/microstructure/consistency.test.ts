@@ -62,6 +62,12 @@ describe('consistency rules on generated micrographs', () => {
     expect(f.explanation).toEqual(expect.any(String));
   });
 
+  test('a raw sheet in lab spelling is normalised before the rules use it', () => {
+    const m = generateMicrograph({ ...size, seed: 36 });
+    const r = analyseMicrostructure(m.image, { pixelSizeUm: 0.1, metadata: { 'Sulfur loading': '70 wt%', 'Carbon host': 'Ketjen black', 'Target porosity': `${(m.metadata.targetPorosity! * 100).toFixed(1)} %` } });
+    expect(firedRules(r.findings)).toEqual(['sulfur-fraction-vs-loading']);
+  });
+
   test('an invalid raw sheet is not used and its field errors are recorded', () => {
     const m = generateMicrograph({ ...size, seed: 34 });
     const r = analyseMicrostructure(m.image, { pixelSizeUm: 0.1, metadata: { sulfurLoadingWtPct: 'lots' } });
@@ -76,10 +82,12 @@ describe('consistency rules on generated micrographs', () => {
     expect(JSON.parse(JSON.stringify(r.findings))).toEqual(r.findings);
     expect(r.phaseOverlay.width).toBe(320);
     expect(r.phaseOverlay.data.length).toBe(320 * 320 * 4);
-    const graph = r.microstructure.graph as { kind: string; x: number[]; edges: number[]; nodes: number };
+    const graph = r.microstructure.graph as { kind: string; x: number[]; edgeList: number[]; nodes: number; edges: number };
     expect(graph.kind.length).toBe(graph.nodes);
     expect(graph.x.length).toBe(graph.nodes);
-    expect(graph.edges.length % 3).toBe(0);
+    expect(graph.edgeList.length).toBe(3 * graph.edges);
+    expect(graph.edges).toBeGreaterThan(0);
+    expect(JSON.stringify(r.microstructure).length).toBeLessThan(40000);
     // Red crack pixels appear in the overlay.
     let red = 0;
     for (let i = 0; i < r.phaseOverlay.data.length; i += 4) if (r.phaseOverlay.data[i]! > 200 && r.phaseOverlay.data[i + 1]! < 90) red++;

@@ -3,7 +3,7 @@ import type { BackboneManifest } from '../../../domain/backbone/manifest.js';
 import { MANIFEST_METADATA_KEY } from '../../../domain/backbone/metadata.js';
 import { GraphBuilder } from './graph-builder.js';
 
-export const BUILTIN_BACKBONE_ID = 'mmdo-filterbank-v1';
+export const BUILTIN_BACKBONE_ID = 'mmdo-filterbank-v2';
 
 const FIRST = firstStageBank(7, 1);
 const K = FIRST.names.length;
@@ -27,8 +27,12 @@ export const BUILTIN_MANIFEST: BackboneManifest = {
     { name: 'stride4', stride: 4, channels: E },
     { name: 'stride8', stride: 8, channels: 4 * E },
     { name: 'stride16', stride: 16, channels: 4 * E },
+    { name: 'context16', stride: 16, channels: 2 },
   ],
-  patchLayers: ['stride4'],
+  // Fine texture at stride 4 (a 2–3 px crack or a particle edge stays visible) plus coarse brightness context;
+  // on generated Li-S micrographs this separates every defect type from held-out normals, where the mid layers
+  // (stride8 + stride16) rated agglomerates and voids as normal (scripts/synth-detection.ts).
+  patchLayers: ['stride4', 'context16'],
   embeddingLayer: 'stride16',
 };
 
@@ -74,6 +78,11 @@ export function buildFilterBankModel(): Uint8Array {
     down(g.op('Abs', [g.op('Conv', [energy, secondBank], { group: E, pads: [1, 1, 1, 1] })]));
 
   g.op('Identity', [energies[0]!], {}, 'stride4');
+  // Coarse brightness context: the rectified local mean (± channels) at 1/4 scale, half weight. A void is one
+  // dark area several pores wide; at stride 4 its inside looks like the inside of an ordinary pore, at this scale
+  // it does not. Half weight keeps it from outvoting the fine texture channels.
+  const meanChannels = g.ints('mean_channels', [0, K]);
+  g.op('Mul', [g.op('Gather', [energies[2]!, meanChannels], { axis: 1 }), g.floats('context_weight', [1], [0.5])], {}, 'context16');
   g.op('Concat', [energies[1]!, down(energies[0]!), secondStage(energies[0]!)], { axis: 1 }, 'stride8');
   g.op('Concat', [energies[2]!, down(energies[1]!), secondStage(energies[1]!)], { axis: 1 }, 'stride16');
   for (const o of BUILTIN_MANIFEST.outputs) g.output(o.name, ['N', o.channels, `H/${o.stride}`, `W/${o.stride}`]);

@@ -6,6 +6,8 @@ import type { OnnxBackbone } from '../../../../lambdas/adapters/local/onnx/onnx-
 import { crack, disk, texture } from './texture.js';
 
 const SIZE = 128;
+/** Stride of the first patch layer, the one the nearest-neighbour test below scores. */
+const STRIDE = BUILTIN_MANIFEST.outputs.find((o) => o.name === BUILTIN_MANIFEST.patchLayers[0])!.stride;
 let backbone: OnnxBackbone;
 
 beforeAll(async () => {
@@ -26,7 +28,7 @@ test('the generated model has the same bytes and sha256 every time', () => {
   const b = buildFilterBankModel();
   expect(sha256Hex(a)).toBe(sha256Hex(b));
   expect(builtinBackbone().descriptor.sha256).toBe(sha256Hex(a));
-  expect(builtinBackbone().descriptor.id).toBe('mmdo-filterbank-v1');
+  expect(builtinBackbone().descriptor.id).toBe('mmdo-filterbank-v2');
 });
 
 test('extract returns every patch layer and the embedding layer with the manifest strides and channels', async () => {
@@ -34,7 +36,7 @@ test('extract returns every patch layer and the embedding layer with the manifes
   const maps = await backbone.extract(tiles);
   expect(maps).toHaveLength(3);
   for (const perTile of maps) {
-    expect(perTile.map((m) => m.name)).toEqual(['stride8', 'stride16']);
+    expect(perTile.map((m) => m.name)).toEqual([...BUILTIN_MANIFEST.patchLayers, BUILTIN_MANIFEST.embeddingLayer]);
     for (const m of perTile) {
       const layer = BUILTIN_MANIFEST.outputs.find((o) => o.name === m.name)!;
       expect([m.stride, m.channels, m.height, m.width]).toEqual([layer.stride, layer.channels, SIZE / layer.stride, SIZE / layer.stride]);
@@ -55,8 +57,8 @@ test('cracks, voids and bright agglomerates stand out under nearest-neighbour sc
   const normals = [10, 11, 12, 13, 14].map((seed) => texture(SIZE, seed));
   const bankMaps = await backbone.extract(normals);
   const dim = bankMaps[0]![0]!.channels;
-  const bank = new Float32Array(normals.length * (SIZE / 8) ** 2 * dim);
-  bankMaps.forEach((maps, i) => bank.set(patches(maps[0]!), i * (SIZE / 8) ** 2 * dim));
+  const bank = new Float32Array(normals.length * (SIZE / STRIDE) ** 2 * dim);
+  bankMaps.forEach((maps, i) => bank.set(patches(maps[0]!), i * (SIZE / STRIDE) ** 2 * dim));
   const index = await ExactIndex.build(bank, dim);
 
   const scoreMap = async (image: ReturnType<typeof texture>) => {
@@ -75,8 +77,8 @@ test('cracks, voids and bright agglomerates stand out under nearest-neighbour sc
     const image = texture(SIZE, 20);
     paint(image.data);
     const d = await scoreMap(image);
-    const cell = Math.floor(cy / 8) * (SIZE / 8) + Math.floor(cx / 8);
-    const neighbourhood = [cell, cell + 1, cell - 1, cell + SIZE / 8, cell - SIZE / 8].map((c) => d[c]!);
+    const cell = Math.floor(cy / STRIDE) * (SIZE / STRIDE) + Math.floor(cx / STRIDE);
+    const neighbourhood = [cell, cell + 1, cell - 1, cell + SIZE / STRIDE, cell - SIZE / STRIDE].map((c) => d[c]!);
     // Each defect's peak is well above every patch of the held-out normal images (measured 2.3x to 3.6x).
     expect({ name, peak: Math.max(...neighbourhood) > 1.5 * normalMax }).toEqual({ name, peak: true });
   }

@@ -89,7 +89,7 @@ test('the built-in model written to a file resolves from its own embedded manife
   const bytes = buildFilterBankModel();
   await writeFile(file, bytes);
   const resolved = await resolveBackbone({ model: file, home });
-  expect([resolved.descriptor.id, resolved.sha256]).toEqual(['mmdo-filterbank-v1', sha256Hex(bytes)]);
+  expect([resolved.descriptor.id, resolved.sha256]).toEqual(['mmdo-filterbank-v2', sha256Hex(bytes)]);
 });
 
 test('pull from a loopback server: good checksum stores model and manifest; bad checksum leaves nothing', async () => {

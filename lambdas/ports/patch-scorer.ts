@@ -1,5 +1,5 @@
-import type { GreyImage } from '../../domain/image/grey-image.js';
-import type { BackboneDescriptor } from '../../ports/backbone.js';
+import type { GreyImage } from '../domain/image/grey-image.js';
+import type { BackboneDescriptor } from './backbone.js';
 
 /** A profile version a scorer searches against. */
 export interface ProfileVersionRef {
@@ -23,7 +23,7 @@ export interface ScoredTiles {
 
 /**
  * Backbone + memory-bank search in one place (the GPU endpoint in the cloud): tiles in, patch scores out, so
- * feature maps never cross the network. A port of the cloud workflow; the SageMaker adapter implements it.
+ * feature maps never cross the network. A port of the cloud workflow; the SageMaker adapter (lambdas/adapters/aws/sagemaker-backbone.ts) implements it.
  */
 export interface PatchScorer {
   readonly descriptor: BackboneDescriptor;
