@@ -2,7 +2,8 @@
  * Detection on the synthetic micrograph generator: enrols generated normals (bank + held-out calibration, like
  * the demo profile), then scores held-out normals and every anomaly type and prints AUROC per type, the share
  * of anomalies flagged (verdict suspect or worse) and of normals flagged. Backbone outputs are computed once;
- * `--sweep` then compares patch-feature settings on the same outputs.
+ * `--sweep` (or `--variants '{"name": {partial config}}'`) then compares patch-feature settings on the same outputs.
+ * Env: RANGES=1 prints score ranges per kind, DETAIL=1 every score, NORMALISE='{"clahe":false}' normalise options.
  *
  *   npx tsx scripts/synth-detection.ts [--backbone builtin|PATH] [--normals 20] [--held 20] [--per-type 6] [--size 256] [--sweep]
  */

@@ -76,6 +76,8 @@ export interface InspectionStageOutput {
   readonly component?: { readonly raw: number; readonly calibrated: number; readonly weight: number };
   readonly microstructure?: Record<string, unknown>;
   readonly findings?: Record<string, unknown>[];
+  /** Extra images to store beside the heatmap and overlay (e.g. `phases`), keyed by artifact name. */
+  readonly images?: Readonly<Record<string, import('../domain/image/grey-image.js').RgbaImage>>;
 }
 
 export interface InspectionStage {
