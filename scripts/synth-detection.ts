@@ -5,7 +5,7 @@
  * `--sweep` (or `--variants '{"name": {partial config}}'`) then compares patch-feature settings on the same outputs.
  * Env: RANGES=1 prints score ranges per kind, DETAIL=1 every score, NORMALISE='{"clahe":false}' normalise options.
  *
- *   npx tsx scripts/synth-detection.ts [--backbone builtin|PATH] [--normals 20] [--held 20] [--per-type 6] [--size 256] [--sweep]
+ *   npx tsx scripts/synth-detection.ts [--backbone builtin|PATH] [--normals 20] [--held 20] [--per-type 6] [--size 256] [--offset 0] [--sweep]
  */
 import { parseArgs } from 'node:util';
 import type { FeatureMap } from '../lambdas/domain/features/feature-map.js';
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     held: { type: 'string', default: '20' },
     'per-type': { type: 'string', default: '6' },
     size: { type: 'string', default: '256' },
+    /** Shifts the held-out and anomaly seeds: a fresh test set for settings tuned on the default one. */
+    offset: { type: 'string', default: '0' },
     sweep: { type: 'boolean', default: false },
     /** JSON object {name: partial config} evaluated instead of the built-in sweep list. */
     variants: { type: 'string' },
@@ -60,8 +62,9 @@ const make = async (kind: Sample['kind'], seed: number, anomaly?: AnomalyType) =
   samples.push({ kind, maps: maps!.map((m) => ({ ...m, data: Float32Array.from(m.data) })) });
 };
 for (let i = 0; i < nNormals; i++) await make(i < nCal ? 'calibration' : 'bank', 7000 + i);
-for (let i = 0; i < Number(args.held); i++) await make('normal', 8000 + i);
-for (const type of ANOMALY_TYPES) for (let i = 0; i < Number(args['per-type']); i++) await make(type, 9000 + 37 * i + type.length, type);
+const offset = Number(args.offset);
+for (let i = 0; i < Number(args.held); i++) await make('normal', 8000 + offset + i);
+for (const type of ANOMALY_TYPES) for (let i = 0; i < Number(args['per-type']); i++) await make(type, 9000 + offset + 37 * i + type.length, type);
 
 interface Config extends PatchGridConfig { readonly k: number; readonly maxBank: number; readonly topFraction?: number; readonly coresetRatio: number }
 

@@ -193,7 +193,7 @@ export class Enrollment implements EnrollmentService {
       const index = await this.deps.vectorIndexes.build(bank.vectors, bank.dim, 'exact');
       try {
         const scored: PatchScoring[] = [];
-        for (const f of calibrationFeatures) scored.push(await scorePatches(f, index, features.k));
+        for (const f of calibrationFeatures) scored.push(await scorePatches(f, index, features.k, undefined, features.imageScoreTopFraction));
         return buildCalibration({
           imageScores: scored.map((x) => x.imageScore),
           scoreMaps: scored.map((x) => x.map),

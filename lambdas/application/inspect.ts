@@ -160,7 +160,7 @@ export class Inspection implements InspectionService {
     const prepared = await stage('normalise', 0.12, () => prepareImage(decoded, pixel.pixelSizeUm, profile.pixelSizeUm));
     const [features] = await stage('embed', 0.2, () => extractFeatures(backbone, [prepared], profile.features, this.settings.tiling));
     const scored = await stage('score', 0.6, () =>
-      scorePatches(features!, index, profile.features.k, { width: decoded.image.width, height: decoded.image.height }),
+      scorePatches(features!, index, profile.features.k, { width: decoded.image.width, height: decoded.image.height }, profile.features.imageScoreTopFraction),
     );
     const scoreMap = scored.map;
 

@@ -16,13 +16,14 @@ export interface PatchScoring {
 /**
  * Patch anomaly scores of one image: every patch of every tile searched against the memory bank in one call,
  * each patch scored by its distance to the nearest bank patches, then one anomaly map at `output` size (default:
- * the size the features were computed on). PatchCore's σ = 4 px smoothing is applied on the patch grid
+ * the size the features were computed on; the image score averages the top `imageScoreTopFraction` of patch scores,
+ * default the scoring domain's). PatchCore's σ = 4 px smoothing is applied on the patch grid
  * (σ / stride cells) before upsampling: the same result to within interpolation, at a tiny fraction of the
  * cost of blurring a full-resolution map. One tile covering the image exactly is upsampled straight to the
  * output size; several tiles are stitched with cross-faded overlaps (no seams), then resized.
  */
 export async function scorePatches(
-  features: ImageFeatures, index: VectorIndex, k: number, output?: { width: number; height: number },
+  features: ImageFeatures, index: VectorIndex, k: number, output?: { width: number; height: number }, imageScoreTopFraction?: number,
 ): Promise<PatchScoring> {
   const { scores, tiles } = await searchTiles(features, index, k);
   const width = output?.width ?? features.width;
@@ -37,7 +38,7 @@ export async function scorePatches(
     map = stitchTiles(tiles, features.width, features.height, features.plan.overlap);
     if (map.width !== width || map.height !== height) map = resize(map, width, height);
   }
-  return { map, imageScore: imageScore(scores) };
+  return { map, imageScore: imageScore(scores, imageScoreTopFraction) };
 }
 
 /** The stitched, unsmoothed patch-score map (mean distance to the k nearest bank patches). */

@@ -15,6 +15,8 @@ import { createS3Client } from '../../lambdas/adapters/aws/s3-artifact-store.js'
 
 export interface LoopbackS3 {
   readonly client: S3Client;
+  /** The endpoint URL, for code that builds its own client (a CLI run, a handler's environment). */
+  readonly url: string;
   readonly server: S3rver;
   stop(): Promise<void>;
 }
@@ -23,13 +25,15 @@ export async function startS3rver(buckets: readonly string[]): Promise<LoopbackS
   const directory = await mkdtemp(join(tmpdir(), 'mmdo-s3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
   const { port } = (await server.run()) as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
   const client = createS3Client({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
   return {
     client,
+    url,
     server,
     async stop() {
       client.destroy();
@@ -41,6 +45,7 @@ export async function startS3rver(buckets: readonly string[]): Promise<LoopbackS
 
 export interface LoopbackDynamo {
   readonly client: DynamoDBClient;
+  readonly url: string;
   stop(): Promise<void>;
 }
 
@@ -48,14 +53,16 @@ export async function startDynalite(tables: readonly CreateTableCommandInput[]):
   const server: Server = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   for (const table of tables) await client.send(new CreateTableCommand(table));
   return {
     client,
+    url,
     async stop() {
       client.destroy();
       await new Promise((resolve) => server.close(resolve));

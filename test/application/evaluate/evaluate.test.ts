@@ -12,7 +12,7 @@ import { SharpImageEncoder } from '../../../lambdas/adapters/local/image/sharp-i
 import { loadBackbone } from '../../../lambdas/adapters/local/onnx/model-store.js';
 import { LocalVectorIndexFactory } from '../../../lambdas/adapters/local/vector-index/index.js';
 import type { Backbone } from '../../../lambdas/ports/backbone.js';
-import { ValidationError } from '../../../lambdas/domain/errors.js';
+import { NotFoundError, ValidationError } from '../../../lambdas/domain/errors.js';
 import { createRandom } from '../../../lambdas/domain/synth/random.js';
 
 const SIZE = 96;
@@ -153,5 +153,14 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect(parseManifest(rows).map((r) => [r.split, r.className])).toEqual([['bank', 'normal'], ['calibration', 'normal'], ['test', 'crack']]);
     expect(() => parseManifest([{ path: 'a.png', label: '0' }, { path: 'b.png', label: 'yes' }])).toThrow(/line 3: label/);
     expect(() => parseManifest([{ path: 'a.png', label: '0', split: 'later' }])).toThrow(ValidationError);
+  });
+
+  test('the CSV source reads headers case-insensitively, resolves paths beside the manifest and names missing files', async () => {
+    await writeFile(join(dir, 'upper.csv'), 'Path,LABEL\nnormal-0.png,0\n');
+    const source = csvManifestSource(join(dir, 'upper.csv'));
+    expect(await source.readRows()).toEqual([{ path: 'normal-0.png', label: '0' }]);
+    expect((await source.readFile('normal-0.png')).length).toBeGreaterThan(100);
+    await expect(source.readFile('missing.png')).rejects.toThrow(NotFoundError);
+    await expect(csvManifestSource(join(dir, 'absent.csv')).readRows()).rejects.toThrow(NotFoundError);
   });
 });

@@ -24,29 +24,23 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
+/** The CLI as a user runs it, with the SDK clients pointed at s3rver and dynalite. */
 function mmdo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const endpoint = async (client: { config: { endpoint?: unknown } }) => {
-    const e = await (client.config.endpoint as () => Promise<{ protocol: string; hostname: string; port?: number }>)();
-    return `${e.protocol}//${e.hostname}:${e.port}`;
-  };
-  return Promise.all([endpoint(s3.client as never), endpoint(dynamo.client as never)]).then(
-    ([s3Url, dynamoUrl]) =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, ['bin/mmdo.mjs', ...args], {
-          env: {
-            ...process.env, NODE_OPTIONS: '', MMDO_HOME: home, MMDO_BACKBONE: '',
-            AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
-            MMDO_S3_ENDPOINT_URL: s3Url, MMDO_DYNAMODB_ENDPOINT_URL: dynamoUrl,
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-        child.on('exit', (code) => resolve({ code, stdout, stderr }));
-      }),
-  );
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/mmdo.mjs', ...args], {
+      env: {
+        ...process.env, NODE_OPTIONS: '', MMDO_HOME: home, MMDO_BACKBONE: '',
+        AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        MMDO_S3_ENDPOINT_URL: s3.url, MMDO_DYNAMODB_ENDPOINT_URL: dynamo.url,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 test('`mmdo enroll --profile NAME --publish` publishes an enrolled local profile to the cloud store (s3rver + dynalite)', async () => {

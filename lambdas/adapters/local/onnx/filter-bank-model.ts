@@ -91,9 +91,11 @@ export function buildFilterBankModel(): Uint8Array {
 }
 
 /**
- * Contrast normalisation: subtract a local mean (σ≈16 px window, computed at 1/4 scale) and divide by the tile's
- * own RMS deviation. A local divisor would shrink exactly what we look for: a crack inflates the variance of
- * its own neighbourhood and normalises itself away; over the whole tile it barely moves the divisor.
+ * Contrast normalisation: subtract a local mean (σ≈32 px, computed at 1/4 scale) and divide by the tile's
+ * own RMS deviation. The window is wide compared with a void (≈50 px across on the demo micrographs), so a void's
+ * own darkness barely moves its local mean; with σ≈16 px it did, and the void's inside looked ordinary.
+ * A local divisor would shrink exactly what we look for: a crack inflates the variance of its own neighbourhood
+ * and normalises itself away; over the whole tile it barely moves the divisor.
  */
 function localContrastNormalise(g: GraphBuilder, x: string): string {
   const quarter = g.op('AveragePool', [x], { kernel_shape: [4, 4], strides: [4, 4] });
