@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readSheetFile } from '../../lambdas/adapters/local/metadata/sheet-reader.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
 import type { Report } from '../../lambdas/domain/report/report.js';
@@ -18,9 +18,6 @@ const OptionsSchema = z.object({
   json: z.boolean().optional(),
 });
 
-/** A metadata sheet: one JSON or YAML object, applied to every image inspected in this call. */
-const MetadataSchema = z.record(z.string(), z.unknown());
-
 export function register(program: Command): void {
   program
     .command('inspect')
@@ -28,7 +25,7 @@ export function register(program: Command): void {
     .requiredOption('--profile <name>', 'profile to score against')
     .option('--version <n>', 'profile version (default: latest)')
     .option('--pixel-size <um>', 'micrometres per pixel (overrides the file and the metadata)')
-    .option('--metadata <file>', 'JSON or YAML object of synthesis metadata for these images (batch, pixelSizeUm...)')
+    .option('--metadata <file>', 'synthesis sheet for these images (JSON, YAML, CSV, text or PDF: batch, sulfur loading, carbon host...)')
     .option('--out <dir>', 'also write each report JSON, heatmap and overlay PNG into this folder')
     .option('--json', 'print the report(s) as one JSON document on stdout')
     .argument('<paths...>', 'image files or folders')
@@ -72,9 +69,9 @@ export function register(program: Command): void {
     });
 }
 
+/** The sheet is validated (field-level errors) before any image is inspected against it. */
 async function readMetadata(file: string): Promise<Record<string, unknown>> {
-  const text = await readFile(file, 'utf8');
-  return MetadataSchema.parse(file.endsWith('.json') ? JSON.parse(text) : parseYaml(text));
+  return { ...(await readSheetFile(file)) };
 }
 
 function summary(r: Report, artifactPath: (key: string) => string): string {

@@ -205,8 +205,14 @@ export class Inspection implements InspectionService {
     const artifacts = await stage('render', 0.9, async () => {
       const overlay = await this.deps.encoder.encodePng(renderOverlay(decoded.image, scoreMap, { bounds, labels: found.labels }));
       const heatmap = await heatmapPng.encoding;
-      const keys = { heatmap: `${request.tenant}/reports/${base.id}/heatmap.png`, overlay: `${request.tenant}/reports/${base.id}/overlay.png` };
-      await Promise.all([this.deps.artifacts.put(keys.heatmap, heatmap, 'image/png'), this.deps.artifacts.put(keys.overlay, overlay, 'image/png')]);
+      const keyOf = (name: string) => `${request.tenant}/reports/${base.id}/${name}.png`;
+      const keys: Record<string, string> = { heatmap: keyOf('heatmap'), overlay: keyOf('overlay') };
+      const writes = [this.deps.artifacts.put(keys.heatmap!, heatmap, 'image/png'), this.deps.artifacts.put(keys.overlay!, overlay, 'image/png')];
+      for (const [name, image] of extra.flatMap((e) => Object.entries(e.output.images ?? {}))) {
+        keys[name] = keyOf(name);
+        writes.push(this.deps.encoder.encodePng(image).then((png) => this.deps.artifacts.put(keyOf(name), png, 'image/png')));
+      }
+      await Promise.all(writes);
       return keys;
     });
     const regions = found.regions;

@@ -5,6 +5,7 @@ import { BankIndexCache } from '../../application/bank-index-cache.js';
 import type { EnrollmentService, InspectionService, InspectionStage } from '../../application/contracts.js';
 import { Enrollment, type EnrollmentSettings } from '../../application/enroll.js';
 import { Inspection, type InspectionSettings } from '../../application/inspect.js';
+import { MicrostructureStage } from '../../application/stages/microstructure-stage.js';
 import type { Backbone } from '../../ports/backbone.js';
 import type { ImageDecoder, ImageEncoder } from '../../ports/image-codec.js';
 import type { VectorIndexFactory } from '../../ports/vector-index.js';
@@ -48,7 +49,7 @@ export interface LocalRuntimeOptions {
   readonly backboneOverride?: string;
   readonly enrollment?: Partial<EnrollmentSettings>;
   readonly inspection?: Partial<InspectionSettings>;
-  /** Extra inspection stages (microstructure, consistency). */
+  /** Inspection stages after patch scoring; default: the microstructure and consistency stage. */
   readonly stages?: readonly InspectionStage[];
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -89,7 +90,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const tiling = { tileSize: Math.max(config.tileSize, backbone.descriptor.sizeMultiple) };
   const enrollment = new Enrollment({ decoder, backbone, vectorIndexes, profiles, artifacts }, { tiling, ...options.enrollment });
   const inspections = new Inspection(
-    { decoder, encoder, backbone, bank, reports, artifacts, ...(options.stages ? { stages: options.stages } : {}) },
+    { decoder, encoder, backbone, bank, reports, artifacts, stages: options.stages ?? [new MicrostructureStage()] },
     { tiling, ...options.inspection },
   );
   return {

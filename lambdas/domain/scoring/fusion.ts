@@ -1,5 +1,5 @@
 import type { ScoreComponent, Verdict } from '../report/report.js';
-import { ANOMALOUS_CALIBRATED, verdictOf } from './calibration.js';
+import { SUSPECT_CALIBRATED, verdictOf } from './calibration.js';
 
 export type ComponentName = ScoreComponent['name'];
 
@@ -25,9 +25,11 @@ export interface FusedScore {
 
 /**
  * Fuses the calibrated sub-scores present (absent ones are simply not passed; weights renormalise over those given).
- * fused = Σ wᵢcᵢ / Σ wᵢ, except that one decisively anomalous component (calibrated ≥ 0.9, weight > 0) lifts the
- * fused score to its own value: a glaring microstructure inconsistency must not be averaged away by a quiet patch
- * score. The verdict always follows the fused score (≥ 0.9 anomalous, ≥ 0.5 suspect), so score and verdict agree.
+ * fused = Σ wᵢcᵢ / Σ wᵢ, except that the strongest component that crosses the suspect level on its own (calibrated
+ * ≥ 0.5, weight > 0) lifts the fused score to its own value: a consistency rule that fired, or a local defect the
+ * image-level novelty cannot see, must not be averaged away by quiet components. Weights decide how the components
+ * share the score below that level. The verdict always follows the fused score (≥ 0.9 anomalous, ≥ 0.5 suspect),
+ * so score and verdict agree.
  * Each contribution is the component's share of the fused score: wᵢcᵢ/Σw, plus the lift for the decisive one,
  * divided by the fused score (sums to 1 over weighted components; shares of the weights when the score is 0).
  */
@@ -45,7 +47,7 @@ export function fuse(
   const mean = weighted.reduce((s, c) => s + c.weight * c.calibrated, 0) / totalWeight;
   let decisive = -1;
   weighted.forEach((c, i) => {
-    if (c.weight > 0 && c.calibrated >= ANOMALOUS_CALIBRATED && (decisive < 0 || c.calibrated > weighted[decisive].calibrated)) {
+    if (c.weight > 0 && c.calibrated >= SUSPECT_CALIBRATED && (decisive < 0 || c.calibrated > weighted[decisive].calibrated)) {
       decisive = i;
     }
   });

@@ -4,14 +4,14 @@ import { DEFAULT_FUSION_WEIGHTS, fuse } from '../../../lambdas/domain/scoring/fu
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe('fuse', () => {
-  it('is the weighted mean of the components present, with contributions summing to 1', () => {
+  it('is the weighted mean of the components present while none is suspect alone, with contributions summing to 1', () => {
     const f = fuse([
-      { name: 'patch', raw: 3, calibrated: 0.6 },
+      { name: 'patch', raw: 3, calibrated: 0.45 },
       { name: 'novelty', raw: 0.4, calibrated: 0.2 },
       { name: 'consistency', raw: 1, calibrated: 0.4 },
     ]);
     const w = DEFAULT_FUSION_WEIGHTS;
-    expect(f.score).toBeCloseTo((w.patch * 0.6 + w.novelty * 0.2 + w.consistency * 0.4) / (w.patch + w.novelty + w.consistency), 10);
+    expect(f.score).toBeCloseTo((w.patch * 0.45 + w.novelty * 0.2 + w.consistency * 0.4) / (w.patch + w.novelty + w.consistency), 10);
     expect(f.verdict).toBe('normal');
     expect(sum(f.components.map((c) => c.contribution))).toBeCloseTo(1, 10);
     expect(f.components[0].contribution).toBeGreaterThan(f.components[1].contribution);
@@ -35,6 +35,18 @@ describe('fuse', () => {
     expect(f.verdict).toBe('anomalous');
     expect(sum(f.components.map((c) => c.contribution))).toBeCloseTo(1, 10);
     expect(f.components[1].contribution).toBeGreaterThan(0.9);
+  });
+
+  it('is at least suspect when one component is suspect on its own, however quiet the others are', () => {
+    const f = fuse([
+      { name: 'patch', raw: 2, calibrated: 0.29 },
+      { name: 'novelty', raw: 0.04, calibrated: 0.03 },
+      { name: 'consistency', raw: 2, calibrated: 0.75 },
+    ]);
+    expect(f.score).toBeCloseTo(0.75, 10);
+    expect(f.verdict).toBe('suspect');
+    expect(f.components[2].contribution).toBeGreaterThan(f.components[0].contribution);
+    expect(sum(f.components.map((c) => c.contribution))).toBeCloseTo(1, 10);
   });
 
   it('honours custom weights and splits by weight when every score is 0', () => {
