@@ -29,6 +29,8 @@ const TENANT = 'bench';
 interface StageRow {
   readonly size: number;
   readonly stagesMs: Record<string, number>;
+  /** Medians of every stage the report timed, by its own name. */
+  readonly reportStagesMs: Record<string, number>;
   readonly totalMs: number;
   readonly imagesPerSecond: number;
   readonly peakRssMb: number;
@@ -129,7 +131,9 @@ async function runBench(runtime: LocalRuntime, o: z.infer<typeof OptionsSchema>,
     const other = median(runs.map((s) => Object.entries(s).filter(([k]) => !Object.values(STAGE_GROUPS).flat().includes(k)).reduce((n, [, v]) => n + v, 0)));
     grouped.other = round(other);
     const totalMs = median(totals);
-    inspection.push({ size, stagesMs: grouped, totalMs: round(totalMs), imagesPerSecond: round(1000 / totalMs, 2), peakRssMb: peakRssMb() });
+    const names = [...new Set(runs.flatMap((s) => Object.keys(s)))];
+    const reportStagesMs = Object.fromEntries(names.map((n) => [n, round(median(runs.map((s) => s[n] ?? 0)))]));
+    inspection.push({ size, stagesMs: grouped, reportStagesMs, totalMs: round(totalMs), imagesPerSecond: round(1000 / totalMs, 2), peakRssMb: peakRssMb() });
   }
 
   // Vector index: exact vs approximate on the enrolled bank, queried with a 1024² image's patches.
@@ -195,7 +199,7 @@ function concatGrids(parts: readonly Float32Array[]): Float32Array {
   return out;
 }
 
-function formatBench(r: Awaited<ReturnType<typeof runBench>>): string {
+export function formatBench(r: Awaited<ReturnType<typeof runBench>>): string {
   const out: string[] = [];
   out.push(`mmdo bench · ${r.date} · ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}`);
   out.push(`backbone ${r.backbone.id} (${r.backbone.source})`);
@@ -203,6 +207,9 @@ function formatBench(r: Awaited<ReturnType<typeof runBench>>): string {
   out.push('inspection latency per stage, ms (median; nearest-neighbour = k-NN search + map, fusion = regions + novelty + fuse, report write = render PNGs + validate + store)');
   const groups = Object.keys(r.inspection[0]?.stagesMs ?? {});
   out.push(renderTable(['image', ...groups, 'total ms', 'images/s', 'peak RSS MB'], r.inspection.map((row) => [`${row.size}²`, ...groups.map((g) => String(row.stagesMs[g])), String(row.totalMs), String(row.imagesPerSecond), String(row.peakRssMb)])));
+  const grouped = new Set(Object.values(STAGE_GROUPS).flat());
+  const others = [...new Set(r.inspection.flatMap((row) => Object.keys(row.reportStagesMs).filter((k) => !grouped.has(k))))];
+  if (others.length) out.push(`other = ${others.map((k) => `${k} (${r.inspection.map((row) => row.reportStagesMs[k] ?? 0).join(' / ')} ms)`).join(', ')}`);
   out.push('');
   out.push('enrolment of 256² images');
   out.push(renderTable(['images', 'total s', 'ms/image', 'bank vectors', 'coreset s', 'peak RSS MB'], r.enrolment.map((e) => [String(e.images), (e.totalMs / 1000).toFixed(1), String(e.perImageMs), String(e.bankVectors), ((e.stagesMs.coreset ?? 0) / 1000).toFixed(1), String(e.peakRssMb)])));

@@ -20,7 +20,7 @@ export function formatEvaluation(r: EvaluationResult): string {
   );
   const f = r.settings.features;
   out.push(
-    `patch-knn: layers ${f.layers.join('+')}, neighbourhood ${f.neighbourhood}, k ${f.k}, coreset ${f.coresetRatio}, projection ${f.projectionDim ?? 'none'}, ${r.settings.blurSigma === 'product' ? 'product scoring (smoothed map, top-patch image score)' : `map blur σ ${r.settings.blurSigma}, max-of-map image score`}, ${r.settings.index} index, preprocessing ${JSON.stringify(r.settings.preprocess.normalise)} × ${r.settings.preprocess.scale}`,
+    `patch-knn: layers ${f.layers.join('+')}, neighbourhood ${f.neighbourhood}, k ${f.k}, coreset ${f.coresetRatio}, projection ${f.projectionDim ?? 'none'}, ${r.settings.blurSigma === 'product' ? 'product scoring (smoothed map, top-patch image score)' : `map blur σ ${r.settings.blurSigma}, max-of-map image score`}, ${r.settings.index} index, preprocessing ${JSON.stringify(r.settings.preprocess.normalise)} × ${r.settings.preprocess.scale}, pad ${r.settings.preprocess.pad} px`,
   );
   out.push('');
   out.push(

@@ -63,14 +63,14 @@ export function axes(frame: Frame, xLabel: string, yLabel: string, ticks = 5): s
   }
   parts.push(`<rect x="${frame.left}" y="${frame.top}" width="${frame.width}" height="${frame.height}" fill="none" stroke="#444"/>`);
   parts.push(text(frame.left + frame.width / 2, frame.top + frame.height + 36, xLabel, { size: 13, anchor: 'middle' }));
-  parts.push(text(frame.left - 44, frame.top + frame.height / 2, yLabel, { size: 13, anchor: 'middle', rotate: true }));
+  parts.push(text(frame.left - 54, frame.top + frame.height / 2, yLabel, { size: 13, anchor: 'middle', rotate: true }));
   return parts.join('');
 }
 
 function tickLabel(value: number): string {
   const magnitude = Math.abs(value);
   if (magnitude !== 0 && (magnitude >= 1e4 || magnitude < 1e-2)) return value.toExponential(1);
-  return String(Number(value.toPrecision(3)));
+  return String(Number(value.toPrecision(2)));
 }
 
 export function polyline(points: readonly (readonly [number, number])[], stroke: string, width = 2, dash?: string): string {
