@@ -66,8 +66,11 @@ export const DEFAULT_TOLERANCES: ConsistencyTolerances = {
   infiltratedSulfurShare: 0,
 };
 
-/** Severity weights in the raw consistency score; calibrated = 1 − 2^(−raw), so one warning gives 0.5. */
-export const SEVERITY_WEIGHT: Readonly<Record<Severity, number>> = { info: 0.2, warning: 1, critical: 3 };
+/**
+ * Severity weights in the raw consistency score; calibrated = 1 − 2^(−raw), so one warning gives 0.5 (suspect) and
+ * one critical finding 0.94, above the 0.9 at which the fused verdict turns anomalous.
+ */
+export const SEVERITY_WEIGHT: Readonly<Record<Severity, number>> = { info: 0.2, warning: 1, critical: 4 };
 
 export interface ConsistencyResult {
   readonly findings: Finding[];
