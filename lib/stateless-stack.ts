@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -20,6 +19,7 @@ import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
 import { InspectionWorkflow } from './constructs/inspection-workflow.js';
 import { WebhookDispatch } from './constructs/webhook-dispatch.js';
 import { PIPELINE_STEPS, type HandlerEntries, type PipelineStep } from './handler-entries.js';
+import { esmBundling, REPO_ROOT } from './lambda-bundling.js';
 import { acknowledgeFindings, wildcardResourceFinding } from './nag.js';
 import { resourceNames, type ResourceNames } from './resource-names.js';
 
@@ -58,8 +58,6 @@ const STEP_SETTINGS: Record<PipelineStep, StepSettings> = {
   'write-report': { memoryMb: 2048, timeout: Duration.minutes(2), images: true },
   'record-failure': { memoryMb: 512, timeout: Duration.seconds(30), images: false },
 };
-
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Everything replaceable: the step functions, the workflow and its trigger, the SageMaker endpoint, the DLQ and
@@ -142,18 +140,8 @@ export class StatelessStack extends Stack {
         tracing: lambda.Tracing.ACTIVE,
         environment: { ...environment, MMDO_STEP: step },
         layers: settings.images && sharpLayer ? [sharpLayer] : [],
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          target: 'node22',
-          minify: true,
-          sourceMap: true,
-          mainFields: ['module', 'main'],
-          // The SDK is bundled so the versions tested here are the ones deployed; sharp is native (layer).
-          externalModules: ['sharp'],
-          banner: "import { createRequire as __mmdoCreateRequire } from 'node:module'; const require = __mmdoCreateRequire(import.meta.url);",
-        },
+        // sharp is native: it comes from a layer.
+        ...esmBundling(['sharp']),
       });
       acknowledgeFindings(functions[step], [
         { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project targets and tests; move to a newer one after testing on it.' },

@@ -8,7 +8,7 @@ import { z, ZodError } from 'zod';
 import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE } from '../../lib/handler-entries.js';
 import { DynamoDbReportStore } from '../adapters/aws/dynamodb-report-store.js';
 import { DynamoDbWebhookSubscriptions } from '../adapters/aws/dynamodb-webhook-subscriptions.js';
-import { sendWebhook } from '../adapters/webhooks/http-sender.js';
+import { createWebhookSender } from '../adapters/webhooks/http-sender.js';
 import { dispatchResultEvent, retryDelivery, RetryMessageSchema, type CloudDispatchDeps } from '../application/webhooks/cloud-dispatch.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/webhooks/retry.js';
 
@@ -51,7 +51,7 @@ export function dispatchDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Cloud
       // The body is kept for a manual redrive; the secret never is (it is re-read from the table).
       deadLetter: (message, reason) => send(config.MMDO_WEBHOOK_DEAD_LETTER_QUEUE_URL, { ...message, reason }),
     },
-    send: (request) => sendWebhook(request, { policy: { allowLoopback: false }, timeoutMs: config.MMDO_WEBHOOK_TIMEOUT_MS }),
+    send: createWebhookSender({ policy: { allowLoopback: false }, timeoutMs: config.MMDO_WEBHOOK_TIMEOUT_MS }),
     retry: DEFAULT_RETRY_POLICY,
     ...(config.MMDO_WEBHOOK_API_BASE_URL ? { apiBaseUrl: config.MMDO_WEBHOOK_API_BASE_URL.replace(/\/$/, '') } : {}),
     now: Date.now,

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -16,6 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WEBHOOKS_TABLE } from '../../lambdas/adapters/aws/dynamodb-webhook-subscriptions.js';
 import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE } from '../handler-entries.js';
+import { esmBundling, REPO_ROOT } from '../lambda-bundling.js';
 import { acknowledgeFindings, wildcardResourceFinding } from '../nag.js';
 
 /** Default source of the dispatcher (relative to the repository root). */
@@ -78,7 +78,6 @@ export interface WebhookDispatchProps {
   readonly alarmTopic: sns.ITopic;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FUNCTION_TIMEOUT = Duration.seconds(60);
 
 /**
@@ -136,16 +135,7 @@ export class WebhookDispatch extends Construct {
         MMDO_WEBHOOK_TIMEOUT_MS: '10000',
         ...(props.apiBaseUrl ? { MMDO_WEBHOOK_API_BASE_URL: props.apiBaseUrl } : {}),
       },
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire as __mmdoCreateRequire } from 'node:module'; const require = __mmdoCreateRequire(import.meta.url);",
-      },
+      ...esmBundling(),
     });
     this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
 

@@ -2,21 +2,9 @@ import { MmdoError } from '../../lambdas/domain/errors.js';
 import type { ProfileVersion } from '../../lambdas/domain/profile/profile.js';
 import { imageEmbedding } from '../../lambdas/domain/scoring/patch-grid.js';
 import type { BackboneDescriptor } from '../../lambdas/ports/backbone.js';
-import type { ProfileRef } from '../../lambdas/adapters/aws/sagemaker-protocol.js';
+import type { ProfileVersionRef, ScoredTiles } from '../../lambdas/ports/patch-scorer.js';
 import type { Device, LayerOutput } from './engine.js';
 import { ScoringHead } from './scoring-head.js';
-
-export interface TileScores {
-  readonly rows: number;
-  readonly cols: number;
-  /** Grid stride in tile pixels. */
-  readonly stride: number;
-  /** tiles × rows × cols patch scores. */
-  readonly scores: Float32Array;
-  /** tiles × channels pooled (not normalised) embedding-layer features. */
-  readonly embeddings: Float32Array;
-  readonly embeddingDim: number;
-}
 
 /** Reads a profile version by its number (ProfileVersionFiles over S3 or a folder; any ProfileStore also fits). */
 export interface ProfileVersionReader {
@@ -44,12 +32,12 @@ export class BankScorer {
   ) {}
 
   /** The backbone outputs a profile version's scoring needs (its patch layers and the embedding layer). */
-  async layersFor(ref: ProfileRef): Promise<string[]> {
+  async layersFor(ref: ProfileVersionRef): Promise<string[]> {
     const { profile } = await this.load(ref);
     return [...new Set([...profile.features.layers, this.descriptor.embeddingLayer])];
   }
 
-  async score(ref: ProfileRef, outputs: ReadonlyMap<string, LayerOutput>, count: number): Promise<TileScores> {
+  async score(ref: ProfileVersionRef, outputs: ReadonlyMap<string, LayerOutput>, count: number): Promise<ScoredTiles> {
     const { head } = await this.load(ref);
     const { scores, rows, cols } = await head.score(outputs, count);
     const { dims, data } = outputs.get(this.descriptor.embeddingLayer)!;
@@ -63,7 +51,7 @@ export class BankScorer {
     return { rows, cols, stride: head.stride, scores, embeddings, embeddingDim: channels };
   }
 
-  private load(ref: ProfileRef): Promise<Loaded> {
+  private load(ref: ProfileVersionRef): Promise<Loaded> {
     const key = JSON.stringify([ref.tenant, ref.name, ref.version]);
     let entry = this.heads.get(key);
     if (entry) this.heads.delete(key); // re-insert below: Map order is the recency order

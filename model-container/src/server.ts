@@ -1,16 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
-import {
-  decodeFrame,
-  encodeFrame,
-  InvocationRequestSchema,
-  PAYLOAD_LIMIT_BYTES,
-  requireTensor,
-  TENSOR_CONTENT_TYPE,
-  type InvocationResponse,
-  type Tensor,
-} from '../../lambdas/adapters/aws/sagemaker-protocol.js';
+import { InvocationRequestSchema, PAYLOAD_LIMIT_BYTES, type InvocationResponse } from '../../lambdas/adapters/aws/sagemaker-protocol.js';
+import { decodeFrame, encodeFrame, requireTensor, TENSOR_CONTENT_TYPE, type Tensor } from '../../lambdas/domain/wire/tensor-frame.js';
 import type { BankScorer } from './bank-scorer.js';
 import { TileBatcher, type BatcherOptions } from './batcher.js';
 import type { InferenceEngine } from './engine.js';
@@ -36,7 +28,7 @@ const DEFAULT_BATCHING: BatcherOptions = { maxTiles: 8, delayMs: 4 };
 
 /**
  * The SageMaker inference contract: GET /ping (200 once the model is loaded) and POST /invocations with an
- * application/x-mmdo-tensors frame (sagemaker-protocol.ts). Errors are RFC 9457 problem+json.
+ * application/x-mmdo-tensors frame (lambdas/domain/wire/tensor-frame.ts). Errors are RFC 9457 problem+json.
  */
 export function createModelServer(options: ModelServerOptions): { server: Server; batcher: TileBatcher } {
   const { engine } = options;

@@ -13,7 +13,7 @@ import { reportsTableDefinition } from '../../lambdas/adapters/aws/dynamodb-tabl
 import { profilesTableDefinition } from '../../lambdas/adapters/aws/profile-registry.js';
 import { createS3Client, S3ArtifactStore } from '../../lambdas/adapters/aws/s3-artifact-store.js';
 import { ProfileVersionFiles, S3ProfileStore } from '../../lambdas/adapters/aws/s3-profile-store.js';
-import { uploadsFromNotification } from '../../lambdas/adapters/aws/s3-upload-events.js';
+import { uploadsFromNotification } from '../../lambdas/handlers/support/s3-upload-events.js';
 import { builtinBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { publishProfile } from '../../lambdas/application/publish-profile.js';

@@ -6,7 +6,7 @@ import dynalite from 'dynalite';
 import { DynamoDbReportStore } from '../../lambdas/adapters/aws/dynamodb-report-store.js';
 import { reportsTableDefinition } from '../../lambdas/adapters/aws/dynamodb-tables.js';
 import { DynamoDbWebhookSubscriptions, webhooksTableDefinition } from '../../lambdas/adapters/aws/dynamodb-webhook-subscriptions.js';
-import { sendWebhook } from '../../lambdas/adapters/webhooks/http-sender.js';
+import { createWebhookSender } from '../../lambdas/adapters/webhooks/http-sender.js';
 import type { CloudDispatchDeps, RetryMessage } from '../../lambdas/application/webhooks/cloud-dispatch.js';
 import { createWebhookDispatchHandler } from '../../lambdas/handlers/webhook-dispatch.js';
 import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE } from '../../lib/handler-entries.js';
@@ -62,7 +62,7 @@ describe('webhook-dispatch handler (dynalite, real receiver, mock SQS)', () => {
         deadLetter: async (message, reason) => void dead.push({ message, reason }),
       },
       // Loopback is allowed only because the receiver runs here; the Lambda wiring always refuses it.
-      send: (request) => sendWebhook(request, { policy: { allowLoopback: true }, timeoutMs: 2000 }),
+      send: createWebhookSender({ policy: { allowLoopback: true }, timeoutMs: 2000 }),
       retry: { scheduleMs: [5_000, 7_200_000], jitter: 0 },
       apiBaseUrl: 'https://api.example.com',
       now: () => clock,

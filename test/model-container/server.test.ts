@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSageMakerClient, isRetryable, SageMakerBackbone, SageMakerEndpoint, SageMakerPatchScorer, tilesPerRequest } from '../../lambdas/adapters/aws/sagemaker-backbone.js';
-import { encodeFrame, TENSOR_CONTENT_TYPE } from '../../lambdas/adapters/aws/sagemaker-protocol.js';
+import { encodeFrame, TENSOR_CONTENT_TYPE } from '../../lambdas/domain/wire/tensor-frame.js';
 import { builtinBackbone, loadBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
 import type { OnnxBackbone } from '../../lambdas/adapters/local/onnx/onnx-backbone.js';
 import { ExactIndex } from '../../lambdas/adapters/local/vector-index/exact-index.js';

@@ -37,3 +37,19 @@ export function reportsTableDefinition(tableName: string): CreateTableCommandInp
     GlobalSecondaryIndexes: [index(t.byTimeIndex), index(t.byBatchIndex)],
   };
 }
+
+/** A table with only a string partition key and a string sort key (profile registry, webhook subscriptions). */
+export function keyedTableDefinition(tableName: string, keys: { readonly partitionKey: string; readonly sortKey: string }): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: keys.partitionKey, AttributeType: 'S' },
+      { AttributeName: keys.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: keys.partitionKey, KeyType: 'HASH' },
+      { AttributeName: keys.sortKey, KeyType: 'RANGE' },
+    ],
+  };
+}

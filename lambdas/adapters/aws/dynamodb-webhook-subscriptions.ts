@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { WebhookEventTypeSchema, type WebhookEventType } from '../../domain/webhooks/payload.js';
 import { generateSecret } from '../../domain/webhooks/signature.js';
+import { keyedTableDefinition } from './dynamodb-tables.js';
 
 /**
  * Webhook subscriptions in DynamoDB: pk `TENANT#t`, sk `WEBHOOK#id`, one item per subscriber with its signing
@@ -13,18 +14,7 @@ import { generateSecret } from '../../domain/webhooks/signature.js';
 export const WEBHOOKS_TABLE = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 export function webhooksTableDefinition(tableName: string): CreateTableCommandInput {
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: WEBHOOKS_TABLE.partitionKey, AttributeType: 'S' },
-      { AttributeName: WEBHOOKS_TABLE.sortKey, AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: WEBHOOKS_TABLE.partitionKey, KeyType: 'HASH' },
-      { AttributeName: WEBHOOKS_TABLE.sortKey, KeyType: 'RANGE' },
-    ],
-  };
+  return keyedTableDefinition(tableName, WEBHOOKS_TABLE);
 }
 
 export interface CloudWebhookSubscription {

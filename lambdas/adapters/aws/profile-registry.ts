@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, type CreateTableCommandInput, type Dyn
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { MmdoError } from '../../domain/errors.js';
+import { keyedTableDefinition } from './dynamodb-tables.js';
 
 /**
  * The profile registry table (`<prefix>-profiles`, declared in lib/stateful-stack.ts with string keys pk, sk):
@@ -13,18 +14,7 @@ export const PROFILES_TABLE = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** The registry table as a CreateTable request (tests create it in dynalite; CDK declares the same keys). */
 export function profilesTableDefinition(tableName: string): CreateTableCommandInput {
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: PROFILES_TABLE.partitionKey, AttributeType: 'S' },
-      { AttributeName: PROFILES_TABLE.sortKey, AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: PROFILES_TABLE.partitionKey, KeyType: 'HASH' },
-      { AttributeName: PROFILES_TABLE.sortKey, KeyType: 'RANGE' },
-    ],
-  };
+  return keyedTableDefinition(tableName, PROFILES_TABLE);
 }
 
 /** A version's registry row. `writing` rows hold a number for a writer; only `ready` rows are trusted. */

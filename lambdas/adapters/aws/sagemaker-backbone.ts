@@ -5,17 +5,8 @@ import type { FeatureMap } from '../../domain/features/feature-map.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import type { Backbone, BackboneDescriptor } from '../../ports/backbone.js';
 import type { PatchScorer, ProfileVersionRef, ScoredTiles } from '../../ports/patch-scorer.js';
-import {
-  decodeFrame,
-  encodeFrame,
-  InvocationResponseSchema,
-  PAYLOAD_LIMIT_BYTES,
-  ProblemSchema,
-  requireTensor,
-  TENSOR_CONTENT_TYPE,
-  type Frame,
-  type InvocationResponse,
-} from './sagemaker-protocol.js';
+import { decodeFrame, encodeFrame, requireTensor, TENSOR_CONTENT_TYPE, type Frame } from '../../domain/wire/tensor-frame.js';
+import { InvocationResponseSchema, PAYLOAD_LIMIT_BYTES, ProblemSchema, type InvocationResponse } from './sagemaker-protocol.js';
 
 export interface SageMakerClientOptions {
   readonly region?: string;

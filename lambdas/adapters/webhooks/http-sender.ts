@@ -1,15 +1,6 @@
 import { signedHeaders } from '../../domain/webhooks/signature.js';
+import type { AttemptOutcome, DeliveryRequest, WebhookSender } from '../../ports/webhook-sender.js';
 import { checkTargetAddresses, WebhookTargetError, type Resolver, type TargetPolicy } from './target-guard.js';
-
-export interface DeliveryRequest {
-  readonly url: string;
-  /** The subscriber's signing secrets (one; two while a secret is being rotated). */
-  readonly secrets: readonly string[];
-  /** `webhook-id`: the same on every attempt of this event to this subscriber. */
-  readonly messageId: string;
-  /** The JSON payload, sent and signed byte for byte as given. */
-  readonly body: string;
-}
 
 export interface SenderOptions {
   readonly policy: TargetPolicy;
@@ -17,16 +8,6 @@ export interface SenderOptions {
   readonly timeoutMs: number;
   readonly resolve?: Resolver;
   readonly nowSeconds?: () => number;
-}
-
-export interface AttemptOutcome {
-  /** The receiver's HTTP status, or undefined when none came (refused target, network error, timeout). */
-  readonly status?: number;
-  /** Why the attempt failed, for the delivery log (never the secret). */
-  readonly error?: string;
-  /** The target is not allowed at all (SSRF guard): retrying cannot help. */
-  readonly refused?: boolean;
-  readonly durationMs: number;
 }
 
 const USER_AGENT = 'mmdo-webhooks/1';
@@ -58,4 +39,9 @@ export async function sendWebhook(request: DeliveryRequest, options: SenderOptio
     const reason = e.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
     return { error: reason, durationMs: elapsed() };
   }
+}
+
+/** The WebhookSender port over HTTP with fixed options. */
+export function createWebhookSender(options: SenderOptions): WebhookSender {
+  return (request) => sendWebhook(request, options);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeFrame, encodeFrame, requireTensor, TENSOR_CONTENT_TYPE } from '../../adapters/aws/sagemaker-protocol.js';
+import { decodeFrame, encodeFrame, requireTensor, TENSOR_CONTENT_TYPE } from '../../domain/wire/tensor-frame.js';
 import { MmdoError } from '../../domain/errors.js';
 import { createGreyImage, type GreyImage, type RgbaImage } from '../../domain/image/grey-image.js';
 import type { ArtifactStore } from '../../ports/stores.js';

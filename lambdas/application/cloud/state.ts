@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.js';
 import { InputSchema, RegionSchema, ScoreComponentSchema, VerdictSchema } from '../../domain/report/report.js';
+import type { UploadedObject } from '../../ports/cloud.js';
 
 /**
  * The workflow state (lib/constructs/inspection-workflow.ts): the triggering EventBridge event, plus each step's
@@ -116,6 +117,16 @@ export function requireState<K extends 'embed' | 'score' | 'microstructure' | 'f
 /** Same object version → same report id, so a duplicate run can never make a second report. */
 export function reportIdFor(idempotencyKey: string): string {
   return createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
+}
+
+/**
+ * The idempotency key of an inspection: one object version. Without versioning the ETag stands in for the
+ * version, so re-uploading identical bytes is the same inspection and different bytes are a new one.
+ */
+export function uploadIdempotencyKey(upload: UploadedObject): string {
+  const version = upload.versionId ?? (upload.etag ? `etag:${upload.etag.replace(/"/g, '')}` : undefined);
+  if (!version) throw new ValidationError('an upload needs a version id or an ETag to be processed once', { key: upload.key });
+  return `${upload.bucket}/${upload.key}#${version}`;
 }
 
 /** Intermediate files of one inspection (the artifact bucket expires `work/` after 7 days). */

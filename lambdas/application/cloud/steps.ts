@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { uploadFromEventBridge, uploadIdempotencyKey } from '../../adapters/aws/s3-upload-events.js';
-import { encodeFrame, requireTensor, TENSOR_CONTENT_TYPE } from '../../adapters/aws/sagemaker-protocol.js';
-import { MmdoError } from '../../domain/errors.js';
+import { encodeFrame, requireTensor, TENSOR_CONTENT_TYPE } from '../../domain/wire/tensor-frame.js';
+import { MmdoError, ValidationError } from '../../domain/errors.js';
 import { createGreyImage } from '../../domain/image/grey-image.js';
 import { resize } from '../../domain/image/resample.js';
 import { extractTile, planTiles, stitchTiles, type TileMap } from '../../domain/image/tiling.js';
@@ -24,7 +23,7 @@ import { prepareImage, resolvePixelSize } from '../prepare.js';
 import { getFrame, getGrey, getJson, getRgba, putGrey, putJson, putRgba } from './rasters.js';
 import {
   EmbedResultSchema, FuseResultSchema, MicrostructureResultSchema, parseUploadKey, reportArtifactKey, reportIdFor,
-  requireState, ScoreResultSchema, StepErrorSchema, workKey, WorkflowStateSchema,
+  requireState, ScoreResultSchema, StepErrorSchema, uploadIdempotencyKey, workKey, WorkflowStateSchema,
   type IngestResult, type ResultDetail,
 } from './state.js';
 
@@ -45,15 +44,21 @@ export interface CloudDeps {
   readonly nearest?: number;
 }
 
-const EventSchema = z.object({ id: z.string().min(1), time: z.iso.datetime({ offset: true }) }).passthrough();
-
 const ms = (start: number) => Math.round((performance.now() - start) * 10) / 10;
 
+/** What starts an inspection (parsed from its event by the ingest handler). */
+export interface InspectionTrigger {
+  readonly upload: UploadedObject;
+  /** The triggering event's id: it owns the inspection's claim, so a retry of the same event stays the owner. */
+  readonly eventId: string;
+  /** ISO 8601: when the object was created. */
+  readonly time: string;
+}
+
 /** Ingest and normalise: claim the object version, read and decode it, bring it to the profile's scale. */
-export async function ingestStep(event: unknown, deps: Pick<CloudDeps, 'uploads' | 'artifacts' | 'profiles' | 'decoder' | 'reports' | 'claims' | 'limits'>): Promise<IngestResult> {
+export async function ingestStep(trigger: InspectionTrigger, deps: Pick<CloudDeps, 'uploads' | 'artifacts' | 'profiles' | 'decoder' | 'reports' | 'claims' | 'limits'>): Promise<IngestResult> {
   const started = performance.now();
-  const { id: eventId, time } = EventSchema.parse(event);
-  const upload = uploadFromEventBridge(event);
+  const { upload, eventId, time } = trigger;
   const idempotencyKey = uploadIdempotencyKey(upload);
   const target = parseUploadKey(upload.key);
   const reportId = reportIdFor(idempotencyKey);
@@ -304,7 +309,7 @@ const EMPTY_SHA256 = createHash('sha256').digest('hex');
  * Record failure: a failed report with its reason (never replacing a completed one). Works from whatever the state
  * holds: the ingested job, or only the triggering event when ingest itself failed.
  */
-export async function recordFailureStep(raw: unknown, deps: Pick<CloudDeps, 'artifacts' | 'reports'>): Promise<ResultDetail> {
+export async function recordFailureStep(raw: unknown, deps: Pick<CloudDeps, 'artifacts' | 'reports'>, triggering?: UploadedObject): Promise<ResultDetail> {
   const state = WorkflowStateSchema.parse(raw);
   const reason = failureReasonOf(state.error ?? { Error: 'unknown_error', Cause: 'the workflow recorded no error' });
   const ingested = state.ingest && !state.ingest.duplicate ? state.ingest : undefined;
@@ -317,7 +322,8 @@ export async function recordFailureStep(raw: unknown, deps: Pick<CloudDeps, 'art
     ({ tenant, reportId, name } = ingested.job);
     upload = { bucket: ingested.job.upload.bucket, key: ingested.job.upload.key };
   } else {
-    const object = uploadFromEventBridge(state);
+    const object = triggering;
+    if (!object) throw new ValidationError('the workflow state has neither an ingested job nor its triggering S3 event');
     upload = { bucket: object.bucket, key: object.key };
     let target: ReturnType<typeof parseUploadKey> | undefined;
     try {

@@ -4,7 +4,7 @@ import { MmdoError } from '../../domain/errors.js';
 import type { Report } from '../../domain/report/report.js';
 import { webhookPayloadFromReport, type WebhookEventType } from '../../domain/webhooks/payload.js';
 import { classifyResponse, nextRetryDelayMs, type RetryPolicy } from '../../domain/webhooks/retry.js';
-import type { AttemptOutcome, DeliveryRequest } from '../../adapters/webhooks/http-sender.js';
+import type { WebhookSender } from '../../ports/webhook-sender.js';
 
 /**
  * Cloud webhook delivery. A result event (EventBridge → SQS) fans out to the tenant's subscribers; each failed
@@ -51,7 +51,7 @@ export interface CloudDispatchDeps {
     schedule(message: RetryMessage, delaySeconds: number): Promise<void>;
     deadLetter(message: RetryMessage, reason: string): Promise<void>;
   };
-  readonly send: (request: DeliveryRequest) => Promise<AttemptOutcome>;
+  readonly send: WebhookSender;
   readonly retry: RetryPolicy;
   /** Makes the payload's links absolute (the API that serves reports), when there is one. */
   readonly apiBaseUrl?: string;

@@ -29,7 +29,7 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
     const data = new Float32Array(rows * cols * dim);
     let offset = 0;
     for (const map of chosen) {
-      addResizedIntoHwc(localAverage(map, config.neighbourhood), map.channels, map.height, map.width, rows, cols, data, dim, offset);
+      addResized(localAverage(map, config.neighbourhood), map.channels, map.height, map.width, rows, cols, data, { offset, channelStride: 1, pixelStride: dim });
       offset += map.channels;
     }
     return { rows, cols, dim, stride: finest.stride, data };
@@ -45,7 +45,7 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
   for (const map of chosen) {
     const projected = projectChannels(map, weights, dim, offset, projectionDim);
     const averaged = localAverage({ ...map, channels: projectionDim, data: projected }, config.neighbourhood);
-    addResizedChw(averaged, projectionDim, map.height, map.width, rows, cols, sum);
+    addResized(averaged, projectionDim, map.height, map.width, rows, cols, sum, { offset: 0, channelStride: rows * cols, pixelStride: 1 });
     offset += map.channels;
   }
   const data = new Float32Array(plane * projectionDim);
@@ -73,30 +73,6 @@ function projectChannels(map: FeatureMap, weights: Float32Array, inDim: number, 
   return out;
 }
 
-/** Bilinear resize of CHW planes, added into CHW planes of the destination size (same size: plain add). */
-function addResizedChw(src: Float32Array, channels: number, sh: number, sw: number, dh: number, dw: number, out: Float32Array): void {
-  if (sh === dh && sw === dw) {
-    for (let i = 0; i < channels * sh * sw; i++) out[i] += src[i];
-    return;
-  }
-  const ty = bilinearTaps(sh, dh);
-  const tx = bilinearTaps(sw, dw);
-  const row = new Float32Array(sw);
-  for (let c = 0; c < channels; c++) {
-    const base = c * sh * sw;
-    for (let y = 0; y < dh; y++) {
-      const r0 = base + ty.lo[y] * sw;
-      const r1 = base + ty.hi[y] * sw;
-      const fy = ty.frac[y];
-      for (let x = 0; x < sw; x++) row[x] = src[r0 + x] + (src[r1 + x] - src[r0 + x]) * fy;
-      const o = (c * dh + y) * dw;
-      for (let x = 0; x < dw; x++) {
-        const a = row[tx.lo[x]];
-        out[o + x] += a + (row[tx.hi[x]] - a) * tx.frac[x];
-      }
-    }
-  }
-}
 
 /**
  * Mean over a centred window of 2·floor(size/2)+1 cells (size 3 → 3×3; an even size rounds up to the next odd)
@@ -165,18 +141,21 @@ export function bilinearTaps(src: number, dst: number): { lo: Int32Array; hi: In
 }
 
 /**
- * Bilinear resize of a CHW block, added into channels [offset, offset+channels) of an HWC buffer of `dim` channels.
- * Same-size blocks are just transposed.
+ * Bilinear resize of a CHW block, added into a destination of dh × dw pixels where channel c of pixel p lands at
+ * `offset + c * channelStride + p * pixelStride`: CHW planes (channelStride dh·dw, pixelStride 1) or channels
+ * [offset, offset+channels) of an HWC buffer (channelStride 1, pixelStride = its channel count).
  */
-function addResizedIntoHwc(
-  src: Float32Array, channels: number, sh: number, sw: number,
-  dh: number, dw: number, out: Float32Array, dim: number, offset: number,
+function addResized(
+  src: Float32Array, channels: number, sh: number, sw: number, dh: number, dw: number,
+  out: Float32Array, layout: { readonly offset: number; readonly channelStride: number; readonly pixelStride: number },
 ): void {
+  const { offset, channelStride, pixelStride } = layout;
   if (sh === dh && sw === dw) {
     const plane = sh * sw;
-    for (let p = 0; p < plane; p++) {
-      const o = p * dim + offset;
-      for (let c = 0; c < channels; c++) out[o + c] += src[c * plane + p];
+    for (let c = 0; c < channels; c++) {
+      const s = c * plane;
+      let o = offset + c * channelStride;
+      for (let p = 0; p < plane; p++, o += pixelStride) out[o] += src[s + p];
     }
     return;
   }
@@ -191,8 +170,8 @@ function addResizedIntoHwc(
       const fy = ty.frac[y];
       // Vertical blend once per source column, then the horizontal taps from that row.
       for (let x = 0; x < sw; x++) row[x] = src[r0 + x] + (src[r1 + x] - src[r0 + x]) * fy;
-      let o = y * dw * dim + offset + c;
-      for (let x = 0; x < dw; x++, o += dim) {
+      let o = offset + c * channelStride + y * dw * pixelStride;
+      for (let x = 0; x < dw; x++, o += pixelStride) {
         const a = row[tx.lo[x]];
         out[o] += a + (row[tx.hi[x]] - a) * tx.frac[x];
       }

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { createS3Client, S3ArtifactStore } from '../../../lambdas/adapters/aws/s3-artifact-store.js';
-import { uploadFromEventBridge, uploadIdempotencyKey, uploadsFromNotification, type UploadedObject } from '../../../lambdas/adapters/aws/s3-upload-events.js';
+import { uploadIdempotencyKey } from '../../../lambdas/application/cloud/state.js';
+import { uploadsFromNotification } from '../../../lambdas/handlers/support/s3-upload-events.js';
+import type { UploadedObject } from '../../../lambdas/ports/cloud.js';
 import { ValidationError } from '../../../lambdas/domain/errors.js';
 
 const BUCKET = 'mmdo-test-uploads';
@@ -67,29 +69,5 @@ describe('S3ArtifactStore against s3rver', () => {
     const changed = new Promise<unknown>((resolve) => server.once('event', resolve));
     await upload(new Uint8Array([9]));
     expect(uploadIdempotencyKey(uploadsFromNotification(await changed)[0]!)).not.toBe(uploadIdempotencyKey(first));
-  });
-});
-
-describe('EventBridge Object Created events', () => {
-  const event = {
-    version: '0',
-    source: 'aws.s3',
-    'detail-type': 'Object Created',
-    detail: {
-      version: '0',
-      bucket: { name: 'mmdo-uploads-123-eu-west-1' },
-      object: { key: 'acme/uploads/a.tif', size: 1024, etag: 'abc', 'version-id': 'v1', sequencer: '00' },
-      reason: 'PutObject',
-    },
-  };
-
-  test('parses into the uploaded object version, keyed by version id', () => {
-    const upload = uploadFromEventBridge(event);
-    expect(upload).toEqual({ bucket: 'mmdo-uploads-123-eu-west-1', key: 'acme/uploads/a.tif', size: 1024, etag: 'abc', versionId: 'v1' });
-    expect(uploadIdempotencyKey(upload)).toBe('mmdo-uploads-123-eu-west-1/acme/uploads/a.tif#v1');
-  });
-
-  test('rejects other events', () => {
-    expect(() => uploadFromEventBridge({ ...event, 'detail-type': 'Object Deleted' })).toThrow(ValidationError);
   });
 });

@@ -31,3 +31,14 @@ export function variance(data: Float32Array): number {
   for (const v of data) s += (v - m) ** 2;
   return s / data.length;
 }
+
+/** [smallest, largest] value. */
+export function valueRange(data: Float32Array): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of data) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  return [min, max];
+}

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.js';
-
+import type { InspectionTrigger } from '../../application/cloud/steps.js';
 import type { UploadedObject } from '../../ports/cloud.js';
 
-export type { UploadedObject };
+/**
+ * Parsing the S3 events that start an inspection: the handlers validate what arrives and hand the application an
+ * `UploadedObject` (lambdas/ports/cloud.ts).
+ */
 
 /** EventBridge "Object Created" from S3 (what starts the workflow in AWS). */
 const ObjectCreatedEventSchema = z.object({
@@ -40,6 +43,14 @@ const NotificationSchema = z.object({
     .min(1),
 });
 
+const EventEnvelopeSchema = z.object({ id: z.string().min(1), time: z.iso.datetime({ offset: true }) });
+
+/** The ingest step's input from the EventBridge "Object Created" event that starts the workflow. */
+export function triggerFromEventBridge(event: unknown): InspectionTrigger {
+  const { id, time } = EventEnvelopeSchema.parse(event);
+  return { upload: uploadFromEventBridge(event), eventId: id, time };
+}
+
 export function uploadFromEventBridge(event: unknown): UploadedObject {
   const parsed = ObjectCreatedEventSchema.safeParse(event);
   if (!parsed.success) throw new ValidationError('not an S3 Object Created event', { issues: parsed.error.issues });
@@ -58,14 +69,4 @@ export function uploadsFromNotification(notification: unknown): UploadedObject[]
     etag: r.s3.object.eTag,
     versionId: r.s3.object.versionId,
   }));
-}
-
-/**
- * The idempotency key of an inspection: one object version. Without versioning the ETag stands in for the
- * version, so re-uploading identical bytes is the same inspection and different bytes are a new one.
- */
-export function uploadIdempotencyKey(upload: UploadedObject): string {
-  const version = upload.versionId ?? (upload.etag ? `etag:${upload.etag.replace(/"/g, '')}` : undefined);
-  if (!version) throw new ValidationError('an upload needs a version id or an ETag to be processed once', { key: upload.key });
-  return `${upload.bucket}/${upload.key}#${version}`;
 }
