@@ -1,5 +1,5 @@
 import type { ScoreComponent, Verdict } from '../report/report.js';
-import { SUSPECT_CALIBRATED, verdictOf } from './calibration.js';
+import { ANOMALOUS_CALIBRATED, SUSPECT_CALIBRATED, verdictOf } from './calibration.js';
 
 export type ComponentName = ScoreComponent['name'];
 
@@ -17,6 +17,17 @@ export const DEFAULT_FUSION_WEIGHTS: Readonly<Record<ComponentName, number>> = {
   consistency: 0.15,
 };
 
+/**
+ * Calibrated level from which one component alone lifts the fused score. Patch scores (localised evidence) and
+ * consistency findings (named rules) lift from the suspect level; novelty, a whole-image distance calibrated on few
+ * images and sensitive to batch-to-batch variation, only from the anomalous level.
+ */
+export const LIFT_LEVEL: Readonly<Record<ComponentName, number>> = {
+  patch: SUSPECT_CALIBRATED,
+  novelty: ANOMALOUS_CALIBRATED,
+  consistency: SUSPECT_CALIBRATED,
+};
+
 export interface FusedScore {
   readonly score: number;
   readonly verdict: Verdict;
@@ -25,9 +36,9 @@ export interface FusedScore {
 
 /**
  * Fuses the calibrated sub-scores present (absent ones are simply not passed; weights renormalise over those given).
- * fused = Σ wᵢcᵢ / Σ wᵢ, except that the strongest component that crosses the suspect level on its own (calibrated
- * ≥ 0.5, weight > 0) lifts the fused score to its own value: a consistency rule that fired, or a local defect the
- * image-level novelty cannot see, must not be averaged away by quiet components. Weights decide how the components
+ * fused = Σ wᵢcᵢ / Σ wᵢ, except that the strongest component at or above its LIFT_LEVEL (weight > 0) lifts the
+ * fused score to its own value: a consistency rule that fired, or a local defect the image-level novelty cannot
+ * see, must not be averaged away by quiet components. Weights decide how the components
  * share the score below that level. The verdict always follows the fused score (≥ 0.9 anomalous, ≥ 0.5 suspect),
  * so score and verdict agree.
  * Each contribution is the component's share of the fused score: wᵢcᵢ/Σw, plus the lift for the decisive one,
@@ -47,7 +58,7 @@ export function fuse(
   const mean = weighted.reduce((s, c) => s + c.weight * c.calibrated, 0) / totalWeight;
   let decisive = -1;
   weighted.forEach((c, i) => {
-    if (c.weight > 0 && c.calibrated >= SUSPECT_CALIBRATED && (decisive < 0 || c.calibrated > weighted[decisive].calibrated)) {
+    if (c.weight > 0 && c.calibrated >= LIFT_LEVEL[c.name] && (decisive < 0 || c.calibrated > weighted[decisive].calibrated)) {
       decisive = i;
     }
   });

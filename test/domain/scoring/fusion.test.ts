@@ -49,6 +49,20 @@ describe('fuse', () => {
     expect(sum(f.components.map((c) => c.contribution))).toBeCloseTo(1, 10);
   });
 
+  it('lets novelty alone lift the score only from the anomalous level', () => {
+    const quiet = fuse([
+      { name: 'patch', raw: 1, calibrated: 0.07 },
+      { name: 'novelty', raw: 0.2, calibrated: 0.88 },
+    ]);
+    expect(quiet.verdict).toBe('normal');
+    const novel = fuse([
+      { name: 'patch', raw: 1, calibrated: 0.07 },
+      { name: 'novelty', raw: 0.4, calibrated: 0.95 },
+    ]);
+    expect(novel.score).toBeCloseTo(0.95, 10);
+    expect(novel.verdict).toBe('anomalous');
+  });
+
   it('honours custom weights and splits by weight when every score is 0', () => {
     const f = fuse([
       { name: 'patch', raw: 0, calibrated: 0 },
