@@ -1,5 +1,6 @@
 import type { FeatureMap, PatchGrid } from '../domain/features/feature-map.js';
 import type { GreyImage } from '../domain/image/grey-image.js';
+import { cropReflect } from '../domain/image/padding.js';
 import { extractTile, planTiles, type TilePlan } from '../domain/image/tiling.js';
 import { buildPatchGrid, imageEmbedding, type PatchGridConfig } from '../domain/scoring/patch-grid.js';
 import type { Backbone } from '../ports/backbone.js';
@@ -13,10 +14,22 @@ export interface TilingOptions {
   readonly batchSize?: number;
 }
 
-/** What the backbone saw of one image: a patch grid per tile (tile coordinates in image pixels) and one embedding. */
+/**
+ * Reflected border, in pixels, added around every image before tiling (profiles record theirs as
+ * `features.borderPad`): without it the image's own edges sit at the backbone's zero-padded input edge, whose
+ * border responses look anomalous (false alarms at image edges). 32 px raised image AUROC on magnetic-tile from
+ * 0.68 to 0.74 for ~13 % more pixels at 1024².
+ */
+export const DEFAULT_BORDER_PAD = 32;
+
+/** What the backbone saw of one image: a patch grid per tile and one embedding. */
 export interface ImageFeatures {
+  /** The image's own size (without the border). */
   readonly width: number;
   readonly height: number;
+  /** Reflected border around the image: tiles and grids are in the padded image's pixels, offset by `pad`. */
+  readonly pad: number;
+  /** Tiles of the padded image ((width + 2·pad) × (height + 2·pad)). */
   readonly plan: TilePlan;
   readonly grids: readonly PatchGrid[];
   /** L2-normalised global embedding (average of the tiles' pooled embedding layer). */
@@ -35,15 +48,25 @@ export function defaultOverlap(backbone: Backbone, config: PatchGridConfig, tile
   return Math.min(wanted, Math.max(0, tileSize - descriptor.sizeMultiple));
 }
 
+/** The image with a mirrored border of `pad` pixels on every side (the image itself when pad is 0). */
+export function padBorder(image: GreyImage, pad: number): GreyImage {
+  return pad > 0 ? cropReflect(image, -pad, -pad, image.width + 2 * pad, image.height + 2 * pad) : image;
+}
+
+/** Undoes `padBorder` on anything at the padded image's resolution. */
+export function cropBorder(image: GreyImage, pad: number): GreyImage {
+  return pad > 0 ? cropReflect(image, pad, pad, image.width - 2 * pad, image.height - 2 * pad) : image;
+}
+
 /**
- * Tiles every image (with overlap when it is larger than a tile), runs the backbone on batches of equally sized
+ * Pads every image by the config's reflected border (`borderPad`, absent = none), then tiles it (with overlap when it is larger than a tile), runs the backbone on batches of equally sized
  * tiles across images (enrolment's many small images share calls), and turns each tile's outputs into a
  * PatchCore patch grid and each image's embedding-layer outputs into one embedding.
  */
 export async function extractFeatures(
   backbone: Backbone,
   images: readonly GreyImage[],
-  config: PatchGridConfig,
+  config: PatchGridConfig & { readonly borderPad?: number },
   options: TilingOptions = {},
   onBatch?: (doneTiles: number, totalTiles: number) => void,
 ): Promise<ImageFeatures[]> {
@@ -51,7 +74,9 @@ export async function extractFeatures(
   const tileSize = options.tileSize ?? descriptor.tileSize;
   const overlap = options.overlap ?? defaultOverlap(backbone, config, tileSize);
   const batchSize = Math.max(1, options.batchSize ?? 8);
-  const plans = images.map((im) => planTiles(im.width, im.height, tileSize, overlap, descriptor.sizeMultiple));
+  const pad = config.borderPad ?? 0;
+  if (!Number.isInteger(pad) || pad < 0) throw new RangeError(`border pad must be a non-negative integer, got ${pad}`);
+  const plans = images.map((im) => planTiles(im.width + 2 * pad, im.height + 2 * pad, tileSize, overlap, descriptor.sizeMultiple));
   const grids: PatchGrid[][] = images.map(() => []);
   const pooled: Float32Array[][] = images.map(() => []);
 
@@ -63,7 +88,8 @@ export async function extractFeatures(
   for (const group of groups.values()) {
     for (let start = 0; start < group.length; start += batchSize) {
       const batch = group.slice(start, start + batchSize);
-      const inputs = batch.map((job) => extractTile(images[job.image]!, plans[job.image]!.tiles[job.tile]!));
+      // Tiles of the padded image, built per batch so a whole padded copy of every image is never held.
+      const inputs = batch.map((job) => extractPaddedTile(images[job.image]!, pad, plans[job.image]!.tiles[job.tile]!));
       const outputs = await backbone.extract(inputs);
       batch.forEach((job, b) => {
         const maps = outputs[b]!;
@@ -77,10 +103,15 @@ export async function extractFeatures(
   return images.map((im, i) => ({
     width: im.width,
     height: im.height,
+    pad,
     plan: plans[i]!,
     grids: grids[i]!,
     embedding: meanNormalised(pooled[i]!),
   }));
+}
+
+function extractPaddedTile(image: GreyImage, pad: number, tile: TilePlan['tiles'][number]): GreyImage {
+  return pad > 0 ? cropReflect(image, tile.x - pad, tile.y - pad, tile.width, tile.height) : extractTile(image, tile);
 }
 
 function layer(maps: readonly FeatureMap[], name: string): FeatureMap {
