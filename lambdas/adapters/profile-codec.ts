@@ -28,6 +28,7 @@ export const ProfileManifestSchema = z.object({
     seed: z.number().int(),
     coresetMaxSize: z.number().int().positive().optional(),
     imageScoreTopFraction: z.number().positive().max(1).optional(),
+    borderPad: z.number().int().nonnegative().optional(),
   }),
   bank: z.object({ dim: z.number().int().positive(), count: z.number().int().nonnegative(), file: z.literal(PROFILE_FILES.bank) }),
   calibration: z.object({

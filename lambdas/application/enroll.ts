@@ -8,7 +8,7 @@ import type { ImageDecoder } from '../ports/image-codec.js';
 import type { ArtifactStore, ProfileStore } from '../ports/stores.js';
 import type { VectorIndexFactory } from '../ports/vector-index.js';
 import type { EnrollmentService, EnrollRequest, EnrollResult, ProgressListener } from './contracts.js';
-import { extractFeatures, type ImageFeatures, type TilingOptions } from './features.js';
+import { DEFAULT_BORDER_PAD, extractFeatures, type ImageFeatures, type TilingOptions } from './features.js';
 import { prepareImage } from './prepare.js';
 import { buildCalibration } from '../domain/scoring/calibration.js';
 import { novelty, scorePatches, type PatchScoring } from './scoring.js';
@@ -26,6 +26,8 @@ export interface EnrollmentSettings {
   readonly projectionDim: number | null;
   readonly seed: number;
   readonly tiling: TilingOptions;
+  /** Reflected border (px) around every image before tiling; recorded in the profile so inspection uses the same. */
+  readonly borderPad: number;
   /** Images decoded and embedded at a time (bounds peak memory for large enrolments). */
   readonly chunkSize: number;
 }
@@ -39,6 +41,7 @@ export const DEFAULT_ENROLLMENT_SETTINGS: EnrollmentSettings = {
   projectionDim: 64,
   seed: 42,
   tiling: {},
+  borderPad: DEFAULT_BORDER_PAD,
   chunkSize: 16,
 };
 
@@ -135,6 +138,7 @@ export class Enrollment implements EnrollmentService {
       coresetRatio: req.coresetRatio ?? previous?.features.coresetRatio ?? s.coresetRatio,
       projectionDim: s.projectionDim !== null && s.projectionDim < patchDim ? s.projectionDim : null,
       seed,
+      ...(s.borderPad > 0 ? { borderPad: s.borderPad } : {}),
     };
 
     // Pixel size of the profile: the caller's, the earlier version's, else the first given image's own.

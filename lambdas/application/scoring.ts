@@ -4,7 +4,7 @@ import type { PatchGrid } from '../domain/features/feature-map.js';
 import { resize } from '../domain/image/resample.js';
 import { DEFAULT_SMOOTHING_SIGMA, gaussianBlurInPlace, imageScore, patchScores, scoreMap } from '../domain/scoring/anomaly-map.js';
 import type { VectorIndex } from '../ports/vector-index.js';
-import type { ImageFeatures } from './features.js';
+import { cropBorder, type ImageFeatures } from './features.js';
 
 export interface PatchScoring {
   /** Smoothed anomaly map at the resolution the features were computed on. */
@@ -16,8 +16,10 @@ export interface PatchScoring {
 /**
  * Patch anomaly scores of one image: every patch of every tile searched against the memory bank in one call,
  * each patch scored by its distance to the nearest bank patches, then one anomaly map at `output` size (default:
- * the size the features were computed on; the image score averages the top `imageScoreTopFraction` of patch scores,
- * default the scoring domain's). PatchCore's σ = 4 px smoothing is applied on the patch grid
+ * the image's size; the image score averages the top `imageScoreTopFraction` of patch scores, default the scoring
+ * domain's). With a reflected border (`features.pad`) the map is cropped back to the image and the image score
+ * counts only patches centred inside the image (the border only keeps the image's edges off the tile edge).
+ * PatchCore's σ = 4 px smoothing is applied on the patch grid
  * (σ / stride cells) before upsampling: the same result to within interpolation, at a tiny fraction of the
  * cost of blurring a full-resolution map. One tile covering the image exactly is upsampled straight to the
  * output size; several tiles are stitched with cross-faded overlaps (no seams), then resized.
@@ -26,25 +28,48 @@ export async function scorePatches(
   features: ImageFeatures, index: VectorIndex, k: number, output?: { width: number; height: number }, imageScoreTopFraction?: number,
 ): Promise<PatchScoring> {
   const { scores, tiles } = await searchTiles(features, index, k);
+  const pad = features.pad ?? 0;
+  const inside = pad > 0 ? scoresInside(features, pad, tiles) : scores;
   const width = output?.width ?? features.width;
   const height = output?.height ?? features.height;
   for (const { grid, map } of tiles) gaussianBlurInPlace(map.data, map.width, map.height, DEFAULT_SMOOTHING_SIGMA / grid.stride);
+  const paddedWidth = features.width + 2 * pad;
+  const paddedHeight = features.height + 2 * pad;
   const only = tiles.length === 1 ? tiles[0]! : undefined;
   let map: GreyImage;
-  if (only && only.tile.x === 0 && only.tile.y === 0 && only.tile.width === features.width && only.tile.height === features.height) {
+  if (pad === 0 && only && only.tile.x === 0 && only.tile.y === 0 && only.tile.width === features.width && only.tile.height === features.height) {
     const m = scoreMap(only.map.data, only.map.height, only.map.width, width, height, 0);
     map = createGreyImage(m.width, m.height, m.data);
   } else {
-    map = stitchTiles(tiles, features.width, features.height, features.plan.overlap);
+    map = cropBorder(stitchTiles(tiles, paddedWidth, paddedHeight, features.plan.overlap), pad);
     if (map.width !== width || map.height !== height) map = resize(map, width, height);
   }
-  return { map, imageScore: imageScore(scores, imageScoreTopFraction) };
+  return { map, imageScore: imageScore(inside, imageScoreTopFraction) };
 }
 
-/** The stitched, unsmoothed patch-score map (mean distance to the k nearest bank patches). */
+/** Scores of the patches whose cell centre lies inside the image (not in its reflected border). */
+function scoresInside(features: ImageFeatures, pad: number, tiles: readonly (TileMap & { grid: PatchGrid })[]): Float32Array {
+  const { width, height } = features;
+  const out = new Float32Array(tiles.reduce((n, t) => n + t.map.data.length, 0));
+  let count = 0;
+  for (const { tile, map, grid } of tiles) {
+    for (let r = 0; r < map.height; r++) {
+      const y = tile.y + (r + 0.5) * grid.stride;
+      if (y < pad || y >= pad + height) continue;
+      for (let c = 0; c < map.width; c++) {
+        const x = tile.x + (c + 0.5) * grid.stride;
+        if (x >= pad && x < pad + width) out[count++] = map.data[r * map.width + c]!;
+      }
+    }
+  }
+  return out.subarray(0, count);
+}
+
+/** The stitched, unsmoothed patch-score map (mean distance to the k nearest bank patches), cropped to the image. */
 export async function patchScoreMap(features: ImageFeatures, index: VectorIndex, k: number): Promise<GreyImage> {
   const { tiles } = await searchTiles(features, index, k);
-  return stitchTiles(tiles, features.width, features.height, features.plan.overlap);
+  const pad = features.pad ?? 0;
+  return cropBorder(stitchTiles(tiles, features.width + 2 * pad, features.height + 2 * pad, features.plan.overlap), pad);
 }
 
 async function searchTiles(

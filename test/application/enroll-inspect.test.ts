@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import type { InspectionStage } from '../../lambdas/application/contracts.js';
+import { DEFAULT_BORDER_PAD } from '../../lambdas/application/features.js';
 import { grainTexture, toPng } from '../e2e/textures.js';
 
 const SIZE = 96;
@@ -45,6 +46,7 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(p1.sources).toHaveLength(6);
     expect(p1.bank.count).toBeGreaterThan(0);
     expect(p1.embeddings.ids).toEqual(p1.enrolled.bank);
+    expect(p1.features.borderPad).toBe(DEFAULT_BORDER_PAD);
 
     const more = [...(await Promise.all([7, 8, 9, 10, 11].map(async (s) => ({ name: `b${s}.png`, bytes: await png(s) })))), first[0]!];
     const v2 = await runtime.enrollment.enroll({ tenant: 'local', profile: 'grow', images: more, seed: 3 });

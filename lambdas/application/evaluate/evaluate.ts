@@ -5,14 +5,13 @@ import { auroc, averagePrecision, rocCurve, type RocPoint } from '../../domain/e
 import { splitItems } from '../../domain/evaluation/split.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import { normalise, type NormaliseOptionsInput } from '../../domain/image/normalise.js';
-import { cropReflect } from '../../domain/image/padding.js';
 import { resampleByScale, resize } from '../../domain/image/resample.js';
 import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
 import type { Backbone } from '../../ports/backbone.js';
 import type { ImageDecoder } from '../../ports/image-codec.js';
 import type { VectorIndexFactory } from '../../ports/vector-index.js';
 import type { ProgressListener } from '../contracts.js';
-import { extractFeatures, type ImageFeatures, type TilingOptions } from '../features.js';
+import { DEFAULT_BORDER_PAD, extractFeatures, type ImageFeatures, type TilingOptions } from '../features.js';
 import { prepareImage } from '../prepare.js';
 import { parseManifest, type EvaluationSource, type ManifestItem } from './manifest.js';
 import { centroid, patchKnn, type EvaluationMethod, type FittedMethod, type MethodName, type PatchKnnSettings } from './methods.js';
@@ -31,8 +30,9 @@ export interface EvaluateOptions {
   /** Worst misses of each kind kept for the misses grid. */
   readonly worstMisses?: number;
   /**
-   * Preprocessing: omitted = the product's (`prepareImage`: denoise, CLAHE, stretch); otherwise normalisation
-   * options (or false for none) and a resampling factor, for tuning.
+   * Preprocessing: omitted = the product's (`prepareImage`: denoise, CLAHE, stretch; the features' reflected border
+   * `patch.features.borderPad`, default the product's DEFAULT_BORDER_PAD); otherwise normalisation options (or false
+   * for none), a resampling factor and the border pad in pixels (replacing the product's), for tuning.
    */
   readonly preprocess?: { readonly normalise: NormaliseOptionsInput | false; readonly scale: number; readonly pad: number };
 }
@@ -140,7 +140,9 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   const testItems = split.test.map((i) => items[i]!);
   if (!testItems.some((t) => t.label === 1)) throw new MmdoError('validation_failed', 'the test set has no anomalous image: AUROC needs both classes');
   const chunkSize = Math.max(1, options.chunkSize ?? 16);
-  const featureConfig = options.patch.features;
+  // The border is applied once, by extractFeatures (as enrolment and inspection do), never to the prepared images.
+  const borderPad = options.preprocess?.pad ?? options.patch.features.borderPad ?? DEFAULT_BORDER_PAD;
+  const featureConfig = { ...options.patch.features, borderPad };
 
   const prepare = async (item: ManifestItem): Promise<GreyImage> => {
     const decoded = await time('decode', async () => {
@@ -154,8 +156,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
     if (!p) return time('normalise', () => prepareImage(decoded, undefined, null));
     return time('normalise', () => {
       const scaled = p.scale === 1 ? decoded.image : resampleByScale(decoded.image, p.scale);
-      const normalised = p.normalise === false ? scaled : normalise(scaled, p.normalise).image;
-      return p.pad > 0 ? cropReflect(normalised, -p.pad, -p.pad, normalised.width + 2 * p.pad, normalised.height + 2 * p.pad) : normalised;
+      return p.normalise === false ? scaled : normalise(scaled, p.normalise).image;
     });
   };
   const embed = async (list: readonly ManifestItem[]): Promise<ImageFeatures[]> => {
@@ -178,7 +179,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   // 'fused' is computed alongside 'patch-knn' (same bank, same search), so asking for it fits patch-knn.
   const toFit = [...new Set(options.methods.map((m) => (m === 'fused' ? 'patch-knn' : m)))] as Exclude<MethodName, 'fused'>[];
   const available: Record<Exclude<MethodName, 'fused'>, () => EvaluationMethod> = {
-    'patch-knn': () => patchKnn(deps.vectorIndexes, options.patch),
+    'patch-knn': () => patchKnn(deps.vectorIndexes, { ...options.patch, features: featureConfig }),
     centroid: () => centroid(),
   };
   const fitted: { name: Exclude<MethodName, 'fused'>; method: FittedMethod; fitMs: number; scoreMs: number }[] = [];
@@ -281,7 +282,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
       className: w.r.item.className,
       score: w.score,
       threshold,
-      image: unpad(await prepare(w.r.item), options.preprocess?.pad ?? 0),
+      image: await prepare(w.r.item),
       ...(w.r.map ? { map: w.r.map } : {}),
       ...(w.r.mask ? { mask: w.r.mask } : {}),
     });
@@ -304,7 +305,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
         features: featureConfig,
         blurSigma: options.patch.blurSigma ?? 'product',
         index: options.patch.index,
-        preprocess: options.preprocess ?? { normalise: 'product', scale: 1, pad: 0 },
+        preprocess: options.preprocess ?? { normalise: 'product', scale: 1, pad: borderPad },
       },
       methods,
       timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
@@ -319,10 +320,6 @@ async function readMask(deps: EvaluateDeps, item: ManifestItem): Promise<Uint8Ar
   const mask = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) mask[i] = data[i]! > MASK_THRESHOLD ? 1 : 0;
   return Object.assign(mask, { width: decoded.image.width, height: decoded.image.height });
-}
-
-function unpad(image: GreyImage, pad: number): GreyImage {
-  return pad > 0 ? cropReflect(image, pad, pad, image.width - 2 * pad, image.height - 2 * pad) : image;
 }
 
 function atSize(map: GreyImage, width: number, height: number): GreyImage {

@@ -1,8 +1,7 @@
 import { centroidOf, squaredDistance } from '../../domain/evaluation/centroid.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
-import { cropReflect } from '../../domain/image/padding.js';
-import { gaussianBlurInPlace, imageScore } from '../../domain/scoring/anomaly-map.js';
+import { gaussianBlurInPlace } from '../../domain/scoring/anomaly-map.js';
 import { ANOMALOUS_CALIBRATED, buildCalibration, calibrate, SUSPECT_CALIBRATED, thresholdsFromNormals } from '../../domain/scoring/calibration.js';
 import { fuse } from '../../domain/scoring/fusion.js';
 import { greedyCoreset, selectRows } from '../../domain/scoring/coreset.js';
@@ -53,12 +52,6 @@ export interface PatchKnnSettings {
    * score, the map's maximum.
    */
   readonly blurSigma?: number;
-  /**
-   * Tuning: the prepared images carry a reflected border of this many pixels (so the image's own edges are not
-   * at the backbone's zero-padded tile edge); maps are cropped back to the image and the image score is the mean
-   * of the top 0.1 % of the cropped map's pixels.
-   */
-  readonly pad?: number;
 }
 
 /**
@@ -68,20 +61,15 @@ export interface PatchKnnSettings {
  */
 export function patchKnn(vectorIndexes: VectorIndexFactory, settings: PatchKnnSettings): EvaluationMethod {
   const { blurSigma } = settings;
-  const pad = settings.pad ?? 0;
+  // Maps come back cropped to the image whatever the features' border (scorePatches / patchScoreMap).
   const scoreWith = async (features: ImageFeatures, index: VectorIndex): Promise<MethodScore & { map: GreyImage }> => {
-    let scored: { score: number; map: GreyImage };
     if (blurSigma === undefined) {
       const product = await scorePatches(features, index, settings.features.k);
-      scored = { score: product.imageScore, map: product.map };
-    } else {
-      const map = await patchScoreMap(features, index, settings.features.k);
-      if (blurSigma > 0) gaussianBlurInPlace(map.data, map.width, map.height, blurSigma);
-      scored = { score: imageScoreOf(map), map };
+      return { score: product.imageScore, map: product.map };
     }
-    if (pad === 0) return scored;
-    const map = cropReflect(scored.map, pad, pad, scored.map.width - 2 * pad, scored.map.height - 2 * pad);
-    return { score: imageScore(map.data), map };
+    const map = await patchScoreMap(features, index, settings.features.k);
+    if (blurSigma > 0) gaussianBlurInPlace(map.data, map.width, map.height, blurSigma);
+    return { score: imageScoreOf(map), map };
   };
   return {
     name: 'patch-knn',

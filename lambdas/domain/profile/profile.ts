@@ -25,6 +25,11 @@ export interface PatchFeatureConfig {
   readonly coresetMaxSize?: number;
   /** Share of the highest patch scores averaged into the image score (absent: scoring's default, 0.1 %). */
   readonly imageScoreTopFraction?: number;
+  /**
+   * Reflected border in pixels added around every image before tiling, at enrolment and inspection alike (the bank's
+   * patches were computed with it); maps are cropped back to the image. Absent (older profiles): 0.
+   */
+  readonly borderPad?: number;
 }
 
 export interface ScoreCalibration {

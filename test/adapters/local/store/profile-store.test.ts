@@ -33,10 +33,18 @@ describe('FileProfileStore', () => {
     expect(latest.version).toBe(2);
     expect(latest.bank.count).toBe(4);
     expect(Array.from(latest.bank.vectors)).toEqual(new Array(12).fill(2.5));
+    expect(latest.features.borderPad).toBeUndefined(); // profiles saved without one read back without one (= 0)
     const first = await store.load('local', 'cathode', 1);
     expect(first.version).toBe(1);
     expect(Array.from(first.embeddings.vectors)).toEqual([1.5, -1.5]);
     expect(first.sources?.map((s) => s.role)).toEqual(['bank', 'calibration']);
+  });
+
+  test('the features border pad round-trips', async () => {
+    const store = new FileProfileStore(root);
+    const padded = profile('padded', 2, 1);
+    await store.saveNewVersion('local', { ...padded, features: { ...padded.features, borderPad: 32 } });
+    expect((await store.load('local', 'padded')).features.borderPad).toBe(32);
   });
 
   test('concurrent saves get distinct versions', async () => {
