@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_ENROLLMENT_SETTINGS } from '../../lambdas/application/enroll.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
+import { DEFAULT_BORDER_PAD } from '../../lambdas/application/features.js';
 import type { NormaliseOptionsInput } from '../../lambdas/domain/image/normalise.js';
 import { METHOD_NAMES, type MethodName } from '../../lambdas/application/evaluate/methods.js';
 import { formatEvaluation } from '../../lambdas/application/evaluate/table.js';
@@ -62,7 +63,7 @@ const OptionsSchema = z.object({
   tileSize: z.coerce.number().int().positive().optional(),
   normalise: z.enum(['product', 'none', 'stretch', 'no-clahe']).default('product'),
   scale: z.coerce.number().positive().max(4).default(1),
-  pad: z.coerce.number().int().min(0).max(256).default(0),
+  pad: z.coerce.number().int().min(0).max(256).default(DEFAULT_BORDER_PAD),
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
 });
@@ -87,7 +88,7 @@ export function register(program: Command): void {
     .option('--index <kind>', 'memory-bank search: exact or approximate', 'exact')
     .option('--tile-size <px>', 'backbone tile side (default: the backbone manifest\'s)')
     .option('--normalise <mode>', 'product (denoise+CLAHE+stretch, as enrol/inspect), none, stretch (percentile stretch only), no-clahe', 'product')
-    .option('--pad <px>', 'tuning: reflect-pad images by this many px before embedding; maps are cropped back and the image score taken inside', '0')
+    .option('--pad <px>', 'tuning: reflect-pad images by this many px before embedding; maps are cropped back and the image score taken inside', String(DEFAULT_BORDER_PAD))
     .option('--scale <f>', 'resample images by this factor before embedding (maps are scored at mask size)', '1')
     .option('--out <dir>', 'write roc.png, histogram-<method>.png, misses.png and result.json here')
     .option('--json', 'print the result as one JSON document')
@@ -114,14 +115,14 @@ export function register(program: Command): void {
                 coresetRatio: o.coresetRatio,
                 projectionDim: o.projection !== null && o.projection < patchDim ? o.projection : null,
                 seed: o.seed,
+                borderPad: o.pad,
               },
               maxBankSize: o.maxBank,
               index: o.index,
               ...(o.blur !== undefined ? { blurSigma: o.blur } : {}),
-              ...(o.pad > 0 ? { pad: o.pad } : {}),
             },
             ...(o.tileSize ? { tiling: { tileSize: o.tileSize } } : {}),
-            ...(o.normalise !== 'product' || o.scale !== 1 || o.pad > 0 ? { preprocess: { normalise: NORMALISE_MODES[o.normalise], scale: o.scale, pad: o.pad } } : {}),
+            ...(o.normalise !== 'product' || o.scale !== 1 ? { preprocess: { normalise: NORMALISE_MODES[o.normalise], scale: o.scale, pad: o.pad } } : {}),
           },
           bar.listener,
         );
