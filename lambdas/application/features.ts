@@ -91,7 +91,9 @@ export async function extractFeatures(
       batch.forEach((job, b) => {
         const maps = outputs[b]!;
         grids[job.image]![job.tile] = buildPatchGrid(maps, config);
-        pooled[job.image]![job.tile] = imageEmbedding(layer(maps, descriptor.embeddingLayer), { normalise: false });
+        const image = images[job.image]!;
+        const inside = insideImage(plans[job.image]!.tiles[job.tile]!, pad, image.width, image.height);
+        pooled[job.image]![job.tile] = imageEmbedding(cropCells(layer(maps, descriptor.embeddingLayer), inside), { normalise: false });
       });
       done += batch.length;
       onBatch?.(done, jobs.length);
@@ -105,6 +107,34 @@ export async function extractFeatures(
     grids: grids[i]!,
     embedding: meanNormalised(pooled[i]!),
   }));
+}
+
+/** The part of a padded-image tile that shows the image itself, in the tile's pixels. */
+function insideImage(tile: Tile, pad: number, width: number, height: number) {
+  const x0 = Math.max(0, pad - tile.x);
+  const y0 = Math.max(0, pad - tile.y);
+  return { x0, y0, x1: Math.min(tile.width, pad + width - tile.x), y1: Math.min(tile.height, pad + height - tile.y) };
+}
+
+/**
+ * The cells of a feature map whose centres lie inside a pixel rectangle: the embedding averages the image, not its
+ * mirrored border (which would pull every embedding towards its own reflection and blur novelty).
+ */
+function cropCells(map: FeatureMap, inside: { x0: number; y0: number; x1: number; y1: number }): FeatureMap {
+  const first = (p: number) => Math.max(0, Math.ceil(p / map.stride - 0.5));
+  const last = (p: number, n: number) => Math.min(n, Math.ceil(p / map.stride - 0.5));
+  const [cx0, cy0, cx1, cy1] = [first(inside.x0), first(inside.y0), last(inside.x1, map.width), last(inside.y1, map.height)];
+  if (cx1 <= cx0 || cy1 <= cy0 || (cx0 === 0 && cy0 === 0 && cx1 === map.width && cy1 === map.height)) return map;
+  const width = cx1 - cx0;
+  const height = cy1 - cy0;
+  const data = new Float32Array(map.channels * width * height);
+  for (let c = 0; c < map.channels; c++) {
+    for (let y = 0; y < height; y++) {
+      const from = (c * map.height + cy0 + y) * map.width + cx0;
+      data.set(map.data.subarray(from, from + width), (c * height + y) * width);
+    }
+  }
+  return { ...map, width, height, data };
 }
 
 /** The tile of the image padded by a mirrored border of `pad` pixels (outside the image, mirrored back in). */
