@@ -1,4 +1,4 @@
-import { labelComponents } from './components.js';
+import { labelComponents } from '../microstructure/components.js';
 import { trapezoid } from './ranking.js';
 
 /**

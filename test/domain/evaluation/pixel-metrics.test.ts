@@ -1,4 +1,4 @@
-import { labelComponents } from '../../../lambdas/domain/evaluation/components.js';
+import { labelComponents } from '../../../lambdas/domain/microstructure/components.js';
 import { PixelMetricsAccumulator, scoreRange } from '../../../lambdas/domain/evaluation/pixel-metrics.js';
 
 describe('connected components', () => {
