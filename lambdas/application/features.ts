@@ -138,7 +138,7 @@ function cropCells(map: FeatureMap, inside: { x0: number; y0: number; x1: number
 }
 
 /** The tile of the image padded by a mirrored border of `pad` pixels (outside the image, mirrored back in). */
-function extractPaddedTile(image: GreyImage, pad: number, tile: Tile): GreyImage {
+export function extractPaddedTile(image: GreyImage, pad: number, tile: Tile): GreyImage {
   return cropReflect(image, tile.x - pad, tile.y - pad, tile.width, tile.height);
 }
 

@@ -29,7 +29,7 @@ export async function scorePatches(
 ): Promise<PatchScoring> {
   const { scores, tiles } = await searchTiles(features, index, k);
   const pad = features.pad ?? 0;
-  const inside = pad > 0 ? scoresInside(features, pad, tiles) : scores;
+  const inside = pad > 0 ? scoresInside(tiles.map(({ tile, map, grid }) => ({ tile, map, stride: grid.stride })), pad, features.width, features.height) : scores;
   const width = output?.width ?? features.width;
   const height = output?.height ?? features.height;
   for (const { grid, map } of tiles) gaussianBlurInPlace(map.data, map.width, map.height, DEFAULT_SMOOTHING_SIGMA / grid.stride);
@@ -47,17 +47,19 @@ export async function scorePatches(
   return { map, imageScore: imageScore(inside, imageScoreTopFraction) };
 }
 
-/** Scores of the patches whose cell centre lies inside the image (not in its reflected border). */
-function scoresInside(features: ImageFeatures, pad: number, tiles: readonly (TileMap & { grid: PatchGrid })[]): Float32Array {
-  const { width, height } = features;
+/**
+ * Scores of the patches whose cell centre lies inside the image (not in its reflected border): tiles are in the
+ * padded image's pixels, `width`×`height` is the image's own size, `stride` each map's cell size in tile pixels.
+ */
+export function scoresInside(tiles: readonly (TileMap & { readonly stride: number })[], pad: number, width: number, height: number): Float32Array {
   const out = new Float32Array(tiles.reduce((n, t) => n + t.map.data.length, 0));
   let count = 0;
-  for (const { tile, map, grid } of tiles) {
+  for (const { tile, map, stride } of tiles) {
     for (let r = 0; r < map.height; r++) {
-      const y = tile.y + (r + 0.5) * grid.stride;
+      const y = tile.y + (r + 0.5) * stride;
       if (y < pad || y >= pad + height) continue;
       for (let c = 0; c < map.width; c++) {
-        const x = tile.x + (c + 0.5) * grid.stride;
+        const x = tile.x + (c + 0.5) * stride;
         if (x >= pad && x < pad + width) out[count++] = map.data[r * map.width + c]!;
       }
     }

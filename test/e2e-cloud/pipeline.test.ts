@@ -8,6 +8,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { z } from 'zod';
 import { DynamoDbReportStore } from '../../lambdas/adapters/aws/dynamodb-report-store.js';
 import { reportsTableDefinition } from '../../lambdas/adapters/aws/dynamodb-tables.js';
 import { profilesTableDefinition } from '../../lambdas/adapters/aws/profile-registry.js';
@@ -18,6 +19,9 @@ import { builtinBackbone } from '../../lambdas/adapters/local/onnx/model-store.j
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { publishProfile } from '../../lambdas/application/publish-profile.js';
 import type { CloudDeps } from '../../lambdas/application/cloud/steps.js';
+import { getGrey } from '../../lambdas/application/cloud/rasters.js';
+import { DEFAULT_BORDER_PAD } from '../../lambdas/application/features.js';
+import { decodeFrame } from '../../lambdas/domain/wire/tensor-frame.js';
 import type { Report } from '../../lambdas/domain/report/report.js';
 import { RESULT_DETAIL_TYPES, type PipelineStep } from '../../lib/handler-entries.js';
 import { BankScorer } from '../../model-container/src/bank-scorer.js';
@@ -167,6 +171,17 @@ describe('cloud pipeline in-process: s3rver → handlers → model container →
 
     const artifacts = new S3ArtifactStore(s3, ARTIFACTS);
     for (const key of Object.values(defect!.artifacts)) expect((await artifacts.get(key))?.contentType).toBe('image/png');
+    // The embed step tiles the image padded by the profile's reflected border, as local inspection does; the score
+    // step crops the stitched map back to the image.
+    const { embed, score } = runs[1]!.state as { embed: { scoresKey: string }; score: { scoreMapKey: string } };
+    const header = decodeFrame((await artifacts.get(embed.scoresKey))!.bytes, z.object({
+      width: z.number(), height: z.number(), pad: z.number(), tiles: z.array(z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })),
+    })).header;
+    expect(header).toMatchObject({ width: SIZE, height: SIZE, pad: DEFAULT_BORDER_PAD });
+    expect(Math.max(...header.tiles.map((t) => t.x + t.width))).toBeGreaterThanOrEqual(SIZE + 2 * DEFAULT_BORDER_PAD);
+    expect(Math.max(...header.tiles.map((t) => t.y + t.height))).toBeGreaterThanOrEqual(SIZE + 2 * DEFAULT_BORDER_PAD);
+    const map = await getGrey(artifacts, score.scoreMapKey);
+    expect([map.width, map.height]).toEqual([SIZE, SIZE]);
     const completed = events.filter((e) => e.type === RESULT_DETAIL_TYPES.completed);
     expect(completed.map((e) => e.detail.reportId)).toEqual([normal!.id, defect!.id]);
     expect(completed[1]!.detail).toMatchObject({ tenant: 'acme', status: 'completed', verdict: defect!.scores!.verdict, written: true });

@@ -4,7 +4,7 @@ import { encodeFrame, requireTensor, TENSOR_CONTENT_TYPE } from '../../domain/wi
 import { MmdoError, ValidationError } from '../../domain/errors.js';
 import { createGreyImage } from '../../domain/image/grey-image.js';
 import { resize } from '../../domain/image/resample.js';
-import { extractTile, planTiles, stitchTiles, type TileMap } from '../../domain/image/tiling.js';
+import { planTiles, stitchTiles, type TileMap } from '../../domain/image/tiling.js';
 import { analyseMicrostructure } from '../../domain/microstructure/index.js';
 import { findRegions } from '../../domain/regions/regions.js';
 import { heatmapBounds, renderHeatmap, renderOverlay } from '../../domain/render/heatmap.js';
@@ -18,7 +18,8 @@ import { DEFAULT_INGEST_LIMITS, type ImageDecoder, type ImageEncoder, type Inges
 import type { InspectionClaims, OnceReportStore, ProfileCatalog, UploadedObject, UploadSource } from '../../ports/cloud.js';
 import type { PatchScorer } from '../../ports/patch-scorer.js';
 import type { ArtifactStore } from '../../ports/stores.js';
-import { defaultOverlap } from '../features.js';
+import { cropBorder, defaultOverlap, extractPaddedTile } from '../features.js';
+import { scoresInside } from '../scoring.js';
 import { prepareImage, resolvePixelSize } from '../prepare.js';
 import { getFrame, getGrey, getJson, getRgba, putGrey, putJson, putRgba } from './rasters.js';
 import {
@@ -113,13 +114,22 @@ function uploadOf(u: UploadedObject) {
 
 const PatchScoresHeaderSchema = z.object({
   kind: z.literal('patch-scores'),
+  /** The normalised image's own size; tiles are in the padded image's pixels. */
   width: z.number().int().positive(),
   height: z.number().int().positive(),
+  /** Reflected border around the image (absent: none), as the profile's `features.borderPad`. */
+  pad: z.number().int().nonnegative().optional(),
+  /** Score grid stride in tile pixels (absent: tile width / columns). */
+  stride: z.number().positive().optional(),
   overlap: z.number().int().nonnegative(),
   tiles: z.array(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().positive(), height: z.number().int().positive() })),
 });
 
-/** Embed: tile the normalised image and have the endpoint embed and score every tile against the memory bank. */
+/**
+ * Embed: pad the normalised image by the profile's reflected border (as local inspection does), tile it and have the
+ * endpoint embed and score every tile against the memory bank. The endpoint pools each tile's embedding over the
+ * whole tile, mirrored border included (local pools only the cells inside the image).
+ */
 export async function embedStep(raw: unknown, deps: Pick<CloudDeps, 'artifacts' | 'profiles' | 'scorer'>): Promise<z.infer<typeof EmbedResultSchema>> {
   const started = performance.now();
   const { ingest } = requireState(raw);
@@ -133,11 +143,13 @@ export async function embedStep(raw: unknown, deps: Pick<CloudDeps, 'artifacts' 
   const image = await getGrey(deps.artifacts, ingest.keys.normalised);
   // defaultOverlap reads only the descriptor.
   const overlap = defaultOverlap({ descriptor: d } as Backbone, profile.features, d.tileSize);
-  const plan = planTiles(image.width, image.height, d.tileSize, overlap, d.sizeMultiple);
-  const scored = await scorer.scoreTiles(plan.tiles.map((t) => extractTile(image, t)), { tenant: job.tenant, ...ingest.profile });
+  const pad = profile.features.borderPad ?? 0;
+  // Tiles grow by the border, as in extractFeatures, so an image that fitted one tile still does.
+  const plan = planTiles(image.width + 2 * pad, image.height + 2 * pad, d.tileSize + 2 * pad, overlap, d.sizeMultiple);
+  const scored = await scorer.scoreTiles(plan.tiles.map((t) => extractPaddedTile(image, pad, t)), { tenant: job.tenant, ...ingest.profile });
   const scoresKey = workKey(job.tenant, job.reportId, 'patch-scores.mmdt');
   await deps.artifacts.put(scoresKey, encodeFrame(
-    { kind: 'patch-scores', width: image.width, height: image.height, overlap: plan.overlap, tiles: plan.tiles },
+    { kind: 'patch-scores', width: image.width, height: image.height, pad, stride: scored.stride, overlap: plan.overlap, tiles: plan.tiles },
     [
       { name: 'scores', shape: [plan.tiles.length, scored.rows, scored.cols], data: scored.scores },
       { name: 'embedding', shape: [plan.tiles.length, scored.embeddingDim], data: scored.embeddings },
@@ -156,15 +168,19 @@ export async function scoreStep(raw: unknown, deps: Pick<CloudDeps, 'artifacts' 
   const h = frame.header;
   const scores = requireTensor(frame, 'scores', 'float32');
   const [count, rows, cols] = scores.shape as [number, number, number];
-  const maps: TileMap[] = [];
+  const pad = h.pad ?? 0;
+  const maps: (TileMap & { stride: number })[] = [];
   for (let t = 0; t < count; t++) {
-    maps.push({ tile: h.tiles[t]!, map: createGreyImage(cols, rows, (scores.data as Float32Array).slice(t * rows * cols, (t + 1) * rows * cols)) });
+    const tile = h.tiles[t]!;
+    maps.push({ tile, stride: h.stride ?? tile.width / cols, map: createGreyImage(cols, rows, (scores.data as Float32Array).slice(t * rows * cols, (t + 1) * rows * cols)) });
   }
-  const prepared = stitchTiles(maps, h.width, h.height, h.overlap);
+  const prepared = cropBorder(stitchTiles(maps, h.width + 2 * pad, h.height + 2 * pad, h.overlap), pad);
   const { width, height } = ingest.input as { width: number; height: number };
   const map = prepared.width === width && prepared.height === height ? prepared : resize(prepared, width, height);
   const cal = profile.calibration;
-  const patchRaw = imageScore(prepared.data, profile.features.imageScoreTopFraction);
+  // As local scorePatches (whose scores calibrated the profile): the top patch scores, with a border only those of
+  // patches centred inside the image.
+  const patchRaw = imageScore(pad > 0 ? scoresInside(maps, pad, h.width, h.height) : (scores.data as Float32Array), profile.features.imageScoreTopFraction);
   const regions = findRegions(map, { threshold: cal.pixelThreshold, pixelSizeUm: ingest.pixelSizeUm ?? null }).regions;
 
   const embedding = meanNormalised(requireTensor(frame, 'embedding', 'float32'));
