@@ -9,6 +9,7 @@ import { prepareImage } from '../../lambdas/application/prepare.js';
 import { scorePatches } from '../../lambdas/application/scoring.js';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { ExactIndex, ApproximateIndex, measureRecall } from '../../lambdas/adapters/local/vector-index/index.js';
+import { concatFloat32 } from '../../lambdas/domain/arrays.js';
 import { centroidOf, squaredDistance } from '../../lambdas/domain/evaluation/centroid.js';
 import { generateMicrograph } from '../../lambdas/domain/synth/index.js';
 import { sharedBackbonePath } from './evaluate.js';
@@ -142,7 +143,7 @@ async function runBench(runtime: LocalRuntime, o: z.infer<typeof OptionsSchema>,
   const querySize = Math.min(1024, Math.max(...o.sizes));
   const query = prepareImage(await runtime.decoder.decode(await micrographPng(runtime, querySize, 7777)), PIXEL_UM, stored.pixelSizeUm);
   const [features] = await extractFeatures(runtime.backbone, [query], stored.features);
-  const queries = concatGrids(features!.grids.map((g) => g.data));
+  const queries = concatFloat32(features!.grids.map((g) => g.data));
   const queryCount = queries.length / bank.dim;
   const indexRows = [];
   const exact = await timed(() => ExactIndex.build(bank.vectors, bank.dim));
@@ -187,16 +188,6 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; ms: numbe
   const t = performance.now();
   const value = await fn();
   return { value, ms: performance.now() - t };
-}
-
-function concatGrids(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 export function formatBench(r: Awaited<ReturnType<typeof runBench>>): string {

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MmdoError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { EnrolledSource, ProfileVersion, PatchFeatureConfig } from '../domain/profile/profile.js';
-import { greedyCoreset, selectRows } from '../domain/scoring/coreset.js';
 import type { Backbone } from '../ports/backbone.js';
 import type { ImageDecoder } from '../ports/image-codec.js';
 import type { ArtifactStore, ProfileStore } from '../ports/stores.js';
 import type { VectorIndexFactory } from '../ports/vector-index.js';
 import type { EnrollmentService, EnrollRequest, EnrollResult, ProgressListener } from './contracts.js';
 import { DEFAULT_BORDER_PAD, extractFeatures, type ImageFeatures, type TilingOptions } from './features.js';
+import { buildMemoryBank, stackEmbeddings } from './memory-bank.js';
 import { prepareImage } from './prepare.js';
 import { buildCalibration } from '../domain/scoring/calibration.js';
 import { novelty, scorePatches, type PatchScoring } from './scoring.js';
@@ -175,20 +175,9 @@ export class Enrollment implements EnrollmentService {
     const bankFeatures = await embedAll(bankSources, 'embed bank');
     const bank = await time('coreset', () => {
       progress('coreset', 0.8);
-      const dim = bankFeatures[0]!.grids[0]!.dim;
-      const count = bankFeatures.reduce((n, f) => n + f.grids.reduce((m, g) => m + g.rows * g.cols, 0), 0);
-      const all = new Float32Array(count * dim);
-      let offset = 0;
-      for (const f of bankFeatures) for (const g of f.grids) { all.set(g.data, offset); offset += g.data.length; }
-      const chosen = greedyCoreset(all, dim, { ratio: features.coresetRatio, maxSize: s.maxBankSize, seed });
-      return selectRows(all, dim, chosen);
+      return buildMemoryBank(bankFeatures, { ratio: features.coresetRatio, maxSize: s.maxBankSize, seed });
     });
-    const embedDim = bankFeatures[0]!.embedding.length;
-    const embeddings = {
-      dim: embedDim,
-      ids: bankSources.map((x) => x.name),
-      vectors: concat(bankFeatures.map((f) => f.embedding), embedDim),
-    };
+    const embeddings = stackEmbeddings(bankFeatures, bankSources.map((x) => x.name));
     bankFeatures.length = 0; // release the bank's patch grids before calibration
 
     const calibrationFeatures = await embedAll(calibrationSources, 'embed calibration');
@@ -251,10 +240,4 @@ export class Enrollment implements EnrollmentService {
     }
     return out;
   }
-}
-
-function concat(vectors: readonly Float32Array[], dim: number): Float32Array {
-  const out = new Float32Array(vectors.length * dim);
-  vectors.forEach((v, i) => out.set(v, i * dim));
-  return out;
 }

@@ -4,10 +4,10 @@ import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
 import { gaussianBlurInPlace } from '../../domain/scoring/anomaly-map.js';
 import { ANOMALOUS_CALIBRATED, buildCalibration, calibrate, SUSPECT_CALIBRATED, thresholdsFromNormals } from '../../domain/scoring/calibration.js';
 import { fuse } from '../../domain/scoring/fusion.js';
-import { greedyCoreset, selectRows } from '../../domain/scoring/coreset.js';
 import type { VectorIndex, VectorIndexFactory } from '../../ports/vector-index.js';
 import { imageScoreOf } from '../calibrate.js';
 import type { ImageFeatures } from '../features.js';
+import { buildMemoryBank, stackEmbeddings } from '../memory-bank.js';
 import { novelty, patchScoreMap, scorePatches } from '../scoring.js';
 
 /**
@@ -74,24 +74,9 @@ export function patchKnn(vectorIndexes: VectorIndexFactory, settings: PatchKnnSe
   return {
     name: 'patch-knn',
     async fit(bankFeatures, calibrationFeatures) {
-      const dim = bankFeatures[0]!.grids[0]!.dim;
-      const count = bankFeatures.reduce((n, f) => n + f.grids.reduce((m, g) => m + g.rows * g.cols, 0), 0);
-      const all = new Float32Array(count * dim);
-      let offset = 0;
-      for (const f of bankFeatures) {
-        for (const g of f.grids) {
-          all.set(g.data, offset);
-          offset += g.data.length;
-        }
-      }
-      const chosen = greedyCoreset(all, dim, { ratio: settings.features.coresetRatio, maxSize: settings.maxBankSize, seed: settings.features.seed });
-      const bank = selectRows(all, dim, chosen);
+      const bank = buildMemoryBank(bankFeatures, { ratio: settings.features.coresetRatio, maxSize: settings.maxBankSize, seed: settings.features.seed });
       const index: VectorIndex = await vectorIndexes.build(bank.vectors, bank.dim, settings.index);
-      const embeddings = {
-        dim: bankFeatures[0]!.embedding.length,
-        ids: bankFeatures.map((_, i) => String(i)),
-        vectors: concat(bankFeatures.map((f) => f.embedding)),
-      };
+      const embeddings = stackEmbeddings(bankFeatures, bankFeatures.map((_, i) => String(i)));
       const calibrationScores: { score: number; map: GreyImage }[] = [];
       for (const f of calibrationFeatures) calibrationScores.push(await scoreWith(f, index));
       const calibration = buildCalibration({
@@ -103,7 +88,7 @@ export function patchKnn(vectorIndexes: VectorIndexFactory, settings: PatchKnnSe
       return {
         thresholds: { suspect: calibration.suspect, anomalous: calibration.anomalous },
         fusedThresholds: { suspect: SUSPECT_CALIBRATED, anomalous: ANOMALOUS_CALIBRATED },
-        details: { bankPatches: count, bankVectors: bank.count, dim, index: index.kind },
+        details: { bankPatches: bankFeatures.reduce((n, f) => n + f.grids.reduce((m, g) => m + g.rows * g.cols, 0), 0), bankVectors: bank.count, dim: bank.dim, index: index.kind },
         async score(features) {
           const scored = await scoreWith(features, index);
           // As inspection fuses them (without the optional microstructure consistency stage).
@@ -134,14 +119,4 @@ export function centroid(): EvaluationMethod {
       };
     },
   };
-}
-
-function concat(vectors: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(vectors.reduce((n, v) => n + v.length, 0));
-  let offset = 0;
-  for (const v of vectors) {
-    out.set(v, offset);
-    offset += v.length;
-  }
-  return out;
 }
