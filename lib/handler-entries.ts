@@ -1,52 +1,13 @@
-/**
- * Where each workflow step's Lambda handler lives. The stacks take this map as a prop so tests can point every
- * step at a fixture and stay independent of the handlers' contents.
- */
-export const PIPELINE_STEPS = [
-  'ingest',
-  'embed',
-  'score',
-  'microstructure',
-  'fuse',
-  'write-report',
-  'record-failure',
-] as const;
+import { WORKFLOW_FUNCTIONS, type WorkflowFunction } from '../lambdas/application/pipeline/definition.js';
 
-export type PipelineStep = (typeof PIPELINE_STEPS)[number];
-export type HandlerEntries = Readonly<Record<PipelineStep, string>>;
-
-/** Handler source files, relative to the repository root. */
-export const HANDLER_ENTRIES: HandlerEntries = {
-  ingest: 'lambdas/handlers/ingest.ts',
-  embed: 'lambdas/handlers/embed.ts',
-  score: 'lambdas/handlers/score.ts',
-  microstructure: 'lambdas/handlers/microstructure.ts',
-  fuse: 'lambdas/handlers/fuse.ts',
-  'write-report': 'lambdas/handlers/write-report.ts',
-  'record-failure': 'lambdas/handlers/record-failure.ts',
-};
+export { IMAGE_SUFFIXES } from '../lambdas/application/pipeline/upload-key.js';
+export { CLOUD_STEPS, RECORD_FAILURE_STEP, RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE, RETRYABLE_ERRORS, WORKFLOW_FUNCTIONS, type WorkflowFunction } from '../lambdas/application/pipeline/definition.js';
 
 /**
- * Error names (the thrown error's `name`) the workflow retries with exponential backoff: AWS throttling and
- * transient service errors from the SDKs the handlers call, SageMaker endpoint warm-up, Lambda throttling, and
- * `TransientError` for handlers to mark anything else worth retrying. Any other error is permanent: it goes
- * straight to the failure path (failed report, DLQ entry, failure event).
+ * Where each workflow function's Lambda handler lives (one per cloud step of the pipeline definition, plus the
+ * failure recorder). The stacks take this map as a prop so tests can point every function at a fixture.
  */
-export const RETRYABLE_ERRORS = [
-  'TransientError',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'SlowDown',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalFailure',
-  'InternalServerError',
-  'ModelNotReadyException',
-  'Lambda.TooManyRequestsException',
-] as const;
+export type HandlerEntries = Readonly<Record<WorkflowFunction, string>>;
 
-/** EventBridge `source` and `detail-type`s the workflow emits when an inspection ends. */
-export const RESULT_EVENT_SOURCE = 'mmdo.inspection';
-export const RESULT_DETAIL_TYPES = { completed: 'MM-DO Report Completed', failed: 'MM-DO Report Failed' } as const;
+/** Handler source files, relative to the repository root: `lambdas/handlers/<function>.ts`. */
+export const HANDLER_ENTRIES: HandlerEntries = Object.fromEntries(WORKFLOW_FUNCTIONS.map((f) => [f, `lambdas/handlers/${f}.ts`])) as HandlerEntries;

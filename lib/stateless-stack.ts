@@ -12,13 +12,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
 import { DEFAULT_EMBEDDING_INDEX_PREFIX } from '../lambdas/adapters/aws/opensearch-embedding-index.js';
 import type { MmdoConfig } from './config.js';
 import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
 import { InspectionWorkflow } from './constructs/inspection-workflow.js';
 import { WebhookDispatch } from './constructs/webhook-dispatch.js';
-import { PIPELINE_STEPS, type HandlerEntries, type PipelineStep } from './handler-entries.js';
+import { IMAGE_SUFFIXES, WORKFLOW_FUNCTIONS, type HandlerEntries, type WorkflowFunction } from './handler-entries.js';
 import { esmBundling, REPO_ROOT } from './lambda-bundling.js';
 import { acknowledgeFindings, wildcardResourceFinding } from './nag.js';
 import { resourceNames, type ResourceNames } from './resource-names.js';
@@ -27,7 +26,7 @@ export interface StatelessStackProps extends StackProps {
   readonly config: MmdoConfig;
   /** HTTPS endpoint host of the OpenSearch domain (StatefulStack.searchDomain.domainEndpoint). */
   readonly searchDomainEndpoint: string;
-  /** Handler source per step, relative to the repository root (HANDLER_ENTRIES in the app). */
+  /** Handler source per workflow function, relative to the repository root (HANDLER_ENTRIES in the app). */
   readonly handlerEntries: HandlerEntries;
   /**
    * Signed webhooks to subscribers on every result event (needs the stateful stack's `webhooks` table):
@@ -36,27 +35,29 @@ export interface StatelessStackProps extends StackProps {
   readonly webhooks?: { readonly entry: string; readonly apiBaseUrl?: string };
 }
 
-/** The steps that read profile versions (ingest resolves the version; embed and score read its settings). */
-export const PROFILE_READING_STEPS = ['ingest', 'embed', 'score'] as const satisfies readonly PipelineStep[];
+/** The workflow functions that read profile versions (every cloud step: each stage reads its settings). */
+export const PROFILE_READING_STEPS = ['ingest', 'analyse', 'report'] as const satisfies readonly WorkflowFunction[];
 
 /** Prefix of the per-backbone k-NN indices of image-level embeddings (see opensearch-embedding-index.ts). */
 export const EMBEDDING_INDEX_PREFIX = DEFAULT_EMBEDDING_INDEX_PREFIX;
 
 interface StepSettings {
   readonly memoryMb: number;
+  /** The Lambda's own time-out; the workflow task allows it and no more (all of them fit the Express limit). */
   readonly timeout: Duration;
   /** Decodes or encodes images with sharp (native: comes from a layer). */
   readonly images: boolean;
 }
 
-const STEP_SETTINGS: Record<PipelineStep, StepSettings> = {
-  ingest: { memoryMb: 3008, timeout: Duration.minutes(2), images: true },
-  embed: { memoryMb: 1024, timeout: Duration.minutes(3), images: false },
-  score: { memoryMb: 2048, timeout: Duration.minutes(3), images: false },
-  microstructure: { memoryMb: 3008, timeout: Duration.minutes(3), images: false },
-  fuse: { memoryMb: 1024, timeout: Duration.minutes(1), images: false },
-  'write-report': { memoryMb: 2048, timeout: Duration.minutes(2), images: true },
-  'record-failure': { memoryMb: 512, timeout: Duration.seconds(30), images: false },
+/**
+ * Memory (and so CPU: 1,769 MB is one vCPU) per function, sized for the largest accepted image (64 MP) where it
+ * matters: ingest holds the decoded image and the microstructure maps, report renders three RGBA images.
+ */
+export const STEP_SETTINGS: Record<WorkflowFunction, StepSettings> = {
+  ingest: { memoryMb: 3008, timeout: Duration.seconds(60), images: true },
+  analyse: { memoryMb: 2048, timeout: Duration.seconds(120), images: false },
+  report: { memoryMb: 3008, timeout: Duration.seconds(60), images: true },
+  'record-failure': { memoryMb: 256, timeout: Duration.seconds(20), images: false },
 };
 
 /**
@@ -65,7 +66,7 @@ const STEP_SETTINGS: Record<PipelineStep, StepSettings> = {
  */
 export class StatelessStack extends Stack {
   readonly names: ResourceNames;
-  readonly functions: Record<PipelineStep, nodejs.NodejsFunction>;
+  readonly functions: Record<WorkflowFunction, nodejs.NodejsFunction>;
   readonly workflow: InspectionWorkflow;
   readonly deadLetterQueue: sqs.Queue;
   readonly endpoint: EmbeddingEndpoint;
@@ -121,8 +122,8 @@ export class StatelessStack extends Stack {
       MMDO_CORESET_RATIO: String(config.coresetRatio),
     };
 
-    const functions = {} as Record<PipelineStep, nodejs.NodejsFunction>;
-    for (const step of PIPELINE_STEPS) {
+    const functions = {} as Record<WorkflowFunction, nodejs.NodejsFunction>;
+    for (const step of WORKFLOW_FUNCTIONS) {
       const settings = STEP_SETTINGS[step];
       const logGroup = new logs.LogGroup(this, `${step}-logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
       // Own role: logs go to this function's group only (instead of the account-wide managed basic role).
@@ -153,10 +154,14 @@ export class StatelessStack extends Stack {
     this.functions = functions;
     this.grantStepPermissions(names);
 
-    this.workflow = new InspectionWorkflow(this, 'Inspection', { functions, deadLetterQueue: this.deadLetterQueue });
+    this.workflow = new InspectionWorkflow(this, 'Inspection', {
+      functions,
+      taskTimeouts: Object.fromEntries(WORKFLOW_FUNCTIONS.map((f) => [f, STEP_SETTINGS[f].timeout])) as Record<WorkflowFunction, Duration>,
+      deadLetterQueue: this.deadLetterQueue,
+    });
     acknowledgeFindings(this.workflow.stateMachine, [
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing and log delivery actions have no resource-level scope.' },
-      ...PIPELINE_STEPS.map((step) => ({
+      ...WORKFLOW_FUNCTIONS.map((step) => ({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(functions[step].node.defaultChild as CfnElement)}.Arn>:*]`,
         reason: `Invoking any version or alias of the ${step} function.`,
       })),
@@ -164,11 +169,11 @@ export class StatelessStack extends Stack {
 
     // Every new object in the upload bucket starts one execution; undeliverable events land in the DLQ.
     new events.Rule(this, 'OnUpload', {
-      description: 'Starts an inspection for every object created in the upload bucket',
+      description: 'Starts an inspection for every image created in the upload bucket (sidecar sheets and stray objects start nothing)',
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
-        detail: { bucket: { name: [names.uploadBucket] } },
+        detail: { bucket: { name: [names.uploadBucket] }, object: { key: IMAGE_SUFFIXES.flatMap((s) => events.Match.suffixEqualsIgnoreCase(s)) } },
       },
       targets: [
         new targets.SfnStateMachine(this.workflow.stateMachine, {
@@ -196,51 +201,42 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'UploadBucketName', { value: names.uploadBucket });
   }
 
-  /** Least privilege per step: each gets only the stores, actions and services its stage touches. */
+  /** Least privilege per function: each gets only the stores, actions and services its stages touch. */
   private grantStepPermissions(names: ResourceNames): void {
     const fn = this.functions;
     const bucketArn = (name: string) => this.formatArn({ service: 's3', region: '', account: '', resource: name });
     const tableArn = (name: string) => this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
-    const allow = (step: PipelineStep, actions: string[], resources: string[]) =>
+    const allow = (step: WorkflowFunction, actions: string[], resources: string[]) =>
       fn[step].addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
     const objects = (name: string) => `${bucketArn(name)}/*`;
-    const reportIndexes = [REPORTS_TABLE.byBatchIndex, REPORTS_TABLE.byTimeIndex].map((i) => `${tableArn(names.reportsTable)}/index/${i.name}`);
-    const readTable = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-    const writeTable = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
-    // ListBucket lets a missing key read as 404 rather than 403.
-    const readObjects = (step: PipelineStep, bucket: string) => {
+    // ListBucket lets a missing key read as 404 rather than 403 (a sidecar sheet that is not there).
+    const readObjects = (step: WorkflowFunction, bucket: string) => {
       allow(step, ['s3:GetObject', 's3:GetObjectVersion'], [objects(bucket)]);
       allow(step, ['s3:ListBucket'], [bucketArn(bucket)]);
     };
     readObjects('ingest', names.uploadBucket);
-    for (const step of ['ingest', 'embed', 'score', 'microstructure', 'fuse', 'write-report', 'record-failure'] as const) {
+    // Scratch between steps and the report's images live in the artifact bucket; profiles are read from it.
+    for (const step of PROFILE_READING_STEPS) {
       readObjects(step, names.artifactBucket);
-    }
-    for (const step of ['ingest', 'embed', 'score', 'microstructure', 'fuse', 'write-report'] as const) {
       allow(step, ['s3:PutObject'], [objects(names.artifactBucket)]);
+      // S3ProfileStore.describe: a consistent Query of the registry for the ready versions of a name.
+      allow(step, ['dynamodb:Query'], [tableArn(names.profilesTable)]);
     }
-    // Powertools idempotency: conditional put, update on completion, delete when the call fails.
-    allow('ingest', [...readTable, ...writeTable, 'dynamodb:DeleteItem'], [tableArn(names.idempotencyTable)]);
-    allow('ingest', readTable, [tableArn(names.reportsTable)]);
-    // Profiles (S3ProfileStore.describe): a consistent Query of the registry for the ready versions of a name;
-    // the files themselves are artifact-bucket objects read above. Only the steps that read a profile get it.
-    for (const step of PROFILE_READING_STEPS) allow(step, ['dynamodb:Query'], [tableArn(names.profilesTable)]);
-    for (const step of ['write-report', 'record-failure'] as const) {
-      allow(step, [...readTable, ...writeTable], [tableArn(names.reportsTable), ...reportIndexes]);
-    }
-    const invoke = ['sagemaker:InvokeEndpoint'];
-    allow('embed', invoke, [this.endpoint.endpointArn]);
-    allow('score', invoke, [this.endpoint.endpointArn]);
+    // Claims: one conditional put per object version; an object already reported ends the run.
+    allow('ingest', ['dynamodb:PutItem'], [tableArn(names.idempotencyTable)]);
+    allow('ingest', ['dynamodb:GetItem'], [tableArn(names.reportsTable)]);
+    for (const step of ['report', 'record-failure'] as const) allow(step, ['dynamodb:PutItem'], [tableArn(names.reportsTable)]);
+    allow('analyse', ['sagemaker:InvokeEndpoint'], [this.endpoint.endpointArn]);
     const search = `${this.formatArn({ service: 'es', resource: 'domain', resourceName: names.searchDomain })}/${EMBEDDING_INDEX_PREFIX}*/_search`;
-    allow('score', ['es:ESHttpGet', 'es:ESHttpPost'], [search]);
+    allow('analyse', ['es:ESHttpGet', 'es:ESHttpPost'], [search]);
 
-    for (const step of PIPELINE_STEPS) {
+    for (const step of WORKFLOW_FUNCTIONS) {
       const reason = 'Objects are addressed by tenant-prefixed keys decided per upload; the statement names one bucket.';
       acknowledgeFindings(fn[step].role!, [
-        { id: wildcardResourceFinding(this, objects(names.artifactBucket)), reason },
+        ...((PROFILE_READING_STEPS as readonly string[]).includes(step) ? [{ id: wildcardResourceFinding(this, objects(names.artifactBucket)), reason }] : []),
         ...(step === 'ingest' ? [{ id: wildcardResourceFinding(this, objects(names.uploadBucket)), reason }] : []),
-        ...(step === 'score' ? [{ id: wildcardResourceFinding(this, search), reason: 'k-NN search on the per-backbone embedding indices only (read path _search).' }] : []),
+        ...(step === 'analyse' ? [{ id: wildcardResourceFinding(this, search), reason: 'k-NN search on the per-backbone embedding indices only (read path _search).' }] : []),
       ]);
     }
   }
@@ -270,7 +266,7 @@ export class StatelessStack extends Stack {
     alarm('WorkflowFailed', sm.metricFailed(fiveMinutes), 'An inspection ended in failure (failed report written, DLQ entry added)');
     alarm('WorkflowTimedOut', sm.metricTimedOut(fiveMinutes), 'An inspection timed out');
     alarm('DeadLetters', this.deadLetterQueue.metricApproximateNumberOfMessagesVisible(fiveMinutes), 'Failed inspections or undeliverable upload events are waiting in the DLQ');
-    for (const step of PIPELINE_STEPS) {
+    for (const step of WORKFLOW_FUNCTIONS) {
       alarm(`${step}-throttles`, this.functions[step].metricThrottles(fiveMinutes), `The ${step} step is being throttled`, 5);
     }
     const endpointMetric = (metricName: string, statistic: string) =>

@@ -3,17 +3,18 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DEFAULT_ENROLLMENT_SETTINGS } from '../../lambdas/application/enroll.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
-import { DEFAULT_BORDER_PAD } from '../../lambdas/application/features.js';
-import type { NormaliseOptionsInput } from '../../lambdas/domain/image/normalise.js';
+import { DEFAULT_RECIPE } from '../../lambdas/application/profile-builder.js';
+import { normaliseOptionsSchema, type NormaliseOptions } from '../../lambdas/domain/image/normalise.js';
+import { DEFAULT_BORDER_PAD, DEFAULT_SMOOTHING_SIGMA, DEFAULT_TILE_SIZE } from '../../lambdas/domain/profile/settings.js';
+import { evaluationWorkspace } from '../../lambdas/adapters/local/evaluation/workspace.js';
 import { METHOD_NAMES, type MethodName } from '../../lambdas/application/evaluate/methods.js';
 import { formatEvaluation } from '../../lambdas/application/evaluate/table.js';
 import { csvManifestSource } from '../../lambdas/adapters/local/evaluation/csv-manifest.js';
 import { writeEvaluationPlots } from '../../lambdas/adapters/local/evaluation/plot-writer.js';
-import { SharpImageDecoder } from '../../lambdas/adapters/local/image/sharp-image-decoder.js';
-import { SharpImageEncoder } from '../../lambdas/adapters/local/image/sharp-image-encoder.js';
-import { loadBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
+import { SharpImageDecoder } from '../../lambdas/adapters/image/sharp-image-decoder.js';
+import { SharpImageEncoder } from '../../lambdas/adapters/image/sharp-image-encoder.js';
+import { loadBackbone } from '../../lambdas/adapters/onnx/model-store.js';
 import { LocalVectorIndexFactory } from '../../lambdas/adapters/local/vector-index/index.js';
 import { progressBar } from './progress-bar.js';
 
@@ -24,11 +25,11 @@ export function sharedBackbonePath(): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
-const NORMALISE_MODES: Record<'product' | 'none' | 'stretch' | 'no-clahe', NormaliseOptionsInput | false> = {
-  product: {},
+const NORMALISE_MODES: Record<'product' | 'none' | 'stretch' | 'no-clahe', NormaliseOptions | false> = {
+  product: normaliseOptionsSchema.parse({}),
   none: false,
-  stretch: { denoise: false, clahe: false },
-  'no-clahe': { clahe: false },
+  stretch: normaliseOptionsSchema.parse({ denoise: false, clahe: false }),
+  'no-clahe': normaliseOptionsSchema.parse({ clahe: false }),
 };
 
 const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
@@ -41,15 +42,15 @@ const OptionsSchema = z.object({
   seed: z.coerce.number().int().default(1),
   backbone: z.string().min(1).optional(),
   layers: z.preprocess(list, z.array(z.string().min(1)).min(1)).optional(),
-  k: z.coerce.number().int().positive().default(DEFAULT_ENROLLMENT_SETTINGS.k),
-  coresetRatio: z.coerce.number().gt(0).max(1).default(DEFAULT_ENROLLMENT_SETTINGS.coresetRatio),
-  maxBank: z.coerce.number().int().positive().default(DEFAULT_ENROLLMENT_SETTINGS.maxBankSize),
-  neighbourhood: z.coerce.number().int().positive().default(DEFAULT_ENROLLMENT_SETTINGS.neighbourhood),
+  k: z.coerce.number().int().positive().default(DEFAULT_RECIPE.k),
+  coresetRatio: z.coerce.number().gt(0).max(1).default(DEFAULT_RECIPE.coresetRatio),
+  maxBank: z.coerce.number().int().positive().default(DEFAULT_RECIPE.maxBankSize),
+  neighbourhood: z.coerce.number().int().positive().default(DEFAULT_RECIPE.neighbourhood),
   projection: z
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined) return DEFAULT_ENROLLMENT_SETTINGS.projectionDim;
+      if (v === undefined) return DEFAULT_RECIPE.projectionDim;
       if (v === 'none') return null;
       const n = Number(v);
       if (!Number.isInteger(n) || n <= 0) {
@@ -58,11 +59,10 @@ const OptionsSchema = z.object({
       }
       return n;
     }),
-  blur: z.coerce.number().min(0).max(64).optional(),
+  blur: z.coerce.number().min(0).max(64).default(DEFAULT_SMOOTHING_SIGMA),
   index: z.enum(['exact', 'approximate']).default('exact'),
-  tileSize: z.coerce.number().int().positive().optional(),
+  tileSize: z.coerce.number().int().min(32).max(8192).default(DEFAULT_TILE_SIZE),
   normalise: z.enum(['product', 'none', 'stretch', 'no-clahe']).default('product'),
-  scale: z.coerce.number().positive().max(4).default(1),
   pad: z.coerce.number().int().min(0).max(256).default(DEFAULT_BORDER_PAD),
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
@@ -84,12 +84,11 @@ export function register(program: Command): void {
     .option('--max-bank <n>', 'cap on memory-bank vectors')
     .option('--neighbourhood <n>', 'local averaging window of patch features, in cells')
     .option('--projection <n|none>', 'random projection width of patch features')
-    .option('--blur <sigma>', 'tuning: blur the raw anomaly map with this σ in px (0 = none) and score images by its max (PatchCore); default: the product\'s scoring')
+    .option('--blur <sigma>', 'smoothing σ of the anomaly map in px (0 = none)', String(DEFAULT_SMOOTHING_SIGMA))
     .option('--index <kind>', 'memory-bank search: exact or approximate', 'exact')
-    .option('--tile-size <px>', 'backbone tile side (default: the backbone manifest\'s)')
+    .option('--tile-size <px>', 'tile side in px (larger images are tiled with overlap)', String(DEFAULT_TILE_SIZE))
     .option('--normalise <mode>', 'product (denoise+CLAHE+stretch, as enrol/inspect), none, stretch (percentile stretch only), no-clahe', 'product')
-    .option('--pad <px>', 'tuning: reflect-pad images by this many px before embedding; maps are cropped back and the image score taken inside', String(DEFAULT_BORDER_PAD))
-    .option('--scale <f>', 'resample images by this factor before embedding (maps are scored at mask size)', '1')
+    .option('--pad <px>', 'reflect-pad images by this many px before embedding; maps are cropped back and the image score taken inside', String(DEFAULT_BORDER_PAD))
     .option('--out <dir>', 'write roc.png, histogram-<method>.png, misses.png and result.json here')
     .option('--json', 'print the result as one JSON document')
     .action(async (raw: unknown) => {
@@ -99,30 +98,25 @@ export function register(program: Command): void {
       process.stderr.write(`evaluate: backbone ${backbone.descriptor.id} from ${backbonePath}\n`);
       const bar = progressBar('evaluate');
       try {
-        const patchDim = backbone.descriptor.layers.filter((l) => backbone.descriptor.patchLayers.includes(l.name)).reduce((n, l) => n + l.channels, 0);
         const { result, detail } = await evaluate(
-          { source: csvManifestSource(o.manifest), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory() },
+          {
+            source: csvManifestSource(o.manifest), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory(),
+            workspace: () => evaluationWorkspace(backbone, o.index),
+          },
           {
             methods: o.method as MethodName[],
             bankNormals: o.trainNormals,
             calibrationNormals: o.calibrationNormals ?? Math.max(1, Math.round(0.2 * o.trainNormals)),
             seed: o.seed,
-            patch: {
-              features: {
-                layers: [...backbone.descriptor.patchLayers],
-                neighbourhood: o.neighbourhood,
-                k: o.k,
-                coresetRatio: o.coresetRatio,
-                projectionDim: o.projection !== null && o.projection < patchDim ? o.projection : null,
-                seed: o.seed,
-                borderPad: o.pad,
-              },
+            recipe: {
+              ...(o.layers ? { layers: o.layers } : {}),
+              neighbourhood: o.neighbourhood,
+              k: o.k,
+              coresetRatio: o.coresetRatio,
+              projectionDim: o.projection,
               maxBankSize: o.maxBank,
-              index: o.index,
-              ...(o.blur !== undefined ? { blurSigma: o.blur } : {}),
+              settings: { borderPad: o.pad, smoothingSigmaPx: o.blur, tileSize: o.tileSize, normalise: NORMALISE_MODES[o.normalise] },
             },
-            ...(o.tileSize ? { tiling: { tileSize: o.tileSize } } : {}),
-            ...(o.normalise !== 'product' || o.scale !== 1 ? { preprocess: { normalise: NORMALISE_MODES[o.normalise], scale: o.scale, pad: o.pad } } : {}),
           },
           bar.listener,
         );

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readSheetFile } from '../../lambdas/adapters/local/metadata/sheet-reader.js';
+import { readSheetFile } from '../../lambdas/adapters/metadata/sheet-reader.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
 import type { Report } from '../../lambdas/domain/report/report.js';

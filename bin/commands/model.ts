@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import { pullModel } from '../../lambdas/adapters/local/onnx/model-pull.js';
-import { builtinBackbone, listInstalledModels, resolveBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
+import { pullModel } from '../../lambdas/adapters/onnx/model-pull.js';
+import { builtinBackbone, listInstalledModels, resolveBackbone } from '../../lambdas/adapters/onnx/model-store.js';
 
 const PullOptions = z.object({
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, '--sha256 must be 64 hex digits'),

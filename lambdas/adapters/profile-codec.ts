@@ -1,49 +1,70 @@
 import { z } from 'zod';
 import { MmdoError, ValidationError } from '../domain/errors.js';
 import type { ProfileSummary, ProfileVersion } from '../domain/profile/profile.js';
-import type { ProfileDescription } from '../ports/cloud.js';
+import { legacySettings, ScoringSettingsSchema } from '../domain/profile/settings.js';
+import type { ProfileDescription } from '../ports/inspection.js';
 
 /**
  * The one serialised form of a profile version, shared by every ProfileStore (local files, S3):
- *   profile.json    everything but the large float arrays (format 1)
+ *   profile.json    everything but the large float arrays (format 2; format 1, written before the scoring
+ *                   settings were recorded, is read with the settings local inspection used then)
  *   bank.f32        memory bank, little-endian float32, count × dim, row-major
  *   embeddings.f32  enrolled image embeddings, little-endian float32, ids.length × dim
  * Stores decide where the three files live; this module decides what is in them and checks what is read back.
  */
 export const PROFILE_FILES = { manifest: 'profile.json', bank: 'bank.f32', embeddings: 'embeddings.f32' } as const;
 
-export const ProfileManifestSchema = z.object({
-  format: z.literal(1),
+const FeaturesSchema = z.object({
+  layers: z.array(z.string()),
+  neighbourhood: z.number().int().positive(),
+  k: z.number().int().positive(),
+  coresetRatio: z.number().positive().max(1),
+  projectionDim: z.number().int().positive().nullable(),
+  seed: z.number().int(),
+  coresetMaxSize: z.number().int().positive().optional(),
+});
+
+const CalibrationSchema = z.object({
+  normalImageScores: z.array(z.number()),
+  suspect: z.number(),
+  anomalous: z.number(),
+  pixelThreshold: z.number(),
+  normalNoveltyScores: z.array(z.number()),
+});
+
+const CommonSchema = z.object({
   name: z.string(),
   version: z.number().int().positive(),
   createdAt: z.string(),
   backbone: z.object({ id: z.string(), sha256: z.string() }),
   pixelSizeUm: z.number().positive().nullable(),
-  features: z.object({
-    layers: z.array(z.string()),
-    neighbourhood: z.number().int().positive(),
-    k: z.number().int().positive(),
-    coresetRatio: z.number().positive().max(1),
-    projectionDim: z.number().int().positive().nullable(),
-    seed: z.number().int(),
-    coresetMaxSize: z.number().int().positive().optional(),
-    imageScoreTopFraction: z.number().positive().max(1).optional(),
-    borderPad: z.number().int().nonnegative().optional(),
-  }),
   bank: z.object({ dim: z.number().int().positive(), count: z.number().int().nonnegative(), file: z.literal(PROFILE_FILES.bank) }),
-  calibration: z.object({
-    normalImageScores: z.array(z.number()),
-    suspect: z.number(),
-    anomalous: z.number(),
-    pixelThreshold: z.number(),
-    pixelScoreLow: z.number().optional(),
-    normalNoveltyScores: z.array(z.number()),
-  }),
   embeddings: z.object({ dim: z.number().int().nonnegative(), ids: z.array(z.string()), file: z.literal(PROFILE_FILES.embeddings) }),
   enrolled: z.object({ bank: z.array(z.string()), calibration: z.array(z.string()) }),
   sources: z
     .array(z.object({ name: z.string(), sha256: z.string(), role: z.enum(['bank', 'calibration']), pixelSizeUm: z.number().positive().optional() }))
     .optional(),
+});
+
+export const ProfileManifestSchema = CommonSchema.extend({
+  format: z.literal(2),
+  features: FeaturesSchema,
+  calibration: CalibrationSchema,
+  settings: ScoringSettingsSchema,
+});
+
+/** Format 1: border pad and image-score fraction under `features`, the heatmap floor under `calibration`. */
+const LegacyManifestSchema = CommonSchema.extend({
+  format: z.literal(1),
+  features: FeaturesSchema.extend({ imageScoreTopFraction: z.number().positive().max(1).optional(), borderPad: z.number().int().nonnegative().optional() }),
+  calibration: CalibrationSchema.extend({ pixelScoreLow: z.number().optional() }),
+});
+
+const AnyManifestSchema = z.discriminatedUnion('format', [ProfileManifestSchema, LegacyManifestSchema]).transform((m) => {
+  if (m.format === 2) return m;
+  const { imageScoreTopFraction, borderPad, ...features } = m.features;
+  const { pixelScoreLow, ...calibration } = m.calibration;
+  return { ...m, format: 2 as const, features, calibration, settings: legacySettings({ imageScoreTopFraction, borderPad }, { pixelScoreLow, normalImageScores: calibration.normalImageScores }) };
 });
 export type ProfileManifest = z.infer<typeof ProfileManifestSchema>;
 
@@ -67,13 +88,14 @@ export function encodeProfile(p: ProfileVersion): EncodedProfile {
   }
   // Built field by field (not spread) so nothing outside the format reaches the file.
   const manifest = ProfileManifestSchema.parse({
-    format: 1,
+    format: 2,
     name: p.name,
     version: p.version,
     createdAt: p.createdAt,
     backbone: { id: p.backbone.id, sha256: p.backbone.sha256 },
     pixelSizeUm: p.pixelSizeUm,
     features: p.features,
+    settings: p.settings,
     bank: { dim: p.bank.dim, count: p.bank.count, file: PROFILE_FILES.bank },
     calibration: p.calibration,
     embeddings: { dim: p.embeddings.dim, ids: p.embeddings.ids, file: PROFILE_FILES.embeddings },
@@ -96,10 +118,10 @@ export function decodeManifest(bytes: Uint8Array | string, where: string): Profi
   } catch (error) {
     throw corrupt(`profile manifest ${where} is not JSON: ${(error as Error).message}`, where);
   }
-  const parsed = ProfileManifestSchema.safeParse(json);
+  const parsed = AnyManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw corrupt(`profile manifest ${where} is not a valid format-1 profile: ${issues.join('; ')}`, where);
+    throw corrupt(`profile manifest ${where} is not a valid profile manifest: ${issues.join('; ')}`, where);
   }
   return parsed.data;
 }
@@ -125,6 +147,7 @@ export function describeManifest(m: ProfileManifest): ProfileDescription {
     backbone: m.backbone,
     pixelSizeUm: m.pixelSizeUm,
     features: m.features,
+    settings: m.settings,
     bank: { dim: m.bank.dim, count: m.bank.count },
     calibration: m.calibration,
     embeddings: { dim: m.embeddings.dim, ids: m.embeddings.ids },

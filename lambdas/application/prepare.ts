@@ -1,16 +1,17 @@
+import { IngestError } from '../domain/errors.js';
 import type { GreyImage } from '../domain/image/grey-image.js';
-import { normalise } from '../domain/image/normalise.js';
+import { normalise, type NormaliseOptionsInput } from '../domain/image/normalise.js';
 import { resampleToPixelSize } from '../domain/image/resample.js';
-import type { DecodedImage } from '../ports/image-codec.js';
+import type { IngestLimits } from '../ports/image-codec.js';
 
 export type PixelSizeSource = 'caller' | 'file' | 'metadata' | 'profile' | 'unknown';
 
 /** The first pixel size that is known, in order of trust: caller > file > metadata > profile. */
 export function resolvePixelSize(candidates: {
-  caller?: number;
-  file?: number;
-  metadata?: number;
-  profile?: number | null;
+  caller?: number | undefined;
+  file?: number | undefined;
+  metadata?: number | undefined;
+  profile?: number | null | undefined;
 }): { pixelSizeUm?: number; source: PixelSizeSource } {
   for (const source of ['caller', 'file', 'metadata', 'profile'] as const) {
     const value = candidates[source];
@@ -23,13 +24,24 @@ export function resolvePixelSize(candidates: {
 const SAME_SCALE = 1e-3;
 
 /**
- * Brings a decoded image to the profile's pixel size (when both are known) and normalises it (denoise, CLAHE,
- * intensity stretch), the same steps at enrolment and inspection.
+ * Brings an image to the profile's pixel size (when both are known) and normalises it (the profile's denoise,
+ * CLAHE and intensity stretch, or none), the same steps at enrolment and inspection. The pixel limit applies to
+ * the resampled image too: a declared pixel size must not turn a small upload into a huge one.
  */
-export function prepareImage(decoded: DecodedImage, imagePixelUm: number | undefined, profilePixelUm: number | null): GreyImage {
-  let image = decoded.image;
+export function prepareImage(
+  image: GreyImage, imagePixelUm: number | undefined, profilePixelUm: number | null,
+  options: NormaliseOptionsInput | false, limits?: Pick<IngestLimits, 'maxPixels'>,
+): GreyImage {
+  let out = image;
   if (imagePixelUm && profilePixelUm && Math.abs(imagePixelUm / profilePixelUm - 1) > SAME_SCALE) {
-    image = resampleToPixelSize(image, imagePixelUm, profilePixelUm);
+    const scale = imagePixelUm / profilePixelUm;
+    const pixels = Math.round(image.width * scale) * Math.round(image.height * scale);
+    if (limits && !(pixels <= limits.maxPixels)) {
+      throw new IngestError('too_many_pixels', `at ${imagePixelUm} µm/px the image would be resampled to the profile's ${profilePixelUm} µm/px as ${Math.round(image.width * scale)}×${Math.round(image.height * scale)} px (${pixels} pixels), over the ${limits.maxPixels}-pixel limit; check the declared pixel size`, {
+        pixelSizeUm: imagePixelUm, profilePixelSizeUm: profilePixelUm, pixels, limit: limits.maxPixels,
+      });
+    }
+    out = resampleToPixelSize(image, imagePixelUm, profilePixelUm);
   }
-  return normalise(image).image;
+  return options === false ? out : normalise(out, options).image;
 }

@@ -15,8 +15,9 @@ const DEFAULT_BATCH = 256;
 /**
  * After enrolment: makes a profile version's enrolled image embeddings searchable (novelty, nearest known
  * samples), one record per enrolled bank image, tagged with tenant, profile, version and material. Records are
- * keyed by tenant, profile and image id, so publishing version N+1 (which holds every image of N) replaces
- * version N's records; search with `profileVersion` to pin a version. Returns the number of records indexed.
+ * keyed by tenant, profile, version and image id: publishing a version again is idempotent, and each version keeps
+ * its own records, so inspection (which always searches its pinned version) finds that version's images.
+ * Returns the number of records indexed.
  */
 export async function publishEmbeddings(profile: ProfileVersion, index: EmbeddingIndex, options: PublishEmbeddingsOptions): Promise<number> {
   const { dim, ids, vectors } = profile.embeddings;

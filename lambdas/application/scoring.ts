@@ -1,57 +1,53 @@
+import { cropReflect } from '../domain/image/padding.js';
 import { createGreyImage, type GreyImage } from '../domain/image/grey-image.js';
+import { resize } from '../domain/image/resample.js';
 import { stitchTiles, type TileMap } from '../domain/image/tiling.js';
 import type { PatchGrid } from '../domain/features/feature-map.js';
-import { resize } from '../domain/image/resample.js';
-import { DEFAULT_SMOOTHING_SIGMA, gaussianBlurInPlace, imageScore, patchScores, scoreMap } from '../domain/scoring/anomaly-map.js';
+import type { ImageEmbeddings } from '../domain/profile/profile.js';
+import type { ScoringSettings } from '../domain/profile/settings.js';
+import { gaussianBlurInPlace, imageScore, patchScores } from '../domain/scoring/anomaly-map.js';
 import type { VectorIndex } from '../ports/vector-index.js';
-import { cropBorder, type ImageFeatures } from './features.js';
 
-export interface PatchScoring {
-  /** Smoothed anomaly map at the resolution the features were computed on. */
-  readonly map: GreyImage;
-  /** The image-level patch score (mean of the top patch scores). */
-  readonly imageScore: number;
+/** One tile's patch scores on its grid, where the tile lies in the padded image, and the grid stride in tile pixels. */
+export type TileScores = TileMap & { readonly stride: number };
+
+/** The tiling of one image: its own size, the reflected border and the tiles' overlap. */
+export interface TileLayout {
+  readonly width: number;
+  readonly height: number;
+  readonly pad: number;
+  readonly overlap: number;
+}
+
+/** Crops a `pad`-pixel border off anything computed at the padded image's resolution (the image itself at 0). */
+export function cropBorder(image: GreyImage, pad: number): GreyImage {
+  return pad > 0 ? cropReflect(image, pad, pad, image.width - 2 * pad, image.height - 2 * pad) : image;
 }
 
 /**
- * Patch anomaly scores of one image: every patch of every tile searched against the memory bank in one call,
- * each patch scored by its distance to the nearest bank patches, then one anomaly map at `output` size (default:
- * the image's size; the image score averages the top `imageScoreTopFraction` of patch scores, default the scoring
- * domain's). With a reflected border (`features.pad`) the map is cropped back to the image and the image score
- * counts only patches centred inside the image (the border only keeps the image's edges off the tile edge).
- * PatchCore's σ = 4 px smoothing is applied on the patch grid
- * (σ / stride cells) before upsampling: the same result to within interpolation, at a tiny fraction of the
- * cost of blurring a full-resolution map. One tile covering the image exactly is upsampled straight to the
- * output size; several tiles are stitched with cross-faded overlaps (no seams), then resized.
+ * Patch scoring of one image from its tiles' scores, the one rule for inspection and enrolment's calibration:
+ * the image score is the mean of the top patch scores centred inside the image (unsmoothed); the map smooths
+ * each tile's grid by σ / stride cells (PatchCore's σ px on the upsampled map, at a fraction of the cost),
+ * stitches the tiles with cross-faded overlaps, crops the border and is resized to `output`.
+ * The tiles' maps are smoothed in place.
  */
-export async function scorePatches(
-  features: ImageFeatures, index: VectorIndex, k: number, output?: { width: number; height: number }, imageScoreTopFraction?: number,
-): Promise<PatchScoring> {
-  const { scores, tiles } = await searchTiles(features, index, k);
-  const pad = features.pad ?? 0;
-  const inside = pad > 0 ? scoresInside(tiles.map(({ tile, map, grid }) => ({ tile, map, stride: grid.stride })), pad, features.width, features.height) : scores;
-  const width = output?.width ?? features.width;
-  const height = output?.height ?? features.height;
-  for (const { grid, map } of tiles) gaussianBlurInPlace(map.data, map.width, map.height, DEFAULT_SMOOTHING_SIGMA / grid.stride);
-  const paddedWidth = features.width + 2 * pad;
-  const paddedHeight = features.height + 2 * pad;
-  const only = tiles.length === 1 ? tiles[0]! : undefined;
-  let map: GreyImage;
-  if (pad === 0 && only && only.tile.x === 0 && only.tile.y === 0 && only.tile.width === features.width && only.tile.height === features.height) {
-    const m = scoreMap(only.map.data, only.map.height, only.map.width, width, height, 0);
-    map = createGreyImage(m.width, m.height, m.data);
-  } else {
-    map = cropBorder(stitchTiles(tiles, paddedWidth, paddedHeight, features.plan.overlap), pad);
-    if (map.width !== width || map.height !== height) map = resize(map, width, height);
-  }
-  return { map, imageScore: imageScore(inside, imageScoreTopFraction) };
+export function patchScoring(
+  tiles: readonly TileScores[], layout: TileLayout, settings: Pick<ScoringSettings, 'smoothingSigmaPx' | 'imageScoreTopFraction'>,
+  output: { readonly width: number; readonly height: number },
+): { raw: number; map: GreyImage } {
+  const raw = imageScore(scoresInside(tiles, layout.pad, layout.width, layout.height), settings.imageScoreTopFraction);
+  const sigma = settings.smoothingSigmaPx;
+  for (const { map, stride } of tiles) if (sigma > 0) gaussianBlurInPlace(map.data, map.width, map.height, sigma / stride);
+  const stitched = cropBorder(stitchTiles(tiles, layout.width + 2 * layout.pad, layout.height + 2 * layout.pad, layout.overlap), layout.pad);
+  const map = stitched.width === output.width && stitched.height === output.height ? stitched : resize(stitched, output.width, output.height);
+  return { raw, map };
 }
 
 /**
  * Scores of the patches whose cell centre lies inside the image (not in its reflected border): tiles are in the
- * padded image's pixels, `width`×`height` is the image's own size, `stride` each map's cell size in tile pixels.
+ * padded image's pixels, `width`×`height` is the image's own size.
  */
-export function scoresInside(tiles: readonly (TileMap & { readonly stride: number })[], pad: number, width: number, height: number): Float32Array {
+export function scoresInside(tiles: readonly TileScores[], pad: number, width: number, height: number): Float32Array {
   const out = new Float32Array(tiles.reduce((n, t) => n + t.map.data.length, 0));
   let count = 0;
   for (const { tile, map, stride } of tiles) {
@@ -67,17 +63,8 @@ export function scoresInside(tiles: readonly (TileMap & { readonly stride: numbe
   return out.subarray(0, count);
 }
 
-/** The stitched, unsmoothed patch-score map (mean distance to the k nearest bank patches), cropped to the image. */
-export async function patchScoreMap(features: ImageFeatures, index: VectorIndex, k: number): Promise<GreyImage> {
-  const { tiles } = await searchTiles(features, index, k);
-  const pad = features.pad ?? 0;
-  return cropBorder(stitchTiles(tiles, features.width + 2 * pad, features.height + 2 * pad, features.plan.overlap), pad);
-}
-
-async function searchTiles(
-  features: ImageFeatures, index: VectorIndex, k: number,
-): Promise<{ scores: Float32Array; tiles: (TileMap & { grid: PatchGrid })[] }> {
-  const { grids, plan } = features;
+/** Every patch of every grid searched against the memory bank in one call: each grid's scores (mean distance to the k nearest). */
+export async function searchGrids(grids: readonly PatchGrid[], index: VectorIndex, k: number): Promise<GreyImage[]> {
   const total = grids.reduce((n, g) => n + g.rows * g.cols, 0);
   const queries = new Float32Array(total * index.dim);
   let offset = 0;
@@ -89,23 +76,22 @@ async function searchTiles(
   const kk = Math.max(1, Math.min(k, index.size));
   const scores = patchScores(await index.search(queries, kk), kk, kk);
   let start = 0;
-  const tiles = grids.map((grid, t) => {
+  return grids.map((grid) => {
     const n = grid.rows * grid.cols;
     const map = createGreyImage(grid.cols, grid.rows, scores.slice(start, start + n));
     start += n;
-    return { tile: plan.tiles[t]!, map, grid };
+    return map;
   });
-  return { scores, tiles };
 }
 
-export interface NoveltyResult {
+export interface NearestImages {
   /** Distance to the nearest enrolled embedding. */
   readonly distance: number;
   readonly nearest: { id: string; distance: number }[];
 }
 
-/** Image-level novelty: Euclidean distances from one embedding to every enrolled one, nearest first. */
-export function novelty(embedding: Float32Array, enrolled: { dim: number; ids: readonly string[]; vectors: Float32Array }, count = 3): NoveltyResult {
+/** Euclidean distances from one embedding to every enrolled one, nearest first (ties by id). */
+export function nearestImages(embedding: Float32Array, enrolled: ImageEmbeddings, count = 3): NearestImages {
   if (enrolled.ids.length === 0 || enrolled.dim !== embedding.length) return { distance: 0, nearest: [] };
   const distances = enrolled.ids.map((id, n) => {
     let sum = 0;
@@ -116,6 +102,6 @@ export function novelty(embedding: Float32Array, enrolled: { dim: number; ids: r
     }
     return { id, distance: Math.sqrt(sum) };
   });
-  distances.sort((a, b) => a.distance - b.distance);
+  distances.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { distance: distances[0]!.distance, nearest: distances.slice(0, count) };
 }

@@ -1,11 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z, ZodError } from 'zod';
-import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE } from '../../lib/handler-entries.js';
+import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE } from '../application/pipeline/definition.js';
 import { DynamoDbReportStore } from '../adapters/aws/dynamodb-report-store.js';
 import { DynamoDbWebhookSubscriptions } from '../adapters/aws/dynamodb-webhook-subscriptions.js';
 import { createWebhookSender } from '../adapters/webhooks/http-sender.js';
@@ -60,29 +61,27 @@ export function dispatchDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Cloud
 }
 
 /**
- * SQS-triggered: each record is a result event to fan out or a retry to attempt. Records are independent; one that
- * throws (DynamoDB or SQS unavailable, a malformed body) is reported as a batch item failure, so SQS delivers it
- * again and, after maxReceiveCount, moves it to the dead-letter queue. Delivery failures never throw: they are
- * scheduled as retry messages.
+ * SQS-triggered: each record is a result event to fan out or a retry to attempt. Records are independent
+ * (Powertools batch processing): one that throws (DynamoDB or SQS unavailable, a malformed body) is reported as a
+ * batch item failure, so SQS delivers it again and, after maxReceiveCount, moves it to the dead-letter queue.
+ * Delivery failures never throw: they are scheduled as retry messages.
  */
 export function createWebhookDispatchHandler(deps: () => CloudDispatchDeps = lazy(dispatchDepsFromEnv)) {
-  return middy(async (event: SQSEvent, _context: Context): Promise<SQSBatchResponse> => {
-    const failures = await Promise.all(
-      event.Records.map(async (record) => {
-        try {
-          const message = MessageSchema.parse(JSON.parse(record.body));
-          if ('kind' in message) await retryDelivery(message, deps());
-          else await dispatchResultEvent(message.detail, deps());
-          return undefined;
-        } catch (error) {
-          const reason = error instanceof ZodError ? `not a result event or retry message: ${z.prettifyError(error)}` : (error as Error).message;
-          logger.error('webhook record failed', { messageId: record.messageId, errorName: (error as Error).name, reason });
-          return { itemIdentifier: record.messageId };
-        }
-      }),
-    );
-    return { batchItemFailures: failures.filter((f): f is { itemIdentifier: string } => f !== undefined) };
-  }).use(injectLambdaContext(logger));
+  const processor = new BatchProcessor(EventType.SQS);
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    try {
+      const message = MessageSchema.parse(JSON.parse(record.body));
+      if ('kind' in message) await retryDelivery(message, deps());
+      else await dispatchResultEvent(message.detail, deps());
+    } catch (error) {
+      const reason = error instanceof ZodError ? `not a result event or retry message: ${z.prettifyError(error)}` : (error as Error).message;
+      logger.error('webhook record failed', { messageId: record.messageId, errorName: (error as Error).name, reason });
+      throw error;
+    }
+  };
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
+  ).use(injectLambdaContext(logger));
 }
 
 function lazy<T>(make: () => T): () => T {

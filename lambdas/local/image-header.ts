@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { IngestError } from '../domain/errors.js';
-import { sniffFormat } from '../adapters/local/image/format-sniff.js';
+import { sniffFormat } from '../adapters/image/format-sniff.js';
 import type { IngestLimits, SourceFormat } from '../ports/image-codec.js';
 
 export interface ImageHeader {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { REPORT_SCHEMA_VERSION, type Report } from '../domain/report/report.js';
+import { failedReport as pipelineFailedReport } from '../application/pipeline/failure.js';
+import type { Report } from '../domain/report/report.js';
 
 /** Where an inspection came from: the HTTP API, or a file an instrument dropped in the inbox. */
 export const JobSourceSchema = z.discriminatedUnion('kind', [
@@ -40,20 +41,13 @@ export function dedupeKey(job: Omit<InspectionJob, 'submittedAt' | 'metadata'>):
 
 /** The report recorded when the pipeline could not produce one itself (it crashed, or the upload is gone). */
 export function failedReport(id: string, job: InspectionJob, failure: { code: string; message: string; stage: string }): Report {
-  return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    id,
-    tenant: job.tenant,
-    createdAt: new Date().toISOString(),
-    status: 'failed',
-    input: { name: job.name, sha256: job.sha256, bytes: job.bytes, warnings: [] },
-    metadata: job.metadata ?? null,
-    backbone: null,
-    profile: null,
-    scores: null,
-    regions: [],
-    artifacts: {},
+  return pipelineFailedReport({
+    job: {
+      tenant: job.tenant, reportId: id, createdAt: new Date().toISOString(), name: job.name,
+      profile: { name: job.profile, ...(job.profileVersion !== undefined ? { version: job.profileVersion } : {}) },
+      input: { bucket: 'local', key: job.name, size: job.bytes },
+      ...(job.metadata !== undefined ? { metadata: job.metadata } : {}),
+    },
     timingsMs: {},
-    failure,
-  };
+  }, { ...failure, input: { name: job.name, sha256: job.sha256, bytes: job.bytes, warnings: [] } });
 }

@@ -1,4 +1,5 @@
 import type { GreyImage } from '../domain/image/grey-image.js';
+import type { PixelRect } from '../domain/image/tiling.js';
 import type { BackboneDescriptor } from './backbone.js';
 
 /** A profile version a scorer searches against. */
@@ -6,6 +7,12 @@ export interface ProfileVersionRef {
   readonly tenant: string;
   readonly name: string;
   readonly version: number;
+}
+
+/** One tile to score: its pixels and the part of it that shows the image (the rest is mirrored border). */
+export interface ScoringTile {
+  readonly image: GreyImage;
+  readonly inside: PixelRect;
 }
 
 /** Patch scores and pooled embeddings of equally sized tiles. */
@@ -16,16 +23,17 @@ export interface ScoredTiles {
   readonly stride: number;
   /** tiles × rows × cols: mean distance of each patch to its k nearest memory-bank patches. */
   readonly scores: Float32Array;
-  /** tiles × embeddingDim: global average of the embedding layer per tile (not normalised). */
+  /** tiles × embeddingDim: mean of the embedding layer over each tile's cells inside the image (not normalised). */
   readonly embeddings: Float32Array;
   readonly embeddingDim: number;
 }
 
 /**
- * Backbone + memory-bank search in one place (the GPU endpoint in the cloud): tiles in, patch scores out, so
- * feature maps never cross the network. A port of the cloud workflow; the SageMaker adapter (lambdas/adapters/aws/sagemaker-backbone.ts) implements it.
+ * Backbone + memory-bank search in one place, so feature maps never cross a network: tiles in, patch scores out.
+ * The GPU endpoint in the cloud (adapters/aws/sagemaker-backbone.ts), ONNX Runtime in process locally
+ * (adapters/local/local-patch-scorer.ts); both follow the profile version's settings.
  */
 export interface PatchScorer {
   readonly descriptor: BackboneDescriptor;
-  scoreTiles(tiles: readonly GreyImage[], profile: ProfileVersionRef): Promise<ScoredTiles>;
+  scoreTiles(tiles: readonly ScoringTile[], profile: ProfileVersionRef): Promise<ScoredTiles>;
 }

@@ -5,61 +5,54 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE, RETRYABLE_ERRORS, type PipelineStep } from '../handler-entries.js';
+import { CLOUD_STEPS, RECORD_FAILURE_STEP, RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE, RETRYABLE_ERRORS, type WorkflowFunction } from '../handler-entries.js';
 
 export interface InspectionWorkflowProps {
-  readonly functions: Readonly<Record<PipelineStep, lambda.IFunction>>;
-  /** Receives every inspection that ends in failure, with its state (event, error, failed report). */
+  readonly functions: Readonly<Record<WorkflowFunction, lambda.IFunction>>;
+  /** Seconds each function may run: the task's own timeout, so a hung step is caught and recorded as a failure. */
+  readonly taskTimeouts: Readonly<Record<WorkflowFunction, Duration>>;
+  /** Receives every inspection that ends in failure, with its state (job, error, failed report). */
   readonly deadLetterQueue: sqs.IQueue;
-  /** Standard workflows keep history for 90 days; one image should never take this long. */
-  readonly timeout?: Duration;
 }
 
+/** Express workflows end after five minutes; the task time-outs and retries below fit inside it. */
+export const EXPRESS_LIMIT = Duration.minutes(5);
+
+/** Retries per task (after the first attempt) on the retryable errors, fast failures such as throttling and warm-up, with backoff and full jitter. */
+export const TASK_RETRY = { interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 2, maxDelay: Duration.seconds(4) } as const;
+
 /**
- * The inspection workflow, one Standard execution per uploaded object.
+ * The inspection workflow, generated from the pipeline definition (lambdas/application/pipeline/definition.ts):
+ * one Lambda task per cloud step, in order, each running its declared group of stages over the whole state and
+ * returning it (the state carries scratch refs, never pixels: 256 KB limit). After the first step a duplicate
+ * (`$.duplicate`) ends the run; after the last, `$.write.written` says whether this run wrote the report (an
+ * overlapping run of the same object version may have), and only then is the completed event emitted.
+ * Any permanent error, or a task time-out → `$.error` → record-failure (failed report, `$.failure`) → the whole
+ * state to the DLQ → failed event → the execution fails.
  *
- * Why Step Functions rather than SQS-chained Lambdas: the steps are a fixed sequence with per-step retry policies
- * (exponential backoff with jitter on throttling and endpoint warm-up) and one catch-all failure path; Step
- * Functions expresses both declaratively, records every execution's input, output and error for 90 days, and
- * lets the emit and dead-letter steps call EventBridge and SQS directly without a Lambda. Chained queues would need
- * six queues, six DLQs, redrive policies and hand-written correlation to find where an image stopped. Cost is
- * about 10 state transitions per image ($0.25 per 1,000 images at $0.025 per 1,000 transitions), small next to the
- * GPU endpoint.
- *
- * State contract (handlers receive the whole state, their result is stored under the key shown):
- *   input: the EventBridge "Object Created" event → ingest → `$.ingest` (`{ duplicate: true }` ends the run)
- *   → embed → `$.embed` → score → `$.score` → microstructure → `$.microstructure` → fuse → `$.fuse`
- *   → write-report → `$.report` (its value is the detail of the completed event; `written: false` when an
- *   overlapping run of the same object version wrote the report first: that run already emitted the event, so
- *   this one ends without a second one).
- *   On any permanent error: `$.error` ({ Error, Cause }) → record-failure → `$.failure` (detail of the failed
- *   event) → DLQ message with the whole state → failed event → execution fails.
- * Pass S3 keys between steps, never pixels: the state limit is 256 KB.
+ * Express rather than Standard: it bills per request and duration instead of per state transition ($0.025 per
+ * 1,000 transitions: about $0.20 per 1,000 images here, against about $0.002 Express; see the README's cost table),
+ * and its at-least-once start is what the claims and write-once reports already handle. What Standard's 90-day
+ * history gave is kept where it matters: every transition in the log group, reports (both outcomes) in DynamoDB,
+ * failures in the DLQ with their state.
  */
 export class InspectionWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: InspectionWorkflowProps) {
     super(scope, id);
-    const fn = props.functions;
-
-    const step = (name: string, target: PipelineStep, resultKey: string) => {
-      const task = new tasks.LambdaInvoke(this, name, {
-        lambdaFunction: fn[target],
+    const task = (name: string, fn: WorkflowFunction, resultPath?: string) => {
+      const t = new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: props.functions[fn],
         payloadResponseOnly: true,
-        resultPath: `$.${resultKey}`,
+        // Lambda service errors are in RETRYABLE_ERRORS: one retry policy, sized to the Express limit.
+        retryOnServiceExceptions: false,
+        taskTimeout: sfn.Timeout.duration(props.taskTimeouts[fn]),
+        ...(resultPath ? { resultPath } : {}),
       });
-      task.addRetry({
-        errors: [...RETRYABLE_ERRORS],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 6,
-        maxDelay: Duration.seconds(60),
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-      return task;
+      t.addRetry({ errors: [...RETRYABLE_ERRORS], ...TASK_RETRY, jitterStrategy: sfn.JitterType.FULL });
+      return t;
     };
-
     const emit = (name: string, detailType: string, detailPath: string) =>
       new tasks.EventBridgePutEvents(this, name, {
         entries: [{ source: RESULT_EVENT_SOURCE, detailType, detail: sfn.TaskInput.fromJsonPathAt(detailPath) }],
@@ -67,50 +60,47 @@ export class InspectionWorkflow extends Construct {
       });
 
     // Failure path: record a failed report, keep the whole state in the DLQ, announce it, fail the execution.
-    const recordFailure = step('RecordFailure', 'record-failure', 'failure');
+    const recordFailure = task('RecordFailure', RECORD_FAILURE_STEP);
     const toDlq = new tasks.SqsSendMessage(this, 'SendToDeadLetterQueue', {
       queue: props.deadLetterQueue,
       messageBody: sfn.TaskInput.fromJsonPathAt('$'),
       resultPath: sfn.JsonPath.DISCARD,
     });
     const failed = new sfn.Fail(this, 'InspectionFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-    const emitFailed = emit('EmitFailed', RESULT_DETAIL_TYPES.failed, '$.failure');
-    // If even the failed report cannot be written, the DLQ still gets the event and error.
+    // If even the failed report cannot be written, the DLQ still gets the state and error.
     recordFailure.addCatch(toDlq, { resultPath: '$.recordFailureError' });
     recordFailure.next(toDlq);
     toDlq.next(new sfn.Choice(this, 'FailureRecorded?')
-      .when(sfn.Condition.isPresent('$.failure'), emitFailed.next(failed))
+      .when(sfn.Condition.isPresent('$.failure'), emit('EmitFailed', RESULT_DETAIL_TYPES.failed, '$.failure').next(failed))
       .otherwise(failed));
 
-    const ingest = step('IngestAndNormalise', 'ingest', 'ingest');
-    const main = [
-      step('Embed', 'embed', 'embed'),
-      step('ScorePatchesAndNovelty', 'score', 'score'),
-      step('MicrostructureAndConsistency', 'microstructure', 'microstructure'),
-      step('Fuse', 'fuse', 'fuse'),
-      step('WriteReport', 'write-report', 'report'),
-    ];
-    const emitCompleted = emit('EmitCompleted', RESULT_DETAIL_TYPES.completed, '$.report');
-    for (const task of [ingest, ...main, emitCompleted]) task.addCatch(recordFailure, { resultPath: '$.error' });
-
+    // Main path: the cloud steps in the definition's order, each replacing the state with its own output.
+    const steps = CLOUD_STEPS.map((step) => task(stepStateName(step), step));
+    const emitCompleted = emit('EmitCompleted', RESULT_DETAIL_TYPES.completed, '$.write');
+    for (const t of [...steps, emitCompleted]) t.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
     const reportWritten = new sfn.Choice(this, 'ReportWritten?')
-      .when(sfn.Condition.booleanEquals('$.report.written', true), emitCompleted)
+      .when(sfn.Condition.booleanEquals('$.write.written', true), emitCompleted)
       .otherwise(new sfn.Succeed(this, 'AlreadyReported', { comment: 'An overlapping run wrote this report and announced it' }));
-    const analysis = main.slice(1).reduce((chain, task) => chain.next(task), sfn.Chain.start(main[0])).next(reportWritten);
-
-    const definition = ingest.next(
-      new sfn.Choice(this, 'AlreadyProcessed?')
-        .when(sfn.Condition.booleanEquals('$.ingest.duplicate', true), new sfn.Succeed(this, 'Duplicate', { comment: 'This object version already has a report' }))
-        .otherwise(analysis),
+    const rest = steps.slice(2).reduce((chain, t) => chain.next(t), sfn.Chain.start(steps[1]!)).next(reportWritten);
+    const definition = steps[0]!.next(
+      new sfn.Choice(this, 'AlreadyInspected?')
+        .when(sfn.Condition.and(sfn.Condition.isPresent('$.duplicate'), sfn.Condition.booleanEquals('$.duplicate', true)), new sfn.Succeed(this, 'Duplicate', { comment: 'This object version already has an inspection' }))
+        .otherwise(rest),
     );
 
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: props.timeout ?? Duration.minutes(30),
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      timeout: EXPRESS_LIMIT,
       tracingEnabled: true,
+      // Express keeps no history of its own: every transition goes to the log (without data: ~5 KB per run).
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
   }
+}
+
+/** The state name of a cloud step's task ("ingest" → "Ingest"). */
+export function stepStateName(step: WorkflowFunction): string {
+  return step.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }

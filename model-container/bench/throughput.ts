@@ -11,14 +11,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSageMakerClient, SageMakerEndpoint, SageMakerPatchScorer } from '../../lambdas/adapters/aws/sagemaker-backbone.js';
 import { ProfileVersionFiles } from '../../lambdas/adapters/aws/s3-profile-store.js';
-import { resolveBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
-import { FileArtifactStore } from '../../lambdas/adapters/local/store/artifact-store.js';
-import { defaultOverlap } from '../../lambdas/application/features.js';
-import { extractTile, planTiles } from '../../lambdas/domain/image/tiling.js';
+import { resolveBackbone } from '../../lambdas/adapters/onnx/model-store.js';
+import { FileArtifactStore } from '../../lambdas/adapters/files/file-artifact-store.js';
+import { extractPaddedTile, insideRect, planPaddedTiles } from '../../lambdas/domain/image/tiling.js';
+import { DEFAULT_SCORING_SETTINGS, tileOverlap, type ScoringSettings } from '../../lambdas/domain/profile/settings.js';
 import type { PatchFeatureConfig } from '../../lambdas/domain/profile/profile.js';
 import { buildPatchGrid } from '../../lambdas/domain/scoring/patch-grid.js';
 import { generateMicrograph } from '../../lambdas/domain/synth/index.js';
-import type { Backbone } from '../../lambdas/ports/backbone.js';
 import { BankScorer } from '../src/bank-scorer.js';
 import { InferenceEngine, type DevicePreference } from '../src/engine.js';
 import { startModelServer } from '../src/server.js';
@@ -38,6 +37,10 @@ const resolved = await resolveBackbone({ model: values.backbone });
 const engine = await InferenceEngine.create(resolved, values.device as DevicePreference);
 const d = engine.descriptor;
 const features: PatchFeatureConfig = { layers: d.patchLayers, neighbourhood: 3, k: 1, coresetRatio: 0.1, projectionDim: 64, seed: 42 };
+const settings: ScoringSettings = {
+  ...DEFAULT_SCORING_SETTINGS, heatmapLow: 0,
+  tiling: { tileSize: d.tileSize, overlap: tileOverlap(d.tileSize, d.sizeMultiple, d.layers.filter((l) => features.layers.includes(l.name)).map((l) => l.stride)) },
+};
 const root = await mkdtemp(join(tmpdir(), 'mmdo-bench-'));
 // One writer and a fixed version 1: the registry (DynamoDB) is not needed to serve a version by number.
 const profiles = new ProfileVersionFiles(new FileArtifactStore(root));
@@ -53,7 +56,7 @@ const grid = buildPatchGrid(d.layers.map((l) => {
 const vectors = new Float32Array(bankSize * grid.dim);
 for (let r = 0; r < bankSize; r++) vectors.set(grid.data.subarray(((r * 7919) % (grid.rows * grid.cols)) * grid.dim, (((r * 7919) % (grid.rows * grid.cols)) + 1) * grid.dim), r * grid.dim);
 await profiles.write('bench', {
-  name: 'bank', version: 1, createdAt: new Date().toISOString(), backbone: { id: d.id, sha256: d.sha256 }, pixelSizeUm: null, features,
+  name: 'bank', version: 1, createdAt: new Date().toISOString(), backbone: { id: d.id, sha256: d.sha256 }, pixelSizeUm: null, features, settings,
   bank: { dim: grid.dim, count: bankSize, vectors },
   calibration: { normalImageScores: [1], suspect: 1, anomalous: 2, pixelThreshold: 1, normalNoveltyScores: [] },
   embeddings: { dim: 0, ids: [], vectors: new Float32Array(0) }, enrolled: { bank: [], calibration: [] },
@@ -67,8 +70,10 @@ const ref = { tenant: 'bench', name: 'bank', version: 1 };
 
 for (const size of values.sizes!.split(',').map(Number)) {
   const image = generateMicrograph({ seed: 2, width: size, height: size, pixelSizeUm: 0.1 }).image;
-  const plan = planTiles(size, size, d.tileSize, defaultOverlap({ descriptor: d } as Backbone, features, d.tileSize), d.sizeMultiple);
-  const tiles = plan.tiles.map((t) => extractTile(image, t));
+  // Tiled as the pipeline's embed stage tiles (the profile's border, tile size and overlap).
+  const pad = settings.borderPad;
+  const plan = planPaddedTiles(size, size, settings.tiling, pad, d.sizeMultiple);
+  const tiles = plan.tiles.map((t) => ({ image: extractPaddedTile(image, pad, t), inside: insideRect(t, pad, size, size) }));
   await remote.scoreTiles(tiles, ref); // warm-up: bank load, ORT shapes
   const before = server.batcher.stats;
   const deadline = performance.now() + Number(values.seconds) * 1000;

@@ -1,6 +1,7 @@
 import { MmdoError } from '../../lambdas/domain/errors.js';
 import type { ProfileVersion } from '../../lambdas/domain/profile/profile.js';
-import { imageEmbedding } from '../../lambdas/domain/scoring/patch-grid.js';
+import type { PixelRect } from '../../lambdas/domain/image/tiling.js';
+import { poolInside } from '../../lambdas/domain/scoring/patch-grid.js';
 import type { BackboneDescriptor } from '../../lambdas/ports/backbone.js';
 import type { ProfileVersionRef, ScoredTiles } from '../../lambdas/ports/patch-scorer.js';
 import type { Device, LayerOutput } from './engine.js';
@@ -37,7 +38,15 @@ export class BankScorer {
     return [...new Set([...profile.features.layers, this.descriptor.embeddingLayer])];
   }
 
-  async score(ref: ProfileVersionRef, outputs: ReadonlyMap<string, LayerOutput>, count: number): Promise<ScoredTiles> {
+  /**
+   * Patch scores of `count` tiles and each tile's embedding: the mean of the embedding layer over the cells inside
+   * `inside[i]` (the part of the tile that shows the image, as local inspection pools it), or the whole tile.
+   */
+  private get embeddingStride(): number {
+    return this.descriptor.layers.find((l) => l.name === this.descriptor.embeddingLayer)!.stride;
+  }
+
+  async score(ref: ProfileVersionRef, outputs: ReadonlyMap<string, LayerOutput>, count: number, inside?: readonly PixelRect[]): Promise<ScoredTiles> {
     const { head } = await this.load(ref);
     const { scores, rows, cols } = await head.score(outputs, count);
     const { dims, data } = outputs.get(this.descriptor.embeddingLayer)!;
@@ -45,8 +54,9 @@ export class BankScorer {
     const size = channels * height * width;
     const embeddings = new Float32Array(count * channels);
     for (let i = 0; i < count; i++) {
-      const map = { name: this.descriptor.embeddingLayer, stride: 1, channels, height, width, data: data.subarray(i * size, (i + 1) * size) };
-      embeddings.set(imageEmbedding(map, { normalise: false }), i * channels);
+      const map = { name: this.descriptor.embeddingLayer, stride: this.embeddingStride, channels, height, width, data: data.subarray(i * size, (i + 1) * size) };
+      const whole = { x0: 0, y0: 0, x1: width * this.embeddingStride, y1: height * this.embeddingStride };
+      embeddings.set(poolInside(map, inside?.[i] ?? whole), i * channels);
     }
     return { rows, cols, stride: head.stride, scores, embeddings, embeddingDim: channels };
   }

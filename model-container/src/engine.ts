@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { BackboneError } from '../../lambdas/domain/backbone/errors.js';
 import { preprocessCoefficients } from '../../lambdas/domain/backbone/manifest.js';
-import type { ResolvedBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
+import type { ResolvedBackbone } from '../../lambdas/adapters/onnx/model-store.js';
 import type { BackboneDescriptor } from '../../lambdas/ports/backbone.js';
 
 process.env.ORT_DISABLE_TELEMETRY ??= '1';

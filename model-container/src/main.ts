@@ -9,8 +9,8 @@
 import { z } from 'zod';
 import { createS3Client, S3ArtifactStore } from '../../lambdas/adapters/aws/s3-artifact-store.js';
 import { ProfileVersionFiles } from '../../lambdas/adapters/aws/s3-profile-store.js';
-import { resolveBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
-import { FileArtifactStore } from '../../lambdas/adapters/local/store/artifact-store.js';
+import { resolveBackbone } from '../../lambdas/adapters/onnx/model-store.js';
+import { FileArtifactStore } from '../../lambdas/adapters/files/file-artifact-store.js';
 import { BankScorer } from './bank-scorer.js';
 import { InferenceEngine } from './engine.js';
 import { startModelServer, type RunningServer } from './server.js';

@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder } from '../../lambdas/adapters/local/onnx/graph-builder.js';
+import { GraphBuilder } from '../../lambdas/adapters/onnx/graph-builder.js';
 import { ValidationError } from '../../lambdas/domain/errors.js';
 import type { ProfileVersion } from '../../lambdas/domain/profile/profile.js';
 import { createProjection } from '../../lambdas/domain/scoring/projection.js';

@@ -63,7 +63,9 @@ export function createModelServer(options: ModelServerOptions): { server: Server
     let scoreStride: number | undefined;
     if (request.profile) {
       const scoringStart = performance.now();
-      const scored = await options.scorer!.score(request.profile, outputs, count);
+      if (request.inside && request.inside.length !== count) throw new ValidationError(`inside names ${request.inside.length} rectangles for ${count} tiles`);
+      const inside = request.inside?.map(([x0, y0, x1, y1]) => ({ x0, y0, x1, y1 }));
+      const scored = await options.scorer!.score(request.profile, outputs, count, inside);
       scoreStride = scored.stride;
       tensors.push({ name: 'scores', shape: [count, scored.rows, scored.cols], data: scored.scores });
       tensors.push({ name: 'embedding', shape: [count, scored.embeddingDim], data: scored.embeddings });

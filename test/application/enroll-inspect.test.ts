@@ -2,23 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/adapters/local/runtime.js';
-import type { InspectionStage } from '../../lambdas/application/contracts.js';
-import { DEFAULT_BORDER_PAD } from '../../lambdas/application/features.js';
+import { STAGES } from '../../lambdas/application/pipeline/definition.js';
+import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_TILE_SIZE, tileOverlap } from '../../lambdas/domain/profile/settings.js';
 import { grainTexture, toPng } from '../e2e/textures.js';
 
 const SIZE = 96;
 const png = (seed: number) => toPng(grainTexture(SIZE, seed));
-
-/** A real (tiny) extra stage: mean brightness as a "metric", flagged when far from mid-grey. */
-const brightness: InspectionStage = {
-  name: 'brightness',
-  async run({ original, metadata }) {
-    const mean = original.data.reduce((a, b) => a + b, 0) / original.data.length;
-    const expected = typeof metadata?.expectedMean === 'number' ? metadata.expectedMean : 0.5;
-    const raw = Math.abs(mean - expected);
-    return { component: { raw, calibrated: Math.min(1, raw * 4), weight: 0.15 }, microstructure: { meanIntensity: mean }, findings: [{ rule: 'brightness', raw }] };
-  },
-};
 
 describe('enrolment and inspection services (built-in backbone)', () => {
   let home: string;
@@ -26,7 +15,7 @@ describe('enrolment and inspection services (built-in backbone)', () => {
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'mmdo-app-'));
-    runtime = await createLocalRuntime({ home, backboneOverride: 'builtin', stages: [brightness] });
+    runtime = await createLocalRuntime({ home, backboneOverride: 'builtin' });
   });
   afterAll(async () => {
     await runtime.close();
@@ -46,7 +35,17 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(p1.sources).toHaveLength(6);
     expect(p1.bank.count).toBeGreaterThan(0);
     expect(p1.embeddings.ids).toEqual(p1.enrolled.bank);
-    expect(p1.features.borderPad).toBe(DEFAULT_BORDER_PAD);
+    // The version records every setting that changes a score: the defaults, the tiles' overlap from the backbone,
+    // the heatmap floor from the calibration maps.
+    const d = runtime.backbone.descriptor;
+    const strides = d.layers.filter((l) => p1.features.layers.includes(l.name)).map((l) => l.stride);
+    expect(p1.settings).toEqual({
+      ...DEFAULT_SCORING_SETTINGS,
+      tiling: { tileSize: DEFAULT_TILE_SIZE, overlap: tileOverlap(DEFAULT_TILE_SIZE, d.sizeMultiple, strides) },
+      heatmapLow: expect.any(Number),
+    });
+    expect(p1.settings.borderPad).toBe(DEFAULT_BORDER_PAD);
+    expect(p1.settings.heatmapLow).toBeLessThan(p1.calibration.pixelThreshold);
 
     const more = [...(await Promise.all([7, 8, 9, 10, 11].map(async (s) => ({ name: `b${s}.png`, bytes: await png(s) })))), first[0]!];
     const v2 = await runtime.enrollment.enroll({ tenant: 'local', profile: 'grow', images: more, seed: 3 });
@@ -57,39 +56,72 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     for (const name of p1.enrolled.calibration) expect(p2.enrolled.calibration).toContain(name);
     expect(p2.enrolled.bank.filter((n) => p2.enrolled.calibration.includes(n))).toEqual([]);
     expect((await runtime.profiles.load('local', 'grow', 1)).enrolled.bank).toEqual(p1.enrolled.bank);
+    // The next version keeps the previous one's settings; only the heatmap floor is recalibrated.
+    expect(p2.settings).toEqual({ ...p1.settings, heatmapLow: p2.settings.heatmapLow });
 
     await expect(runtime.enrollment.enroll({ tenant: 'local', profile: 'grow', images: [first[1]!] })).rejects.toMatchObject({ code: 'validation_failed' });
     await expect(runtime.enrollment.enroll({ tenant: 'local', profile: 'lonely', images: [first[1]!] })).rejects.toMatchObject({ code: 'validation_failed' });
   });
 
-  test('inspection names the version, resamples to the profile pixel size, runs extra stages and fuses them', async () => {
+  test('inspection names the version, resamples to the profile pixel size, runs every stage and fuses the profile\'s components', async () => {
     const images = await Promise.all([21, 22, 23, 24, 25].map(async (s) => ({ name: `n${s}.png`, bytes: await png(s) })));
     await runtime.enrollment.enroll({ tenant: 'local', profile: 'scaled', images, pixelSizeUm: 1 });
     const big = await toPng(grainTexture(SIZE * 2, 99));
+    const stages: string[] = [];
     const report = await runtime.inspections.inspect({
-      tenant: 'local', name: 'half-size-pixels.png', bytes: big, profile: 'scaled', profileVersion: 1, pixelSizeUm: 0.5, metadata: { batch: 'B7', expectedMean: 0.5 },
-    });
+      tenant: 'local', name: 'half-size-pixels.png', bytes: big, profile: 'scaled', profileVersion: 1, pixelSizeUm: 0.5, metadata: { batch: 'B7' },
+    }, (stage) => stages.push(stage));
     expect(report.status).toBe('completed');
     expect(report.profile).toEqual({ name: 'scaled', version: 1 });
     expect(report.input).toMatchObject({ width: SIZE * 2, height: SIZE * 2, pixelSizeUm: 0.5, pixelSizeSource: 'caller' });
-    expect(report.microstructure?.meanIntensity).toEqual(expect.any(Number));
-    expect(report.findings).toHaveLength(1);
+    // The declared pixel size drives the resampling: 100 µm/px onto the profile's 1 µm/px would be 9600² pixels.
+    const huge = await runtime.inspections.inspect({ tenant: 'local', name: 'coarse.png', bytes: await png(26), profile: 'scaled', pixelSizeUm: 100 });
+    expect(huge).toMatchObject({ status: 'failed', failure: { stage: 'normalise', code: 'too_many_pixels' } });
+    expect(report.metadata).toEqual({ batch: 'B7' });
+    // The microstructure stage measures the original (at its own pixel size) and its consistency is fused.
+    expect(report.microstructure).toEqual(expect.any(Object));
+    expect(Object.keys(report.artifacts).sort()).toEqual(['heatmap', 'overlay', 'phases']);
     expect(report.scores!.components.map((c) => c.name).sort()).toEqual(['consistency', 'novelty', 'patch']);
     const contributions = report.scores!.components.reduce((n, c) => n + c.contribution, 0);
     expect(contributions).toBeCloseTo(1, 5);
     expect(report.novelty!.nearest[0]!.id).toMatch(/^n2\d\.png$/);
-    for (const stage of ['decode', 'embed', 'score', 'regions', 'render', 'brightness']) expect(report.timingsMs[stage]).toBeGreaterThanOrEqual(0);
+    // Every stage started once (independent ones overlap, so not strictly in list order), the write last; every stage
+    // but write was timed (write stores the report that holds the timings).
+    expect([...stages].sort()).toEqual([...STAGES.map((s) => s.name), 'done'].sort());
+    expect(stages.slice(-2)).toEqual(['write', 'done']);
+    for (const stage of STAGES.filter((s) => s.name !== 'write')) expect(report.timingsMs[stage.name]).toBeGreaterThanOrEqual(0);
     expect((await runtime.reports.list('local', { batch: 'B7' })).items.map((r) => r.id)).toEqual([report.id]);
+  });
+
+  test('the profile\'s fusion settings decide which components are fused, with its weights', async () => {
+    const images = await Promise.all([31, 32, 33, 34, 35].map(async (s) => ({ name: `f${s}.png`, bytes: await png(s) })));
+    const local = await createLocalRuntime({
+      home, backboneOverride: 'builtin',
+      enrollment: { recipe: { settings: { fusion: { components: ['patch', 'novelty'], weights: { patch: 0.5, novelty: 0.5, consistency: 0 } } } } },
+    });
+    try {
+      await local.enrollment.enroll({ tenant: 'local', profile: 'fused-two', images });
+    } finally {
+      await local.close();
+    }
+    // Inspected by the main runtime: the settings travel with the profile version, not with the runtime.
+    const report = await runtime.inspections.inspect({ tenant: 'local', name: 'x.png', bytes: await png(36), profile: 'fused-two' });
+    expect(report.status).toBe('completed');
+    expect(report.scores!.components.map((c) => [c.name, c.weight])).toEqual([['patch', 0.5], ['novelty', 0.5]]);
+    expect(report.microstructure).toEqual(expect.any(Object)); // still measured and reported, only not fused
   });
 
   test('bad input and unknown profiles end in stored failed reports naming the stage', async () => {
     const empty = await runtime.inspections.inspect({ tenant: 'local', name: 'empty.png', bytes: new Uint8Array(0), profile: 'grow' });
-    expect(empty).toMatchObject({ status: 'failed', failure: { stage: 'decode', code: 'empty_input' }, scores: null });
+    expect(empty).toMatchObject({ status: 'failed', failure: { stage: 'ingest', code: 'empty_input' }, scores: null });
     const text = await runtime.inspections.inspect({ tenant: 'local', name: 'notes.txt', bytes: new TextEncoder().encode('hello, not an image'), profile: 'grow' });
-    expect(text.failure).toMatchObject({ stage: 'decode', code: 'unsupported_format' });
-    const missing = await runtime.inspections.inspect({ tenant: 'local', name: 'ok.png', bytes: await png(5), profile: 'nope', reportId: 'given-id' });
-    expect(missing).toMatchObject({ id: 'given-id', status: 'failed', failure: { stage: 'profile', code: 'not_found' } });
-    expect(missing.input.width).toBe(SIZE);
+    expect(text.failure).toMatchObject({ stage: 'ingest', code: 'unsupported_format' });
+    expect(text.input).toMatchObject({ name: 'notes.txt', bytes: 19, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const bytes = await png(5);
+    const missing = await runtime.inspections.inspect({ tenant: 'local', name: 'ok.png', bytes, profile: 'nope', reportId: 'given-id' });
+    expect(missing).toMatchObject({ id: 'given-id', status: 'failed', failure: { stage: 'ingest', code: 'not_found' }, profile: null });
+    // What arrived is still named: its hash and size.
+    expect(missing.input).toMatchObject({ name: 'ok.png', bytes: bytes.byteLength, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     for (const r of [empty, text, missing]) expect((await runtime.reports.get('local', r.id))?.failure?.code).toBe(r.failure!.code);
   });
 });

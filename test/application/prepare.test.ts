@@ -1,12 +1,16 @@
 import { prepareImage, resolvePixelSize } from '../../lambdas/application/prepare.js';
-import { createGreyImage } from '../../lambdas/domain/image/grey-image.js';
-import type { DecodedImage } from '../../lambdas/ports/image-codec.js';
+import { IngestError } from '../../lambdas/domain/errors.js';
+import { createGreyImage, type GreyImage } from '../../lambdas/domain/image/grey-image.js';
+import { normalise, normaliseOptionsSchema } from '../../lambdas/domain/image/normalise.js';
 
-function decoded(width: number, height: number): DecodedImage {
+function image(width: number, height: number): GreyImage {
   const data = new Float32Array(width * height);
   for (let i = 0; i < data.length; i++) data[i] = ((i * 7919) % 101) / 100;
-  return { image: createGreyImage(width, height, data), format: 'png', bitDepth: 8, channels: 1, pages: 1, warnings: [] };
+  return createGreyImage(width, height, data);
 }
+
+/** The normalisation a profile records by default (denoise, CLAHE, stretch: DEFAULT_SCORING_SETTINGS.normalise). */
+const PROFILE_NORMALISE = normaliseOptionsSchema.parse({});
 
 describe('pixel size and preparation', () => {
   test('pixel size: caller > file > metadata > profile, else unknown', () => {
@@ -18,10 +22,43 @@ describe('pixel size and preparation', () => {
   });
 
   test('resamples to the profile pixel size only when both are known and differ', () => {
-    expect(prepareImage(decoded(64, 32), 0.25, 0.5).width).toBe(32);
-    expect(prepareImage(decoded(64, 32), 1, 0.5).height).toBe(64);
-    expect(prepareImage(decoded(64, 32), 0.5, 0.5).width).toBe(64);
-    expect(prepareImage(decoded(64, 32), undefined, 0.5).width).toBe(64);
-    expect(prepareImage(decoded(64, 32), 0.25, null).width).toBe(64);
+    expect(prepareImage(image(64, 32), 0.25, 0.5, PROFILE_NORMALISE).width).toBe(32);
+    expect(prepareImage(image(64, 32), 1, 0.5, PROFILE_NORMALISE).height).toBe(64);
+    expect(prepareImage(image(64, 32), 0.5, 0.5, PROFILE_NORMALISE).width).toBe(64);
+    expect(prepareImage(image(64, 32), 0.5 * (1 + 1e-4), 0.5, PROFILE_NORMALISE).width).toBe(64); // rounding noise in tags
+    expect(prepareImage(image(64, 32), undefined, 0.5, PROFILE_NORMALISE).width).toBe(64);
+    expect(prepareImage(image(64, 32), 0.25, null, PROFILE_NORMALISE).width).toBe(64);
+  });
+
+  test('normalises with the options given (the profile\'s), or not at all with false', () => {
+    const original = image(64, 32);
+    const options = { ...PROFILE_NORMALISE, clahe: false } as const;
+    expect(Array.from(prepareImage(original, 0.5, 0.5, options).data)).toEqual(Array.from(normalise(original, options).image.data));
+    expect(Array.from(prepareImage(original, 0.5, 0.5, PROFILE_NORMALISE).data)).toEqual(Array.from(normalise(original, PROFILE_NORMALISE).image.data));
+    expect(Array.from(prepareImage(original, 0.5, 0.5, PROFILE_NORMALISE).data)).not.toEqual(Array.from(original.data));
+    const untouched = prepareImage(original, 0.5, 0.5, false);
+    expect(Array.from(untouched.data)).toEqual(Array.from(original.data));
+    const resampledOnly = prepareImage(original, 1, 0.5, false);
+    expect([resampledOnly.width, resampledOnly.height]).toEqual([128, 64]);
+  });
+
+  test('a declared pixel size that would resample beyond limits.maxPixels is refused as too_many_pixels', () => {
+    const limits = { maxPixels: 128 * 64 };
+    // 64×32 at 1 µm/px onto a 0.5 µm/px profile is 128×64: exactly at the limit, accepted.
+    expect(prepareImage(image(64, 32), 1, 0.5, false, limits).width).toBe(128);
+    // At 10 µm/px it would become 1280×640 (819200 pixels): refused before any resampling.
+    const refused = (() => {
+      try {
+        prepareImage(image(64, 32), 10, 0.5, PROFILE_NORMALISE, limits);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(refused).toBeInstanceOf(IngestError);
+    expect(refused).toMatchObject({ code: 'too_many_pixels', status: 413, details: { pixels: 1280 * 640, limit: 128 * 64, pixelSizeUm: 10, profilePixelSizeUm: 0.5 } });
+    // Shrinking stays within it, and without limits nothing is refused.
+    expect(prepareImage(image(64, 32), 0.25, 0.5, false, limits).width).toBe(32);
+    expect(prepareImage(image(64, 32), 10, 0.5, false).width).toBe(1280);
   });
 });

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { InProcessEmbeddingIndex } from '../../lambdas/adapters/local/vector-index/in-process-embedding-index.js';
 import { publishEmbeddings } from '../../lambdas/application/publish-embeddings.js';
-import { novelty } from '../../lambdas/application/scoring.js';
+import { nearestImages } from '../../lambdas/application/scoring.js';
 import { ValidationError } from '../../lambdas/domain/errors.js';
 import type { ProfileVersion } from '../../lambdas/domain/profile/profile.js';
 import type { EmbeddingIndex, EmbeddingRecord } from '../../lambdas/ports/embedding-index.js';
+import { testSettings } from '../support/profiles.js';
 import { grainTexture, toPng } from '../e2e/textures.js';
 
 /** A real index that also keeps what each `index` call received. */
@@ -31,6 +32,7 @@ function profile(version: number, ids: string[], dim = 4): ProfileVersion {
     backbone: { id: 'filter-bank', sha256: 'a'.repeat(64) },
     pixelSizeUm: null,
     features: { layers: ['l1'], neighbourhood: 3, k: 1, coresetRatio: 0.1, projectionDim: null, seed: 1 },
+    settings: testSettings(),
     bank: { dim: 2, count: 1, vectors: new Float32Array(2) },
     calibration: { normalImageScores: [1], suspect: 2, anomalous: 3, pixelThreshold: 2, normalNoveltyScores: [0.5] },
     embeddings: { dim, ids, vectors: Float32Array.from({ length: ids.length * dim }, (_, i) => version * 100 + i) },
@@ -66,9 +68,9 @@ describe('publishEmbeddings after a real enrolment (built-in backbone)', () => {
       const [self] = await index.nearest(vectors.subarray(i * dim, (i + 1) * dim), 1, filter);
       expect(self).toEqual({ id, distance: 0 });
     }
-    // A query near the enrolled set: the index's neighbours are scoring's novelty neighbours.
+    // A query near the enrolled set: the index's neighbours are scoring's nearest enrolled images.
     const query = Float32Array.from(vectors.subarray(0, dim), (v, i) => v + 0.05 * Math.cos(i));
-    const expected = novelty(query, enrolled.embeddings, 3).nearest;
+    const expected = nearestImages(query, enrolled.embeddings, 3).nearest;
     const got = await index.nearest(query, 3, filter);
     expect(got.map((n) => n.id)).toEqual(expected.map((n) => n.id));
     got.forEach((n, i) => expect(n.distance).toBeCloseTo(expected[i]!.distance, 4));
@@ -100,14 +102,21 @@ describe('publishEmbeddings', () => {
     expect(await index.nearest(query, 1, { tenant: 'acme', profile: 'cathode', material: 'Li-S' })).toEqual([]);
   });
 
-  test('publishing the next version replaces the records of the images it shares with the previous one', async () => {
+  test('each version keeps its own records (a run pinned to v1 still finds v1\'s images); publishing a version again replaces its records', async () => {
     const index = new InProcessEmbeddingIndex();
     await publishEmbeddings(profile(1, ['a', 'b']), index, { tenant: 'acme' });
     await publishEmbeddings(profile(2, ['a', 'b', 'c']), index, { tenant: 'acme' });
-    expect(index.size).toBe(3);
+    expect(index.size).toBe(5);
     const anywhere = new Float32Array(4);
-    expect(await index.nearest(anywhere, 10, { tenant: 'acme', profile: 'cathode', profileVersion: 1 })).toEqual([]);
+    const v1 = await index.nearest(anywhere, 10, { tenant: 'acme', profile: 'cathode', profileVersion: 1 });
+    expect(v1.map((n) => n.id).sort()).toEqual(['a', 'b']);
+    // v1's own vectors (100, 101, ... in profile()), not v2's for the same ids.
+    const [a1] = await index.nearest(profile(1, ['a', 'b']).embeddings.vectors.subarray(0, 4), 1, { tenant: 'acme', profile: 'cathode', profileVersion: 1 });
+    expect(a1).toEqual({ id: 'a', distance: 0 });
     expect((await index.nearest(anywhere, 10, { tenant: 'acme', profile: 'cathode', profileVersion: 2 })).map((n) => n.id).sort()).toEqual(['a', 'b', 'c']);
+    // Idempotent: the same version published twice holds one record per image.
+    await publishEmbeddings(profile(2, ['a', 'b', 'c']), index, { tenant: 'acme' });
+    expect(index.size).toBe(5);
   });
 
   test('refuses duplicate image ids and mismatched arrays before indexing anything', async () => {

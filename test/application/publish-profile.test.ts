@@ -9,6 +9,7 @@ import { publishProfile } from '../../lambdas/application/publish-profile.js';
 import { NotFoundError } from '../../lambdas/domain/errors.js';
 import type { ProfileVersion } from '../../lambdas/domain/profile/profile.js';
 import { startDynalite, startS3rver, type LoopbackDynamo, type LoopbackS3 } from '../support/loopback-aws.js';
+import { testSettings } from '../support/profiles.js';
 
 const BUCKET = 'mmdo-artifacts';
 const TABLE = 'mmdo-profiles';
@@ -39,6 +40,7 @@ function profile(name: string, seed: number): Omit<ProfileVersion, 'version'> {
     backbone: { id: 'filter-bank', sha256: 'f'.repeat(64) },
     pixelSizeUm: 0.1,
     features: { layers: ['l2'], neighbourhood: 3, k: 1, coresetRatio: 0.5, projectionDim: null, seed },
+    settings: testSettings({ borderPad: 8 * seed, heatmapLow: 0.25 * seed, tiling: { tileSize: 256 * seed, overlap: 16 } }),
     bank: { dim, count: 5, vectors: Float32Array.from({ length: 5 * dim }, (_, i) => i * seed + 0.5) },
     calibration: { normalImageScores: [1, 2], suspect: 2.5, anomalous: 3, pixelThreshold: 2, normalNoveltyScores: [0.1, 0.2] },
     embeddings: { dim: 3, ids, vectors: Float32Array.from({ length: ids.length * 3 }, (_, i) => (i + 1) * seed) },
@@ -66,6 +68,9 @@ describe('publishProfile: local profile store → S3ProfileStore (s3rver + dynal
     expect(Buffer.from(stored.bank.vectors.buffer).equals(Buffer.from(source.bank.vectors.buffer))).toBe(true);
     expect(stored.calibration).toEqual(source.calibration);
     expect(stored.features.seed).toBe(2);
+    // The cloud scores with the settings the profile was enrolled with (border, tiling, heatmap floor...).
+    expect(stored.settings).toEqual(source.settings);
+    expect(stored.settings).toMatchObject({ borderPad: 16, heatmapLow: 0.5, tiling: { tileSize: 512, overlap: 16 } });
 
     const query = source.embeddings.vectors.slice(3, 6); // b.png's embedding
     const nearest = await index.nearest(query, 1, { tenant: 'acme', profile: 'grains', profileVersion: 1, material: 'Li-S' });
@@ -77,6 +82,7 @@ describe('publishProfile: local profile store → S3ProfileStore (s3rver + dynal
     const published = await publishProfile(local, cloud, undefined, { from: { tenant: 'local', name: 'grains', version: 1 }, tenant: 'acme' });
     expect(published).toEqual({ tenant: 'acme', profile: 'grains', sourceVersion: 1, version: 2, embeddings: 0 });
     expect((await cloud.load('acme', 'grains', 2)).features.seed).toBe(1);
+    expect((await cloud.describe('acme', 'grains', 2)).settings).toEqual(profile('grains', 1).settings);
     expect((await cloud.list('acme')).find((p) => p.name === 'grains')?.latestVersion).toBe(2);
   });
 

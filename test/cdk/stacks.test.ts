@@ -3,12 +3,13 @@ import { App, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
-import { PIPELINE_STEPS, RETRYABLE_ERRORS, type HandlerEntries } from '../../lib/handler-entries.js';
+import { CLOUD_STEPS, RETRYABLE_ERRORS, WORKFLOW_FUNCTIONS, type HandlerEntries } from '../../lib/handler-entries.js';
+import { EXPRESS_LIMIT, stepStateName, TASK_RETRY } from '../../lib/constructs/inspection-workflow.js';
 import { StatefulStack } from '../../lib/stateful-stack.js';
-import { PROFILE_READING_STEPS, StatelessStack } from '../../lib/stateless-stack.js';
+import { PROFILE_READING_STEPS, StatelessStack, STEP_SETTINGS } from '../../lib/stateless-stack.js';
 
 // Every step points at a fixture, so these tests do not depend on the real handlers' contents.
-const entries = Object.fromEntries(PIPELINE_STEPS.map((s) => [s, 'test/cdk/fixtures/echo-handler.ts'])) as unknown as HandlerEntries;
+const entries = Object.fromEntries(WORKFLOW_FUNCTIONS.map((s) => [s, 'test/cdk/fixtures/echo-handler.ts'])) as unknown as HandlerEntries;
 const context = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
 
 let app: App;
@@ -103,9 +104,9 @@ describe('StatefulStack', () => {
 });
 
 describe('StatelessStack', () => {
-  test('one arm64 nodejs22.x function per step, traced, with its own log group', () => {
+  test('one arm64 nodejs22.x function per cloud step of the pipeline definition (+ the failure recorder), traced, with its own log group', () => {
     const functions = stateless.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(PIPELINE_STEPS.length);
+    expect(Object.keys(functions)).toHaveLength(CLOUD_STEPS.length + 1);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -114,39 +115,53 @@ describe('StatelessStack', () => {
     }
   });
 
-  test('an S3 Object Created rule on the upload bucket starts the workflow, with a DLQ', () => {
+  test('an S3 Object Created rule on the upload bucket starts the workflow for image keys only, with a DLQ', () => {
     stateless.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: [Match.anyValue()] } } },
+      EventPattern: {
+        source: ['aws.s3'], 'detail-type': ['Object Created'],
+        detail: { bucket: { name: [Match.anyValue()] }, object: { key: Match.arrayWith([{ suffix: { 'equals-ignore-case': '.png' } }, { suffix: { 'equals-ignore-case': '.tif' } }]) } },
+      },
       Targets: [Match.objectLike({ DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }), RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 10 }) })],
     });
   });
 
-  test('every Lambda step retries throttling and endpoint errors with backoff and catches into the failure path', () => {
+  test('an Express workflow generated from the stage list: one task per cloud step, in order, retrying and catching into the failure path', () => {
     const machine = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+    expect(machine.Properties.StateMachineType).toBe('EXPRESS');
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
-    const definition = resolveJoin(machine.Properties.DefinitionString) as { States: unknown };
-    const states = definition.States as Record<string, { Type: string; Retry?: { ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number; JitterStrategy?: string }[]; Catch?: { Next: string }[]; Resource?: string }>;
-    const lambdaSteps = ['IngestAndNormalise', 'Embed', 'ScorePatchesAndNovelty', 'MicrostructureAndConsistency', 'Fuse', 'WriteReport'];
-    for (const name of lambdaSteps) {
-      const retry = states[name]!.Retry!.find((r) => r.ErrorEquals.includes('ModelNotReadyException'));
-      expect(retry).toMatchObject({ BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' });
-      expect(retry!.ErrorEquals).toEqual([...RETRYABLE_ERRORS]);
-      expect(states[name]!.Catch![0]!.Next).toBe('RecordFailure');
+    const definition = resolveJoin(machine.Properties.DefinitionString) as { StartAt: string; TimeoutSeconds: number; States: unknown };
+    expect(definition.TimeoutSeconds).toBe(EXPRESS_LIMIT.toSeconds());
+    type State = { Type: string; Next?: string; Default?: string; TimeoutSeconds?: number; Retry?: { ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number; JitterStrategy?: string }[]; Catch?: { ErrorEquals: string[]; Next: string; ResultPath: string }[]; Resource?: string };
+    const states = definition.States as Record<string, State>;
+    const names = CLOUD_STEPS.map(stepStateName);
+    expect(definition.StartAt).toBe(names[0]);
+    for (const name of names) {
+      const retry = states[name]!.Retry![0]!;
+      expect(retry).toMatchObject({ BackoffRate: TASK_RETRY.backoffRate, MaxAttempts: TASK_RETRY.maxAttempts, JitterStrategy: 'FULL' });
+      expect(retry.ErrorEquals).toEqual([...RETRYABLE_ERRORS]);
+      expect(states[name]!.Catch![0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'RecordFailure', ResultPath: '$.error' });
+      expect(states[name]!.TimeoutSeconds).toBeGreaterThan(0);
     }
+    // The steps follow each other in the definition's order (after the first: the duplicate check).
+    expect(states[names[0]!]!.Next).toBe('AlreadyInspected?');
+    expect(states['AlreadyInspected?']!.Default).toBe(names[1]);
+    for (let i = 1; i < names.length - 1; i++) expect(states[names[i]!]!.Next).toBe(names[i + 1]);
+    // Every task's time-out, and the retries, fit in the Express limit, so a hung step still reaches the failure path.
+    const total = WORKFLOW_FUNCTIONS.reduce((n, f) => n + STEP_SETTINGS[f].timeout.toSeconds(), 0);
+    expect(total + 3 * TASK_RETRY.maxDelay.toSeconds() * TASK_RETRY.maxAttempts).toBeLessThan(EXPRESS_LIMIT.toSeconds());
     expect(states.RecordFailure!.Type).toBe('Task');
     expect(states.SendToDeadLetterQueue!.Resource).toContain('sqs:sendMessage');
     expect(states.EmitCompleted!.Resource).toContain('events:putEvents');
-    expect(states['AlreadyProcessed?']!.Type).toBe('Choice');
   });
 
   test('the completed event is emitted only when this run wrote the report (no second event for an overlapping run)', () => {
     const machine = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'))[0]!;
     type State = { Type: string; Next?: string; End?: boolean; Default?: string; Choices?: { Variable: string; BooleanEquals?: boolean; Next: string }[] };
     const states = (resolveJoin(machine.Properties.DefinitionString) as { States: Record<string, State> }).States;
-    expect(states.WriteReport!.Next).toBe('ReportWritten?');
+    expect(states[stepStateName(CLOUD_STEPS.at(-1)!)]!.Next).toBe('ReportWritten?');
     const choice = states['ReportWritten?']!;
     expect(choice.Type).toBe('Choice');
-    expect(choice.Choices).toEqual([{ Variable: '$.report.written', BooleanEquals: true, Next: 'EmitCompleted' }]);
+    expect(choice.Choices).toEqual([{ Variable: '$.write.written', BooleanEquals: true, Next: 'EmitCompleted' }]);
     expect(states[choice.Default!]).toMatchObject({ Type: 'Succeed' });
     // Nothing else leads to EmitCompleted.
     const into = Object.entries(states).filter(([, st]) => st.Next === 'EmitCompleted' || st.Default === 'EmitCompleted' || st.Choices?.some((c) => c.Next === 'EmitCompleted'));
@@ -162,7 +177,7 @@ describe('StatelessStack', () => {
         .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
         .filter((st) => JSON.stringify(st.Resource).includes(':table/mmdo-profiles'));
     };
-    for (const step of PIPELINE_STEPS) {
+    for (const step of WORKFLOW_FUNCTIONS) {
       const statements = profileStatements(step);
       if ((PROFILE_READING_STEPS as readonly string[]).includes(step)) expect(statements.map((st) => st.Action)).toEqual(['dynamodb:Query']);
       else expect(statements).toEqual([]);
@@ -197,11 +212,11 @@ describe('StatelessStack', () => {
     stateless.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
-  test('only the score step may search the embedding index, and only the embed and score steps may invoke the endpoint', () => {
+  test('only the analyse step may search the embedding index and invoke the endpoint', () => {
     const policies = Object.values(stateless.findResources('AWS::IAM::Policy'));
     const withAction = (action: string) => policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes(action)).length;
     expect(withAction('es:ESHttpPost')).toBe(1);
-    expect(withAction('sagemaker:InvokeEndpoint')).toBe(2);
+    expect(withAction('sagemaker:InvokeEndpoint')).toBe(1);
     expect(withAction('"s3:*"')).toBe(0);
   });
 });

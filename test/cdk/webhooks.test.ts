@@ -3,13 +3,13 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
-import { PIPELINE_STEPS, RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE, type HandlerEntries } from '../../lib/handler-entries.js';
+import { WORKFLOW_FUNCTIONS, RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE, type HandlerEntries } from '../../lib/handler-entries.js';
 import { StatefulStack } from '../../lib/stateful-stack.js';
 import { StatelessStack } from '../../lib/stateless-stack.js';
 
 // The dispatcher, like the steps, is built from a fixture so these tests do not depend on handler contents.
 const FIXTURE = 'test/cdk/fixtures/echo-handler.ts';
-const entries = Object.fromEntries(PIPELINE_STEPS.map((s) => [s, FIXTURE])) as unknown as HandlerEntries;
+const entries = Object.fromEntries(WORKFLOW_FUNCTIONS.map((s) => [s, FIXTURE])) as unknown as HandlerEntries;
 const context = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
 
 let app: App;

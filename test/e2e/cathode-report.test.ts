@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SharpImageEncoder } from '../../lambdas/adapters/local/image/sharp-image-encoder.js';
+import { SharpImageEncoder } from '../../lambdas/adapters/image/sharp-image-encoder.js';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { generateMicrograph, type AnomalyType } from '../../lambdas/domain/synth/index.js';
 

@@ -31,6 +31,6 @@ describe('mmdo enroll / inspect CLI', () => {
 
     const failed = await run(process.execPath, [cli, 'inspect', '--profile', 'cli', join(dir, 'broken.png')], { env }).catch((e: { code: number; stdout: string }) => e);
     expect(failed).toMatchObject({ code: 1 });
-    expect((failed as { stdout: string }).stdout).toMatch(/broken\.png: FAILED at decode: .*\[truncated_image\]/);
+    expect((failed as { stdout: string }).stdout).toMatch(/broken\.png: FAILED at ingest: .*\[truncated_image\]/);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/adapters/local/runtime.js';
+import { DEFAULT_FUSION_WEIGHTS } from '../../lambdas/domain/profile/settings.js';
 import { drawCrack, drawVoid, grainTexture, toPng } from './textures.js';
 
 const SIZE = 192;
@@ -14,8 +15,11 @@ describe('end to end with the built-in backbone', () => {
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'mmdo-e2e-'));
     // Grain textures are not cathode micrographs: the microstructure stage (tested in cathode-report.test.ts) would
-    // rightly flag their large dark grains as voids, so this test exercises the patch and novelty scoring alone.
-    runtime = await createLocalRuntime({ home, backboneOverride: 'builtin', stages: [] });
+    // rightly flag their large dark grains as voids, so the profile fuses the patch and novelty scores alone.
+    runtime = await createLocalRuntime({
+      home, backboneOverride: 'builtin',
+      enrollment: { recipe: { settings: { fusion: { components: ['patch', 'novelty'], weights: { ...DEFAULT_FUSION_WEIGHTS } } } } },
+    });
   });
   afterAll(async () => {
     await runtime.close();
@@ -54,6 +58,7 @@ describe('end to end with the built-in backbone', () => {
       const top = report.regions[0]!;
       expect(top.bbox.x < box.x1 && top.bbox.x + top.bbox.width > box.x0 && top.bbox.y < box.y1 && top.bbox.y + top.bbox.height > box.y0).toBe(true);
     }
+    expect(defect.scores!.components.map((c) => c.name)).toEqual(['patch', 'novelty']);
     expect(defect.profile).toEqual({ name: 'grains', version: 1 });
     expect(defect.backbone?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(defect.input.pixelSizeSource).toBe('profile');
@@ -68,7 +73,7 @@ describe('end to end with the built-in backbone', () => {
 
     const corrupt = await runtime.inspections.inspect({ tenant: 'local', name: 'corrupt.png', bytes: (await toPng(voided)).slice(0, 200), profile: 'grains' });
     expect(corrupt.status).toBe('failed');
-    expect(corrupt.failure).toMatchObject({ stage: 'decode', code: 'truncated_image' });
+    expect(corrupt.failure).toMatchObject({ stage: 'ingest', code: 'truncated_image' });
     expect((await runtime.reports.get('local', corrupt.id))?.status).toBe('failed');
   });
 });

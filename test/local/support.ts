@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { InspectionService, InspectRequest } from '../../lambdas/application/contracts.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
-import { FileArtifactStore } from '../../lambdas/adapters/local/store/artifact-store.js';
+import { FileArtifactStore } from '../../lambdas/adapters/files/file-artifact-store.js';
 import { FileProfileStore } from '../../lambdas/adapters/local/store/profile-store.js';
 import { SqliteReportStore } from '../../lambdas/adapters/local/store/report-store.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../../lambdas/domain/report/report.js';
@@ -13,6 +13,7 @@ import { encodeGreyPng, seedDemoProfile } from '../../lambdas/local/demo-profile
 import type { LocalServiceDeps } from '../../lambdas/local/deps.js';
 import { sha256Hex } from '../../lambdas/local/jobs.js';
 import { defaultServiceOptions, startLocalService, type LocalServiceOptions, type RunningService } from '../../lambdas/local/service.js';
+import { testSettings } from '../support/profiles.js';
 
 export function tempHome(): { home: string; cleanup: () => void } {
   const home = mkdtempSync(join(tmpdir(), 'mmdo-serve-'));
@@ -78,7 +79,7 @@ export function mockDeps(home: string, behaviour: { throws?: () => boolean } = {
   const inspections: InspectionService = {
     async inspect(request, progress) {
       calls.push(request);
-      progress?.('decode', 0.1);
+      progress?.('ingest', 0.1);
       if (behaviour.throws?.()) throw new Error('mock pipeline exploded');
       const id = request.reportId!;
       const base: Report = {
@@ -103,7 +104,7 @@ export function mockDeps(home: string, behaviour: { throws?: () => boolean } = {
         await artifacts.put(key, request.bytes, 'image/png');
         report = { ...base, artifacts: { heatmap: key, overlay: key } };
       } catch (error) {
-        report = { ...base, status: 'failed', profile: null, failure: { code: 'corrupt_image', message: (error as Error).message, stage: 'decode' } };
+        report = { ...base, status: 'failed', profile: null, failure: { code: 'corrupt_image', message: (error as Error).message, stage: 'ingest' } };
       }
       await reports.put(report);
       return report;
@@ -120,6 +121,7 @@ export async function saveTinyProfile(deps: Pick<LocalServiceDeps, 'profiles'>, 
     backbone: { id: 'mock', sha256: '0'.repeat(64) },
     pixelSizeUm: null,
     features: { layers: ['l'], neighbourhood: 3, k: 1, coresetRatio: 1, projectionDim: null, seed: 1 },
+    settings: testSettings(),
     bank: { dim: 1, count: 1, vectors: new Float32Array(1) },
     calibration: { normalImageScores: [0], suspect: 1, anomalous: 2, pixelThreshold: 1, normalNoveltyScores: [0] },
     embeddings: { dim: 1, ids: ['a'], vectors: new Float32Array(1) },

@@ -2,21 +2,29 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSageMakerClient, isRetryable, SageMakerBackbone, SageMakerEndpoint, SageMakerPatchScorer, tilesPerRequest } from '../../lambdas/adapters/aws/sagemaker-backbone.js';
 import { encodeFrame, TENSOR_CONTENT_TYPE } from '../../lambdas/domain/wire/tensor-frame.js';
-import { builtinBackbone, loadBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
-import type { OnnxBackbone } from '../../lambdas/adapters/local/onnx/onnx-backbone.js';
+import { builtinBackbone, loadBackbone } from '../../lambdas/adapters/onnx/model-store.js';
+import type { OnnxBackbone } from '../../lambdas/adapters/onnx/onnx-backbone.js';
+import { BankIndexCache } from '../../lambdas/adapters/local/bank-index-cache.js';
+import { LocalPatchScorer } from '../../lambdas/adapters/local/local-patch-scorer.js';
 import { ExactIndex } from '../../lambdas/adapters/local/vector-index/exact-index.js';
+import { LocalVectorIndexFactory } from '../../lambdas/adapters/local/vector-index/index.js';
 import { MmdoError } from '../../lambdas/domain/errors.js';
 import type { GreyImage } from '../../lambdas/domain/image/grey-image.js';
+import { extractPaddedTile, insideRect, planPaddedTiles } from '../../lambdas/domain/image/tiling.js';
 import type { PatchFeatureConfig } from '../../lambdas/domain/profile/profile.js';
+import type { ScoringTile } from '../../lambdas/ports/patch-scorer.js';
 import { patchScores } from '../../lambdas/domain/scoring/anomaly-map.js';
-import { buildPatchGrid } from '../../lambdas/domain/scoring/patch-grid.js';
+import { buildPatchGrid, poolInside } from '../../lambdas/domain/scoring/patch-grid.js';
 import { drawCrack, grainTexture } from '../e2e/textures.js';
+import { testSettings } from '../support/profiles.js';
 import { startTestContainer, type TestContainer } from './support.js';
 
 const TILE = 64;
 const FEATURES: PatchFeatureConfig = { layers: ['stride8', 'stride16'], neighbourhood: 3, k: 2, coresetRatio: 1, projectionDim: null, seed: 7 };
 /** Exercises the projection and a wider window in the device scoring head. */
 const PROJECTED: PatchFeatureConfig = { ...FEATURES, neighbourhood: 5, projectionDim: 24, seed: 11 };
+/** A tile scored whole (no border: every cell is inside the image). */
+const whole = (image: GreyImage): ScoringTile => ({ image, inside: { x0: 0, y0: 0, x1: image.width, y1: image.height } });
 
 let container: TestContainer;
 let local: OnnxBackbone;
@@ -48,6 +56,8 @@ beforeAll(async () => {
       backbone: { id: manifest.id, sha256 },
       pixelSizeUm: null,
       features,
+      // A border of a whole embedding cell (stride 16), so every padded tile below has border cells to leave out.
+      settings: testSettings({ borderPad: 16, tiling: { tileSize: 48, overlap: 16 } }),
       bank: await bankOf([1, 2, 3].map((s) => grainTexture(TILE, s)), features),
       calibration: { normalImageScores: [1], suspect: 1, anomalous: 2, pixelThreshold: 1, normalNoveltyScores: [] },
       embeddings: { dim: 0, ids: [], vectors: new Float32Array(0) },
@@ -116,7 +126,7 @@ describe('model container through the SageMaker adapter (real server on loopback
     drawCrack(cracked, 8, 10, 56, 50, 2);
     const scorer = await SageMakerPatchScorer.create(container.endpoint());
     const ref = { tenant: 'acme', name, version: 1 };
-    const scored = await scorer.scoreTiles([normal, cracked], ref);
+    const scored = await scorer.scoreTiles([whole(normal), whole(cracked)], ref);
     expect([scored.rows, scored.cols, scored.stride]).toEqual([TILE / 8, TILE / 8, 8]);
     expect(scored.embeddingDim).toBe(local.descriptor.layers.find((l) => l.name === 'stride16')!.channels);
 
@@ -136,9 +146,46 @@ describe('model container through the SageMaker adapter (real server on loopback
     expect(max(cells)).toBeGreaterThan(max(0) * 1.2);
   });
 
+  test('a padded tile\'s embedding is pooled over its inside rectangle, equal to the local scorer\'s (LocalPatchScorer / poolInside)', async () => {
+    // An image tiled as inspection tiles it with the profile's border: tiles of the padded image, each with the
+    // rectangle that shows the image itself (the rest is mirrored border).
+    const ref = { tenant: 'acme', name: 'grains', version: 1 };
+    const { settings } = await container.profiles.describe('acme', 'grains', 1);
+    const image = grainTexture(100, 61);
+    const pad = settings.borderPad;
+    const plan = planPaddedTiles(image.width, image.height, settings.tiling, pad, local.descriptor.sizeMultiple);
+    expect(plan.tiles.length).toBeGreaterThan(1);
+    const tiles: ScoringTile[] = plan.tiles.map((t) => ({ image: extractPaddedTile(image, pad, t), inside: insideRect(t, pad, image.width, image.height) }));
+    expect(new Set(tiles.map((t) => JSON.stringify(t.inside))).size).toBe(tiles.length);
+
+    const remote = await (await SageMakerPatchScorer.create(container.endpoint())).scoreTiles(tiles, ref);
+    const banks = new BankIndexCache(container.profiles, new LocalVectorIndexFactory(), () => 'exact');
+    const inProcess = await new LocalPatchScorer(multi, banks).scoreTiles(tiles, ref).finally(() => banks.dispose());
+    expect(remote.embeddingDim).toBe(inProcess.embeddingDim);
+    expect(remote.embeddings).toHaveLength(tiles.length * remote.embeddingDim);
+    const relative = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1e-3, Math.abs(b[i]!)));
+      return worst;
+    };
+    expect(relative(remote.embeddings, inProcess.embeddings)).toBeLessThan(1e-3);
+    expect(relative(remote.scores, inProcess.scores)).toBeLessThan(1e-3);
+
+    // Both are poolInside of the embedding layer over the inside rectangle, which is not the whole tile's mean.
+    const layer = local.descriptor.embeddingLayer;
+    const maps = await local.extract(tiles.map((t) => t.image));
+    tiles.forEach((t, i) => {
+      const map = maps[i]!.find((m) => m.name === layer)!;
+      const got = remote.embeddings.subarray(i * remote.embeddingDim, (i + 1) * remote.embeddingDim);
+      expect(relative(got, poolInside(map, t.inside))).toBeLessThan(1e-3);
+      const all = poolInside(map, { x0: 0, y0: 0, x1: t.image.width, y1: t.image.height });
+      expect(relative(got, all)).toBeGreaterThan(1e-2);
+    });
+  });
+
   test('an unknown profile is a permanent 404 problem, not retried', async () => {
     const scorer = await SageMakerPatchScorer.create(container.endpoint());
-    const error = await scorer.scoreTiles([grainTexture(TILE, 5)], { tenant: 'acme', name: 'nope', version: 1 }).catch((e: unknown) => e);
+    const error = await scorer.scoreTiles([whole(grainTexture(TILE, 5))], { tenant: 'acme', name: 'nope', version: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MmdoError);
     expect(error).toMatchObject({ code: 'not_found', status: 404 });
   });

@@ -1,5 +1,5 @@
 import { createSageMakerClient, SageMakerEndpoint, type RetryPolicy } from '../../lambdas/adapters/aws/sagemaker-backbone.js';
-import { builtinBackbone } from '../../lambdas/adapters/local/onnx/model-store.js';
+import { builtinBackbone } from '../../lambdas/adapters/onnx/model-store.js';
 import { profilesTableDefinition } from '../../lambdas/adapters/aws/profile-registry.js';
 import { S3ArtifactStore } from '../../lambdas/adapters/aws/s3-artifact-store.js';
 import { ProfileVersionFiles, S3ProfileStore } from '../../lambdas/adapters/aws/s3-profile-store.js';

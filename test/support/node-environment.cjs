@@ -13,6 +13,19 @@ class MmdoNodeEnvironment extends TestEnvironment {
     super(config, context);
     for (const name of SHARED) this.global[name] = globalThis[name];
     this.global.process.env.ORT_DISABLE_TELEMETRY = '1';
+    // aws-local-stepfunctions calls Promise.withResolvers (Node 22); Node 20 lacks it.
+    const RealmPromise = this.global.Promise;
+    if (typeof RealmPromise.withResolvers !== 'function') {
+      RealmPromise.withResolvers = function withResolvers() {
+        let resolve;
+        let reject;
+        const promise = new RealmPromise((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
+        return { promise, resolve, reject };
+      };
+    }
   }
 }
 

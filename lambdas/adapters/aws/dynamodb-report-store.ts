@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.js';
+import { batchOf } from '../../domain/report/batch.js';
 import { ReportSchema, type Report } from '../../domain/report/report.js';
 import type { ReportPage, ReportQuery, ReportStore } from '../../ports/stores.js';
 import { REPORTS_TABLE as T } from './dynamodb-tables.js';
@@ -135,11 +136,6 @@ function normaliseTime(value: string): string {
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new ValidationError(`'${value}' is not an ISO date-time`, { value });
   return new Date(ms).toISOString();
-}
-
-function batchOf(report: Report): string | undefined {
-  const batch = report.metadata?.batch;
-  return typeof batch === 'string' || typeof batch === 'number' ? String(batch) : undefined;
 }
 
 function reportOf(item: Record<string, unknown>): Report {

@@ -115,7 +115,7 @@ export class OpenSearchEmbeddingIndex implements EmbeddingIndex {
       if (r.vector.length !== this.options.dim) {
         throw new ValidationError(`embedding '${r.id}' has ${r.vector.length} values, the index takes ${this.options.dim}`, { id: r.id });
       }
-      body.push({ index: { _index: this.indexName, _id: documentId(r.tenant, r.profile, r.id) } });
+      body.push({ index: { _index: this.indexName, _id: documentId(r) } });
       body.push({
         [VECTOR_FIELD]: Array.from(r.vector),
         imageId: r.id,
@@ -161,9 +161,12 @@ export class OpenSearchEmbeddingIndex implements EmbeddingIndex {
   }
 }
 
-/** Tenant and profile are part of the id, so one tenant's record can never replace another's. */
-function documentId(tenant: string, profile: string, id: string): string {
-  return `${tenant}/${profile}/${id}`;
+/**
+ * Tenant, profile and version are part of the id: one tenant's record can never replace another's, publishing a
+ * version again rewrites the same documents (idempotent), and publishing v2 leaves v1's records for runs pinned to v1.
+ */
+export function documentId(r: Pick<EmbeddingRecord, 'tenant' | 'profile' | 'profileVersion' | 'id'>): string {
+  return `${r.tenant}/${r.profile}/v${r.profileVersion ?? 0}/${r.id}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { MmdoError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ProfileSummary, ProfileVersion } from '../../domain/profile/profile.js';
-import type { ProfileCatalog, ProfileDescription } from '../../ports/cloud.js';
+import type { ProfileCatalog, ProfileDescription } from '../../ports/inspection.js';
 import type { ArtifactStore, ProfileStore } from '../../ports/stores.js';
 import { decodeManifest, decodeProfile, describeManifest, encodeProfile, PROFILE_FILES, type ProfileManifest } from '../profile-codec.js';
 import { ProfileRegistry, type RegistryRow } from './profile-registry.js';

@@ -4,7 +4,7 @@ import { MmdoError } from '../../domain/errors.js';
 import type { FeatureMap } from '../../domain/features/feature-map.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import type { Backbone, BackboneDescriptor } from '../../ports/backbone.js';
-import type { PatchScorer, ProfileVersionRef, ScoredTiles } from '../../ports/patch-scorer.js';
+import type { PatchScorer, ProfileVersionRef, ScoredTiles, ScoringTile } from '../../ports/patch-scorer.js';
 import { decodeFrame, encodeFrame, requireTensor, TENSOR_CONTENT_TYPE, type Frame } from '../../domain/wire/tensor-frame.js';
 import { InvocationResponseSchema, PAYLOAD_LIMIT_BYTES, ProblemSchema, type InvocationResponse } from './sagemaker-protocol.js';
 
@@ -213,8 +213,9 @@ export class SageMakerPatchScorer implements PatchScorer {
     return new SageMakerPatchScorer(endpoint, (await endpoint.describe()).backbone, options);
   }
 
-  async scoreTiles(tiles: readonly GreyImage[], profile: ProfileVersionRef): Promise<ScoredTiles> {
-    if (tiles.length === 0) throw new MmdoError('no_tiles', 'nothing to score', 422);
+  async scoreTiles(scoring: readonly ScoringTile[], profile: ProfileVersionRef): Promise<ScoredTiles> {
+    if (scoring.length === 0) throw new MmdoError('no_tiles', 'nothing to score', 422);
+    const tiles = scoring.map((t) => t.image);
     const { width, height } = checkTiles(tiles);
     const embeddingLayer = this.descriptor.layers.find((l) => l.name === this.descriptor.embeddingLayer)!;
     // The profile may use any of the outputs: size the response for the finest one.
@@ -224,7 +225,9 @@ export class SageMakerPatchScorer implements PatchScorer {
     const stack = tileStack(tiles);
     const plane = width * height;
     const parts = await inGroups(tiles.length, per, this.options.concurrency ?? 4, async (start, n) => {
-      const body = encodeFrame({ op: 'extract', profile }, [
+      // Each tile's embedding averages only the cells inside the image (the rest is mirrored border).
+      const inside = scoring.slice(start, start + n).map(({ inside: r }) => [r.x0, r.y0, r.x1, r.y1]);
+      const body = encodeFrame({ op: 'extract', profile, inside }, [
         { name: 'tiles', shape: [n, height, width], data: stack.subarray(start * plane, (start + n) * plane) },
       ]);
       const frame = await this.endpoint.invoke(body);

@@ -27,6 +27,8 @@ export const InvocationRequestSchema = z.discriminatedUnion('op', [
     /** Feature maps to return (default none when `profile` is given, else the descriptor's patch + embedding layers). */
     layers: z.array(z.string().min(1)).max(32).optional(),
     profile: ProfileRefSchema.optional(),
+    /** Per tile, the pixel rectangle [x0, y0, x1, y1) that shows the image: its embedding pools only those cells. */
+    inside: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()])).max(4096).optional(),
   }),
 ]);
 export type InvocationRequest = z.infer<typeof InvocationRequestSchema>;
@@ -43,8 +45,8 @@ export const BackboneDescriptorSchema = z.object({
 
 /**
  * The response: tensors `features/<layer>` float32 [N,C,h,w]; with a profile, `scores` float32 [N,rows,cols]
- * (mean distance of each patch to its k nearest bank patches) and `embedding` float32 [N,C] (per-tile global
- * average of the embedding layer, not normalised). `device` says where ORT ran (cuda or cpu).
+ * (mean distance of each patch to its k nearest bank patches) and `embedding` float32 [N,C] (per tile, the mean
+ * of the embedding layer over the cells inside `inside`, or the whole tile without it; not normalised). `device` says where ORT ran (cuda or cpu).
  */
 export const InvocationResponseSchema = z.object({
   op: z.enum(['describe', 'extract']),

@@ -1,21 +1,23 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { BankIndexCache } from '../../application/bank-index-cache.js';
-import type { EnrollmentService, InspectionService, InspectionStage } from '../../application/contracts.js';
+import type { EnrollmentService, InspectionService } from '../../application/contracts.js';
 import { Enrollment, type EnrollmentSettings } from '../../application/enroll.js';
-import { Inspection, type InspectionSettings } from '../../application/inspect.js';
-import { MicrostructureStage } from '../../application/stages/microstructure-stage.js';
+import { LocalPipeline } from '../../application/pipeline/run-local.js';
 import type { Backbone } from '../../ports/backbone.js';
-import type { ImageDecoder, ImageEncoder } from '../../ports/image-codec.js';
+import { DEFAULT_INGEST_LIMITS, type ImageDecoder, type ImageEncoder, type IngestLimits } from '../../ports/image-codec.js';
 import type { VectorIndexFactory } from '../../ports/vector-index.js';
-import { SharpImageDecoder } from './image/sharp-image-decoder.js';
-import { SharpImageEncoder } from './image/sharp-image-encoder.js';
-import { loadBackbone } from './onnx/model-store.js';
-import { FileArtifactStore } from './store/artifact-store.js';
+import { MemoryScratch } from '../scratch/memory-scratch.js';
+import { BankIndexCache } from './bank-index-cache.js';
+import { SharpImageDecoder } from '../image/sharp-image-decoder.js';
+import { SharpImageEncoder } from '../image/sharp-image-encoder.js';
+import { LocalPatchScorer } from './local-patch-scorer.js';
+import { loadBackbone } from '../onnx/model-store.js';
+import { FileArtifactStore } from '../files/file-artifact-store.js';
 import { FileProfileStore } from './store/profile-store.js';
 import { SqliteReportStore } from './store/report-store.js';
 import { LocalVectorIndexFactory } from './vector-index/index.js';
+import { ProfileEmbeddingIndex } from './vector-index/profile-embeddings.js';
 
 /** Settings from the environment, validated once at start-up. */
 export const LocalConfigSchema = z.object({
@@ -25,11 +27,8 @@ export const LocalConfigSchema = z.object({
   backbone: z.string().min(1).optional(),
   /** Memory banks larger than this are searched with the approximate (HNSW) index. */
   approximateAbove: z.coerce.number().int().positive(),
-  /**
-   * Tile side for the backbone. One 1024² tile costs less than the nine overlapping 512² tiles that would
-   * cover the same image, and fully convolutional backbones accept any multiple of their stride.
-   */
-  tileSize: z.coerce.number().int().min(32).max(8192),
+  /** Tile side new profiles are enrolled with (each profile version records its own; inspection follows it). */
+  tileSize: z.coerce.number().int().min(32).max(8192).optional(),
 });
 export type LocalConfig = z.infer<typeof LocalConfigSchema>;
 
@@ -38,7 +37,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     home: resolve(overrides.home ?? env.MMDO_HOME ?? join(homedir(), '.mmdo')),
     backbone: overrides.backbone ?? (env.MMDO_BACKBONE || undefined),
     approximateAbove: overrides.approximateAbove ?? env.MMDO_APPROXIMATE_ABOVE ?? 50000,
-    tileSize: overrides.tileSize ?? env.MMDO_TILE_SIZE ?? 1024,
+    tileSize: overrides.tileSize ?? (env.MMDO_TILE_SIZE || undefined),
   });
 }
 
@@ -48,9 +47,7 @@ export interface LocalRuntimeOptions {
   /** Overrides MMDO_BACKBONE ('builtin' forces the built-in filter bank). */
   readonly backboneOverride?: string;
   readonly enrollment?: Partial<EnrollmentSettings>;
-  readonly inspection?: Partial<InspectionSettings>;
-  /** Inspection stages after patch scoring; default: the microstructure and consistency stage. */
-  readonly stages?: readonly InspectionStage[];
+  readonly limits?: IngestLimits;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -72,7 +69,8 @@ export interface LocalRuntime {
 
 /**
  * The composition root for one machine: sharp codec, ONNX backbone (MMDO_BACKBONE or built-in), in-process
- * vector index, profiles and artifacts as files, reports in SQLite, all under MMDO_HOME.
+ * memory-bank index and embeddings, profiles and artifacts as files, reports in SQLite, all under MMDO_HOME; the
+ * inspection pipeline runs all its stages in this process.
  */
 export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const config = configFromEnv(options.env ?? process.env, {
@@ -80,19 +78,33 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ...(options.backboneOverride ? { backbone: options.backboneOverride } : {}),
   });
   const backbone = await loadBackbone({ ...(config.backbone ? { model: config.backbone } : { model: 'builtin' }), home: config.home });
+  const limits = options.limits ?? DEFAULT_INGEST_LIMITS;
   const decoder = new SharpImageDecoder();
   const encoder = new SharpImageEncoder();
   const vectorIndexes = new LocalVectorIndexFactory();
   const profiles = new FileProfileStore(join(config.home, 'profiles'));
   const reports = new SqliteReportStore(join(config.home, 'reports.sqlite'));
   const artifacts = new FileArtifactStore(join(config.home, 'artifacts'));
-  const bank = new BankIndexCache(profiles, vectorIndexes, (size) => (size > config.approximateAbove ? 'approximate' : 'exact'));
-  const tiling = { tileSize: Math.max(config.tileSize, backbone.descriptor.sizeMultiple) };
-  const enrollment = new Enrollment({ decoder, backbone, vectorIndexes, profiles, artifacts }, { tiling, ...options.enrollment });
-  const inspections = new Inspection(
-    { decoder, encoder, backbone, bank, reports, artifacts, stages: options.stages ?? [new MicrostructureStage()] },
-    { tiling, ...options.inspection },
-  );
+  const banks = new BankIndexCache(profiles, vectorIndexes, (size) => (size > config.approximateAbove ? 'approximate' : 'exact'));
+  const recipe = options.enrollment?.recipe ?? {};
+  const enrollment = new Enrollment({ decoder, backbone, vectorIndexes, profiles, artifacts }, {
+    limits,
+    ...options.enrollment,
+    recipe: { ...recipe, settings: { ...(config.tileSize ? { tileSize: Math.max(config.tileSize, backbone.descriptor.sizeMultiple) } : {}), ...recipe.settings } },
+  });
+  const scorer = new LocalPatchScorer(backbone, banks);
+  const embeddings = new ProfileEmbeddingIndex(profiles);
+  const inspections = new LocalPipeline({
+    profiles,
+    decoder,
+    encoder,
+    scorer: async () => scorer,
+    embeddings: () => embeddings,
+    scratch: () => new MemoryScratch(),
+    artifacts,
+    reports,
+    limits,
+  });
   return {
     config,
     decoder,
@@ -106,7 +118,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     inspections,
     artifactPath: (key) => artifacts.pathOf(key),
     async close() {
-      await bank.dispose();
+      await banks.dispose();
       await backbone.dispose();
       reports.close();
     },

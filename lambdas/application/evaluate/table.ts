@@ -18,14 +18,18 @@ export function formatEvaluation(r: EvaluationResult): string {
   out.push(
     `split (${r.split.source}): bank ${r.split.bank}, calibration ${r.split.calibration}, test ${r.split.testNormal} normal + ${r.split.testAnomalous} anomalous`,
   );
-  const f = r.settings.features;
+  const f = r.profile.features;
+  const s = r.profile.settings;
   out.push(
-    `patch-knn: layers ${f.layers.join('+')}, neighbourhood ${f.neighbourhood}, k ${f.k}, coreset ${f.coresetRatio}, projection ${f.projectionDim ?? 'none'}, ${r.settings.blurSigma === 'product' ? 'product scoring (smoothed map, top-patch image score)' : `map blur σ ${r.settings.blurSigma}, max-of-map image score`}, ${r.settings.index} index, preprocessing ${JSON.stringify(r.settings.preprocess.normalise)} × ${r.settings.preprocess.scale}, pad ${r.settings.preprocess.pad} px`,
+    `profile: layers ${f.layers.join('+')}, neighbourhood ${f.neighbourhood}, k ${f.k}, coreset ${f.coresetRatio} (cap ${f.coresetMaxSize ?? '–'}, ${r.profile.bankVectors} vectors), projection ${f.projectionDim ?? 'none'}, ` +
+      `tiles ${s.tiling.tileSize} px (overlap ${s.tiling.overlap}), pad ${s.borderPad} px, smoothing σ ${s.smoothingSigmaPx} px, normalise ${s.normalise === false ? 'none' : 'product'}, ` +
+      `fusion ${s.fusion.components.map((c) => `${c} ${s.fusion.weights[c]}`).join(', ')}`,
   );
+  if (r.failures.length) out.push(`not scored: ${r.failures.length} image(s), e.g. ${r.failures[0]!.path}: ${r.failures[0]!.code}: ${r.failures[0]!.message}`);
   out.push('');
   out.push(
     renderTable(
-      ['method', 'image AUROC', 'AUPR', 'best F1', 'F1 @op', 'pixel AUROC', 'AUPRO@30%', 'fit s', 'ms/image'],
+      ['method', 'image AUROC', 'AUPR', 'best F1', 'F1 @op', 'pixel AUROC', 'AUPRO@30%'],
       r.methods.map((m) => [
         m.method,
         num(m.image.auroc),
@@ -34,8 +38,6 @@ export function formatEvaluation(r: EvaluationResult): string {
         num(m.image.operating.f1),
         num(m.pixel?.auroc),
         num(m.pixel?.aupro),
-        (m.timingsMs.fit / 1000).toFixed(1),
-        m.timingsMs.scorePerImage.toFixed(2),
       ]),
     ),
   );

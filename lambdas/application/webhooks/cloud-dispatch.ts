@@ -29,7 +29,7 @@ export const RetryMessageSchema = z.object({
 });
 export type RetryMessage = z.infer<typeof RetryMessageSchema>;
 
-/** The part of the result event detail this reads (lib/handler-entries.ts RESULT_DETAIL_TYPES). */
+/** The part of the result event detail this reads (pipeline/definition.ts RESULT_DETAIL_TYPES). */
 export const ResultEventDetailSchema = z.object({ tenant: z.string().min(1), reportId: z.string().min(1) }).passthrough();
 
 export interface Subscriber {

@@ -47,6 +47,41 @@ function axisStarts(length: number, size: number, overlap: number): number[] {
   return starts;
 }
 
+/** A pixel rectangle [x0, x1) × [y0, y1). */
+export interface PixelRect {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+}
+
+/**
+ * Tiles over an image padded by a reflected border of `pad` pixels: tiles grow by the border, so an image that
+ * fitted one tile still does. Tiles are in the padded image's pixels (the image starts at (pad, pad)).
+ */
+export function planPaddedTiles(
+  width: number, height: number, tiling: { readonly tileSize: number; readonly overlap: number }, pad: number, multiple: number,
+): TilePlan {
+  if (!Number.isInteger(pad) || pad < 0) throw new RangeError(`border pad must be a non-negative integer, got ${pad}`);
+  const size = Math.ceil((tiling.tileSize + 2 * pad) / multiple) * multiple;
+  return planTiles(width + 2 * pad, height + 2 * pad, size, Math.min(tiling.overlap, size - multiple), multiple);
+}
+
+/** The part of a padded-image tile that shows the image itself, in the tile's pixels. */
+export function insideRect(tile: Tile, pad: number, width: number, height: number): PixelRect {
+  return {
+    x0: Math.max(0, pad - tile.x),
+    y0: Math.max(0, pad - tile.y),
+    x1: Math.min(tile.width, pad + width - tile.x),
+    y1: Math.min(tile.height, pad + height - tile.y),
+  };
+}
+
+/** The tile of the image padded by a mirrored border of `pad` pixels (outside the image, mirrored back in). */
+export function extractPaddedTile(image: GreyImage, pad: number, tile: Tile): GreyImage {
+  return cropReflect(image, tile.x - pad, tile.y - pad, tile.width, tile.height);
+}
+
 /** The tile's pixels (mirrored where it reaches past the image). */
 export function extractTile(image: GreyImage, tile: Tile): GreyImage {
   return cropReflect(image, tile.x, tile.y, tile.width, tile.height);

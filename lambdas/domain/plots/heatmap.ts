@@ -1,27 +1,9 @@
 import type { GreyImage, RgbaImage } from '../image/grey-image.js';
-
-/** A perceptually ordered blue → cyan → yellow → red ramp, t in 0..1. */
-export function rampColour(t: number): [number, number, number] {
-  const x = t < 0 ? 0 : t > 1 ? 1 : t;
-  const stops: [number, number, number, number][] = [
-    [0, 20, 30, 140],
-    [0.35, 30, 180, 220],
-    [0.65, 250, 220, 40],
-    [1, 215, 25, 25],
-  ];
-  for (let i = 1; i < stops.length; i++) {
-    const [p1, r1, g1, b1] = stops[i]!;
-    const [p0, r0, g0, b0] = stops[i - 1]!;
-    if (x <= p1) {
-      const f = (x - p0) / (p1 - p0);
-      return [r0 + (r1 - r0) * f, g0 + (g1 - g0) * f, b0 + (b1 - b0) * f];
-    }
-  }
-  return [215, 25, 25];
-}
+import { INFERNO, lutIndex } from '../render/colormap.js';
 
 /**
- * The grey image with the anomaly map blended over it: map values from `low` to `high` run through the ramp,
+ * The grey image with the anomaly map blended over it: map values from `low` to `high` run through the reports'
+ * colour map (inferno),
  * with opacity growing with the value so normal areas stay readable. Map and image share a size.
  */
 export function heatmapOverlay(image: GreyImage, map: GreyImage, low: number, high: number): RgbaImage {
@@ -30,7 +12,8 @@ export function heatmapOverlay(image: GreyImage, map: GreyImage, low: number, hi
   const span = high > low ? high - low : 1;
   for (let i = 0; i < map.data.length; i++) {
     const t = Math.min(1, Math.max(0, (map.data[i]! - low) / span));
-    const [r, g, b] = rampColour(t);
+    const k = lutIndex(map.data[i]!, low, low + span) * 3;
+    const [r, g, b] = [INFERNO[k]!, INFERNO[k + 1]!, INFERNO[k + 2]!];
     const grey = Math.min(255, Math.max(0, image.data[i]! * 255));
     const alpha = 0.25 + 0.5 * t;
     out[i * 4] = grey * (1 - alpha) + r * alpha;

@@ -1,3 +1,5 @@
+import type { ScoringSettings } from './settings.js';
+
 /**
  * A profile: the reference of known-good microstructure that images are scored against.
  * Owned by the scoring domain; stores persist it (local files, S3) without interpreting it.
@@ -23,13 +25,6 @@ export interface PatchFeatureConfig {
   readonly seed: number;
   /** Upper bound on the memory bank size whatever the coreset ratio (absent: no bound). */
   readonly coresetMaxSize?: number;
-  /** Share of the highest patch scores averaged into the image score (absent: scoring's default, 0.1 %). */
-  readonly imageScoreTopFraction?: number;
-  /**
-   * Reflected border in pixels added around every image before tiling, at enrolment and inspection alike (the bank's
-   * patches were computed with it); maps are cropped back to the image. Absent (older profiles): 0.
-   */
-  readonly borderPad?: number;
 }
 
 export interface ScoreCalibration {
@@ -40,8 +35,6 @@ export interface ScoreCalibration {
   readonly anomalous: number;
   /** Raw patch score above which a pixel belongs to an anomalous region. */
   readonly pixelThreshold: number;
-  /** Median pixel score of the calibration images: the heatmap's "normal" end (absent in older profiles). */
-  readonly pixelScoreLow?: number;
   /** Raw novelty distances of the calibration images to the enrolled embeddings. */
   readonly normalNoveltyScores: readonly number[];
 }
@@ -61,6 +54,8 @@ export interface ProfileVersion {
   /** Micrometres per pixel the profile works at; images at other magnifications are resampled to it. */
   readonly pixelSizeUm: number | null;
   readonly features: PatchFeatureConfig;
+  /** Every other setting that changes a score (tiling, border, pooling, smoothing, heatmap, fusion). */
+  readonly settings: ScoringSettings;
   readonly bank: MemoryBank;
   readonly calibration: ScoreCalibration;
   readonly embeddings: ImageEmbeddings;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COMPONENT_NAMES } from '../profile/settings.js';
 
 /**
  * The inspection report: the product's main output, stored locally (SQLite + files) and in the cloud (DynamoDB + S3).
@@ -28,7 +29,7 @@ export const RegionSchema = z.object({
 export type Region = z.infer<typeof RegionSchema>;
 
 export const ScoreComponentSchema = z.object({
-  name: z.enum(['patch', 'novelty', 'consistency']),
+  name: z.enum(COMPONENT_NAMES),
   /** The component's own raw score (distance, rule severity...). */
   raw: z.number(),
   /** 0..1, calibrated on held-out normal images (0.5 = suspect threshold). */

@@ -1,4 +1,5 @@
 import type { NeighbourResult } from '../../ports/vector-index.js';
+import { DEFAULT_IMAGE_SCORE_TOP_FRACTION, DEFAULT_SMOOTHING_SIGMA } from '../profile/settings.js';
 import { bilinearTaps } from './patch-grid.js';
 
 /** A single-channel float raster of anomaly scores (same layout as GreyImage). */
@@ -24,9 +25,6 @@ export function patchScores(result: NeighbourResult, searchK: number, k = 1): Fl
   return out;
 }
 
-/** Share of the patches averaged for the image score (see imageScore). */
-export const DEFAULT_IMAGE_SCORE_TOP_FRACTION = 0.001;
-
 /**
  * The image score: the mean of the highest `topFraction` of patch scores (at least one patch).
  * Why not PatchCore's plain max: a 1024² image has ~16k patches and the max of that many normal patches grows with
@@ -47,9 +45,6 @@ export function imageScore(scores: Float32Array, topFraction = DEFAULT_IMAGE_SCO
   for (let i = sorted.length - n; i < sorted.length; i++) sum += sorted[i];
   return sum / n;
 }
-
-/** PatchCore smooths the upsampled map with a Gaussian of σ = 4 px. */
-export const DEFAULT_SMOOTHING_SIGMA = 4;
 
 /**
  * The anomaly heatmap at image resolution: patch scores on the `rows`×`cols` grid, bilinearly upsampled

@@ -91,23 +91,26 @@ export function pixelThresholds(
 }
 
 /**
- * A profile's calibration from its held-out normal images: image-score thresholds, the pixel threshold and
- * normal level from their full-resolution score maps, and their novelty distances (kept raw; novelty thresholds
- * come from `thresholdsFromNormals(normalNoveltyScores)` when scoring).
+ * A profile's calibration from its held-out normal images: image-score thresholds, the pixel threshold from their
+ * full-resolution score maps, and their novelty distances (kept raw; novelty thresholds come from
+ * `thresholdsFromNormals(normalNoveltyScores)` when scoring). `heatmapLow`, the maps' median pixel score, is the
+ * heatmap's "normal" end (a profile setting).
  */
 export function buildCalibration(input: {
   readonly imageScores: readonly number[];
   readonly scoreMaps: readonly { readonly data: Float32Array }[];
   readonly noveltyScores: readonly number[];
-}): ScoreCalibration {
+}): { calibration: ScoreCalibration; heatmapLow: number } {
   const { suspect, anomalous } = thresholdsFromNormals(input.imageScores);
   const pixels = pixelThresholds(input.scoreMaps);
   return {
-    normalImageScores: [...input.imageScores],
-    suspect,
-    anomalous,
-    pixelThreshold: pixels.threshold,
-    pixelScoreLow: pixels.low,
-    normalNoveltyScores: [...input.noveltyScores],
+    calibration: {
+      normalImageScores: [...input.imageScores],
+      suspect,
+      anomalous,
+      pixelThreshold: pixels.threshold,
+      normalNoveltyScores: [...input.noveltyScores],
+    },
+    heatmapLow: pixels.low,
   };
 }

@@ -1,7 +1,8 @@
 import type { ScoreComponent, Verdict } from '../report/report.js';
+import { DEFAULT_FUSION_WEIGHTS, type ComponentName } from '../profile/settings.js';
 import { ANOMALOUS_CALIBRATED, SUSPECT_CALIBRATED, verdictOf } from './calibration.js';
 
-export type ComponentName = ScoreComponent['name'];
+export type { ComponentName };
 
 export interface ComponentInput {
   readonly name: ComponentName;
@@ -9,13 +10,6 @@ export interface ComponentInput {
   /** 0..1 from `calibrate` (0.5 = suspect, 0.9 = anomalous). */
   readonly calibrated: number;
 }
-
-/** Default weights: the patch score localises defects and is the best-calibrated signal, so it leads. */
-export const DEFAULT_FUSION_WEIGHTS: Readonly<Record<ComponentName, number>> = {
-  patch: 0.6,
-  novelty: 0.25,
-  consistency: 0.15,
-};
 
 /**
  * Calibrated level from which one component alone lifts the fused score. Patch scores (localised evidence) and

@@ -180,6 +180,41 @@ function addResized(
 }
 
 /**
+ * The per-channel mean of a feature map over the cells whose centres lie inside a pixel rectangle of its input
+ * (not normalised): a tile's embedding averages the image, not its mirrored border, which would pull every
+ * embedding towards its own reflection and blur novelty. A rectangle that holds no cell centre pools the whole map.
+ */
+export function poolInside(map: FeatureMap, inside: { x0: number; y0: number; x1: number; y1: number }): Float32Array {
+  const first = (p: number) => Math.max(0, Math.ceil(p / map.stride - 0.5));
+  const last = (p: number, n: number) => Math.min(n, Math.ceil(p / map.stride - 0.5));
+  const [cx0, cy0, cx1, cy1] = [first(inside.x0), first(inside.y0), last(inside.x1, map.width), last(inside.y1, map.height)];
+  if (cx1 <= cx0 || cy1 <= cy0) return imageEmbedding(map, { normalise: false });
+  const plane = map.height * map.width;
+  const cells = (cx1 - cx0) * (cy1 - cy0);
+  const out = new Float32Array(map.channels);
+  for (let c = 0; c < map.channels; c++) {
+    let sum = 0;
+    for (let y = cy0; y < cy1; y++) {
+      const row = c * plane + y * map.width;
+      for (let x = cx0; x < cx1; x++) sum += map.data[row + x];
+    }
+    out[c] = sum / cells;
+  }
+  return out;
+}
+
+/** The L2-normalised mean of per-tile pooled embeddings: one image's embedding. */
+export function meanNormalised(vectors: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors[0]!.length);
+  for (const v of vectors) for (let i = 0; i < v.length; i++) out[i] += v[i]! / vectors.length;
+  let norm = 0;
+  for (let i = 0; i < out.length; i++) norm += out[i]! * out[i]!;
+  norm = Math.sqrt(norm);
+  if (norm > 0) for (let i = 0; i < out.length; i++) out[i] /= norm;
+  return out;
+}
+
+/**
  * A global image embedding for novelty search: the per-channel mean of one feature map (global average pooling),
  * L2-normalised by default so distances compare texture content rather than overall activation strength.
  */
@@ -200,4 +235,16 @@ export function imageEmbedding(map: FeatureMap, options: { normalise?: boolean }
     if (norm > 0) for (let c = 0; c < channels; c++) out[c] /= norm;
   }
   return out;
+}
+
+/**
+ * What one tile's backbone outputs give the pipeline: its PatchCore patch grid and its embedding-layer mean over
+ * the cells inside the image (`inside`, in tile pixels). Enrolment, local scoring and the model container alike.
+ */
+export function tileFeatures(
+  maps: readonly FeatureMap[], config: PatchGridConfig, embeddingLayer: string, inside: { x0: number; y0: number; x1: number; y1: number },
+): { grid: PatchGrid; pooled: Float32Array } {
+  const embeddingMap = maps.find((m) => m.name === embeddingLayer);
+  if (!embeddingMap) throw new ValidationError(`backbone output '${embeddingLayer}' is missing`, { wanted: embeddingLayer, available: maps.map((m) => m.name) });
+  return { grid: buildPatchGrid(maps, config), pooled: poolInside(embeddingMap, inside) };
 }

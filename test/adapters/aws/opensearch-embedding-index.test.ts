@@ -60,7 +60,7 @@ test('mock OpenSearch: the index template maps a faiss HNSW knn_vector in L2 spa
   for (const field of ['tenant', 'profile', 'material', 'imageId']) expect(body.template.mappings.properties[field].type).toBe('keyword');
 });
 
-test('mock OpenSearch: bulk indexing sends NDJSON action/document pairs scoped by tenant and profile', async () => {
+test('mock OpenSearch: bulk indexing sends NDJSON action/document pairs whose ids carry tenant, profile and version', async () => {
   reply = () => ({
     status: 200,
     body: {
@@ -78,7 +78,8 @@ test('mock OpenSearch: bulk indexing sends NDJSON action/document pairs scoped b
   expect(req!.url).toBe('/_bulk?refresh=wait_for');
   const lines = req!.body.trim().split('\n').map((l) => JSON.parse(l));
   expect(lines).toHaveLength(4);
-  expect(lines[0]).toEqual({ index: { _index: 'mmdo-embeddings-shirts', _id: 'acme/cathode/img1' } });
+  expect(lines[0]).toEqual({ index: { _index: 'mmdo-embeddings-shirts', _id: 'acme/cathode/v0/img1' } });
+  expect(lines[2]).toEqual({ index: { _index: 'mmdo-embeddings-shirts', _id: 'acme/cathode/v2/img2' } });
   expect(lines[1]).toMatchObject({ imageId: 'img1', tenant: 'acme', profile: 'cathode', material: 'Li-S' });
   expect(lines[1].embedding).toHaveLength(3);
   expect(lines[3]).toMatchObject({ imageId: 'img2', profileVersion: 2 });
@@ -136,6 +137,13 @@ test('mock OpenSearch: filtered k-NN query and the documented response become Eu
   expect(near[0]!.label).toBe('good');
   expect(near[0]!.distance).toBeCloseTo(euclid([2.4, 4, 3]), 4);
   expect(near[1]!.distance).toBeCloseTo(euclid([6.4, 3.4, 6.6]), 3);
+});
+
+test('a run pinned to a profile version filters on it inside the k-NN search (tenant and profile always)', () => {
+  const body = index().searchBody(Float32Array.of(1, 2, 3), 3, { tenant: 'acme', profile: 'cathode', profileVersion: 3 }) as {
+    query: { knn: { embedding: { filter: { bool: { filter: unknown[] } } } } };
+  };
+  expect(body.query.knn.embedding.filter.bool.filter).toEqual([{ term: { tenant: 'acme' } }, { term: { profile: 'cathode' } }, { term: { profileVersion: 3 } }]);
 });
 
 test('l2FromScore inverts the L2 score and treats a zero score as infinitely far', () => {

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { createS3Client, S3ArtifactStore } from '../../../lambdas/adapters/aws/s3-artifact-store.js';
-import { uploadIdempotencyKey } from '../../../lambdas/application/cloud/state.js';
+import { uploadIdempotencyKey } from '../../../lambdas/application/pipeline/state.js';
 import { uploadsFromNotification } from '../../../lambdas/handlers/support/s3-upload-events.js';
-import type { UploadedObject } from '../../../lambdas/ports/cloud.js';
+import type { UploadedObject } from '../../../lambdas/ports/inspection.js';
 import { ValidationError } from '../../../lambdas/domain/errors.js';
 
 const BUCKET = 'mmdo-test-uploads';

@@ -6,6 +6,7 @@ import { ProfileVersionFiles, profileObjectKeys, S3ProfileStore } from '../../..
 import { MmdoError, NotFoundError } from '../../../lambdas/domain/errors.js';
 import type { ProfileVersion } from '../../../lambdas/domain/profile/profile.js';
 import { startDynalite, startS3rver, type LoopbackDynamo, type LoopbackS3 } from '../../support/loopback-aws.js';
+import { testSettings } from '../../support/profiles.js';
 
 const BUCKET = 'mmdo-test-artifacts';
 const TABLE = 'mmdo-profiles-test';
@@ -42,9 +43,10 @@ function profile(name: string, seed: number, bankCount = 40): Omit<ProfileVersio
     createdAt: `2026-11-25T10:00:${String(seed % 60).padStart(2, '0')}.000Z`,
     backbone: { id: 'filter-bank', sha256: 'a'.repeat(64) },
     pixelSizeUm: 0.25,
-    features: { layers: ['l2', 'l3'], neighbourhood: 3, k: 1, coresetRatio: 0.1, projectionDim: 128, seed, coresetMaxSize: 20000, imageScoreTopFraction: 0.01 },
+    features: { layers: ['l2', 'l3'], neighbourhood: 3, k: 1, coresetRatio: 0.1, projectionDim: 128, seed, coresetMaxSize: 20000 },
+    settings: testSettings({ imageScoreTopFraction: 0.01, heatmapLow: 0.4, borderPad: 16, nearest: 5 }),
     bank: { dim, count: bankCount, vectors: floats(bankCount * dim, seed) },
-    calibration: { normalImageScores: [1.25, 2.5], suspect: 2.75, anomalous: 3.5, pixelThreshold: 2.9, pixelScoreLow: 0.4, normalNoveltyScores: [0.1, 0.2] },
+    calibration: { normalImageScores: [1.25, 2.5], suspect: 2.75, anomalous: 3.5, pixelThreshold: 2.9, normalNoveltyScores: [0.1, 0.2] },
     embeddings: { dim: 8, ids: ['a.png', 'b.png', 'c.png'], vectors: floats(24, seed + 1000) },
     enrolled: { bank: ['a.png', 'b.png', 'c.png'], calibration: ['d.png'] },
     sources: [
@@ -81,6 +83,7 @@ describe('S3ProfileStore against s3rver and dynalite', () => {
 
     const description = await store.describe('acme', 'roundtrip', 1);
     expect(description.calibration).toEqual(p.calibration);
+    expect(description.settings).toEqual(p.settings);
     expect(description.bank).toEqual({ dim: 16, count: 40 });
   });
 
@@ -92,7 +95,7 @@ describe('S3ProfileStore against s3rver and dynalite', () => {
     const bank = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: keys.bank }));
     expect(Buffer.from(await bank.Body!.transformToByteArray()).equals(bytesOf(p.bank.vectors))).toBe(true);
     const manifest = JSON.parse(await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: keys.manifest }))).Body!.transformToString());
-    expect(manifest).toMatchObject({ format: 1, name: 'layout', version: 1, bank: { dim: 16, count: 40, file: 'bank.f32' } });
+    expect(manifest).toMatchObject({ format: 2, name: 'layout', version: 1, bank: { dim: 16, count: 40, file: 'bank.f32' }, settings: { imageScoreTopFraction: 0.01, heatmapLow: 0.4, borderPad: 16 } });
   });
 
   test('each save creates the next version; load takes the latest or the one asked for; list summarises', async () => {
@@ -161,10 +164,10 @@ describe('S3ProfileStore against s3rver and dynalite', () => {
     expect(notJson).toMatchObject({ code: 'profile_corrupt', status: 500 });
     expect((notJson as Error).message).toMatch(/acme\/profiles\/corrupt\/v1\/profile\.json is not JSON/);
 
-    await putRaw(manifest, JSON.stringify({ format: 1, name: 'corrupt', version: 1 }));
+    await putRaw(manifest, JSON.stringify({ format: 2, name: 'corrupt', version: 1 }));
     const invalid = await store.describe('acme', 'corrupt').catch((e: unknown) => e);
     expect(invalid).toMatchObject({ code: 'profile_corrupt' });
-    expect((invalid as Error).message).toMatch(/profile\.json is not a valid format-1 profile: .*backbone/);
+    expect((invalid as Error).message).toMatch(/profile\.json is not a valid profile manifest: .*backbone/);
 
     // A well-formed manifest of another version under this key is caught too.
     await store.saveNewVersion('acme', profile('corrupt', 52));

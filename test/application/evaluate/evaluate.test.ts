@@ -7,12 +7,14 @@ import { parseManifest } from '../../../lambdas/application/evaluate/manifest.js
 import { formatEvaluation } from '../../../lambdas/application/evaluate/table.js';
 import { csvManifestSource } from '../../../lambdas/adapters/local/evaluation/csv-manifest.js';
 import { writeEvaluationPlots } from '../../../lambdas/adapters/local/evaluation/plot-writer.js';
-import { SharpImageDecoder } from '../../../lambdas/adapters/local/image/sharp-image-decoder.js';
-import { SharpImageEncoder } from '../../../lambdas/adapters/local/image/sharp-image-encoder.js';
-import { loadBackbone } from '../../../lambdas/adapters/local/onnx/model-store.js';
+import { evaluationWorkspace } from '../../../lambdas/adapters/local/evaluation/workspace.js';
+import { SharpImageDecoder } from '../../../lambdas/adapters/image/sharp-image-decoder.js';
+import { SharpImageEncoder } from '../../../lambdas/adapters/image/sharp-image-encoder.js';
+import { loadBackbone } from '../../../lambdas/adapters/onnx/model-store.js';
 import { LocalVectorIndexFactory } from '../../../lambdas/adapters/local/vector-index/index.js';
 import type { Backbone } from '../../../lambdas/ports/backbone.js';
 import { NotFoundError, ValidationError } from '../../../lambdas/domain/errors.js';
+import { DEFAULT_SCORING_SETTINGS, DEFAULT_TILE_SIZE } from '../../../lambdas/domain/profile/settings.js';
 import { createRandom } from '../../../lambdas/domain/synth/random.js';
 
 const SIZE = 96;
@@ -85,18 +87,16 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
   test('all methods on one split: patch-knn finds the spots and localises them; table, JSON and plots come out', async () => {
     const stages = new Set<string>();
     const { result, detail } = await evaluate(
-      { source: csvManifestSource(join(dir, 'manifest.csv')), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory() },
+      {
+        source: csvManifestSource(join(dir, 'manifest.csv')), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory(),
+        workspace: () => evaluationWorkspace(backbone, 'exact'),
+      },
       {
         methods: ['patch-knn', 'fused', 'centroid'],
         bankNormals: 8,
         calibrationNormals: 3,
         seed: 5,
-        patch: {
-          features: { layers: [...backbone.descriptor.patchLayers], neighbourhood: 3, k: 1, coresetRatio: 0.25, projectionDim: null, seed: 5 },
-          maxBankSize: 20000,
-          index: 'exact',
-        },
-        chunkSize: 4,
+        recipe: { layers: [...backbone.descriptor.patchLayers], neighbourhood: 3, k: 1, coresetRatio: 0.25, projectionDim: null, seed: 5, maxBankSize: 20000 },
         worstMisses: 2,
       },
       (stage) => stages.add(stage),
@@ -106,6 +106,14 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect(result.split.testAnomalous).toBe(6);
     expect(result.split.bank + result.split.calibration + result.split.testNormal).toBe(16);
     expect(result.split.testNormal).toBeGreaterThanOrEqual(3);
+    expect(result.failures).toEqual([]);
+    // The profile version it built and scored with: the recipe given over the product's defaults, as enrolment records it.
+    expect(result.profile.features).toEqual({ layers: [...backbone.descriptor.patchLayers], neighbourhood: 3, k: 1, coresetRatio: 0.25, projectionDim: null, seed: 5, coresetMaxSize: 20000 });
+    expect(result.profile.settings).toEqual({ ...DEFAULT_SCORING_SETTINGS, tiling: { tileSize: DEFAULT_TILE_SIZE, overlap: expect.any(Number) }, heatmapLow: expect.any(Number) });
+    expect(result.profile.bankVectors).toBeGreaterThan(0);
+    // Scored through the pipeline's stages (ingest to fuse), timed per stage.
+    for (const stage of ['ingest', 'microstructure', 'normalise', 'embed', 'patch', 'novelty', 'fuse']) expect(result.timingsMs[`score.${stage}`]).toBeGreaterThanOrEqual(0);
+    expect(result.timingsMs['score.render']).toBeUndefined();
 
     const [knn, fused, centroid] = result.methods;
     expect(knn!.method).toBe('patch-knn');
@@ -122,6 +130,7 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
 
     expect(fused!.method).toBe('fused');
     expect(fused!.thresholds).toEqual({ suspect: 0.5, anomalous: 0.9 });
+    expect(fused!.details).toEqual({ components: 'patch + novelty + consistency' });
     expect(fused!.image.auroc).toBeGreaterThan(0.8);
     expect(centroid!.method).toBe('centroid');
     expect(centroid!.pixel).toBeUndefined();
@@ -142,6 +151,28 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect([roc.format, roc.width, roc.height]).toEqual(['png', 500, 500]);
     const misses = await sharp(await readFile(join(out, 'misses.png'))).metadata();
     expect(misses.height).toBeGreaterThan(4 * 180);
+  });
+
+  test('a test image the pipeline cannot read is reported as a failure with its reason and counts in no metric', async () => {
+    await writeFile(join(dir, 'broken.png'), new TextEncoder().encode('not an image at all'));
+    const lines = ['path,label,split,class'];
+    for (let i = 0; i < 4; i++) lines.push(`normal-${i}.png,0,train,`);
+    for (let i = 4; i < 6; i++) lines.push(`normal-${i}.png,0,val,`);
+    for (let i = 6; i < 9; i++) lines.push(`normal-${i}.png,0,test,`);
+    for (let i = 0; i < 2; i++) lines.push(`defect-${i}.png,1,test,spot`);
+    lines.push('broken.png,1,test,spot');
+    await writeFile(join(dir, 'with-broken.csv'), lines.join('\n') + '\n');
+    const { result } = await evaluate(
+      {
+        source: csvManifestSource(join(dir, 'with-broken.csv')), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory(),
+        workspace: () => evaluationWorkspace(backbone, 'exact'),
+      },
+      { methods: ['patch-knn'], bankNormals: 4, calibrationNormals: 2, seed: 1, recipe: { projectionDim: null } },
+    );
+    expect(result.split).toEqual({ source: 'manifest', bank: 4, calibration: 2, testNormal: 3, testAnomalous: 2 });
+    expect(result.failures).toEqual([{ path: 'broken.png', code: 'unsupported_format', message: expect.any(String) }]);
+    const c = result.methods[0]!.image.operating.confusion;
+    expect(c.tp + c.fp + c.tn + c.fn).toBe(5);
   });
 
   test('a split column is honoured and an anomalous image in the bank is refused', async () => {

@@ -1,5 +1,6 @@
 import { missesGrid, rocChart, scoreHistogram } from '../../../lambdas/domain/plots/charts.js';
-import { heatmapOverlay, maskOverlay, rampColour } from '../../../lambdas/domain/plots/heatmap.js';
+import { heatmapOverlay, maskOverlay } from '../../../lambdas/domain/plots/heatmap.js';
+import { INFERNO } from '../../../lambdas/domain/render/colormap.js';
 
 describe('evaluation charts (SVG strings)', () => {
   test('ROC chart draws one polyline per method plus the diagonal, labels carry the AUROC, text is escaped', () => {
@@ -36,17 +37,13 @@ describe('evaluation charts (SVG strings)', () => {
 });
 
 describe('heatmap rendering', () => {
-  test('the ramp runs from blue to red and clamps', () => {
-    expect(rampColour(-1)).toEqual([20, 30, 140]);
-    expect(rampColour(2)).toEqual([215, 25, 25]);
-  });
-
-  test('overlay blends the ramp over the image; mask tints red', () => {
-    const image = { width: 2, height: 1, data: Float32Array.from([0.5, 0.5]) };
+  test('overlay blends the reports\' colour map (inferno) over the image, more opaque where the score is high; mask tints red', () => {
+    const image = { width: 2, height: 1, data: Float32Array.from([0, 0]) };
     const over = heatmapOverlay(image, { width: 2, height: 1, data: Float32Array.from([0, 10]) }, 0, 10);
-    expect(over.data[0]).toBeLessThan(over.data[2]!); // low score: bluish
-    expect(over.data[4]).toBeGreaterThan(over.data[6]!); // high score: reddish
-    const masked = maskOverlay(image, Uint8Array.from([1, 0]));
+    // On a black image the blend is colour × opacity: 0.25 at the low end, 0.75 at the top.
+    expect(Array.from(over.data.subarray(0, 3))).toEqual([0, 0, 4].map((c) => Math.round(c * 0.25)));
+    expect(Array.from(over.data.subarray(4, 7))).toEqual([INFERNO[765]!, INFERNO[766]!, INFERNO[767]!].map((c) => Math.round(c * 0.75)));
+    const masked = maskOverlay({ width: 2, height: 1, data: Float32Array.from([0.5, 0.5]) }, Uint8Array.from([1, 0]));
     expect(Array.from(masked.data.subarray(0, 8))).toEqual([204, 51, 51, 255, 128, 128, 128, 255]);
     expect(() => heatmapOverlay(image, { width: 1, height: 1, data: new Float32Array(1) }, 0, 1)).toThrow(/sizes differ/);
   });

@@ -50,10 +50,13 @@ describe('pixelThresholds and buildCalibration', () => {
     const { threshold, low } = pixelThresholds([{ data: a }, { data: a }]);
     expect(threshold).toBeCloseTo(0.999, 2);
     expect(low).toBeCloseTo(0.5, 2);
-    const cal = buildCalibration({ imageScores: [1, 1.1, 0.9], scoreMaps: [{ data: a }], noveltyScores: [0.2, 0.3] });
+    // The median is the heatmap's floor, a profile setting now, returned beside the calibration.
+    const { calibration: cal, heatmapLow } = buildCalibration({ imageScores: [1, 1.1, 0.9], scoreMaps: [{ data: a }], noveltyScores: [0.2, 0.3] });
     expect(cal.pixelThreshold).toBeCloseTo(0.999, 2);
-    expect(cal.pixelScoreLow).toBeCloseTo(0.5, 2);
+    expect(heatmapLow).toBeCloseTo(0.5, 2);
+    expect(cal).not.toHaveProperty('pixelScoreLow');
     expect(cal.suspect).toBeLessThan(cal.anomalous);
+    expect(cal.normalImageScores).toEqual([1, 1.1, 0.9]);
     expect(cal.normalNoveltyScores).toEqual([0.2, 0.3]);
   });
 });

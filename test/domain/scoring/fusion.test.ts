@@ -1,5 +1,6 @@
 import { ScoreComponentSchema } from '../../../lambdas/domain/report/report.js';
-import { DEFAULT_FUSION_WEIGHTS, fuse } from '../../../lambdas/domain/scoring/fusion.js';
+import { DEFAULT_FUSION_WEIGHTS } from '../../../lambdas/domain/profile/settings.js';
+import { fuse } from '../../../lambdas/domain/scoring/fusion.js';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 

@@ -56,7 +56,7 @@ test('a defect scores above held-out normals and its region covers the defect', 
     return { image: imageScore(patches), map: scoreMap(patches, grid.rows, grid.cols, size, size) };
   };
   const held = [11, 12, 13].map((s) => score(features(s)));
-  const calibration = buildCalibration({ imageScores: held.map((h) => h.image), scoreMaps: held.map((h) => h.map), noveltyScores: [] });
+  const { calibration } = buildCalibration({ imageScores: held.map((h) => h.image), scoreMaps: held.map((h) => h.map), noveltyScores: [] });
   const thresholds = { suspect: calibration.suspect, anomalous: calibration.anomalous };
 
   const normal = score(features(21));

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { MmdoError, NotFoundError } from '../../../domain/errors.js';
 import type { ProfileSummary, ProfileVersion } from '../../../domain/profile/profile.js';
+import type { ProfileCatalog, ProfileDescription } from '../../../ports/inspection.js';
 import type { ProfileStore } from '../../../ports/stores.js';
-import { decodeManifest, decodeProfile, encodeProfile, PROFILE_FILES, versionSummary } from '../../profile-codec.js';
+import { decodeManifest, decodeProfile, describeManifest, encodeProfile, PROFILE_FILES, versionSummary, type ProfileManifest } from '../../profile-codec.js';
 import { assertSegment } from './keys.js';
 
 const VERSION_DIR = /^v(\d+)$/;
@@ -14,7 +15,7 @@ const VERSION_DIR = /^v(\d+)$/;
  * A version is written to a staging folder and renamed into place, so readers never see half a version
  * and two writers never get the same number (the rename fails for the loser, who takes the next one).
  */
-export class FileProfileStore implements ProfileStore {
+export class FileProfileStore implements ProfileStore, ProfileCatalog {
   constructor(private readonly root: string) {}
 
   async saveNewVersion(tenant: string, profile: Omit<ProfileVersion, 'version'>): Promise<number> {
@@ -42,6 +43,16 @@ export class FileProfileStore implements ProfileStore {
   }
 
   async load(tenant: string, name: string, version?: number): Promise<ProfileVersion> {
+    const { manifest, dir } = await this.manifest(tenant, name, version);
+    return decodeProfile(manifest, await readFile(join(dir, manifest.bank.file)), await readFile(join(dir, manifest.embeddings.file)), dir);
+  }
+
+  /** Settings and calibration only (profile.json), without the float files. */
+  async describe(tenant: string, name: string, version?: number): Promise<ProfileDescription> {
+    return describeManifest((await this.manifest(tenant, name, version)).manifest);
+  }
+
+  private async manifest(tenant: string, name: string, version?: number): Promise<{ manifest: ProfileManifest; dir: string }> {
     const dir = this.profileDir(tenant, name);
     const chosen = version ?? (await this.versions(dir)).at(-1);
     if (chosen === undefined) throw new NotFoundError('profile', name);
@@ -53,8 +64,7 @@ export class FileProfileStore implements ProfileStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('profile version', `${name}@${chosen}`);
       throw error;
     }
-    const m = decodeManifest(text, join(vdir, PROFILE_FILES.manifest));
-    return decodeProfile(m, await readFile(join(vdir, m.bank.file)), await readFile(join(vdir, m.embeddings.file)), vdir);
+    return { manifest: decodeManifest(text, join(vdir, PROFILE_FILES.manifest)), dir: vdir };
   }
 
   async list(tenant: string): Promise<ProfileSummary[]> {

@@ -3,7 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ValidationError } from '../../../domain/errors.js';
 import { ReportSchema, type Report } from '../../../domain/report/report.js';
+import type { OnceReportStore } from '../../../ports/inspection.js';
 import type { ReportPage, ReportQuery, ReportStore } from '../../../ports/stores.js';
+import { batchOf } from '../../../domain/report/batch.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -14,7 +16,7 @@ interface Row { json: string; created_at: string; id: string }
  * Reports in one SQLite file (WAL). Every query filters by tenant; listing is newest first with an opaque
  * cursor (createdAt + id of the last row), indexed by (tenant, createdAt) and (tenant, batch, createdAt).
  */
-export class SqliteReportStore implements ReportStore {
+export class SqliteReportStore implements ReportStore, OnceReportStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
@@ -38,13 +40,22 @@ export class SqliteReportStore implements ReportStore {
   }
 
   async put(report: Report): Promise<void> {
+    this.write(report, false);
+  }
+
+  /** Writes unless a completed report with this id exists: a failed one may be replaced by a retried run, a completed one never. */
+  async putOnce(report: Report): Promise<'written' | 'duplicate'> {
+    return this.write(report, true) ? 'written' : 'duplicate';
+  }
+
+  private write(report: Report, once: boolean): boolean {
     const valid = ReportSchema.parse(report);
-    const batch = typeof valid.metadata?.batch === 'string' || typeof valid.metadata?.batch === 'number' ? String(valid.metadata.batch) : null;
-    this.db
+    const info = this.db
       .prepare(`INSERT INTO reports (tenant, id, created_at, batch, status, json) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (tenant, id) DO UPDATE SET created_at = excluded.created_at, batch = excluded.batch,
-                status = excluded.status, json = excluded.json`)
-      .run(valid.tenant, valid.id, valid.createdAt, batch, valid.status, JSON.stringify(valid));
+                status = excluded.status, json = excluded.json${once ? " WHERE reports.status <> 'completed'" : ''}`)
+      .run(valid.tenant, valid.id, valid.createdAt, batchOf(valid) ?? null, valid.status, JSON.stringify(valid));
+    return info.changes > 0;
   }
 
   async get(tenant: string, id: string): Promise<Report | undefined> {

@@ -1,8 +1,8 @@
 import { endianness } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { NeighbourResult, VectorIndex } from '../../../ports/vector-index.js';
-import { GraphBuilder } from '../onnx/graph-builder.js';
-import { sessionOptions } from '../onnx/onnx-backbone.js';
+import { GraphBuilder } from '../../onnx/graph-builder.js';
+import { sessionOptions } from '../../onnx/onnx-backbone.js';
 import { checkSearchArgs, checkVectors } from './checks.js';
 
 /** Default bound on the queries × bank distance matrix held at once (values), i.e. about 64 MB. */

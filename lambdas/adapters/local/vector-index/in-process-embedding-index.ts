@@ -12,15 +12,17 @@ interface Stored {
 /**
  * Image-level embeddings in memory, searched exactly (brute force: enrolled images number in the hundreds or
  * thousands per profile, a few microseconds each). The same semantics as the OpenSearch index:
- * - a record is identified by tenant, profile and id: indexing it again replaces it, whatever its version;
+ * - a record is identified by tenant, profile, profile version and id: indexing it again replaces it (publishing a
+ *   version twice is idempotent), and each version keeps its own records (a run pinned to v1 finds v1's images);
  * - tenant and profile always filter; profileVersion and material filter when given, and a record without the
  *   field does not match a filter on it (a term filter on a missing field matches nothing);
  * - vectors of different widths live apart, as OpenSearch keeps one index per backbone: a query only meets
- *   records of its own width.
+ *   records of its own width;
+ * - without a version filter every version's records count (an image in two versions can come back twice).
  * Distances are Euclidean, nearest first, ties by id.
  */
 export class InProcessEmbeddingIndex implements EmbeddingIndex {
-  /** width → `tenant\0profile` → id → record */
+  /** width → `tenant\0profile` → `version\0id` → record */
   private readonly spaces = new Map<number, Map<string, Map<string, Stored>>>();
 
   async index(records: readonly EmbeddingRecord[]): Promise<void> {
@@ -30,10 +32,10 @@ export class InProcessEmbeddingIndex implements EmbeddingIndex {
     }
     for (const r of records) {
       // Another width for the same record replaces it too: remove it from the space it was in.
-      for (const [width, groups] of this.spaces) if (width !== r.vector.length) groups.get(groupKey(r.tenant, r.profile))?.delete(r.id);
+      for (const [width, groups] of this.spaces) if (width !== r.vector.length) groups.get(groupKey(r.tenant, r.profile))?.delete(recordKey(r));
       const space = getOrCreate(this.spaces, r.vector.length, () => new Map<string, Map<string, Stored>>());
       const group = getOrCreate(space, groupKey(r.tenant, r.profile), () => new Map<string, Stored>());
-      group.set(r.id, {
+      group.set(recordKey(r), {
         id: r.id,
         vector: Float32Array.from(r.vector), // a copy: the caller may reuse its buffer
         ...(r.profileVersion !== undefined ? { profileVersion: r.profileVersion } : {}),
@@ -64,6 +66,10 @@ export class InProcessEmbeddingIndex implements EmbeddingIndex {
     for (const space of this.spaces.values()) for (const group of space.values()) n += group.size;
     return n;
   }
+}
+
+function recordKey(r: Pick<EmbeddingRecord, 'id' | 'profileVersion'>): string {
+  return `${r.profileVersion ?? ''}\u0000${r.id}`;
 }
 
 function groupKey(tenant: string, profile: string): string {

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileArtifactStore } from '../../../../lambdas/adapters/local/store/artifact-store.js';
+import { FileArtifactStore } from '../../../../lambdas/adapters/files/file-artifact-store.js';
 
 describe('FileArtifactStore', () => {
   let root: string;

@@ -1,8 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileProfileStore } from '../../../../lambdas/adapters/local/store/profile-store.js';
 import type { ProfileVersion } from '../../../../lambdas/domain/profile/profile.js';
+import { DEFAULT_SCORING_SETTINGS, legacySettings } from '../../../../lambdas/domain/profile/settings.js';
+import { testSettings } from '../../../support/profiles.js';
 
 function profile(name: string, bankCount: number, fill: number): Omit<ProfileVersion, 'version'> {
   const dim = 3;
@@ -12,6 +14,7 @@ function profile(name: string, bankCount: number, fill: number): Omit<ProfileVer
     backbone: { id: 'test-backbone', sha256: 'a'.repeat(64) },
     pixelSizeUm: 0.5,
     features: { layers: ['l1', 'l2'], neighbourhood: 3, k: 1, coresetRatio: 0.1, projectionDim: null, seed: 7 },
+    settings: testSettings(),
     bank: { dim, count: bankCount, vectors: new Float32Array(bankCount * dim).fill(fill) },
     calibration: { normalImageScores: [1, 2], suspect: 2.5, anomalous: 3, pixelThreshold: 2.8, normalNoveltyScores: [0.1] },
     embeddings: { dim: 2, ids: ['a.png'], vectors: new Float32Array([fill, -fill]) },
@@ -33,18 +36,81 @@ describe('FileProfileStore', () => {
     expect(latest.version).toBe(2);
     expect(latest.bank.count).toBe(4);
     expect(Array.from(latest.bank.vectors)).toEqual(new Array(12).fill(2.5));
-    expect(latest.features.borderPad).toBeUndefined(); // profiles saved without one read back without one (= 0)
+    expect(latest.settings).toEqual(testSettings()); // every version carries the scoring settings it was saved with
     const first = await store.load('local', 'cathode', 1);
     expect(first.version).toBe(1);
     expect(Array.from(first.embeddings.vectors)).toEqual([1.5, -1.5]);
     expect(first.sources?.map((s) => s.role)).toEqual(['bank', 'calibration']);
   });
 
-  test('the features border pad round-trips', async () => {
+  test('the scoring settings round-trip (border pad, tiling, heatmap floor...), in load and describe alike', async () => {
     const store = new FileProfileStore(root);
-    const padded = profile('padded', 2, 1);
-    await store.saveNewVersion('local', { ...padded, features: { ...padded.features, borderPad: 32 } });
-    expect((await store.load('local', 'padded')).features.borderPad).toBe(32);
+    const settings = testSettings({
+      borderPad: 32, tiling: { tileSize: 512, overlap: 64 }, heatmapLow: 0.125, imageScoreTopFraction: 0.02, smoothingSigmaPx: 2,
+      fusion: { components: ['patch', 'consistency'], weights: { patch: 0.7, novelty: 0, consistency: 0.3 } }, nearest: 5, modality: 'optical', normalise: false,
+    });
+    await store.saveNewVersion('local', { ...profile('padded', 2, 1), settings });
+    expect((await store.load('local', 'padded')).settings).toEqual(settings);
+    expect((await store.describe('local', 'padded')).settings).toEqual(settings);
+    const written = JSON.parse(await readFile(join(root, 'local', 'padded', 'v1', 'profile.json'), 'utf8'));
+    expect(written).toMatchObject({ format: 2, settings: { borderPad: 32, heatmapLow: 0.125 } });
+    expect(written.features).not.toHaveProperty('borderPad');
+    expect(written.calibration).not.toHaveProperty('pixelScoreLow');
+  });
+
+  describe('a format-1 profile.json (written before the scoring settings were recorded)', () => {
+    /** Writes v1 of `name` as the format-1 codec did: border and top fraction under features, heatmap floor under calibration. */
+    async function writeFormat1(name: string, extra: { features?: object; calibration?: object }): Promise<void> {
+      const dir = join(root, 'local', name, 'v1');
+      await mkdir(dir, { recursive: true });
+      const manifest = {
+        format: 1,
+        name,
+        version: 1,
+        createdAt: '2025-06-01T08:00:00.000Z',
+        backbone: { id: 'test-backbone', sha256: 'a'.repeat(64) },
+        pixelSizeUm: 0.5,
+        features: { layers: ['l1', 'l2'], neighbourhood: 3, k: 1, coresetRatio: 0.1, projectionDim: null, seed: 7, coresetMaxSize: 2048, ...extra.features },
+        bank: { dim: 3, count: 2, file: 'bank.f32' },
+        calibration: { normalImageScores: [3, 1, 2], suspect: 2.5, anomalous: 3, pixelThreshold: 2.8, normalNoveltyScores: [0.1], ...extra.calibration },
+        embeddings: { dim: 2, ids: ['a.png'], file: 'embeddings.f32' },
+        enrolled: { bank: ['a.png'], calibration: ['b.png'] },
+        sources: [{ name: 'a.png', sha256: 'b'.repeat(64), role: 'bank' }, { name: 'b.png', sha256: 'c'.repeat(64), role: 'calibration' }],
+      };
+      const floats = (v: number[]) => Buffer.from(new Float32Array(v).buffer);
+      await writeFile(join(dir, 'profile.json'), JSON.stringify(manifest, null, 1));
+      await writeFile(join(dir, 'bank.f32'), floats([1, 2, 3, 4, 5, 6]));
+      await writeFile(join(dir, 'embeddings.f32'), floats([0.5, -0.5]));
+    }
+
+    test('is still read, with the settings of legacySettings from the stored border, top fraction and heatmap floor', async () => {
+      await writeFormat1('old', { features: { borderPad: 32, imageScoreTopFraction: 0.01 }, calibration: { pixelScoreLow: 0.4 } });
+      const store = new FileProfileStore(root);
+      const loaded = await store.load('local', 'old');
+      expect(loaded.settings).toEqual(legacySettings({ borderPad: 32, imageScoreTopFraction: 0.01 }, { pixelScoreLow: 0.4, normalImageScores: [3, 1, 2] }));
+      expect(loaded.settings).toEqual({
+        ...DEFAULT_SCORING_SETTINGS, tiling: { tileSize: 1024, overlap: 32 }, borderPad: 32, imageScoreTopFraction: 0.01, heatmapLow: 0.4,
+      });
+      // The moved fields are gone from where they were; the rest reads as before.
+      expect(loaded.features).toEqual({ layers: ['l1', 'l2'], neighbourhood: 3, k: 1, coresetRatio: 0.1, projectionDim: null, seed: 7, coresetMaxSize: 2048 });
+      expect(loaded.calibration).toEqual({ normalImageScores: [3, 1, 2], suspect: 2.5, anomalous: 3, pixelThreshold: 2.8, normalNoveltyScores: [0.1] });
+      expect(Array.from(loaded.bank.vectors)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(Array.from(loaded.embeddings.vectors)).toEqual([0.5, -0.5]);
+      expect((await store.describe('local', 'old')).settings).toEqual(loaded.settings);
+      expect((await store.list('local'))[0]).toMatchObject({ name: 'old', latestVersion: 1 });
+
+      // The next version (say, enrolment adding images) is written in the current format with those settings.
+      const { version: _v, ...rest } = loaded;
+      expect(await store.saveNewVersion('local', rest)).toBe(2);
+      expect(JSON.parse(await readFile(join(root, 'local', 'old', 'v2', 'profile.json'), 'utf8'))).toMatchObject({ format: 2, settings: { borderPad: 32, heatmapLow: 0.4 } });
+      expect((await store.load('local', 'old', 2)).settings).toEqual(loaded.settings);
+    });
+
+    test('without the optional fields: no border, the default top fraction, the normal image scores\' median as heatmap floor', async () => {
+      await writeFormat1('older', {});
+      const loaded = await new FileProfileStore(root).load('local', 'older');
+      expect(loaded.settings).toMatchObject({ borderPad: 0, imageScoreTopFraction: DEFAULT_SCORING_SETTINGS.imageScoreTopFraction, heatmapLow: 2 });
+    });
   });
 
   test('concurrent saves get distinct versions', async () => {

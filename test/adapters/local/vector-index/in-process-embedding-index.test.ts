@@ -63,15 +63,16 @@ describe('InProcessEmbeddingIndex', () => {
     expect(await ids({ profileVersion: 3 })).toEqual([]);
   });
 
-  test('the same tenant, profile and id replaces the record (whatever its version); another tenant\'s same id does not', async () => {
+  test('tenant, profile, version and id identify a record: re-publishing a version replaces it, each version keeps its own, tenants never mix', async () => {
     const index = new InProcessEmbeddingIndex();
-    await index.index([record('x', 1, { profileVersion: 1 }), record('x', 1, { tenant: 'globex' })]);
+    await index.index([record('x', 1, { profileVersion: 1 }), record('x', 1, { tenant: 'globex', profileVersion: 1 })]);
     await index.index([record('x', 5, { profileVersion: 2 })]);
-    expect(index.size).toBe(2);
-    const [hit] = await index.nearest(vector(5), 5, { tenant: 'acme', profile: 'cathode' });
-    expect(hit).toMatchObject({ id: 'x', distance: 0 });
-    expect(await index.nearest(vector(5), 5, { tenant: 'acme', profile: 'cathode', profileVersion: 1 })).toEqual([]);
-    expect((await index.nearest(vector(1), 1, { tenant: 'globex', profile: 'cathode' }))[0]).toMatchObject({ id: 'x', distance: 0 });
+    await index.index([record('x', 7, { profileVersion: 2 })]); // the same version published again
+    expect(index.size).toBe(3);
+    // A run pinned to v1 still finds v1's image after v2 was published.
+    expect(await index.nearest(vector(1), 5, { tenant: 'acme', profile: 'cathode', profileVersion: 1 })).toEqual([{ id: 'x', distance: 0 }]);
+    expect((await index.nearest(vector(7), 5, { tenant: 'acme', profile: 'cathode', profileVersion: 2 }))).toEqual([{ id: 'x', distance: 0 }]);
+    expect((await index.nearest(vector(1), 1, { tenant: 'globex', profile: 'cathode', profileVersion: 1 }))[0]).toMatchObject({ id: 'x', distance: 0 });
   });
 
   test('stores a copy of each vector: the caller may reuse its buffer', async () => {

@@ -1,0 +1,102 @@
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import type { Backbone, BackboneDescriptor } from '../../ports/backbone.js';
+import type { GreyImage } from '../../domain/image/grey-image.js';
+import type { FeatureMap } from '../../domain/features/feature-map.js';
+import { descriptorOf, preprocessCoefficients, type BackboneManifest } from '../../domain/backbone/manifest.js';
+import { BackboneError } from '../../domain/backbone/errors.js';
+
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
+/** Upper bound on input values per ORT run, so a large batch does not multiply peak memory. */
+const MAX_BATCH_VALUES = 4 * 1024 * 1024;
+
+export function sessionOptions(): ort.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: Math.max(1, availableParallelism()),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  };
+}
+
+/** The Backbone port on onnxruntime-node: manifest preprocessing, same-size tiles batched per run. */
+export class OnnxBackbone implements Backbone {
+  readonly descriptor: BackboneDescriptor;
+  private readonly layers: readonly string[];
+  private readonly inputName: string;
+  private readonly coefficients: { a: Float32Array; b: Float32Array };
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly manifest: BackboneManifest,
+    sha256: string,
+  ) {
+    this.descriptor = descriptorOf(manifest, sha256);
+    this.layers = [...new Set([...manifest.patchLayers, manifest.embeddingLayer])];
+    this.inputName = manifest.input.name ?? session.inputNames[0]!;
+    this.coefficients = preprocessCoefficients(manifest);
+    const missing = this.layers.filter((l) => !session.outputNames.includes(l));
+    if (missing.length || !session.inputNames.includes(this.inputName)) {
+      throw new BackboneError('backbone_invalid', `backbone ${manifest.id}: the model has no ${missing.length ? `output(s) ${missing.join(', ')}` : `input '${this.inputName}'`}`, {
+        outputs: session.outputNames,
+        inputs: session.inputNames,
+      });
+    }
+  }
+
+  static async create(model: Uint8Array | string, manifest: BackboneManifest, sha256: string): Promise<OnnxBackbone> {
+    // Two calls because ort's create() overloads take a path or bytes, not their union.
+    const session =
+      typeof model === 'string'
+        ? await ort.InferenceSession.create(model, sessionOptions())
+        : await ort.InferenceSession.create(model, sessionOptions());
+    return new OnnxBackbone(session, manifest, sha256);
+  }
+
+  async extract(tiles: readonly GreyImage[]): Promise<FeatureMap[][]> {
+    if (tiles.length === 0) return [];
+    const { width, height } = tiles[0]!;
+    const m = this.descriptor.sizeMultiple;
+    if (tiles.some((t) => t.width !== width || t.height !== height)) {
+      throw new BackboneError('bad_tile_size', 'tiles in one extract() call must share a size');
+    }
+    if (width % m !== 0 || height % m !== 0) {
+      throw new BackboneError('bad_tile_size', `tile ${width}x${height} is not a multiple of ${m} (backbone ${this.descriptor.id})`, { width, height, sizeMultiple: m });
+    }
+    const channels = this.manifest.input.channels;
+    const perTile = channels * width * height;
+    const batch = Math.max(1, Math.floor(MAX_BATCH_VALUES / perTile));
+    const result: FeatureMap[][] = [];
+    for (let start = 0; start < tiles.length; start += batch) {
+      const group = tiles.slice(start, start + batch);
+      const input = new Float32Array(group.length * perTile);
+      group.forEach((tile, i) => this.preprocess(tile.data, input, i * perTile, width * height));
+      const feeds = { [this.inputName]: new ort.Tensor('float32', input, [group.length, channels, height, width]) };
+      const outputs = await this.session.run(feeds, this.layers as string[]);
+      for (let i = 0; i < group.length; i++) result.push(this.layers.map((name) => this.slice(name, outputs[name]!, i)));
+    }
+    return result;
+  }
+
+  private preprocess(src: Float32Array, dst: Float32Array, offset: number, plane: number): void {
+    const { a, b } = this.coefficients;
+    for (let c = 0; c < a.length; c++) {
+      const ac = a[c]!;
+      const bc = b[c]!;
+      const base = offset + c * plane;
+      for (let p = 0; p < plane; p++) dst[base + p] = src[p]! * ac + bc;
+    }
+  }
+
+  private slice(name: string, tensor: ort.Tensor, i: number): FeatureMap {
+    const [, channels, height, width] = tensor.dims as number[];
+    const size = channels! * height! * width!;
+    const stride = this.descriptor.layers.find((l) => l.name === name)!.stride;
+    return { name, stride, channels: channels!, height: height!, width: width!, data: (tensor.data as Float32Array).subarray(i * size, (i + 1) * size) };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,23 @@
+import type { BackboneDescriptor } from '../../ports/backbone.js';
+import type { EmbeddingIndex } from '../../ports/embedding-index.js';
+import type { ImageDecoder, ImageEncoder, IngestLimits } from '../../ports/image-codec.js';
+import type { InputSource, OnceReportStore, ProfileCatalog } from '../../ports/inspection.js';
+import type { PatchScorer } from '../../ports/patch-scorer.js';
+import type { Scratch } from '../../ports/scratch.js';
+import type { ArtifactStore } from '../../ports/stores.js';
+
+/** The ports the stages use; each runner wires its own adapters (local: in process; cloud: per step). */
+export interface PipelineDeps {
+  readonly inputs: InputSource;
+  readonly profiles: ProfileCatalog;
+  readonly decoder: ImageDecoder;
+  readonly encoder: ImageEncoder;
+  /** Backbone + memory-bank search (made on first use: the cloud's is described by the endpoint). */
+  readonly scorer: () => Promise<PatchScorer>;
+  /** The image-embedding index of a backbone (dimensions differ between backbones). */
+  readonly embeddings: (backbone: Pick<BackboneDescriptor, 'id' | 'sha256'>, dim: number) => EmbeddingIndex;
+  readonly scratch: Scratch;
+  readonly artifacts: ArtifactStore;
+  readonly reports: OnceReportStore;
+  readonly limits: IngestLimits;
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { Report } from '../../domain/report/report.js';
+import type { Scratch } from '../../ports/scratch.js';
+import type { InspectionService, InspectRequest, ProgressListener } from '../contracts.js';
+import { STAGES } from './definition.js';
+import type { PipelineDeps } from './deps.js';
+import { failedReport, reasonOf, StageFailure } from './failure.js';
+import { runStages } from './run-stages.js';
+import type { Job } from './state.js';
+
+export type LocalPipelineDeps = Omit<PipelineDeps, 'inputs' | 'scratch'> & {
+  /** A fresh scratch per inspection (in memory). */
+  readonly scratch: () => Scratch;
+};
+
+/**
+ * The pipeline run in process, every stage on this machine (the local service, the CLI, evaluation): the same stage
+ * functions the cloud steps run. Bad input does not throw: it ends in a stored failed report that names the stage,
+ * its code and a message, so nothing accepted is lost silently.
+ */
+export class LocalPipeline implements InspectionService {
+  constructor(private readonly deps: LocalPipelineDeps) {}
+
+  async inspect(request: InspectRequest, progress: ProgressListener = () => {}): Promise<Report> {
+    const job: Job = {
+      tenant: request.tenant,
+      reportId: request.reportId ?? randomUUID(),
+      createdAt: new Date().toISOString(),
+      name: request.name,
+      profile: { name: request.profile, ...(request.profileVersion !== undefined ? { version: request.profileVersion } : {}) },
+      input: { bucket: 'local', key: request.name, size: request.bytes.byteLength },
+      ...(request.pixelSizeUm !== undefined ? { pixelSizeUm: request.pixelSizeUm } : {}),
+      ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
+    };
+    const deps: PipelineDeps = { ...this.deps, inputs: { read: async () => ({ bytes: request.bytes }) }, scratch: this.deps.scratch() };
+    try {
+      await runStages({ job, timingsMs: {} }, STAGES, deps, progress);
+    } catch (error) {
+      if (!(error instanceof StageFailure)) throw error;
+      const report = failedReport(error.state, reasonOf(error.cause, error.stage));
+      await this.deps.reports.putOnce(report);
+      progress('done', 1);
+      return report;
+    }
+    progress('done', 1);
+    // The stored report: this run's, or the one an earlier run of the same id completed.
+    const stored = await this.deps.reports.get(job.tenant, job.reportId);
+    if (!stored) throw new Error(`report ${job.reportId} was written but cannot be read back`);
+    return stored;
+  }
+}

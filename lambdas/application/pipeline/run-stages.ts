@@ -1,0 +1,48 @@
+import type { ProgressListener } from '../contracts.js';
+import type { StageInfo, StageName } from './definition.js';
+import type { PipelineDeps } from './deps.js';
+import { StageFailure } from './failure.js';
+import { STAGE_FUNCTIONS } from './stages/index.js';
+import type { InspectionState } from './state.js';
+
+/**
+ * Runs stages over a state: each starts once the stages it needs (among those given) are done, so independent
+ * ones overlap (microstructure measures while the backbone runs). Results go under the stage's name, durations
+ * under `timingsMs`. A failing stage ends the run with a StageFailure once the others in flight have settled.
+ */
+export async function runStages(
+  initial: InspectionState, stages: readonly StageInfo[], deps: PipelineDeps, progress: ProgressListener = () => {},
+): Promise<InspectionState> {
+  let state = initial;
+  const pending = new Map(stages.map((s) => [s.name, s]));
+  const running = new Map<StageName, Promise<void>>();
+  let failure: StageFailure | undefined;
+  let done = 0; // progress never goes back when overlapping stages start out of order
+  const start = (stage: StageInfo) => {
+    pending.delete(stage.name);
+    done = Math.max(done, stage.progress);
+    progress(stage.name, done);
+    const started = performance.now();
+    const from = state;
+    const run = (STAGE_FUNCTIONS[stage.name] as (s: InspectionState, d: PipelineDeps) => Promise<unknown>)(from, deps).then(
+      (result) => {
+        state = { ...state, [stage.name]: result, timingsMs: { ...state.timingsMs, [stage.name]: performance.now() - started } };
+      },
+      (error: unknown) => {
+        failure ??= new StageFailure(stage.name, error, { ...state, timingsMs: { ...state.timingsMs, [stage.name]: performance.now() - started } });
+      },
+    ).finally(() => running.delete(stage.name));
+    running.set(stage.name, run);
+  };
+  while (pending.size > 0 || running.size > 0) {
+    if (!failure) {
+      for (const stage of [...pending.values()]) {
+        if (stage.needs.every((n) => !pending.has(n) && !running.has(n))) start(stage);
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  if (failure) throw failure;
+  return state;
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { createGreyImage } from '../../../domain/image/grey-image.js';
+import { findRegions } from '../../../domain/regions/regions.js';
+import { calibrate } from '../../../domain/scoring/calibration.js';
+import { patchScoring, type TileScores } from '../../scoring.js';
+import type { PipelineDeps } from '../deps.js';
+import { requireResults, type InspectionState, type StageResults } from '../state.js';
+
+const LayoutSchema = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  pad: z.number().int().nonnegative(),
+  overlap: z.number().int().nonnegative(),
+  tiles: z.array(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().positive(), height: z.number().int().positive() })),
+});
+
+/**
+ * Patch scoring: the image score and the anomaly map at the original image's size from the tiles' patch scores
+ * (application/scoring.ts `patchScoring`, the rule enrolment calibrated with), then the regions where the map
+ * exceeds the calibrated pixel threshold.
+ */
+export async function patch(state: InspectionState, deps: PipelineDeps): Promise<StageResults['patch']> {
+  const { job, ingest, embed } = requireResults(state, 'ingest', 'embed');
+  const profile = await deps.profiles.describe(job.tenant, ingest.profile.name, ingest.profile.version);
+  const [scores, layout] = await Promise.all([deps.scratch.getFloats(embed.scores), deps.scratch.getJson(embed.plan).then((j) => LayoutSchema.parse(j))]);
+  const [count, rows, cols] = scores.shape as [number, number, number];
+  const tiles: TileScores[] = [];
+  for (let t = 0; t < count; t++) {
+    tiles.push({ tile: layout.tiles[t]!, stride: embed.stride, map: createGreyImage(cols, rows, scores.data.slice(t * rows * cols, (t + 1) * rows * cols)) });
+  }
+  const { settings, calibration } = profile;
+  const { raw, map } = patchScoring(tiles, layout, settings, { width: ingest.input.width!, height: ingest.input.height! });
+  const regions = findRegions(map, { threshold: calibration.pixelThreshold, pixelSizeUm: ingest.pixelSizeUm ?? null }).regions;
+  return { raw, calibrated: calibrate(raw, calibration), regions, map: deps.scratch.putGrey('anomaly-map', map) };
+}

@@ -1,0 +1,144 @@
+import type { GreyImage } from '../domain/image/grey-image.js';
+import type { PatchFeatureConfig, ProfileVersion } from '../domain/profile/profile.js';
+import { DEFAULT_SCORING_SETTINGS, DEFAULT_TILE_SIZE, tileOverlap, type ScoringSettings } from '../domain/profile/settings.js';
+import { buildCalibration } from '../domain/scoring/calibration.js';
+import type { Backbone } from '../ports/backbone.js';
+import type { VectorIndexFactory } from '../ports/vector-index.js';
+import type { ProgressListener } from './contracts.js';
+import { extractFeatures, type ImageFeatures } from './features.js';
+import { buildMemoryBank, stackEmbeddings } from './memory-bank.js';
+import { nearestImages, patchScoring, searchGrids } from './scoring.js';
+
+/** The choices a profile version is built with (features, bank size and the scoring settings). */
+export interface ProfileRecipe {
+  readonly features: PatchFeatureConfig;
+  /** Cap on memory-bank vectors whatever the ratio (bounds search time and memory). */
+  readonly maxBankSize: number;
+  /** Scoring settings; `tiling.overlap` and `heatmapLow` are derived (backbone, calibration). */
+  readonly settings: Omit<ScoringSettings, 'heatmapLow' | 'tiling'> & { readonly tileSize: number };
+}
+
+/** Overrides of the defaults a caller may give (CLI flags, `mmdo tune`). */
+export type RecipeOverrides = Partial<Omit<PatchFeatureConfig, 'layers'>> & {
+  readonly layers?: readonly string[];
+  readonly maxBankSize?: number;
+  readonly settings?: Partial<ProfileRecipe['settings']>;
+};
+
+export const DEFAULT_RECIPE = {
+  neighbourhood: 3,
+  k: 1,
+  coresetRatio: 0.1,
+  maxBankSize: 2048,
+  /** Patch descriptors wider than this are randomly projected to it. */
+  projectionDim: 64,
+  seed: 42,
+} as const;
+
+/**
+ * The recipe of a new version: the defaults, then the previous version's choices (so adding images keeps a tuned
+ * configuration), then explicit overrides. Layers default to the backbone's patch layers.
+ */
+export function resolveRecipe(backbone: Backbone, previous: Pick<ProfileVersion, 'features' | 'settings'> | undefined, overrides: RecipeOverrides = {}): ProfileRecipe {
+  const d = backbone.descriptor;
+  const layers = overrides.layers ?? previous?.features.layers ?? d.patchLayers;
+  const patchDim = d.layers.filter((l) => layers.includes(l.name)).reduce((n, l) => n + l.channels, 0);
+  const projection = overrides.projectionDim !== undefined ? overrides.projectionDim : previous ? previous.features.projectionDim : DEFAULT_RECIPE.projectionDim;
+  const features: PatchFeatureConfig = {
+    layers: [...layers],
+    neighbourhood: overrides.neighbourhood ?? previous?.features.neighbourhood ?? DEFAULT_RECIPE.neighbourhood,
+    k: overrides.k ?? previous?.features.k ?? DEFAULT_RECIPE.k,
+    coresetRatio: overrides.coresetRatio ?? previous?.features.coresetRatio ?? DEFAULT_RECIPE.coresetRatio,
+    projectionDim: projection !== null && projection < patchDim ? projection : null,
+    seed: overrides.seed ?? previous?.features.seed ?? DEFAULT_RECIPE.seed,
+  };
+  const inherited = previous ? (({ heatmapLow: _low, tiling, ...rest }) => ({ ...rest, tileSize: tiling.tileSize }))(previous.settings) : {};
+  const settings = { ...DEFAULT_SCORING_SETTINGS, tileSize: DEFAULT_TILE_SIZE, ...inherited, ...overrides.settings };
+  return { features, maxBankSize: overrides.maxBankSize ?? previous?.features.coresetMaxSize ?? DEFAULT_RECIPE.maxBankSize, settings };
+}
+
+export interface BuiltProfile {
+  readonly profile: Omit<ProfileVersion, 'version' | 'name' | 'createdAt' | 'pixelSizeUm' | 'enrolled' | 'sources'>;
+  /** The calibration images' embeddings (evaluation's centroid baseline). */
+  readonly calibrationEmbeddings: readonly Float32Array[];
+  readonly timingsMs: Record<string, number>;
+}
+
+/**
+ * Builds the scoring part of a profile version from normalised images: the memory bank (coreset of the bank
+ * images' patches), the bank images' embeddings, and the calibration from the held-out images scored exactly as
+ * inspection scores them (the same tiling and `patchScoring`). Used by enrolment and by evaluation.
+ */
+export async function buildProfile(
+  deps: { readonly backbone: Backbone; readonly vectorIndexes: VectorIndexFactory },
+  recipe: ProfileRecipe,
+  bankImages: AsyncIterable<{ id: string; image: GreyImage }> | Iterable<{ id: string; image: GreyImage }>,
+  calibrationImages: AsyncIterable<GreyImage> | Iterable<GreyImage>,
+  progress: ProgressListener = () => {},
+): Promise<BuiltProfile> {
+  const { backbone } = deps;
+  const d = backbone.descriptor;
+  const timings: Record<string, number> = {};
+  const time = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[stage] = (timings[stage] ?? 0) + performance.now() - start;
+    }
+  };
+  const { tileSize, ...rest } = recipe.settings;
+  const strides = d.layers.filter((l) => recipe.features.layers.includes(l.name)).map((l) => l.stride);
+  const tiling = { tileSize, overlap: tileOverlap(tileSize, d.sizeMultiple, strides) };
+  const layout = { tiling, borderPad: rest.borderPad };
+
+  const bankFeatures: ImageFeatures[] = [];
+  const ids: string[] = [];
+  for await (const { id, image } of bankImages) {
+    bankFeatures.push(...(await time('embed', () => extractFeatures(backbone, [image], recipe.features, layout))));
+    ids.push(id);
+    progress('embed bank', 0.1 + 0.6 * Math.min(1, ids.length / 1000), `${ids.length} images`);
+  }
+  progress('coreset', 0.7);
+  const bank = await time('coreset', () => buildMemoryBank(bankFeatures, { ratio: recipe.features.coresetRatio, maxSize: recipe.maxBankSize, seed: recipe.features.seed }));
+  const embeddings = stackEmbeddings(bankFeatures, ids);
+  bankFeatures.length = 0; // release the bank's patch grids before calibration
+
+  progress('calibrate', 0.8);
+  const index = await deps.vectorIndexes.build(bank.vectors, bank.dim, 'exact');
+  const imageScores: number[] = [];
+  const scoreMaps: Float32Array[] = [];
+  const noveltyScores: number[] = [];
+  const calibrationEmbeddings: Float32Array[] = [];
+  try {
+    for await (const image of calibrationImages) {
+      const [f] = await time('embed', () => extractFeatures(backbone, [image], recipe.features, layout));
+      await time('calibrate', async () => {
+        const maps = await searchGrids(f!.grids, index, recipe.features.k);
+        const tiles = maps.map((map, t) => ({ tile: f!.plan.tiles[t]!, stride: f!.grids[t]!.stride, map }));
+        const scored = patchScoring(tiles, { width: f!.width, height: f!.height, pad: f!.pad, overlap: f!.plan.overlap }, rest, f!);
+        imageScores.push(scored.raw);
+        scoreMaps.push(scored.map.data);
+        noveltyScores.push(nearestImages(f!.embedding, embeddings).distance);
+        calibrationEmbeddings.push(f!.embedding);
+      });
+    }
+  } finally {
+    await index.dispose();
+  }
+  const { calibration, heatmapLow } = buildCalibration({ imageScores, scoreMaps: scoreMaps.map((data) => ({ data })), noveltyScores });
+  const settings: ScoringSettings = { ...rest, tiling, heatmapLow };
+  return {
+    profile: {
+      backbone: { id: d.id, sha256: d.sha256 },
+      features: { ...recipe.features, coresetMaxSize: recipe.maxBankSize },
+      settings,
+      bank,
+      calibration,
+      embeddings,
+    },
+    calibrationEmbeddings,
+    timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
+  };
+}
+

@@ -1,0 +1,55 @@
+/**
+ * Durations of the cloud workflow's functions on this machine, for the cost table: the synthesized state machine
+ * run offline (aws-local-stepfunctions) over the real handlers, s3rver, dynalite and the model container on
+ * loopback (the same fixture as test/e2e-cloud), on generated micrographs. Prints per function the median wall
+ * time and the GB-seconds at the memory size the stack gives it (lib/stateless-stack.ts STEP_SETTINGS).
+ *
+ *   npx tsx scripts/measure-cloud-steps.ts [--size 1024] [--runs 5]
+ */
+import { parseArgs } from 'node:util';
+import type { Context } from 'aws-lambda';
+import { STEP_SETTINGS } from '../lib/stateless-stack.js';
+import type { WorkflowFunction } from '../lambdas/application/pipeline/definition.js';
+import { generateMicrograph } from '../lambdas/domain/synth/micrograph.js';
+import { encodeGreyPng } from '../lambdas/local/demo-profile.js';
+
+// aws-local-stepfunctions calls Promise.withResolvers (Node 22).
+(Promise as unknown as { withResolvers?: unknown }).withResolvers ??= function withResolvers<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+};
+const { startCloudFixture } = await import('../test/e2e-cloud/cloud-fixture.js');
+
+const { values } = parseArgs({ options: { size: { type: 'string', default: '1024' }, runs: { type: 'string', default: '5' } } });
+const size = Number(values.size);
+const PIXEL_UM = 0.05;
+const normals = await Promise.all(Array.from({ length: 10 }, (_, i) => encodeGreyPng(generateMicrograph({ seed: 100 + i, width: 256, height: 256, pixelSizeUm: PIXEL_UM }).image)));
+const fixture = await startCloudFixture({ tenant: 'acme', profile: 'p', normals, pixelSizeUm: PIXEL_UM });
+const times: Partial<Record<WorkflowFunction, number[]>> = {};
+const timed = Object.fromEntries(Object.entries(fixture.handlers).map(([fn, handler]) => [fn, async (input: unknown, context: Context) => {
+  const started = performance.now();
+  try {
+    return await handler(input, context);
+  } finally {
+    (times[fn as WorkflowFunction] ??= []).push(performance.now() - started);
+  }
+}])) as typeof fixture.handlers;
+const walls: number[] = [];
+for (let r = 0; r <= Number(values.runs); r++) {
+  const png = await encodeGreyPng(generateMicrograph({ seed: 900 + r, width: size, height: size, pixelSizeUm: PIXEL_UM }).image);
+  const started = performance.now();
+  const run = await fixture.run(await fixture.upload(`acme/p/img-${r}.png`, png), timed);
+  if (run.outcome !== 'succeeded') throw new Error(`run ${r} failed: ${JSON.stringify(run.error)}`);
+  if (r === 0) for (const fn of Object.keys(times)) times[fn as WorkflowFunction] = []; // warm-up: caches, ORT shapes
+  else walls.push(performance.now() - started);
+}
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+const rows = (Object.keys(times) as WorkflowFunction[]).map((fn) => {
+  const ms = median(times[fn]!);
+  const gb = STEP_SETTINGS[fn].memoryMb / 1024;
+  return { function: fn, memoryMb: STEP_SETTINGS[fn].memoryMb, medianMs: Math.round(ms), gbSeconds: Number(((Math.ceil(ms) / 1000) * gb).toFixed(3)) };
+});
+process.stdout.write(`${JSON.stringify({ size, runs: walls.length, executionMedianMs: Math.round(median(walls)), functions: rows }, null, 1)}\n`);
+await fixture.close();
