@@ -36,7 +36,7 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /** The workflow functions that read profile versions (every cloud step: each stage reads its settings). */
-export const PROFILE_READING_STEPS = ['ingest', 'analyse', 'report'] as const satisfies readonly WorkflowFunction[];
+export const PROFILE_READING_STEPS = ['analyse', 'report'] as const satisfies readonly WorkflowFunction[];
 
 /** Prefix of the per-backbone k-NN indices of image-level embeddings (see opensearch-embedding-index.ts). */
 export const EMBEDDING_INDEX_PREFIX = DEFAULT_EMBEDDING_INDEX_PREFIX;
@@ -50,13 +50,12 @@ interface StepSettings {
 }
 
 /**
- * Memory (and so CPU: 1,769 MB is one vCPU) per function, sized for the largest accepted image (64 MP) where it
- * matters: ingest holds the decoded image and the microstructure maps, report renders three RGBA images.
+ * Memory (and so CPU: 1,769 MB is one vCPU) per function, sized for the largest accepted image (64 MP): analyse
+ * holds the decoded image, the microstructure maps and the stitched score map; report renders three RGBA images.
  */
 export const STEP_SETTINGS: Record<WorkflowFunction, StepSettings> = {
-  ingest: { memoryMb: 3008, timeout: Duration.seconds(60), images: true },
-  analyse: { memoryMb: 2048, timeout: Duration.seconds(120), images: false },
-  report: { memoryMb: 3008, timeout: Duration.seconds(60), images: true },
+  analyse: { memoryMb: 3008, timeout: Duration.seconds(150), images: true },
+  report: { memoryMb: 2048, timeout: Duration.seconds(90), images: true },
   'record-failure': { memoryMb: 256, timeout: Duration.seconds(20), images: false },
 };
 
@@ -215,7 +214,7 @@ export class StatelessStack extends Stack {
       allow(step, ['s3:GetObject', 's3:GetObjectVersion'], [objects(bucket)]);
       allow(step, ['s3:ListBucket'], [bucketArn(bucket)]);
     };
-    readObjects('ingest', names.uploadBucket);
+    readObjects('analyse', names.uploadBucket);
     // Scratch between steps and the report's images live in the artifact bucket; profiles are read from it.
     for (const step of PROFILE_READING_STEPS) {
       readObjects(step, names.artifactBucket);
@@ -224,8 +223,8 @@ export class StatelessStack extends Stack {
       allow(step, ['dynamodb:Query'], [tableArn(names.profilesTable)]);
     }
     // Claims: one conditional put per object version; an object already reported ends the run.
-    allow('ingest', ['dynamodb:PutItem'], [tableArn(names.idempotencyTable)]);
-    allow('ingest', ['dynamodb:GetItem'], [tableArn(names.reportsTable)]);
+    allow('analyse', ['dynamodb:PutItem'], [tableArn(names.idempotencyTable)]);
+    allow('analyse', ['dynamodb:GetItem'], [tableArn(names.reportsTable)]);
     for (const step of ['report', 'record-failure'] as const) allow(step, ['dynamodb:PutItem'], [tableArn(names.reportsTable)]);
     allow('analyse', ['sagemaker:InvokeEndpoint'], [this.endpoint.endpointArn]);
     const search = `${this.formatArn({ service: 'es', resource: 'domain', resourceName: names.searchDomain })}/${EMBEDDING_INDEX_PREFIX}*/_search`;
@@ -235,7 +234,7 @@ export class StatelessStack extends Stack {
       const reason = 'Objects are addressed by tenant-prefixed keys decided per upload; the statement names one bucket.';
       acknowledgeFindings(fn[step].role!, [
         ...((PROFILE_READING_STEPS as readonly string[]).includes(step) ? [{ id: wildcardResourceFinding(this, objects(names.artifactBucket)), reason }] : []),
-        ...(step === 'ingest' ? [{ id: wildcardResourceFinding(this, objects(names.uploadBucket)), reason }] : []),
+        ...(step === 'analyse' ? [{ id: wildcardResourceFinding(this, objects(names.uploadBucket)), reason }] : []),
         ...(step === 'analyse' ? [{ id: wildcardResourceFinding(this, search), reason: 'k-NN search on the per-backbone embedding indices only (read path _search).' }] : []),
       ]);
     }

@@ -28,12 +28,18 @@ const PIXEL_UM = 0.05;
 const normals = await Promise.all(Array.from({ length: 10 }, (_, i) => encodeGreyPng(generateMicrograph({ seed: 100 + i, width: 256, height: 256, pixelSizeUm: PIXEL_UM }).image)));
 const fixture = await startCloudFixture({ tenant: 'acme', profile: 'p', normals, pixelSizeUm: PIXEL_UM });
 const times: Partial<Record<WorkflowFunction, number[]>> = {};
+const cpu: Partial<Record<WorkflowFunction, number[]>> = {};
+// Wall time per call, and this process's CPU time over the call (handlers run one at a time here; the model
+// container shares the process, so its CPU counts too: on AWS it is the GPU endpoint's).
 const timed = Object.fromEntries(Object.entries(fixture.handlers).map(([fn, handler]) => [fn, async (input: unknown, context: Context) => {
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   try {
     return await handler(input, context);
   } finally {
     (times[fn as WorkflowFunction] ??= []).push(performance.now() - started);
+    const used = process.cpuUsage(cpuStart);
+    (cpu[fn as WorkflowFunction] ??= []).push((used.user + used.system) / 1000);
   }
 }])) as typeof fixture.handlers;
 const walls: number[] = [];
@@ -42,14 +48,15 @@ for (let r = 0; r <= Number(values.runs); r++) {
   const started = performance.now();
   const run = await fixture.run(await fixture.upload(`acme/p/img-${r}.png`, png), timed);
   if (run.outcome !== 'succeeded') throw new Error(`run ${r} failed: ${JSON.stringify(run.error)}`);
-  if (r === 0) for (const fn of Object.keys(times)) times[fn as WorkflowFunction] = []; // warm-up: caches, ORT shapes
+  if (r === 0) for (const fn of Object.keys(times)) times[fn as WorkflowFunction] = cpu[fn as WorkflowFunction] = []; // warm-up: caches, ORT shapes
   else walls.push(performance.now() - started);
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const rows = (Object.keys(times) as WorkflowFunction[]).map((fn) => {
   const ms = median(times[fn]!);
   const gb = STEP_SETTINGS[fn].memoryMb / 1024;
-  return { function: fn, memoryMb: STEP_SETTINGS[fn].memoryMb, medianMs: Math.round(ms), gbSeconds: Number(((Math.ceil(ms) / 1000) * gb).toFixed(3)) };
+  return { function: fn, memoryMb: STEP_SETTINGS[fn].memoryMb, medianMs: Math.round(ms), medianCpuMs: Math.round(median(cpu[fn]!)), gbSeconds: Number(((Math.ceil(ms) / 1000) * gb).toFixed(3)) };
 });
-process.stdout.write(`${JSON.stringify({ size, runs: walls.length, executionMedianMs: Math.round(median(walls)), functions: rows }, null, 1)}\n`);
+const [load1] = (await import('node:os')).loadavg();
+process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), size, runs: walls.length, load1: Number(load1!.toFixed(2)), executionMedianMs: Math.round(median(walls)), functions: rows }, null, 1)}\n`);
 await fixture.close();

@@ -103,13 +103,11 @@ export async function startCloudFixture(options: FixtureOptions): Promise<CloudF
     embeddings: () => embeddings,
   };
   const modules = {
-    ingest: await import('../../lambdas/handlers/ingest.js'),
     analyse: await import('../../lambdas/handlers/analyse.js'),
     report: await import('../../lambdas/handlers/report.js'),
     'record-failure': await import('../../lambdas/handlers/record-failure.js'),
   };
   const handlers: Record<WorkflowFunction, StepHandler> = {
-    ingest: modules.ingest.createIngestHandler(() => deps),
     analyse: modules.analyse.createAnalyseHandler(() => deps),
     report: modules.report.createReportHandler(() => deps),
     'record-failure': modules['record-failure'].createRecordFailureHandler(() => deps),

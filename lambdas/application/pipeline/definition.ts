@@ -10,11 +10,12 @@ export const STAGE_NAMES = ['ingest', 'microstructure', 'normalise', 'embed', 'p
 export type StageName = (typeof STAGE_NAMES)[number];
 
 /**
- * Cloud steps, in order: one Lambda each. Grouped by what they touch and what they hand on, so each writes at most
- * one scratch object: `ingest` decodes (sharp) and measures the original; `analyse` needs the endpoint and the
- * embedding index; `report` renders (sharp) and writes. See the cost table in the README.
+ * Cloud steps, in order: one Lambda each, grouped by measured cost (README, "Cost"): S3 requests and Lambda
+ * GB-seconds dominate what an image costs, so `analyse` takes an image from the upload to its scores (the endpoint
+ * and the embedding index are its only waits) and hands on one scratch object; `report` renders and writes, and
+ * can be retried without the GPU work.
  */
-export const CLOUD_STEPS = ['ingest', 'analyse', 'report'] as const;
+export const CLOUD_STEPS = ['analyse', 'report'] as const;
 export type CloudStep = (typeof CLOUD_STEPS)[number];
 
 /** The step that turns a failed run into a failed report (not a stage: it runs on the failure path only). */
@@ -32,8 +33,8 @@ export interface StageInfo {
 }
 
 export const STAGES: readonly StageInfo[] = [
-  { name: 'ingest', needs: [], step: 'ingest', progress: 0.02 },
-  { name: 'microstructure', needs: ['ingest'], step: 'ingest', progress: 0.1 },
+  { name: 'ingest', needs: [], step: 'analyse', progress: 0.02 },
+  { name: 'microstructure', needs: ['ingest'], step: 'analyse', progress: 0.1 },
   { name: 'normalise', needs: ['ingest'], step: 'analyse', progress: 0.1 },
   { name: 'embed', needs: ['normalise'], step: 'analyse', progress: 0.2 },
   { name: 'patch', needs: ['embed'], step: 'analyse', progress: 0.6 },

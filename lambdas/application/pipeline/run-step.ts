@@ -1,7 +1,7 @@
 import { ValidationError } from '../../domain/errors.js';
 import type { InspectionClaims, OnceReportStore, UploadedObject } from '../../ports/inspection.js';
 import type { Scratch } from '../../ports/scratch.js';
-import { stagesOf, type CloudStep } from './definition.js';
+import { CLOUD_STEPS, stagesOf, type CloudStep } from './definition.js';
 import type { PipelineDeps } from './deps.js';
 import { failedReport, failureReasonOf, workflowError, StageFailure } from './failure.js';
 import { runStages } from './run-stages.js';
@@ -46,7 +46,7 @@ export async function startInspection(trigger: InspectionTrigger, deps: CloudDep
   const initial: InspectionState = { job, timingsMs: {} };
   if ((await deps.reports.get(job.tenant, job.reportId))?.status === 'completed') return { ...initial, duplicate: true };
   if ((await deps.claims.claim(uploadIdempotencyKey(trigger.upload), trigger.eventId, job.reportId)) === 'duplicate') return { ...initial, duplicate: true };
-  return runStep('ingest', initial, deps);
+  return runStep(CLOUD_STEPS[0], initial, deps);
 }
 
 /**
