@@ -14,6 +14,27 @@ describe('webhook target guard (SSRF)', () => {
     expect(classifyAddress('172.32.0.1')).toBe('public');
   });
 
+  test('IPv4-compatible, -mapped, -translated, NAT64 and 6to4 spellings of internal addresses are never public', () => {
+    const metadata = ['::a9fe:a9fe', '::169.254.169.254', '::ffff:0:a9fe:a9fe', '::ffff:0:169.254.169.254', '0:0:0:0:0:ffff:a9fe:a9fe',
+      '0000:0000:0000:0000:0000:FFFF:A9FE:A9FE', '::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe', '64:ff9b::169.254.169.254',
+      '64:ff9b:1::a9fe:a9fe', '2002:a9fe:a9fe::', '::7f00:1', '::127.0.0.1', '::ffff:0:7f00:1', '64:ff9b::7f00:1', '::a00:1', '::ffff:0:c0a8:101',
+      '::8.8.8.8', '64:ff9b::808:808'];
+    for (const ip of metadata) expect([ip, classifyAddress(ip)]).toEqual([ip, 'internal']);
+    // Mapped loopback is loopback (allowed in local mode only); the forms above never are.
+    for (const ip of ['::ffff:127.0.0.1', '::ffff:7f00:1', '0:0:0:0:0:ffff:7f00:1']) expect(classifyAddress(ip)).toBe('loopback');
+    expect(classifyAddress('::ffff:808:808')).toBe('public');
+    for (const host of ['[::a9fe:a9fe]', '[::ffff:0:a9fe:a9fe]', '[64:ff9b::a9fe:a9fe]', '[::169.254.169.254]', '[::ffff:0:169.254.169.254]', '[::7f00:1]']) {
+      expect(() => checkTargetUrl(`https://${host}/latest/meta-data/`, cloud)).toThrow(WebhookTargetError);
+      expect(() => checkTargetUrl(`http://${host}/`, local)).toThrow(WebhookTargetError);
+    }
+  });
+
+  test('a name resolving to an embedded-IPv4 form of the metadata address is refused before the attempt', async () => {
+    for (const address of ['::a9fe:a9fe', '::ffff:0:a9fe:a9fe', '64:ff9b::a9fe:a9fe']) {
+      await expect(checkTargetAddresses('https://rebind.example.com/', local, async () => [address])).rejects.toThrow(WebhookTargetError);
+    }
+  });
+
   test('https is required except for loopback in local mode; no credentials or fragments', () => {
     expect(checkTargetUrl('https://hooks.example.com/mmdo', cloud).host).toBe('hooks.example.com');
     expect(checkTargetUrl('http://127.0.0.1:9000/hook', local).port).toBe('9000');
