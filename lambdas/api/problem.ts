@@ -1,6 +1,6 @@
 import { MmdoError } from '../domain/errors.js';
 
-/** RFC 9457 problem details, as every error of the local HTTP API is returned. */
+/** RFC 9457 problem details: every error of the API, on both runtimes, is one of these. */
 export interface Problem {
   readonly type: string;
   readonly title: string;
@@ -15,12 +15,16 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not found',
   405: 'Method not allowed',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Content too large',
   415: 'Unsupported media type',
   422: 'Unprocessable content',
+  429: 'Too many requests',
   500: 'Internal server error',
   503: 'Service unavailable',
 };

@@ -4,9 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_LOCAL_WEBHOOK_OPTIONS, LocalWebhooks, type LocalWebhookOptions } from '../adapters/local/webhooks/dispatcher.js';
+import { SqliteApiStore } from '../adapters/local/store/api-store.js';
+import { createApiApp } from '../api/app.js';
+import type { BrowserPolicy } from '../api/security.js';
+import { meterReport } from '../application/metering/usage.js';
+import { presentedKey, UnauthorizedError, verifyKey } from '../application/tenancy/api-keys.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../ports/image-codec.js';
+import type { Principal } from '../ports/partner-api.js';
 import { LOCAL_TENANT, type LocalServiceDeps } from './deps.js';
-import { createApi } from './http/app.js';
+import { localBackend } from './http/backend.js';
 import { Inbox } from './inbox.js';
 import { Intake } from './intake.js';
 import { SqliteJobQueue } from './job-queue.js';
@@ -31,11 +37,26 @@ export interface LocalServiceOptions {
   readonly shutdownGraceMs: number;
   /** Signed result webhooks (subscriptions and outbox in `<home>/service/webhooks.sqlite`); defaults when omitted. */
   readonly webhooks?: Partial<LocalWebhookOptions>;
+  /**
+   * API keys (MMDO_API_KEYS=required): off by default, every request is tenant `local`; required, every request
+   * but /healthz and /v1/openapi.json needs a key and acts as the key's tenant, as in the cloud.
+   */
+  readonly apiKeys: 'off' | 'required';
+  /** Host names answered (DNS rebinding guard; MMDO_ALLOWED_HOSTS adds more) and CORS origins (MMDO_CORS_ORIGINS; none by default). */
+  readonly browser: BrowserPolicy;
+  /** Images up to this many pixels are answered synchronously by POST /v1/detect. */
+  readonly detectMaxPixels: number;
 }
 
 export const DEFAULT_PORT = 7433;
 
-export function defaultServiceOptions(home: string): LocalServiceOptions {
+export const DEFAULT_DETECT_MAX_PIXELS = 4 * 1024 * 1024;
+
+const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+
+export function defaultServiceOptions(home: string, env: NodeJS.ProcessEnv = process.env): LocalServiceOptions {
+  const apiKeys = env.MMDO_API_KEYS ?? 'off';
+  if (apiKeys !== 'off' && apiKeys !== 'required') throw new Error(`MMDO_API_KEYS must be 'off' or 'required', not '${apiKeys}'`);
   return {
     home,
     host: '127.0.0.1',
@@ -46,7 +67,20 @@ export function defaultServiceOptions(home: string): LocalServiceOptions {
     limits: DEFAULT_INGEST_LIMITS,
     worker: { concurrency: 1, leaseMs: 5 * 60_000, maxAttempts: 3, retryDelayMs: 2000, pollMs: 1000 },
     shutdownGraceMs: 10_000,
+    apiKeys,
+    browser: { allowedHosts: ['127.0.0.1', 'localhost', '[::1]', ...list(env.MMDO_ALLOWED_HOSTS).map((h) => h.toLowerCase())], corsOrigins: list(env.MMDO_CORS_ORIGINS) },
+    detectMaxPixels: DEFAULT_DETECT_MAX_PIXELS,
   };
+}
+
+/** With keys off, every caller is the single local tenant with every scope. */
+const LOCAL_PRINCIPAL: Principal = { tenant: LOCAL_TENANT, scopes: ['admin'] };
+
+async function authenticateKey(store: SqliteApiStore, authorization: string | undefined, apiKey: string | undefined): Promise<Principal> {
+  const key = presentedKey({ authorization, 'x-api-key': apiKey });
+  const principal = key ? await verifyKey(store, key) : undefined;
+  if (!principal) throw new UnauthorizedError();
+  return principal;
 }
 
 export interface RunningService {
@@ -64,10 +98,13 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
   await uploads.init();
 
   const webhooks = LocalWebhooks.open(join(serviceDir, 'webhooks.sqlite'), { ...DEFAULT_LOCAL_WEBHOOK_OPTIONS, ...options.webhooks }, log);
+  const store = new SqliteApiStore(join(serviceDir, 'api.sqlite'));
   let url = '';
 
   let inbox: Inbox | undefined;
   const worker = new Worker(queue, uploads, deps, options.worker, log, async (id, job, report) => {
+    // Billed once per report id, however often this runs (a crash between here and the queue's record re-runs it).
+    await meterReport(store, report);
     webhooks.announce(report, url);
     await inbox?.settle(id, job, report);
   });
@@ -81,23 +118,32 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
     );
   }
 
-  const app = createApi(deps, queue, intake, {
-    tenant: LOCAL_TENANT,
-    defaultProfile: options.defaultProfile,
-    limits: options.limits,
-    health: () => ({ queue: queue.counts(), workerBusy: worker.busy, inbox: options.inbox }),
+  const backend = localBackend(deps, queue, intake, {
+    limits: { maxImageBytes: options.limits.maxBytes, maxPixels: options.limits.maxPixels, detectMaxPixels: options.detectMaxPixels },
+    health: () => ({ ...(options.apiKeys === 'off' ? { tenant: LOCAL_TENANT } : {}), queue: queue.counts(), workerBusy: worker.busy, inbox: options.inbox }),
     webhooks,
-  }, log);
+    store,
+  });
+  const app = createApiApp({
+    backend,
+    authenticate: options.apiKeys === 'off' ? async () => LOCAL_PRINCIPAL : (c) => authenticateKey(store, c.req.header('authorization'), c.req.header('x-api-key')),
+    browser: options.browser,
+    defaultProfile: options.defaultProfile,
+    log,
+  });
 
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s as Server)) as Server;
+      // Bodies left unread (a refused upload) are drained by the app, bounded, instead of the adapter's 500 ms cut-off,
+      // so a client still sending gets its 413 rather than a reset.
+      const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port, autoCleanupIncoming: false }, () => resolve(s as Server)) as Server;
       s.once('error', reject);
     });
   } catch (error) {
     queue.close();
     webhooks.close();
+    store.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${options.port} on ${options.host} is already in use: choose another with --port or MMDO_PORT`);
     }
@@ -130,6 +176,7 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
         await webhooks.stop();
         queue.close();
         webhooks.close();
+        store.close();
       })()),
   };
 }

@@ -1,4 +1,7 @@
-import { request } from 'node:http';
+import { jest } from '@jest/globals';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
+import { escapeForLog } from '../../lambdas/api/security.js';
 import type { RunningService } from '../../lambdas/local/service.js';
 import { blankPng, micrographPng, saveTinyProfile, start, tempHome, testOptions, type TestDeps, createDeps } from './support.js';
 
@@ -125,6 +128,169 @@ describe('local HTTP API: refusals', () => {
     const again = await fetch(`${service.url}/v1/inspections`, { method: 'POST', body: form });
     expect(((await again.json()) as { id: string }).id).toBe(accepted.id);
     const health = await (await fetch(`${service.url}/healthz`)).json();
-    expect(health).toMatchObject({ status: 'ok', tenant: 'local', queue: { queued: 1 } });
+    expect(health).toMatchObject({ status: 'ok', runtime: 'local', queue: { queued: 1 } });
+  });
+});
+
+/** Raw HTTP/1.1 exchanges (headers fetch would not send: Host, Origin; bodies sent slowly or cut off). */
+function rawRequest(url: string, init: { method: string; path: string; headers: Record<string, string>; body?: Uint8Array }): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${init.path}`, { method: init.method, headers: init.headers });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+describe('local HTTP API: methods, limits, metadata, idempotency and browser protections (issue 12)', () => {
+  let home: string;
+  let cleanup: () => void;
+  let deps: TestDeps;
+  let service: RunningService;
+  const lines: string[] = [];
+  const MAX_BYTES = 256 * 1024;
+  let consoleError: ReturnType<typeof jest.spyOn>;
+
+  beforeAll(async () => {
+    ({ home, cleanup } = tempHome());
+    deps = await createDeps(home);
+    await saveTinyProfile(deps, 'demo');
+    consoleError = jest.spyOn(console, 'error');
+    service = await start(deps, testOptions(home, { inbox: null, limits: { maxBytes: MAX_BYTES, maxPixels: 300 * 300 }, worker: { concurrency: 0, leaseMs: 1000, maxAttempts: 1, retryDelayMs: 0, pollMs: 50 } }), lines);
+  });
+  afterAll(async () => {
+    consoleError.mockRestore();
+    await service.stop();
+    await deps.close();
+    cleanup();
+  });
+
+  test('a known path with another method is 405 with Allow, not 404; OPTIONS lists the methods', async () => {
+    const res = await fetch(`${service.url}/v1/inspections`, { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD, POST, OPTIONS');
+    expect(await res.json()).toMatchObject({ code: 'method_not_allowed', status: 405 });
+    const put = await fetch(`${service.url}/v1/inspections/abc`, { method: 'PUT', body: 'x' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    const options = await fetch(`${service.url}/v1/webhooks/wh_0`, { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('GET, HEAD, DELETE, OPTIONS');
+    expect((await fetch(`${service.url}/v1/nothing`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  test('chunked uploads over the limit get a clean 413 every time, also past 64 MB (no connection reset)', async () => {
+    // Each client writes its whole body, then reads the answer: a reset shows as an error instead of a status.
+    const send = (total: number) =>
+      new Promise<number | string>((resolve) => {
+        const req = request(`${service.url}/v1/inspections`, { method: 'POST', headers: { 'content-type': 'image/png', 'transfer-encoding': 'chunked' } });
+        let status: number | string = 'no answer';
+        req.on('response', (res) => {
+          status = res.statusCode ?? 0;
+          res.resume();
+        });
+        req.on('error', (error) => (status = (error as NodeJS.ErrnoException).code ?? error.message));
+        req.on('close', () => resolve(status));
+        const chunk = new Uint8Array(256 * 1024);
+        let sent = 0;
+        const pump = () => {
+          while (sent < total) {
+            sent += chunk.length;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push(await send(MAX_BYTES * 8));
+    statuses.push(await send(80 * 1024 * 1024));
+    expect(statuses).toEqual([413, 413, 413, 413, 413, 413]);
+  }, 60_000);
+
+  test('dropped slow-body uploads log one line each and no stack trace; the service keeps answering', async () => {
+    const before = lines.length;
+    const { port } = new URL(service.url);
+    await Promise.all(Array.from({ length: 20 }, () => new Promise<void>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /v1/inspections HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n\x89PNG');
+        setTimeout(() => socket.destroy(), 100);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+    })));
+    await new Promise((r) => setTimeout(r, 300));
+    const logged = lines.slice(before);
+    expect(logged.length).toBeLessThanOrEqual(20);
+    for (const line of logged) {
+      expect(line).toMatch(/client closed the connection/);
+      expect(line).not.toMatch(/\n\s+at /);
+    }
+    expect(consoleError).not.toHaveBeenCalled();
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+  });
+
+  test('multipart metadata is validated on entry like the CLI: 400 naming each bad field, nothing queued', async () => {
+    const form = new FormData();
+    form.set('image', new Blob([await micrographPng(11, 32)], { type: 'image/png' }), 'bad-sheet.png');
+    form.set('metadata', JSON.stringify({ sulfurLoadingWtPct: 'abc', pixelSizeUm: -5, batchId: 'B1' }));
+    const res = await fetch(`${service.url}/v1/inspections`, { method: 'POST', body: form });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; details: { fields: { field: string }[] } };
+    expect(body.code).toBe('validation_failed');
+    expect(body.details.fields.map((f) => f.field).sort()).toEqual(['pixelSizeUm', 'sulfurLoadingWtPct']);
+    const notObject = new FormData();
+    notObject.set('image', new Blob([await micrographPng(11, 32)], { type: 'image/png' }), 'x.png');
+    notObject.set('metadata', '[1, 2]');
+    expect((await fetch(`${service.url}/v1/inspections`, { method: 'POST', body: notObject })).status).toBe(400);
+    expect(service.queue.counts().queued).toBe(0);
+  });
+
+  test('Idempotency-Key: same key and body replay the first answer; same key, other body is 409; a refused request replays its refusal', async () => {
+    const png = await micrographPng(12, 32);
+    const post = (key: string, body: Uint8Array, name = 'idem.png') =>
+      fetch(`${service.url}/v1/inspections?name=${name}`, { method: 'POST', headers: { 'content-type': 'image/png', 'idempotency-key': key }, body });
+    const first = await post('k-1', png);
+    expect(first.status).toBe(202);
+    const accepted = (await first.json()) as { id: string };
+    const again = await post('k-1', png);
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('location')).toBe(`/v1/inspections/${accepted.id}`);
+    expect(((await again.json()) as { id: string }).id).toBe(accepted.id);
+    const other = await post('k-1', png, 'other.png');
+    expect(other.status).toBe(409);
+    expect(((await other.json()) as { code: string }).code).toBe('idempotency_key_reused');
+    // A refused request is remembered too: the same bad request with the same key gets the same 4xx.
+    const bad = await post('k-2', new Uint8Array(0));
+    const badAgain = await post('k-2', new Uint8Array(0));
+    expect([bad.status, badAgain.status]).toEqual([422, 422]);
+    expect(badAgain.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  test('DNS rebinding: a Host that is not configured is refused; cross-site writes are refused; no CORS unless configured', async () => {
+    const rebound = await rawRequest(service.url, { method: 'GET', path: '/healthz', headers: { host: 'evil.example:7433' } });
+    expect(rebound.status).toBe(403);
+    expect(JSON.parse(rebound.body)).toMatchObject({ code: 'host_not_allowed' });
+    expect((await rawRequest(service.url, { method: 'GET', path: '/healthz', headers: { host: 'localhost:7433' } })).status).toBe(200);
+
+    const png = await micrographPng(13, 32);
+    const crossOrigin = await rawRequest(service.url, { method: 'POST', path: '/v1/inspections', headers: { host: '127.0.0.1', origin: 'https://evil.example', 'content-type': 'image/png' }, body: png });
+    expect(crossOrigin.status).toBe(403);
+    expect(JSON.parse(crossOrigin.body)).toMatchObject({ code: 'cross_site_request' });
+    const crossSite = await rawRequest(service.url, { method: 'POST', path: '/v1/webhooks', headers: { host: '127.0.0.1', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }, body: new TextEncoder().encode('{}') });
+    expect(crossSite.status).toBe(403);
+    const read = await rawRequest(service.url, { method: 'GET', path: '/v1/profiles', headers: { host: '127.0.0.1', origin: 'https://evil.example' } });
+    expect(read.status).toBe(200);
+    expect(read.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  test('user-controlled text cannot forge or flood log lines', () => {
+    expect(escapeForLog('a\nFAKE: line\u001b[31m')).toBe('a\\u000aFAKE: line\\u001b[31m');
+    expect(escapeForLog('x'.repeat(500)).length).toBeLessThanOrEqual(201);
   });
 });

@@ -1,0 +1,124 @@
+import Database from 'better-sqlite3';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type {
+  ApiKeyRecord, CredentialStore, IdempotencyBegin, IdempotencyStore, Scope, StoredResponse, Tenant, UsageLedger, UsageQuery, UsageRecord,
+} from '../../../ports/partner-api.js';
+
+/**
+ * The partner API's local state in one SQLite file (WAL): tenants, API key hashes, Idempotency-Key records and the
+ * usage ledger. The file holds key hashes, so only its owner may read it.
+ */
+export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageLedger {
+  private readonly db: Database.Database;
+
+  constructor(file: string, private readonly now: () => number = Date.now) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    if (file !== ':memory:') chmodSync(file, 0o600);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS api_keys (
+        id TEXT PRIMARY KEY, tenant TEXT NOT NULL, name TEXT NOT NULL, scopes TEXT NOT NULL, hash TEXT NOT NULL,
+        created_at TEXT NOT NULL, revoked_at TEXT
+      );
+      CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant, created_at);
+      CREATE TABLE IF NOT EXISTS idempotency (
+        tenant TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, response TEXT, expires_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, key)
+      );
+      CREATE TABLE IF NOT EXISTS usage (
+        tenant TEXT NOT NULL, event_id TEXT NOT NULL, kind TEXT NOT NULL, quantity INTEGER NOT NULL, occurred_at TEXT NOT NULL,
+        profile TEXT, report_id TEXT, PRIMARY KEY (tenant, event_id)
+      );
+      CREATE INDEX IF NOT EXISTS usage_by_time ON usage (tenant, occurred_at);
+    `);
+  }
+
+  async createTenant(tenant: Tenant): Promise<'created' | 'exists'> {
+    const info = this.db.prepare('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING').run(tenant.id, tenant.name, tenant.createdAt);
+    return info.changes === 1 ? 'created' : 'exists';
+  }
+
+  async getTenant(id: string): Promise<Tenant | undefined> {
+    const row = this.db.prepare('SELECT id, name, created_at FROM tenants WHERE id = ?').get(id) as { id: string; name: string; created_at: string } | undefined;
+    return row && { id: row.id, name: row.name, createdAt: row.created_at };
+  }
+
+  async putKey(record: ApiKeyRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO api_keys (id, tenant, name, scopes, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(record.id, record.tenant, record.name, JSON.stringify(record.scopes), record.hash, record.createdAt);
+  }
+
+  async getKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    return row && keyOf(row);
+  }
+
+  async listKeys(tenant: string): Promise<ApiKeyRecord[]> {
+    return (this.db.prepare('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at, id').all(tenant) as KeyRow[]).map(keyOf);
+  }
+
+  async revokeKey(tenant: string, id: string, at: string): Promise<boolean> {
+    const info = this.db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant = ? AND id = ?').run(at, tenant, id);
+    return info.changes === 1;
+  }
+
+  async begin(tenant: string, key: string, fingerprint: string, ttlSeconds: number): Promise<IdempotencyBegin> {
+    const t = this.now();
+    return this.db.transaction((): IdempotencyBegin => {
+      this.db.prepare('DELETE FROM idempotency WHERE tenant = ? AND key = ? AND expires_at <= ?').run(tenant, key, t);
+      const inserted = this.db
+        .prepare('INSERT INTO idempotency (tenant, key, fingerprint, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(tenant, key, fingerprint, t + ttlSeconds * 1000);
+      if (inserted.changes === 1) return { state: 'new' };
+      const row = this.db.prepare('SELECT fingerprint, response FROM idempotency WHERE tenant = ? AND key = ?').get(tenant, key) as { fingerprint: string; response: string | null };
+      if (row.fingerprint !== fingerprint) return { state: 'conflict' };
+      return row.response ? { state: 'replay', response: JSON.parse(row.response) as StoredResponse } : { state: 'in_progress' };
+    })();
+  }
+
+  async complete(tenant: string, key: string, fingerprint: string, response: StoredResponse): Promise<void> {
+    this.db.prepare('UPDATE idempotency SET response = ? WHERE tenant = ? AND key = ? AND fingerprint = ?').run(JSON.stringify(response), tenant, key, fingerprint);
+  }
+
+  async abandon(tenant: string, key: string, fingerprint: string): Promise<void> {
+    this.db.prepare('DELETE FROM idempotency WHERE tenant = ? AND key = ? AND fingerprint = ? AND response IS NULL').run(tenant, key, fingerprint);
+  }
+
+  async record(r: UsageRecord): Promise<'recorded' | 'duplicate'> {
+    const info = this.db
+      .prepare(`INSERT INTO usage (tenant, event_id, kind, quantity, occurred_at, profile, report_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (tenant, event_id) DO NOTHING`)
+      .run(r.tenant, r.eventId, r.kind, r.quantity, new Date(r.occurredAt).toISOString(), r.profile ?? null, r.reportId ?? null);
+    return info.changes === 1 ? 'recorded' : 'duplicate';
+  }
+
+  async list(tenant: string, query: UsageQuery): Promise<UsageRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM usage WHERE tenant = ? AND occurred_at >= ? AND occurred_at < ? ORDER BY occurred_at, event_id')
+      .all(tenant, new Date(query.from).toISOString(), new Date(query.to).toISOString()) as UsageRow[];
+    return rows.map((row) => ({
+      tenant: row.tenant, eventId: row.event_id, kind: row.kind as UsageRecord['kind'], quantity: row.quantity, occurredAt: row.occurred_at,
+      ...(row.profile !== null ? { profile: row.profile } : {}), ...(row.report_id !== null ? { reportId: row.report_id } : {}),
+    }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+interface KeyRow { id: string; tenant: string; name: string; scopes: string; hash: string; created_at: string; revoked_at: string | null }
+interface UsageRow { tenant: string; event_id: string; kind: string; quantity: number; occurred_at: string; profile: string | null; report_id: string | null }
+
+function keyOf(row: KeyRow): ApiKeyRecord {
+  return {
+    id: row.id, tenant: row.tenant, name: row.name, scopes: JSON.parse(row.scopes) as Scope[], hash: row.hash, createdAt: row.created_at,
+    ...(row.revoked_at !== null ? { revokedAt: row.revoked_at } : {}),
+  };
+}

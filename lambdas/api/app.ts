@@ -1,0 +1,448 @@
+import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { MmdoError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { normaliseSheet } from '../domain/metadata/sheet.js';
+import type { Report } from '../domain/report/report.js';
+import { checkImageHeader } from '../local/image-header.js';
+import { createTenant, issueKey, publicKeyView, requireScope } from '../application/tenancy/api-keys.js';
+import { summarise, usageCsv } from '../application/metering/usage.js';
+import type { Principal, StoredResponse } from '../ports/partner-api.js';
+import type { ApiBackend, ArtifactKind, CheckedUpload, InspectionView } from './backend.js';
+import { ClientAbortedError, discardBody, readBodyWithLimit, tooLarge } from './body.js';
+import { PROBLEM_CONTENT_TYPE, problem, problemFromError, type Problem } from './problem.js';
+import { ROUTES, type ApiRoute, type RouteName } from './routes.js';
+import { KeyCreateSchema, ListQuerySchema, UploadOptionsSchema, UsageQuerySchema, WebhookCreateSchema } from './schemas.js';
+import { crossSiteGuard, escapeForLog, hostAllowList, type BrowserPolicy } from './security.js';
+
+export type ApiEnv = { Variables: { principal: Principal; rawBody: Uint8Array } };
+type C = Context<ApiEnv>;
+
+export interface ApiAppOptions {
+  readonly backend: ApiBackend;
+  /** The caller's principal from its credential; throws UnauthorizedError (401) when there is none. */
+  readonly authenticate: (c: Context) => Promise<Principal>;
+  readonly browser: BrowserPolicy;
+  /** Profile used when a request names none. */
+  readonly defaultProfile?: string;
+  readonly log: (line: string) => void;
+}
+
+export const API_TITLE = 'MM-DO partner API';
+export const API_VERSION = '1.0.0';
+
+/** Room for the multipart envelope and form fields around an image of the maximum size. */
+const MULTIPART_OVERHEAD = 1024 * 1024;
+const RAW_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/tiff', 'application/octet-stream']);
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * The one HTTP application of MM-DO, served by the local service (node) and by the API Lambda behind API Gateway:
+ * the routes of ./routes.ts with their zod schemas, authentication and scopes (the tenant is the credential's),
+ * per-route body limits, Idempotency-Key on POSTs, 405 with Allow, problem+json everywhere.
+ */
+export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
+  const { backend, log } = options;
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      // A malformed path parameter names nothing that exists.
+      if ((result as { target?: string }).target === 'param') throw new NotFoundError('resource', c.req.path);
+      throw validationError(result.error, (result as { target?: string }).target ?? 'request');
+    },
+  });
+  registerSecurity(app);
+
+  app.use('*', hostAllowList(options.browser));
+  if (options.browser.corsOrigins.length > 0) {
+    app.use('*', cors({ origin: [...options.browser.corsOrigins], allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'], exposeHeaders: ['Location', 'Retry-After'], maxAge: 600 }));
+  }
+  app.use('*', crossSiteGuard(options.browser));
+
+  const handlers: Record<RouteName, (c: C) => Promise<Response>> = {
+    health: async (c) => c.json({ status: 'ok', runtime: backend.runtime, ...(await backend.health()) }),
+    openapi: async (c) => c.json(openApiDocument()),
+    detect: async (c) => {
+      const principal = c.get('principal');
+      const body = await readImageBody(c);
+      return idempotent(c, principal, fingerprintOf(c, body), async () => {
+        const upload = await checkUpload(c, body, principal.tenant);
+        if (upload.width * upload.height > backend.limits.detectMaxPixels) return accepted(c, await backend.submit(principal.tenant, upload));
+        const report = await backend.detect(principal.tenant, upload);
+        log(`detect ${report.id}: ${report.status}${report.scores ? `, ${report.scores.verdict} ${report.scores.score.toFixed(3)}` : ''}`);
+        return c.json(await withLinks(report), 200);
+      });
+    },
+    submit: async (c) => {
+      const principal = c.get('principal');
+      const body = await readImageBody(c);
+      return idempotent(c, principal, fingerprintOf(c, body), async () => accepted(c, await backend.submit(principal.tenant, await checkUpload(c, body, principal.tenant))));
+    },
+    listInspections: async (c) => {
+      const query = valid<z.infer<typeof ListQuerySchema>>(c, 'query');
+      const page = await backend.list(c.get('principal').tenant, query);
+      return c.json({ items: await Promise.all(page.items.map(withLinks)), next: page.cursor ?? null });
+    },
+    getInspection: async (c) => {
+      const view = await findInspection(c);
+      if (view.kind === 'report') return c.json(await withLinks(view.report));
+      const { kind: _kind, ...pending } = view;
+      return c.json({ ...pending, links: { self: selfLink(view.id) } }, 200, { 'Retry-After': '1' });
+    },
+    getArtifact: async (c) => {
+      const view = await findInspection(c);
+      const kind = c.req.param('artifact')!.replace(/\.png$/, '') as ArtifactKind;
+      const id = c.req.param('id')!;
+      if (view.kind === 'pending') {
+        return problemResponse(c, problem(409, 'inspection_pending', `Inspection '${id}' is ${view.status}; its ${kind} is not ready yet.`, c.req.path), { 'Retry-After': '1' });
+      }
+      const artifact = await backend.artifact(view.report, kind);
+      if (!artifact) {
+        const why = view.report.status === 'failed' ? `the inspection failed (${view.report.failure?.code}: ${view.report.failure?.message})` : `the report has no ${kind}`;
+        throw new MmdoError('artifact_not_available', `No ${kind} for inspection '${id}': ${why}.`, 404, { id, kind });
+      }
+      if ('url' in artifact) return c.redirect(artifact.url, 302);
+      return c.body(artifact.bytes as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': artifact.contentType, 'Cache-Control': 'private, max-age=3600' });
+    },
+    listProfiles: async (c) => c.json({ defaultProfile: options.defaultProfile ?? null, items: await backend.listProfiles(c.get('principal').tenant) }),
+    getProfile: async (c) => {
+      const name = c.req.param('name')!;
+      const profile = (await backend.listProfiles(c.get('principal').tenant)).find((p) => p.name === name);
+      if (!profile) throw new NotFoundError('profile', name);
+      return c.json(profile);
+    },
+    createWebhook: async (c) => {
+      const principal = c.get('principal');
+      const input = valid<z.infer<typeof WebhookCreateSchema>>(c, 'json');
+      return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
+        await backend.webhooks.checkTarget(input.url);
+        const { subscription, secret } = await backend.webhooks.create(principal.tenant, input);
+        return c.json({ ...subscription, secret }, 201, { Location: `/v1/webhooks/${subscription.id}`, 'Cache-Control': 'no-store' });
+      });
+    },
+    listWebhooks: async (c) => c.json({ items: await backend.webhooks.list(c.get('principal').tenant) }),
+    getWebhook: async (c) => {
+      const id = c.req.param('id')!;
+      const subscription = await backend.webhooks.get(c.get('principal').tenant, id);
+      if (!subscription) throw new NotFoundError('webhook subscription', id);
+      return c.json(subscription);
+    },
+    deleteWebhook: async (c) => {
+      const id = c.req.param('id')!;
+      if (!(await backend.webhooks.delete(c.get('principal').tenant, id))) throw new NotFoundError('webhook subscription', id);
+      return c.body(null, 204);
+    },
+    webhookDeliveries: async (c) => {
+      const id = c.req.param('id')!;
+      const items = await backend.webhooks.deliveries(c.get('principal').tenant, id);
+      if (!items) throw new NotFoundError('webhook subscription', id);
+      return c.json({ items });
+    },
+    usage: async (c) => {
+      const query = valid<z.infer<typeof UsageQuerySchema>>(c, 'query');
+      const now = new Date();
+      const from = query.from ? new Date(query.from).toISOString() : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+      const to = query.to ? new Date(query.to).toISOString() : now.toISOString();
+      if (from >= to) throw new ValidationError("'from' must be before 'to'", { from, to });
+      const records = await backend.usage.list(c.get('principal').tenant, { from, to });
+      if (query.format === 'csv') {
+        return c.body(usageCsv(records), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="usage-${from.slice(0, 10)}-${to.slice(0, 10)}.csv"` });
+      }
+      return c.json(summarise(records, from, to));
+    },
+    createKey: async (c) => {
+      const principal = c.get('principal');
+      const input = valid<z.infer<typeof KeyCreateSchema>>(c, 'json');
+      return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
+        await createTenant(backend.credentials, principal.tenant);
+        const { key, record } = await issueKey(backend.credentials, principal.tenant, input.scopes, input.name);
+        log(`key ${record.id} issued for tenant ${principal.tenant} (${record.scopes.join(',')})`);
+        return c.json({ ...publicKeyView(record), key }, 201, { Location: `/v1/keys/${record.id}`, 'Cache-Control': 'no-store' });
+      });
+    },
+    listKeys: async (c) => c.json({ items: (await backend.credentials.listKeys(c.get('principal').tenant)).map(publicKeyView) }),
+    revokeKey: async (c) => {
+      const id = c.req.param('id')!;
+      if (!(await backend.credentials.revokeKey(c.get('principal').tenant, id, new Date().toISOString()))) throw new NotFoundError('API key', id);
+      return c.body(null, 204);
+    },
+  };
+
+  for (const [name, route] of Object.entries(ROUTES) as [RouteName, ApiRoute][]) {
+    const middleware: MiddlewareHandler<ApiEnv>[] = [authenticateFor(route)];
+    if (typeof route.body === 'number' && route.body > 0) middleware.push(jsonBody(route.body));
+    app.openapi({ ...route.config, middleware } as RouteConfig, handlers[name] as never);
+  }
+
+  const known = knownRoutes();
+  app.notFound((c) => {
+    const allowed = known.filter((r) => r.pattern.test(c.req.path)).map((r) => r.method);
+    if (allowed.length > 0) {
+      const methods = new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS']);
+      const allow = METHOD_ORDER.filter((m) => methods.has(m)).join(', ');
+      if (c.req.method === 'OPTIONS') return c.body(null, 204, { Allow: allow });
+      discardBody(c.req.raw);
+      return problemResponse(c, problem(405, 'method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}.`, c.req.path), { Allow: allow });
+    }
+    return problemResponse(c, problem(404, 'route_not_found', `No route for ${c.req.method} ${c.req.path}.`, c.req.path));
+  });
+
+  app.onError((error, c) => {
+    const body = error instanceof HTTPException && error.res === undefined ? httpProblem(error, c.req.path) : problemFromError(error, c.req.path);
+    if (error instanceof ClientAbortedError) log(`${c.req.method} ${escapeForLog(c.req.path)}: the client closed the connection before its body arrived`);
+    else if (body.status >= 500) log(`error on ${c.req.method} ${escapeForLog(c.req.path)}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    discardBody(c.req.raw);
+    return problemResponse(c, body);
+  });
+
+  return app;
+
+  function authenticateFor(route: ApiRoute): MiddlewareHandler<ApiEnv> {
+    return async (c, next) => {
+      if (route.scope !== null) {
+        const principal = await options.authenticate(c);
+        requireScope(principal, route.scope);
+        c.set('principal', principal);
+      }
+      await next();
+    };
+  }
+
+  /** The raw image request body, within the image limit (+ the multipart envelope). */
+  async function readImageBody(c: C): Promise<Uint8Array> {
+    const contentType = mediaType(c);
+    const multipart = contentType === 'multipart/form-data';
+    if (!multipart && !RAW_IMAGE_TYPES.has(contentType)) {
+      throw new MmdoError(
+        'unsupported_media_type',
+        `Content-Type '${contentType || '(none)'}' is not accepted: send the image as image/png, image/jpeg, image/tiff or application/octet-stream, or as multipart/form-data with an 'image' field.`,
+        415,
+      );
+    }
+    const limit = backend.limits.maxImageBytes + (multipart ? MULTIPART_OVERHEAD : 0);
+    const declared = Number(c.req.header('content-length'));
+    if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, declared);
+    return readBodyWithLimit(c.req.raw.body, limit);
+  }
+
+  /** The door checks of an upload: form, sheet (exactly as the CLI validates it), image header and limits, profile. */
+  async function checkUpload(c: C, body: Uint8Array, tenant: string): Promise<CheckedUpload> {
+    const multipart = mediaType(c) === 'multipart/form-data';
+    const query = valid<z.infer<typeof UploadOptionsSchema>>(c, 'query');
+    const form = multipart ? await fromMultipart(body, c.req.header('content-type')!, query) : { content: body, options: query, metadata: undefined };
+    // The sheet is validated here exactly as the CLI and the pipeline do, so a bad one is refused now, not reported later.
+    if (form.metadata !== undefined) normaliseSheet(form.metadata);
+    const header = await checkImageHeader(form.content, { maxBytes: backend.limits.maxImageBytes, maxPixels: backend.limits.maxPixels });
+    const profile = await backend.resolveProfile(tenant, form.options.profile ?? options.defaultProfile, form.options.profileVersion);
+    const key = c.req.header('idempotency-key');
+    return {
+      content: form.content,
+      name: form.options.name ?? `upload.${header.format === 'jpeg' ? 'jpg' : header.format}`,
+      profile: profile.name,
+      ...(profile.version !== undefined ? { profileVersion: profile.version } : {}),
+      ...(form.options.pixelSizeUm !== undefined ? { pixelSizeUm: form.options.pixelSizeUm } : {}),
+      ...(form.metadata !== undefined ? { metadata: form.metadata } : {}),
+      width: header.width,
+      height: header.height,
+      ...(key ? { idempotencyKey: key } : {}),
+    };
+  }
+
+  async function findInspection(c: C): Promise<InspectionView> {
+    const id = c.req.param('id')!;
+    const view = await backend.get(c.get('principal').tenant, id);
+    if (!view) throw new NotFoundError('inspection', id);
+    return view;
+  }
+
+  async function withLinks(report: Report) {
+    return { ...report, links: { self: selfLink(report.id), ...(await backend.artifactLinks(report)) } };
+  }
+
+  function accepted(c: C, job: { id: string; status: string }): Response {
+    const links = { self: selfLink(job.id), ...Object.fromEntries(['heatmap', 'overlay'].map((k) => [k, `${selfLink(job.id)}/${k}.png`])) };
+    return c.json({ id: job.id, status: job.status, links }, 202, { Location: links.self });
+  }
+
+  /**
+   * Idempotency-Key: the first request with a key runs and its answer (below 500) is kept for 24 h; the same key with
+   * the same request replays it (`Idempotent-Replayed: true`), with another request it is 409. A 5xx frees the key.
+   */
+  async function idempotent(c: C, principal: Principal, fingerprint: string, run: () => Promise<Response>): Promise<Response> {
+    const key = c.req.header('idempotency-key');
+    if (key === undefined) return run();
+    const store = backend.idempotency;
+    const begun = await store.begin(principal.tenant, key, fingerprint, IDEMPOTENCY_TTL_SECONDS);
+    if (begun.state === 'conflict') {
+      throw new MmdoError('idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.', 409);
+    }
+    if (begun.state === 'in_progress') {
+      return problemResponse(c, problem(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still running; retry shortly.', c.req.path), { 'Retry-After': '1' });
+    }
+    if (begun.state === 'replay') return replay(begun.response);
+    let response: Response;
+    try {
+      response = await run();
+    } catch (error) {
+      const status = error instanceof MmdoError ? error.status : 500;
+      if (status >= 500) await store.abandon(principal.tenant, key, fingerprint);
+      else {
+        const body = problemFromError(error, c.req.path);
+        await store.complete(principal.tenant, key, fingerprint, { status: body.status, body: JSON.stringify(body), headers: { 'content-type': PROBLEM_CONTENT_TYPE } });
+      }
+      throw error;
+    }
+    if (response.status >= 500) {
+      await store.abandon(principal.tenant, key, fingerprint);
+      return response;
+    }
+    const headers: Record<string, string> = {};
+    for (const name of ['content-type', 'location', 'retry-after', 'cache-control']) {
+      const value = response.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
+    await store.complete(principal.tenant, key, fingerprint, { status: response.status, body: await response.clone().text(), headers });
+    return response;
+  }
+}
+
+function replay(stored: StoredResponse): Response {
+  return new Response(stored.body === '' ? null : stored.body, { status: stored.status, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } });
+}
+
+/** Reads a JSON body within its limit before the validators parse it (they would read it without one). */
+function jsonBody(limit: number): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const declared = Number(c.req.header('content-length'));
+    if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, declared);
+    const bytes = await readBodyWithLimit(c.req.raw.body, limit);
+    c.set('rawBody', bytes);
+    (c.req as unknown as { bodyCache: Record<string, Promise<ArrayBuffer>> }).bodyCache.arrayBuffer = Promise.resolve(bytes.slice().buffer);
+    await next();
+  };
+}
+
+/** What makes two requests "the same" for Idempotency-Key: method, path, query, content type and body. */
+function fingerprintOf(c: Context, body: Uint8Array): string {
+  const url = new URL(c.req.url);
+  const query = [...url.searchParams].sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(`${c.req.method}\n${url.pathname}\n${JSON.stringify(query)}\n${c.req.header('content-type') ?? ''}\n`).update(body).digest('hex');
+}
+
+function valid<T>(c: Context, target: 'query' | 'json'): T {
+  return (c.req as unknown as { valid(t: string): T }).valid(target);
+}
+
+function mediaType(c: Context): string {
+  return (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+export function selfLink(id: string): string {
+  return `/v1/inspections/${encodeURIComponent(id)}`;
+}
+
+function validationError(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }, target: string): ValidationError {
+  const what = target === 'json' ? 'body' : target === 'query' ? 'query parameters' : target === 'header' ? 'headers' : target;
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  return new ValidationError(`Invalid ${what}: ${issues.map((i) => `${i.path || what}: ${i.message}`).join('; ')}`, { issues });
+}
+
+function httpProblem(error: HTTPException, instance: string): Problem {
+  if (error.status === 415) return problem(415, 'unsupported_media_type', 'This route takes application/json.', instance);
+  if (error.status === 400) return problem(400, 'validation_failed', `The body is not valid JSON: ${error.message}`, instance);
+  return problem(error.status, 'http_error', error.message, instance);
+}
+
+function problemResponse(c: Context, body: Problem, headers: Record<string, string> = {}): Response {
+  return c.body(JSON.stringify(body), body.status as 400, { 'Content-Type': PROBLEM_CONTENT_TYPE, ...headers });
+}
+
+/** multipart/form-data: `image` (file), optional `metadata` (JSON object), `profile`, `profileVersion`, `pixelSizeUm`, `name`. */
+async function fromMultipart(body: Uint8Array, contentType: string, query: z.infer<typeof UploadOptionsSchema>) {
+  let form: FormData;
+  try {
+    form = await new Response(body as Uint8Array<ArrayBuffer>, { headers: { 'content-type': contentType } }).formData();
+  } catch (error) {
+    throw new ValidationError(`The multipart body cannot be parsed: ${(error as Error).message}`);
+  }
+  const image = form.get('image');
+  if (!(image instanceof Blob)) throw new ValidationError("The multipart body has no 'image' file field.");
+  const fields: Record<string, string> = {};
+  for (const key of ['profile', 'profileVersion', 'pixelSizeUm', 'name'] as const) {
+    const value = form.get(key);
+    if (typeof value === 'string' && value !== '') fields[key] = value;
+  }
+  const fileName = image instanceof File && image.name ? image.name.split(/[\\/]/).pop() : undefined;
+  const parsed = UploadOptionsSchema.safeParse({ ...query, ...(fileName ? { name: fileName } : {}), ...fields });
+  if (!parsed.success) throw validationError(parsed.error, 'form fields');
+  const rawMetadata = form.get('metadata');
+  let metadata: Record<string, unknown> | undefined;
+  if (rawMetadata !== null) {
+    const text = typeof rawMetadata === 'string' ? rawMetadata : await rawMetadata.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ValidationError("The 'metadata' field is not valid JSON.", { fields: [{ field: 'metadata', message: 'not valid JSON' }] });
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new ValidationError("The 'metadata' field must be a JSON object.", { fields: [{ field: 'metadata', message: 'not a JSON object' }] });
+    }
+    metadata = json as Record<string, unknown>;
+  }
+  return { content: new Uint8Array(await image.arrayBuffer()), options: parsed.data, metadata };
+}
+
+/** Route templates as regular expressions, for 405 (the path exists, the method does not). */
+function knownRoutes(): { method: string; pattern: RegExp }[] {
+  return Object.values(ROUTES).map((r) => ({
+    method: r.config.method.toUpperCase(),
+    pattern: new RegExp(`^${r.config.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+  }));
+}
+
+function registerSecurity(app: OpenAPIHono<ApiEnv>): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http', scheme: 'bearer', description: "An API key (`mmdo_…`) as a bearer token. The tenant is the key's.",
+  });
+}
+
+let document: Record<string, unknown> | undefined;
+
+/**
+ * The OpenAPI 3.1 document, generated from ROUTES alone (no runtime needed), so it is the same for both runtimes
+ * and can be committed (docs/openapi.json; `npm run openapi` rewrites it, a test fails when it is stale).
+ */
+export function openApiDocument(): Record<string, unknown> {
+  if (document) return document;
+  const app = new OpenAPIHono<ApiEnv>();
+  registerSecurity(app);
+  for (const route of Object.values(ROUTES)) app.openapi(route.config as RouteConfig, (() => undefined) as never);
+  return (document = app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: API_TITLE,
+      version: API_VERSION,
+      description: 'Anomaly inspection of Li-S cathode micrographs. One contract for the local service and the cloud API. Errors are RFC 9457 problem+json with a stable `code`.',
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+    },
+    servers: [
+      { url: 'http://127.0.0.1:7433', description: 'The local service (`npm start`).' },
+      { url: 'https://{apiId}.execute-api.{region}.amazonaws.com/api', description: 'The cloud API (API Gateway stage `api`).', variables: { apiId: { default: 'your-api-id' }, region: { default: 'us-east-1' } } },
+    ],
+    tags: [
+      { name: 'service', description: 'Liveness and this document.' },
+      { name: 'inspections', description: 'Submit images, read reports and their images.' },
+      { name: 'profiles', description: 'What images are compared against.' },
+      { name: 'webhooks', description: 'Signed events (Standard Webhooks) when inspections end.' },
+      { name: 'usage', description: 'The usage ledger: what is billed.' },
+      { name: 'keys', description: "The tenant's API keys." },
+    ],
+    security: [{ apiKey: [] }],
+  }) as unknown as Record<string, unknown>);
+}
+

@@ -1,0 +1,107 @@
+import type { ProfileSummary } from '../domain/profile/profile.js';
+import type { Report } from '../domain/report/report.js';
+import type { WebhookEventType } from '../domain/webhooks/payload.js';
+import type { CredentialStore, IdempotencyStore, UsageLedger } from '../ports/partner-api.js';
+import type { ReportPage, ReportQuery } from '../ports/stores.js';
+
+/**
+ * What the one API application (./app.ts) needs from a runtime. The routes, their schemas, authentication,
+ * scopes, idempotency, limits and errors are the app's; where data lives and how an inspection runs is the
+ * backend's: the local service's (SQLite queue and stores, lambdas/local/http/backend.ts) or the cloud's (S3, the
+ * Step Functions workflow, DynamoDB; lambdas/handlers/support/api-backend.ts). Every call names the tenant, which
+ * the app takes from the caller's credential.
+ */
+export interface ApiBackend {
+  readonly runtime: 'local' | 'cloud';
+  readonly limits: ApiLimits;
+  health(): Promise<Record<string, unknown>>;
+  /** The profile (and version) an inspection will use; throws profile_not_found (404). */
+  resolveProfile(tenant: string, name: string | undefined, version?: number): Promise<{ name: string; version?: number }>;
+  listProfiles(tenant: string): Promise<ProfileSummary[]>;
+  /** Queues an inspection of uploaded bytes (already checked: header, limits, metadata). */
+  submit(tenant: string, upload: CheckedUpload): Promise<{ id: string; status: 'queued' | 'running' | 'completed' | 'failed' }>;
+  /** Runs the whole pipeline in this process and returns the stored report (completed or failed). */
+  detect(tenant: string, upload: CheckedUpload): Promise<Report>;
+  get(tenant: string, id: string): Promise<InspectionView | undefined>;
+  list(tenant: string, query: ReportQuery): Promise<ReportPage>;
+  /** An artifact of a stored report: its bytes (local) or a short-lived URL to fetch it from (cloud). */
+  artifact(report: Report, kind: ArtifactKind): Promise<{ bytes: Uint8Array; contentType: string } | { url: string } | undefined>;
+  /** Where a report's images can be fetched: API paths locally, presigned object URLs in the cloud. */
+  artifactLinks(report: Report): Promise<Record<string, string>>;
+  readonly webhooks: WebhookAdmin;
+  readonly credentials: CredentialStore;
+  readonly idempotency: IdempotencyStore;
+  readonly usage: UsageLedger;
+}
+
+export const ARTIFACT_KINDS = ['heatmap', 'overlay', 'phases'] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
+export interface ApiLimits {
+  /** Largest image accepted in a request body (bytes). */
+  readonly maxImageBytes: number;
+  /** Largest image accepted at all (pixels, from the header). */
+  readonly maxPixels: number;
+  /** Images up to this many pixels are answered synchronously by POST /v1/detect; larger ones are queued (202). */
+  readonly detectMaxPixels: number;
+}
+
+/** An upload that passed the door checks. */
+export interface CheckedUpload {
+  readonly content: Uint8Array;
+  readonly name: string;
+  readonly profile: string;
+  readonly profileVersion?: number;
+  readonly pixelSizeUm?: number;
+  readonly metadata?: Record<string, unknown>;
+  readonly width: number;
+  readonly height: number;
+  /** Set when the client sent an Idempotency-Key: the same key never queues a second job. */
+  readonly idempotencyKey?: string;
+}
+
+export type InspectionView =
+  | { readonly kind: 'report'; readonly report: Report }
+  | {
+      readonly kind: 'pending';
+      readonly id: string;
+      readonly status: 'queued' | 'running';
+      readonly stage: string | null;
+      readonly progress: number | null;
+      readonly attempts: number;
+      readonly name: string;
+      readonly profile: string;
+      readonly submittedAt: string;
+    };
+
+export interface WebhookSubscriptionView {
+  readonly id: string;
+  readonly url: string;
+  readonly events: readonly WebhookEventType[];
+  readonly description?: string;
+  readonly createdAt: string;
+  readonly disabledReason?: string;
+}
+
+export interface WebhookDeliveryView {
+  readonly messageId: string;
+  readonly eventType: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Webhook subscriptions of a tenant (SQLite outbox locally, DynamoDB + SQS in the cloud). */
+export interface WebhookAdmin {
+  /** Throws webhook_target_refused (422) for a URL the runtime's SSRF policy refuses (checked after DNS). */
+  checkTarget(url: string): Promise<void>;
+  create(tenant: string, input: { url: string; events: readonly WebhookEventType[]; description?: string }): Promise<{ subscription: WebhookSubscriptionView; secret: string }>;
+  list(tenant: string): Promise<WebhookSubscriptionView[]>;
+  get(tenant: string, id: string): Promise<WebhookSubscriptionView | undefined>;
+  delete(tenant: string, id: string): Promise<boolean>;
+  /** The subscription's latest deliveries, newest first; undefined when the tenant has no such subscription. */
+  deliveries(tenant: string, id: string): Promise<WebhookDeliveryView[] | undefined>;
+}

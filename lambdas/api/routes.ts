@@ -1,0 +1,237 @@
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { Scope } from '../ports/partner-api.js';
+import {
+  AcceptedSchema, BinaryImage, DeliveryListSchema, HealthSchema, IdParams, KeyCreateSchema, KeyCreatedSchema, KeyListSchema, KeyParams,
+  ListQuerySchema, MultipartUpload, PendingSchema, ProblemSchema, ProfileListSchema, ProfileParams, ProfileSummarySchema, ReportPageSchema,
+  ReportWithLinksSchema, UploadOptionsSchema, UsageQuerySchema, UsageSchema, WebhookCreateSchema, WebhookCreatedSchema, WebhookListSchema,
+  WebhookParams, WebhookSchema,
+} from './schemas.js';
+import { z } from '@hono/zod-openapi';
+import { ARTIFACT_KINDS } from './backend.js';
+
+/**
+ * Every route of the API, once: method, path, schemas, the scope it needs (null: public) and its body limit. The
+ * app (./app.ts) serves them on both runtimes, the OpenAPI document is generated from them, and the CDK stack
+ * declares one API Gateway method per entry (lib/constructs/partner-api.ts).
+ */
+export interface ApiRoute {
+  readonly config: RouteConfig;
+  readonly scope: Scope | null;
+  /** Largest accepted request body in bytes ('image': the image limit of the runtime); 0 = no body. */
+  readonly body: number | 'image';
+}
+
+/** JSON request bodies are small: a subscription or a key request. */
+export const JSON_BODY_LIMIT = 64 * 1024;
+
+const problems = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { description: PROBLEM_TEXT[s] ?? 'Error', content: { 'application/problem+json': { schema: ProblemSchema } } }]));
+const PROBLEM_TEXT: Record<number, string> = {
+  400: 'Invalid request (the problem names the fields).',
+  401: 'No valid API key.',
+  403: 'The key lacks the scope, or the request came from another site or host.',
+  404: 'Not found (or not this tenant\'s).',
+  409: 'Conflict: not ready yet, or an Idempotency-Key reused with another body.',
+  413: 'The body or image is larger than the documented limit.',
+  415: 'Unsupported media type or image format.',
+  422: 'The image cannot be read (empty, corrupt, truncated).',
+};
+const COMMON = [401, 403];
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const IdempotencyHeader = z.object({
+  'idempotency-key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/).optional().openapi({
+    description: 'Makes the POST safe to retry: the same key and body return the first answer; the same key with another body is 409.',
+  }),
+});
+const imageBody = {
+  required: true,
+  description: 'The image as the raw body, or multipart/form-data with `image` and an optional `metadata` JSON sheet.',
+  content: {
+    'image/png': { schema: BinaryImage },
+    'image/jpeg': { schema: BinaryImage },
+    'image/tiff': { schema: BinaryImage },
+    'application/octet-stream': { schema: BinaryImage },
+    'multipart/form-data': { schema: MultipartUpload },
+  },
+};
+const secured = [{ apiKey: [] }];
+
+export const ROUTES = {
+  health: {
+    scope: null, body: 0,
+    config: createRoute({
+      method: 'get', path: '/healthz', tags: ['service'], operationId: 'health', summary: 'Liveness', security: [],
+      responses: { 200: json(HealthSchema, 'The service is up.'), ...problems(403) },
+    }),
+  },
+  openapi: {
+    scope: null, body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/openapi.json', tags: ['service'], operationId: 'openapi', summary: 'This document', security: [],
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'The OpenAPI 3.1 document of this API.'), ...problems(403) },
+    }),
+  },
+  detect: {
+    scope: 'inspect', body: 'image',
+    config: createRoute({
+      method: 'post', path: '/v1/detect', tags: ['inspections'], operationId: 'detect', security: secured,
+      summary: 'Inspect an image and wait for the verdict',
+      description: 'Images up to `detectMaxPixels` (documented in the README; 4 MP by default) are inspected at once and the report is the answer. Larger images are queued: 202 and poll the `Location`.',
+      request: { query: UploadOptionsSchema, headers: IdempotencyHeader, body: imageBody },
+      responses: {
+        200: json(ReportWithLinksSchema, 'The report (completed or failed) with links to its images.'),
+        202: json(AcceptedSchema, 'Too large to answer at once: queued; poll `links.self`.'),
+        ...problems(400, ...COMMON, 404, 409, 413, 415, 422),
+      },
+    }),
+  },
+  submit: {
+    scope: 'inspect', body: 'image',
+    config: createRoute({
+      method: 'post', path: '/v1/inspections', tags: ['inspections'], operationId: 'submitInspection', security: secured,
+      summary: 'Queue an inspection',
+      description: 'Checks size, header and metadata at once; 202 with the inspection id. The report arrives later (poll, or subscribe a webhook).',
+      request: { query: UploadOptionsSchema, headers: IdempotencyHeader, body: imageBody },
+      responses: { 202: json(AcceptedSchema, 'Queued.'), ...problems(400, ...COMMON, 404, 409, 413, 415, 422) },
+    }),
+  },
+  listInspections: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/inspections', tags: ['inspections'], operationId: 'listInspections', security: secured,
+      summary: 'List reports, newest first (by time or by batch)',
+      request: { query: ListQuerySchema },
+      responses: { 200: json(ReportPageSchema, 'One page; pass `next` as `cursor` for the next one.'), ...problems(400, ...COMMON) },
+    }),
+  },
+  getInspection: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/inspections/{id}', tags: ['inspections'], operationId: 'getInspection', security: secured,
+      summary: 'A report, or its progress while it runs',
+      request: { params: IdParams },
+      responses: {
+        200: { description: 'The report, or the pending inspection (status queued or running, with `Retry-After`).', content: { 'application/json': { schema: z.union([ReportWithLinksSchema, PendingSchema]) } } },
+        ...problems(...COMMON, 404),
+      },
+    }),
+  },
+  getArtifact: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/inspections/{id}/{artifact}', tags: ['inspections'], operationId: 'getArtifact', security: secured,
+      summary: 'A report image: heatmap, overlay or phase overlay',
+      request: { params: IdParams.extend({ artifact: z.enum(ARTIFACT_KINDS.map((k) => `${k}.png`) as [string, ...string[]]).openapi({ param: { name: 'artifact', in: 'path' } }) }) },
+      responses: {
+        200: { description: 'The PNG (local service).', content: { 'image/png': { schema: BinaryImage } } },
+        302: { description: 'A short-lived link to the PNG (cloud).', headers: { Location: { schema: { type: 'string' } } } },
+        ...problems(...COMMON, 404, 409),
+      },
+    }),
+  },
+  listProfiles: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/profiles', tags: ['profiles'], operationId: 'listProfiles', security: secured,
+      summary: 'Profiles and their versions',
+      responses: { 200: json(ProfileListSchema, 'The tenant\'s profiles.'), ...problems(...COMMON) },
+    }),
+  },
+  getProfile: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/profiles/{name}', tags: ['profiles'], operationId: 'getProfile', security: secured,
+      summary: 'One profile and its versions',
+      request: { params: ProfileParams },
+      responses: { 200: json(ProfileSummarySchema, 'The profile.'), ...problems(...COMMON, 404) },
+    }),
+  },
+  createWebhook: {
+    scope: 'admin', body: JSON_BODY_LIMIT,
+    config: createRoute({
+      method: 'post', path: '/v1/webhooks', tags: ['webhooks'], operationId: 'createWebhook', security: secured,
+      summary: 'Subscribe a receiver to inspection events',
+      description: 'https targets only (plain http to loopback on the local service); private, loopback, link-local and metadata addresses are refused after DNS resolution. The signing secret is in this answer only.',
+      request: { headers: IdempotencyHeader, body: { required: true, content: { 'application/json': { schema: WebhookCreateSchema } } } },
+      responses: { 201: json(WebhookCreatedSchema, 'Subscribed; keep the secret.'), ...problems(400, ...COMMON, 409, 413, 415, 422) },
+    }),
+  },
+  listWebhooks: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/webhooks', tags: ['webhooks'], operationId: 'listWebhooks', security: secured,
+      summary: 'Subscriptions (never their secrets)',
+      responses: { 200: json(WebhookListSchema, 'The tenant\'s subscriptions.'), ...problems(...COMMON) },
+    }),
+  },
+  getWebhook: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/webhooks/{id}', tags: ['webhooks'], operationId: 'getWebhook', security: secured,
+      summary: 'One subscription', request: { params: WebhookParams },
+      responses: { 200: json(WebhookSchema, 'The subscription.'), ...problems(...COMMON, 404) },
+    }),
+  },
+  deleteWebhook: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'delete', path: '/v1/webhooks/{id}', tags: ['webhooks'], operationId: 'deleteWebhook', security: secured,
+      summary: 'Unsubscribe (pending deliveries are dropped)', request: { params: WebhookParams },
+      responses: { 204: { description: 'Deleted.' }, ...problems(...COMMON, 404) },
+    }),
+  },
+  webhookDeliveries: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/webhooks/{id}/deliveries', tags: ['webhooks'], operationId: 'listWebhookDeliveries', security: secured,
+      summary: 'The delivery log of a subscription, newest first', request: { params: WebhookParams },
+      responses: { 200: json(DeliveryListSchema, 'Deliveries with their attempts and last status.'), ...problems(...COMMON, 404) },
+    }),
+  },
+  usage: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/usage', tags: ['usage'], operationId: 'getUsage', security: secured,
+      summary: 'Billable usage per period, per profile and per day; CSV export',
+      description: 'One record per completed inspection (failed ones are not billed). `format=csv` returns every record.',
+      request: { query: UsageQuerySchema },
+      responses: {
+        200: { description: 'The summary (JSON) or the records (CSV).', content: { 'application/json': { schema: UsageSchema }, 'text/csv': { schema: { type: 'string' } } } },
+        ...problems(400, ...COMMON),
+      },
+    }),
+  },
+  createKey: {
+    scope: 'admin', body: JSON_BODY_LIMIT,
+    config: createRoute({
+      method: 'post', path: '/v1/keys', tags: ['keys'], operationId: 'createKey', security: secured,
+      summary: 'Issue an API key for this tenant (shown once)',
+      request: { headers: IdempotencyHeader, body: { required: true, content: { 'application/json': { schema: KeyCreateSchema } } } },
+      responses: { 201: json(KeyCreatedSchema, 'The new key; only its hash is stored.'), ...problems(400, ...COMMON, 409, 413, 415) },
+    }),
+  },
+  listKeys: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/keys', tags: ['keys'], operationId: 'listKeys', security: secured,
+      summary: "This tenant's keys (ids, names, scopes; never the keys)",
+      responses: { 200: json(KeyListSchema, 'The keys.'), ...problems(...COMMON) },
+    }),
+  },
+  revokeKey: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'delete', path: '/v1/keys/{id}', tags: ['keys'], operationId: 'revokeKey', security: secured,
+      summary: 'Revoke a key (at once locally; within the authorizer cache time, 60 s, in the cloud)', request: { params: KeyParams },
+      responses: { 204: { description: 'Revoked.' }, ...problems(...COMMON, 404) },
+    }),
+  },
+} as const satisfies Record<string, ApiRoute>;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** Method and OpenAPI path of every route (the CDK stack and the route walk read this). */
+export function routeTable(): { name: RouteName; method: string; path: string; public: boolean }[] {
+  return (Object.entries(ROUTES) as [RouteName, ApiRoute][]).map(([name, r]) => ({ name, method: r.config.method.toUpperCase(), path: r.config.path, public: r.scope === null }));
+}
+

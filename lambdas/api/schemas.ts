@@ -1,0 +1,160 @@
+import { z } from '@hono/zod-openapi';
+import { ReportSchema } from '../domain/report/report.js';
+import { WEBHOOK_EVENT_TYPES, WebhookEventTypeSchema } from '../domain/webhooks/payload.js';
+import { SCOPES, USAGE_KINDS } from '../ports/partner-api.js';
+
+/** Request and response schemas of the API: validated at the door and the source of the OpenAPI document. */
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'urn:mmdo:problem:validation_failed' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    code: z.string().openapi({ description: 'Stable machine-readable code (see the README error table).' }),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details.' });
+
+export const ProfileName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" and "-", at most 128')
+  .refine((n) => !n.includes('..'), 'no ".."');
+
+export const FileName = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^/\\\u0000-\u001f\u007f]+$/, 'a file name without path separators or control characters')
+  .refine((n) => n !== '.' && n !== '..', 'a file name');
+
+export const InspectionId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/).openapi({ param: { name: 'id', in: 'path' }, example: '3f1c9a0e4b7d4c2a9e51d8f0a6b2c7e1' });
+export const IdParams = z.object({ id: InspectionId });
+
+/** Options of an image upload (query string, or multipart form fields). */
+export const UploadOptionsSchema = z.object({
+  profile: ProfileName.optional().openapi({ description: "The profile to inspect with (default: the service's default profile)." }),
+  profileVersion: z.coerce.number().int().positive().optional().openapi({ description: 'A version of the profile (default: the active, else latest).' }),
+  pixelSizeUm: z.coerce.number().positive().max(1000).optional().openapi({ description: 'µm per pixel, overriding the file and the sheet.' }),
+  name: FileName.optional().openapi({ description: 'The image name recorded in the report.' }),
+});
+
+export const BinaryImage = { type: 'string', format: 'binary' } as const;
+
+export const MultipartUpload = {
+  type: 'object' as const,
+  required: ['image'],
+  properties: {
+    image: { type: 'string' as const, format: 'binary', description: 'The image (PNG, JPEG, TIFF; 8 or 16 bit).' },
+    metadata: { type: 'string' as const, description: 'The synthesis sheet as a JSON object (validated on entry).' },
+    profile: { type: 'string' as const },
+    profileVersion: { type: 'integer' as const },
+    pixelSizeUm: { type: 'number' as const },
+    name: { type: 'string' as const },
+  },
+};
+
+export const LinksSchema = z.record(z.string(), z.string()).openapi('Links', { description: 'Where to fetch the report and its images.' });
+
+export const AcceptedSchema = z
+  .object({ id: z.string(), status: z.enum(['queued', 'running', 'completed', 'failed']), links: LinksSchema })
+  .openapi('Accepted');
+
+export const PendingSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['queued', 'running']),
+    stage: z.string().nullable(),
+    progress: z.number().nullable(),
+    attempts: z.number().int(),
+    name: z.string(),
+    profile: z.string(),
+    submittedAt: z.string(),
+    links: LinksSchema,
+  })
+  .openapi('PendingInspection');
+
+export const ReportWithLinksSchema = ReportSchema.extend({ links: LinksSchema }).openapi('Report');
+
+export const ListQuerySchema = z.object({
+  batch: z.string().min(1).max(200).optional().openapi({ description: "Only reports of this batch (the sheet's batch id)." }),
+  since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Only reports created at or after this time.' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(2048).optional().openapi({ description: 'The `next` cursor of the previous page.' }),
+});
+
+export const ReportPageSchema = z
+  .object({ items: z.array(ReportWithLinksSchema), next: z.string().nullable() })
+  .openapi('ReportPage');
+
+export const ProfileSummarySchema = z
+  .object({
+    name: z.string(),
+    latestVersion: z.number().int(),
+    versions: z.array(z.object({ version: z.number().int(), createdAt: z.string(), bankImages: z.number().int(), backboneId: z.string() })),
+  })
+  .openapi('Profile');
+
+export const ProfileListSchema = z.object({ defaultProfile: z.string().nullable(), items: z.array(ProfileSummarySchema) }).openapi('ProfileList');
+export const ProfileParams = z.object({ name: ProfileName.openapi({ param: { name: 'name', in: 'path' } }) });
+
+export const WebhookCreateSchema = z
+  .strictObject({
+    url: z.string().min(1).max(2048).openapi({ example: 'https://lims.example.com/hooks/mmdo' }),
+    events: z.array(WebhookEventTypeSchema).min(1).default([...WEBHOOK_EVENT_TYPES]),
+    description: z.string().max(500).optional(),
+  })
+  .openapi('WebhookCreate');
+
+export const WebhookSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(WebhookEventTypeSchema),
+    description: z.string().optional(),
+    createdAt: z.string(),
+    disabledReason: z.string().optional(),
+  })
+  .openapi('Webhook');
+
+export const WebhookCreatedSchema = WebhookSchema.extend({ secret: z.string().openapi({ description: 'The signing secret, shown this once.' }) }).openapi('WebhookCreated');
+export const WebhookParams = z.object({ id: z.string().regex(/^wh_[0-9a-f]{32}$/).openapi({ param: { name: 'id', in: 'path' } }) });
+export const WebhookListSchema = z.object({ items: z.array(WebhookSchema) }).openapi('WebhookList');
+export const DeliveryListSchema = z
+  .object({
+    items: z.array(z.object({
+      messageId: z.string(), eventType: z.string(), status: z.string(), attempts: z.number().int(),
+      lastStatus: z.number().int().nullable(), lastError: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+    })),
+  })
+  .openapi('WebhookDeliveries');
+
+export const ScopeSchema = z.enum(SCOPES);
+export const KeyCreateSchema = z
+  .strictObject({ name: z.string().min(1).max(100), scopes: z.array(ScopeSchema).min(1) })
+  .openapi('ApiKeyCreate');
+export const KeySchema = z
+  .object({ id: z.string(), name: z.string(), scopes: z.array(ScopeSchema), createdAt: z.string(), revokedAt: z.string().optional() })
+  .openapi('ApiKey');
+export const KeyCreatedSchema = KeySchema.extend({ key: z.string().openapi({ description: 'The key, shown this once: store it as a secret.' }) }).openapi('ApiKeyCreated');
+export const KeyListSchema = z.object({ items: z.array(KeySchema) }).openapi('ApiKeyList');
+export const KeyParams = z.object({ id: z.string().regex(/^[a-z0-9]{12}$/).openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const UsageQuerySchema = z.object({
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Start (inclusive); default: the start of this month (UTC).' }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'End (exclusive); default: now.' }),
+  format: z.enum(['json', 'csv']).default('json').openapi({ description: '`csv`: every usage record as CSV.' }),
+});
+const UsageKindSchema = z.enum(USAGE_KINDS);
+export const UsageSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    totals: z.record(UsageKindSchema, z.number()),
+    byProfile: z.array(z.object({ profile: z.string(), kind: UsageKindSchema, quantity: z.number() })),
+    byDay: z.array(z.object({ day: z.string(), kind: UsageKindSchema, quantity: z.number() })),
+  })
+  .openapi('Usage');
+
+export const HealthSchema = z.object({ status: z.literal('ok'), runtime: z.enum(['local', 'cloud']) }).catchall(z.unknown()).openapi('Health');

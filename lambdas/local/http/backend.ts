@@ -1,0 +1,101 @@
+import type { LocalWebhooks } from '../../adapters/local/webhooks/dispatcher.js';
+import { checkTargetAddresses, WebhookTargetError } from '../../adapters/webhooks/target-guard.js';
+import type { SqliteApiStore } from '../../adapters/local/store/api-store.js';
+import { meterReport } from '../../application/metering/usage.js';
+import { MmdoError } from '../../domain/errors.js';
+import type { Report } from '../../domain/report/report.js';
+import type { ApiBackend, ApiLimits, CheckedUpload, InspectionView, WebhookAdmin } from '../../api/backend.js';
+import { selfLink } from '../../api/app.js';
+import type { LocalServiceDeps } from '../deps.js';
+import type { Intake } from '../intake.js';
+import type { JobCounts, SqliteJobQueue } from '../job-queue.js';
+import type { InspectionJob } from '../jobs.js';
+
+export interface LocalBackendOptions {
+  readonly limits: ApiLimits;
+  readonly health: () => { tenant?: string; queue: JobCounts; workerBusy: number; inbox: string | null };
+  readonly webhooks: LocalWebhooks;
+  readonly store: SqliteApiStore;
+}
+
+/**
+ * The API's backend on one machine: uploads go through the durable SQLite queue (Intake), /v1/detect runs the
+ * pipeline in this process, reports, profiles and images come from the local stores, webhooks from the outbox.
+ */
+export function localBackend(deps: LocalServiceDeps, queue: SqliteJobQueue<InspectionJob>, intake: Intake, options: LocalBackendOptions): ApiBackend {
+  return {
+    runtime: 'local',
+    limits: options.limits,
+    health: async () => options.health(),
+    async resolveProfile(tenant, name, version) {
+      if (!name) throw new MmdoError('profile_not_found', 'No profile named and no default profile configured.', 404);
+      const profile = (await deps.profiles.list(tenant)).find((p) => p.name === name);
+      if (!profile) {
+        throw new MmdoError('profile_not_found', `Profile '${name}' does not exist; GET /v1/profiles lists the enrolled ones (mmdo enroll creates one).`, 404, { profile: name });
+      }
+      if (version !== undefined && !profile.versions.some((v) => v.version === version)) {
+        throw new MmdoError('profile_not_found', `Profile '${name}' has no version ${version} (latest is ${profile.latestVersion}).`, 404, { profile: name, version });
+      }
+      return { name, ...(version !== undefined ? { version } : {}) };
+    },
+    listProfiles: (tenant) => deps.profiles.list(tenant),
+    async submit(tenant, upload) {
+      const accepted = await intake.submit({ tenant, ...jobFields(upload), content: upload.content, source: { kind: 'http' } });
+      return { id: accepted.id, status: accepted.status };
+    },
+    async detect(tenant, upload) {
+      const report = await deps.inspections.inspect({ tenant, bytes: upload.content, ...jobFields(upload) });
+      await meterReport(options.store, report);
+      return report;
+    },
+    async get(tenant, id): Promise<InspectionView | undefined> {
+      const report = await deps.reports.get(tenant, id);
+      if (report) return { kind: 'report', report };
+      const job = queue.get(id);
+      if (!job || job.payload.tenant !== tenant) return undefined;
+      if (job.status !== 'queued' && job.status !== 'running') return undefined;
+      return {
+        kind: 'pending', id: job.id, status: job.status, stage: job.stage, progress: job.progress, attempts: job.attempts,
+        name: job.payload.name, profile: job.payload.profile, submittedAt: job.payload.submittedAt,
+      };
+    },
+    list: (tenant, query) => deps.reports.list(tenant, query),
+    async artifact(report, kind) {
+      const key = report.artifacts[kind];
+      return key ? await deps.artifacts.get(key) : undefined;
+    },
+    artifactLinks: async (report: Report) => Object.fromEntries(Object.keys(report.artifacts).map((k) => [k, `${selfLink(report.id)}/${k}.png`])),
+    webhooks: webhookAdmin(options.webhooks),
+    credentials: options.store,
+    idempotency: options.store,
+    usage: options.store,
+  };
+}
+
+function jobFields(upload: CheckedUpload) {
+  return {
+    name: upload.name,
+    profile: upload.profile,
+    ...(upload.profileVersion !== undefined ? { profileVersion: upload.profileVersion } : {}),
+    ...(upload.pixelSizeUm !== undefined ? { pixelSizeUm: upload.pixelSizeUm } : {}),
+    ...(upload.metadata !== undefined ? { metadata: upload.metadata } : {}),
+  };
+}
+
+function webhookAdmin(webhooks: LocalWebhooks): WebhookAdmin {
+  return {
+    async checkTarget(url) {
+      try {
+        await checkTargetAddresses(url, webhooks.options.policy, webhooks.options.resolve);
+      } catch (error) {
+        if (error instanceof WebhookTargetError) throw error;
+        throw new WebhookTargetError(`The URL's host cannot be resolved: ${(error as Error).message}`, url);
+      }
+    },
+    create: async (tenant, input) => webhooks.subscriptions.create(tenant, input),
+    list: async (tenant) => webhooks.subscriptions.list(tenant),
+    get: async (tenant, id) => webhooks.subscriptions.get(tenant, id),
+    delete: async (tenant, id) => webhooks.subscriptions.delete(tenant, id),
+    deliveries: async (tenant, id) => (webhooks.subscriptions.get(tenant, id) ? webhooks.outbox.list(tenant, id) : undefined),
+  };
+}
