@@ -13,6 +13,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULT_EMBEDDING_INDEX_PREFIX } from '../lambdas/adapters/aws/opensearch-embedding-index.js';
+import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
 import type { MmdoConfig } from './config.js';
 import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
 import { InspectionWorkflow } from './constructs/inspection-workflow.js';
@@ -226,6 +227,8 @@ export class StatelessStack extends Stack {
     allow('analyse', ['dynamodb:PutItem'], [tableArn(names.idempotencyTable)]);
     allow('analyse', ['dynamodb:GetItem'], [tableArn(names.reportsTable)]);
     for (const step of ['report', 'record-failure'] as const) allow(step, ['dynamodb:PutItem'], [tableArn(names.reportsTable)]);
+    // Replicates (other fields of view of a sample: the byBatch index) and the tenant's cycling histories.
+    allow('report', ['dynamodb:Query'], [tableArn(names.reportsTable), `${tableArn(names.reportsTable)}/index/${REPORTS_TABLE.byBatchIndex.name}`]);
     allow('analyse', ['sagemaker:InvokeEndpoint'], [this.endpoint.endpointArn]);
     const search = `${this.formatArn({ service: 'es', resource: 'domain', resourceName: names.searchDomain })}/${EMBEDDING_INDEX_PREFIX}*/_search`;
     allow('analyse', ['es:ESHttpGet', 'es:ESHttpPost'], [search]);

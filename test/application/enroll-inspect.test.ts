@@ -97,7 +97,7 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const images = await Promise.all([31, 32, 33, 34, 35].map(async (s) => ({ name: `f${s}.png`, bytes: await png(s) })));
     const local = await createLocalRuntime({
       home, backboneOverride: 'builtin',
-      enrollment: { recipe: { settings: { fusion: { components: ['patch', 'novelty'], weights: { patch: 0.5, novelty: 0.5, consistency: 0 } } } } },
+      enrollment: { recipe: { settings: { fusion: { components: ['patch', 'novelty'], weights: { patch: 0.5, novelty: 0.5, consistency: 0, reproducibility: 0 } } } } },
     });
     try {
       await local.enrollment.enroll({ tenant: 'local', profile: 'fused-two', images });

@@ -16,6 +16,8 @@ import { loadBackbone } from '../onnx/model-store.js';
 import { FileArtifactStore } from '../files/file-artifact-store.js';
 import { FileProfileStore } from './store/profile-store.js';
 import { SqliteReportStore } from './store/report-store.js';
+import { SqliteHistoryStore } from './store/history-store.js';
+import { ReportHistory } from '../report-history.js';
 import { LocalVectorIndexFactory } from './vector-index/index.js';
 import { ProfileEmbeddingIndex } from './vector-index/profile-embeddings.js';
 
@@ -59,6 +61,8 @@ export interface LocalRuntime {
   readonly vectorIndexes: VectorIndexFactory;
   readonly profiles: FileProfileStore;
   readonly reports: SqliteReportStore;
+  /** Cycling histories attached to batches (forecasts). */
+  readonly histories: SqliteHistoryStore;
   readonly artifacts: FileArtifactStore;
   readonly enrollment: EnrollmentService;
   readonly inspections: InspectionService;
@@ -84,6 +88,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const vectorIndexes = new LocalVectorIndexFactory();
   const profiles = new FileProfileStore(join(config.home, 'profiles'));
   const reports = new SqliteReportStore(join(config.home, 'reports.sqlite'));
+  const histories = new SqliteHistoryStore(join(config.home, 'reports.sqlite'));
   const artifacts = new FileArtifactStore(join(config.home, 'artifacts'));
   const banks = new BankIndexCache(profiles, vectorIndexes, (size) => (size > config.approximateAbove ? 'approximate' : 'exact'));
   const recipe = options.enrollment?.recipe ?? {};
@@ -103,6 +108,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     scratch: () => new MemoryScratch(),
     artifacts,
     reports,
+    history: new ReportHistory(reports, histories),
     limits,
   });
   return {
@@ -113,6 +119,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     vectorIndexes,
     profiles,
     reports,
+    histories,
     artifacts,
     enrollment,
     inspections,
@@ -120,6 +127,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     async close() {
       await banks.dispose();
       await backbone.dispose();
+      histories.close();
       reports.close();
     },
   };

@@ -205,6 +205,8 @@ async function scoreItem(
     scratch,
     artifacts: unused<ArtifactStore>('artifacts'),
     reports: unused<PipelineDeps['reports']>('reports'),
+    // Evaluation images are unrelated fields: no replicates, no cycling histories.
+    history: { replicates: async () => [], cyclingHistories: async () => [] },
     limits: DEFAULT_INGEST_LIMITS,
   };
   const job = {

@@ -6,7 +6,7 @@
  */
 
 /** Stage names, in the order the cloud runs them. */
-export const STAGE_NAMES = ['ingest', 'microstructure', 'normalise', 'embed', 'patch', 'novelty', 'fuse', 'render', 'write'] as const;
+export const STAGE_NAMES = ['ingest', 'microstructure', 'normalise', 'embed', 'patch', 'novelty', 'replicates', 'forecast', 'fuse', 'render', 'write'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
 /**
@@ -39,9 +39,11 @@ export const STAGES: readonly StageInfo[] = [
   { name: 'embed', needs: ['normalise'], step: 'analyse', progress: 0.2 },
   { name: 'patch', needs: ['embed'], step: 'analyse', progress: 0.6 },
   { name: 'novelty', needs: ['embed'], step: 'analyse', progress: 0.7 },
-  { name: 'fuse', needs: ['patch', 'novelty', 'microstructure'], step: 'report', progress: 0.8 },
+  { name: 'replicates', needs: ['ingest', 'microstructure', 'patch', 'novelty'], step: 'report', progress: 0.75 },
+  { name: 'forecast', needs: ['ingest', 'microstructure'], step: 'report', progress: 0.75 },
+  { name: 'fuse', needs: ['patch', 'novelty', 'microstructure', 'replicates'], step: 'report', progress: 0.8 },
   { name: 'render', needs: ['ingest', 'patch', 'microstructure'], step: 'report', progress: 0.85 },
-  { name: 'write', needs: ['fuse', 'render'], step: 'report', progress: 0.95 },
+  { name: 'write', needs: ['fuse', 'render', 'forecast'], step: 'report', progress: 0.95 },
 ];
 
 /** The stages that score an image (no report is rendered or written): evaluation and tuning run these. */

@@ -1,5 +1,6 @@
 import type { BackboneDescriptor } from '../../ports/backbone.js';
 import type { EmbeddingIndex } from '../../ports/embedding-index.js';
+import type { InspectionHistory } from '../../ports/history.js';
 import type { ImageDecoder, ImageEncoder, IngestLimits } from '../../ports/image-codec.js';
 import type { InputSource, OnceReportStore, ProfileCatalog } from '../../ports/inspection.js';
 import type { PatchScorer } from '../../ports/patch-scorer.js';
@@ -19,5 +20,7 @@ export interface PipelineDeps {
   readonly scratch: Scratch;
   readonly artifacts: ArtifactStore;
   readonly reports: OnceReportStore;
+  /** Earlier inspections and attached cycling histories (replicates, forecasts). */
+  readonly history: InspectionHistory;
   readonly limits: IngestLimits;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.js';
 import { MODALITIES } from '../../domain/profile/settings.js';
-import { InputSchema, RegionSchema, ScoresSchema, VerdictSchema } from '../../domain/report/report.js';
+import { ForecastSchema, InputSchema, RegionSchema, ReproducibilitySchema, ScoresSchema, VerdictSchema } from '../../domain/report/report.js';
 import type { UploadedObject } from '../../ports/inspection.js';
 import type { StageName } from './definition.js';
 
@@ -78,6 +78,13 @@ export const NoveltyResultSchema = z.discriminatedUnion('present', [
   z.object({ present: z.literal(false), reason: z.string() }),
 ]);
 
+export const ReplicatesResultSchema = z.discriminatedUnion('present', [
+  ReproducibilitySchema.extend({ present: z.literal(true), raw: z.number(), calibrated: z.number().min(0).max(1) }),
+  z.object({ present: z.literal(false), reason: z.string() }),
+]);
+
+export const ForecastResultSchema = ForecastSchema;
+
 export const FuseResultSchema = ScoresSchema;
 
 export const RenderResultSchema = z.object({ artifacts: z.record(z.string(), z.string()) });
@@ -105,6 +112,8 @@ export const STAGE_RESULT_SCHEMAS = {
   embed: EmbedResultSchema,
   patch: PatchResultSchema,
   novelty: NoveltyResultSchema,
+  replicates: ReplicatesResultSchema,
+  forecast: ForecastResultSchema,
   fuse: FuseResultSchema,
   render: RenderResultSchema,
   write: WriteResultSchema,
@@ -123,6 +132,8 @@ export const InspectionStateSchema = z.object({
   embed: EmbedResultSchema.optional(),
   patch: PatchResultSchema.optional(),
   novelty: NoveltyResultSchema.optional(),
+  replicates: ReplicatesResultSchema.optional(),
+  forecast: ForecastResultSchema.optional(),
   fuse: FuseResultSchema.optional(),
   render: RenderResultSchema.optional(),
   write: WriteResultSchema.optional(),

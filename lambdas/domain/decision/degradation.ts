@@ -101,6 +101,20 @@ export function syntheticRetention(fadeRate: number, cycle: number): number {
   return Math.exp(-fadeRate * cycle);
 }
 
+/** One seeded synthetic history for given metrics (the model's fade rate with batch scatter, noisy measurements). */
+export function syntheticHistoryOf(metrics: MicrostructureSummary, options: { seed: number; every?: number; lastCycle?: number }): { fadeRate: number; points: { cycle: number; retention: number }[] } {
+  const every = options.every ?? 10;
+  const lastCycle = options.lastCycle ?? 500;
+  const random = createRandom(options.seed);
+  const p = SYNTHETIC_FADE_PARAMETERS;
+  const fadeRate = Math.exp(expectedLogFadeRate(metrics) + p.batchSigma * random.normal());
+  const points: { cycle: number; retention: number }[] = [];
+  for (let c = every; c <= lastCycle; c += every) {
+    points.push({ cycle: c, retention: Math.min(1, Math.max(1e-6, syntheticRetention(fadeRate, c) * (1 + p.measurementSigma * random.normal()))) });
+  }
+  return { fadeRate, points };
+}
+
 /**
  * Seeded synthetic batches. Metrics are drawn over plausible ranges: porosity U(0.45, 0.75), loading log-uniform
  * 2–8 mg/cm², D50 log-uniform 1–20 µm, cracks U(0, 30)/mm². Same seed, same dataset, on every platform.

@@ -8,6 +8,7 @@ export const COMPONENT_LABELS: Readonly<Record<ComponentName, string>> = {
   patch: 'the patch score',
   novelty: 'novelty',
   consistency: 'consistency with the synthesis sheet',
+  reproducibility: 'disagreement with the other fields of view of this sample',
 };
 
 export interface Contribution {

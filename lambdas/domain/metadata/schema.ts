@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 export const SynthesisMetadataSchema = z.looseObject({
   batchId: z.string().trim().min(1).optional(),
+  /** The sample within the batch: fields of view with the same batch and sample are replicates. */
+  sampleId: z.string().trim().min(1).optional(),
   /** Sulfur share of the solid cathode (sulfur + carbon host), wt%. */
   sulfurLoadingWtPct: z.number().min(0).max(100).optional(),
   carbonHost: z.string().trim().min(1).optional(),

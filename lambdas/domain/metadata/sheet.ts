@@ -13,11 +13,12 @@ export class SheetValidationError extends ValidationError {
   }
 }
 
-type KnownField = 'batchId' | 'sulfurLoadingWtPct' | 'carbonHost' | 'targetPorosity' | 'particleSizeUm' | 'processNotes' | 'pixelSizeUm';
+type KnownField = 'batchId' | 'sampleId' | 'sulfurLoadingWtPct' | 'carbonHost' | 'targetPorosity' | 'particleSizeUm' | 'processNotes' | 'pixelSizeUm';
 
 /** Spellings seen on lab sheets, compared after lower-casing and dropping everything but letters and digits. */
 const ALIASES: Readonly<Record<KnownField, readonly string[]>> = {
-  batchId: ['batchid', 'batch', 'batchno', 'batchnumber', 'lot', 'lotid', 'lotno', 'lotnumber', 'sampleid'],
+  batchId: ['batchid', 'batch', 'batchno', 'batchnumber', 'lot', 'lotid', 'lotno', 'lotnumber'],
+  sampleId: ['sampleid', 'sample', 'sampleno', 'samplenumber', 'specimen', 'specimenid', 'coupon', 'couponid'],
   sulfurLoadingWtPct: ['sulfurloadingwtpct', 'sulfurloading', 'sulphurloading', 'sloading', 'sulfurcontent', 'sulphurcontent', 'scontent', 'sulfurwt', 'sulfurwtpct', 'sulfurloadingwt'],
   carbonHost: ['carbonhost', 'host', 'carbon', 'hostmaterial', 'carbonmaterial', 'hostcarbon'],
   targetPorosity: ['targetporosity', 'porosity', 'porositytarget', 'targetporositypct', 'porositypct'],
@@ -36,6 +37,14 @@ const canonicalKey = (key: string): string => key.toLowerCase().replace(/µ/g, '
 export function fieldForKey(key: string): KnownField | undefined {
   const k = canonicalKey(key);
   return KEY_TO_FIELD.get(k) ?? KEY_TO_FIELD.get(k.replace(/(wtpct|wt|pct|percent|um|nm|micron|microns)$/, ''));
+}
+
+/** A text field of a raw sheet under any spelling lab sheets use (batch, sample...), trimmed; undefined when absent. */
+export function sheetText(record: Readonly<Record<string, unknown>> | null | undefined, field: 'batchId' | 'sampleId'): string | undefined {
+  for (const [key, value] of Object.entries(record ?? {})) {
+    if (fieldForKey(key) === field && (typeof value === 'string' || typeof value === 'number') && String(value).trim() !== '') return String(value).trim();
+  }
+  return undefined;
 }
 
 /**
@@ -104,6 +113,7 @@ function parseText(value: unknown): Parsed {
 
 const FIELD_PARSERS: Readonly<Record<KnownField, (v: unknown) => Parsed>> = {
   batchId: parseText,
+  sampleId: parseText,
   sulfurLoadingWtPct: parseLoading,
   carbonHost: parseText,
   targetPorosity: parsePorosity,

@@ -6,7 +6,7 @@ import { normaliseOptionsSchema } from '../image/normalise.js';
  * (as anomalib exports post-processing with the model): enrolment writes it once, and evaluation, local
  * inspection, the model container and the cloud steps read it from there. None keeps its own copy.
  */
-export const COMPONENT_NAMES = ['patch', 'novelty', 'consistency'] as const;
+export const COMPONENT_NAMES = ['patch', 'novelty', 'consistency', 'reproducibility'] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 export const MODALITIES = ['sem', 'optical', 'afm'] as const;
@@ -29,8 +29,17 @@ export const ScoringSettingsSchema = z.object({
   heatmapLow: z.number(),
   fusion: z.object({
     components: z.array(z.enum(COMPONENT_NAMES)).min(1),
-    weights: z.object({ patch: z.number().nonnegative(), novelty: z.number().nonnegative(), consistency: z.number().nonnegative() }),
+    weights: z.object({
+      patch: z.number().nonnegative(),
+      novelty: z.number().nonnegative(),
+      consistency: z.number().nonnegative(),
+      reproducibility: z.number().nonnegative().default(0.1),
+    }),
   }),
+  /** CV across replicate fields of view above which a metric is reported (and the reproducibility score halves). */
+  reproducibility: z.object({ tolerance: z.number().positive().max(10) }).default({ tolerance: 0.15 }),
+  /** Capacity-retention forecast: the cycle it is made for and the interval's confidence. */
+  forecast: z.object({ cycle: z.number().int().positive().max(100000), confidence: z.number().gt(0).lt(1) }).default({ cycle: 100, confidence: 0.9 }),
   /** Nearest enrolled images a report lists. */
   nearest: z.number().int().min(1).max(50),
   /** Instrument assumed when the synthesis sheet does not say (sets the segmentation of the microstructure stage). */
@@ -38,8 +47,11 @@ export const ScoringSettingsSchema = z.object({
 });
 export type ScoringSettings = z.infer<typeof ScoringSettingsSchema>;
 
-/** Default fusion weights: the patch score localises defects and is the best-calibrated signal, so it leads. */
-export const DEFAULT_FUSION_WEIGHTS: Readonly<Record<ComponentName, number>> = { patch: 0.6, novelty: 0.25, consistency: 0.15 };
+/**
+ * Default fusion weights: the patch score localises defects and is the best-calibrated signal, so it leads.
+ * Reproducibility only exists when replicate fields of view do (weights renormalise over the components present).
+ */
+export const DEFAULT_FUSION_WEIGHTS: Readonly<Record<ComponentName, number>> = { patch: 0.6, novelty: 0.25, consistency: 0.15, reproducibility: 0.1 };
 
 /** PatchCore smooths the upsampled map with a Gaussian of σ = 4 px. */
 export const DEFAULT_SMOOTHING_SIGMA = 4;
@@ -70,6 +82,8 @@ export const DEFAULT_SCORING_SETTINGS: Omit<ScoringSettings, 'heatmapLow' | 'til
   fusion: { components: [...COMPONENT_NAMES], weights: { ...DEFAULT_FUSION_WEIGHTS } },
   nearest: 3,
   modality: 'sem',
+  reproducibility: { tolerance: 0.15 },
+  forecast: { cycle: 100, confidence: 0.9 },
 };
 
 /**

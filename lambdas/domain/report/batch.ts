@@ -1,4 +1,4 @@
-import { fieldForKey } from '../metadata/sheet.js';
+import { sheetText } from '../metadata/sheet.js';
 import type { Report } from './report.js';
 
 /**
@@ -6,8 +6,5 @@ import type { Report } from './report.js';
  * uses ("batch", "Batch ID", "lot"...). Both report stores index by it.
  */
 export function batchOf(report: Pick<Report, 'metadata'>): string | undefined {
-  for (const [key, value] of Object.entries(report.metadata ?? {})) {
-    if (fieldForKey(key) === 'batchId' && (typeof value === 'string' || typeof value === 'number') && String(value).trim() !== '') return String(value).trim();
-  }
-  return undefined;
+  return sheetText(report.metadata, 'batchId');
 }

@@ -67,6 +67,40 @@ export const NoveltySchema = z.object({
   nearest: z.array(z.object({ id: z.string(), distance: z.number(), label: z.string().optional() })),
 });
 
+/** Spread of the metrics over replicate fields of view of one sample (present only when replicates exist). */
+export const ReproducibilitySchema = z.object({
+  /** Fields of view compared, this one included. */
+  fields: z.number().int().min(2),
+  batchId: z.string(),
+  sampleId: z.string(),
+  reportIds: z.array(z.string()),
+  /** 2^(−mean CV / tolerance): 1 identical fields, 0.5 at the tolerance. */
+  score: z.number().min(0).max(1),
+  meanCv: z.number().nonnegative(),
+  metrics: z.array(z.object({ metric: z.string(), n: z.number().int(), mean: z.number(), std: z.number().nullable(), cv: z.number().nullable(), tolerance: z.number() })),
+  findings: z.array(z.object({ metric: z.string(), cv: z.number(), tolerance: z.number(), message: z.string() })),
+});
+
+/** Capacity-retention forecast, or why there is none. */
+export const ForecastSchema = z.discriminatedUnion('available', [
+  z.object({
+    available: z.literal(true),
+    cycle: z.number().int().positive(),
+    confidence: z.number(),
+    /** Predicted retention (median) and its prediction interval, fractions of initial capacity. */
+    retention: z.number(),
+    lower: z.number(),
+    upper: z.number(),
+    trainingBatches: z.number().int().positive(),
+    /** True when any training history was generated rather than measured. */
+    synthetic: z.boolean(),
+    features: z.record(z.string(), z.number()),
+    coefficients: z.record(z.string(), z.number()),
+    lambda: z.number(),
+  }),
+  z.object({ available: z.literal(false), reason: z.string() }),
+]);
+
 export const FailureSchema = z.object({
   code: z.string(),
   message: z.string(),
@@ -90,6 +124,8 @@ export const ReportSchema = z.object({
   /** Microstructure metrics, graph and consistency findings (filled by the microstructure stage). */
   microstructure: z.record(z.string(), z.unknown()).optional(),
   findings: z.array(z.record(z.string(), z.unknown())).optional(),
+  reproducibility: ReproducibilitySchema.optional(),
+  forecast: ForecastSchema.optional(),
   /** Keys of stored images (heatmap, overlay, phases) in the artifact store. */
   artifacts: z.record(z.string(), z.string()),
   timingsMs: z.record(z.string(), z.number().nonnegative()),

@@ -20,6 +20,8 @@ export const LIFT_LEVEL: Readonly<Record<ComponentName, number>> = {
   patch: SUSPECT_CALIBRATED,
   novelty: ANOMALOUS_CALIBRATED,
   consistency: SUSPECT_CALIBRATED,
+  // A sample whose fields of view disagree is uneven, not necessarily defective: it lifts only when clear.
+  reproducibility: ANOMALOUS_CALIBRATED,
 };
 
 export interface FusedScore {

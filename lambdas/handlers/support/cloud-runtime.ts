@@ -8,6 +8,8 @@ import { scratchKey, StoreScratch } from '../../adapters/scratch/store-scratch.j
 import { HandlerEnvSchema } from './config.js';
 import { DynamoDbClaims } from '../../adapters/aws/dynamodb-claims.js';
 import { DynamoDbReportStore } from '../../adapters/aws/dynamodb-report-store.js';
+import { DynamoDbHistoryStore } from '../../adapters/aws/dynamodb-history-store.js';
+import { ReportHistory } from '../../adapters/report-history.js';
 import { createOpenSearchClient, OpenSearchEmbeddingIndex } from '../../adapters/aws/opensearch-embedding-index.js';
 import { createS3Client, S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.js';
 import { S3InputSource } from '../../adapters/aws/s3-input-source.js';
@@ -34,6 +36,7 @@ export function cloudRuntimeFromEnv(env: NodeJS.ProcessEnv = process.env): Cloud
   let codecs: Promise<Codecs> | undefined;
   const sharp = () => (codecs ??= Promise.all([import('../../adapters/image/sharp-image-decoder.js'), import('../../adapters/image/sharp-image-encoder.js')]).then(([d, e]) => ({ ...d, ...e })));
   const indexes = new Map<string, EmbeddingIndex>();
+  const reports = new DynamoDbReportStore(dynamo, config.MMDO_REPORTS_TABLE);
   return {
     inputs: new S3InputSource(s3),
     artifacts,
@@ -56,7 +59,8 @@ export function cloudRuntimeFromEnv(env: NodeJS.ProcessEnv = process.env): Cloud
       }
       return index;
     },
-    reports: new DynamoDbReportStore(dynamo, config.MMDO_REPORTS_TABLE),
+    reports,
+    history: new ReportHistory(reports, new DynamoDbHistoryStore(dynamo, config.MMDO_REPORTS_TABLE)),
     limits: DEFAULT_INGEST_LIMITS,
     claims: new DynamoDbClaims(dynamo, config.MMDO_IDEMPOTENCY_TABLE, config.MMDO_CLAIM_TTL_DAYS),
     scratchFor: (job, step) => new StoreScratch(artifacts, scratchKey(job.tenant, job.reportId, step)),

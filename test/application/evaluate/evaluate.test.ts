@@ -130,7 +130,7 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
 
     expect(fused!.method).toBe('fused');
     expect(fused!.thresholds).toEqual({ suspect: 0.5, anomalous: 0.9 });
-    expect(fused!.details).toEqual({ components: 'patch + novelty + consistency' });
+    expect(fused!.details).toEqual({ components: 'patch + novelty + consistency + reproducibility' });
     expect(fused!.image.auroc).toBeGreaterThan(0.8);
     expect(centroid!.method).toBe('centroid');
     expect(centroid!.pixel).toBeUndefined();

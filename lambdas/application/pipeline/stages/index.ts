@@ -9,11 +9,13 @@ import { normalise } from './normalise.js';
 import { novelty } from './novelty.js';
 import { patch } from './patch.js';
 import { render } from './render.js';
+import { replicates } from './replicates.js';
+import { forecast } from './forecast.js';
 import { write } from './write.js';
 
 export type StageFunction<K extends StageName> = (state: InspectionState, deps: PipelineDeps) => Promise<StageResults[K]>;
 
 /** The function of every stage in ../definition.ts. */
 export const STAGE_FUNCTIONS: { readonly [K in StageName]: StageFunction<K> } = {
-  ingest, microstructure, normalise, embed, patch, novelty, fuse, render, write,
+  ingest, microstructure, normalise, embed, patch, novelty, replicates, forecast, fuse, render, write,
 };

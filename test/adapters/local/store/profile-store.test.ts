@@ -47,7 +47,7 @@ describe('FileProfileStore', () => {
     const store = new FileProfileStore(root);
     const settings = testSettings({
       borderPad: 32, tiling: { tileSize: 512, overlap: 64 }, heatmapLow: 0.125, imageScoreTopFraction: 0.02, smoothingSigmaPx: 2,
-      fusion: { components: ['patch', 'consistency'], weights: { patch: 0.7, novelty: 0, consistency: 0.3 } }, nearest: 5, modality: 'optical', normalise: false,
+      fusion: { components: ['patch', 'consistency'], weights: { patch: 0.7, novelty: 0, consistency: 0.3, reproducibility: 0 } }, nearest: 5, modality: 'optical', normalise: false,
     });
     await store.saveNewVersion('local', { ...profile('padded', 2, 1), settings });
     expect((await store.load('local', 'padded')).settings).toEqual(settings);
