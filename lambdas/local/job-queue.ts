@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import type { JobQueue, QueuedJob } from '../ports/queue.js';
+import { ServiceLock } from './service-lock.js';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed';
 
@@ -31,19 +33,43 @@ interface JobRow {
   updated_at: number;
 }
 
+/** A claimed job and the key its upload is stored under (the key it was enqueued with, whatever the code now derives). */
+export type ClaimedJob<T> = QueuedJob<T> & { readonly dedupeKey: string };
+
+export interface QueueOptions {
+  /**
+   * Owner of the queue (the service; default): holds the service lock (`service.lock` beside the file) for as long
+   * as the queue is open, so a second owner on the same MMDO_HOME is refused, and requeues at once every job a dead
+   * owner left running. False opens the file as a plain reader/writer (tools, tests that inspect a stopped service).
+   */
+  readonly exclusive?: boolean;
+}
+
 /**
  * The local durable queue: one SQLite file (WAL, synchronous=FULL so an acknowledged enqueue survives a power cut).
- * A claim takes a lease; a worker that dies mid-job leaves a running row whose lease expires, and the next claim
- * takes it again with attempts+1. `now` is injectable so lease expiry is testable without sleeping.
+ * A claim takes a lease that progress renews. The owner holds the service lock, so at open every `running` row is a
+ * dead worker's: it is requeued at once (attempts kept, so an image that crashes the worker every time still ends
+ * after maxAttempts). The lease remains for a worker of a live service that hangs. `now` is injectable so lease
+ * expiry is testable without sleeping.
  */
 export class SqliteJobQueue<T> implements JobQueue<T> {
   private readonly db: Database.Database;
+  private readonly lock: ServiceLock | undefined;
+  /** Ids of the jobs a dead owner left running, requeued when this owner opened the queue. */
+  readonly recovered: readonly string[];
 
   constructor(
     file: string,
     private readonly now: () => number = Date.now,
+    options: QueueOptions = {},
   ) {
-    this.db = new Database(file);
+    this.lock = options.exclusive === false || file === ':memory:' ? undefined : ServiceLock.acquire(join(dirname(file), 'service.lock'));
+    try {
+      this.db = new Database(file);
+    } catch (error) {
+      this.lock?.release();
+      throw error;
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
@@ -64,6 +90,27 @@ export class SqliteJobQueue<T> implements JobQueue<T> {
       );
       CREATE INDEX IF NOT EXISTS jobs_pending ON jobs (status, available_at, created_at);
     `);
+    this.recovered = this.lock ? this.requeueAbandoned() : [];
+  }
+
+  /** The connection, for tables that must commit in the same transaction as a job's end (the webhook outbox). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  /** Every running job back to queued, due now: called only by the lock holder, for whom no live worker has one. */
+  private requeueAbandoned(): string[] {
+    const t = this.now();
+    return this.db.transaction(() => {
+      const ids = (this.db.prepare(`SELECT id FROM jobs WHERE status = 'running'`).all() as { id: string }[]).map((r) => r.id);
+      this.db
+        .prepare(
+          `UPDATE jobs SET status = 'queued', lease_until = NULL, available_at = ?, stage = NULL, progress = NULL,
+           reason = 'the service stopped while it was running (requeued at the next start)', updated_at = ? WHERE status = 'running'`,
+        )
+        .run(t, t);
+      return ids;
+    })();
   }
 
   async enqueue(payload: T, dedupeKey: string): Promise<string> {
@@ -90,20 +137,20 @@ export class SqliteJobQueue<T> implements JobQueue<T> {
     return row && toRecord<T>(row);
   }
 
-  async claim(leaseMs: number): Promise<QueuedJob<T> | undefined> {
+  async claim(leaseMs: number): Promise<ClaimedJob<T> | undefined> {
     return this.claimSync(leaseMs);
   }
 
-  claimSync(leaseMs: number): QueuedJob<T> | undefined {
+  claimSync(leaseMs: number): ClaimedJob<T> | undefined {
     const t = this.now();
-    return this.db.transaction((): QueuedJob<T> | undefined => {
+    return this.db.transaction((): ClaimedJob<T> | undefined => {
       const row = this.db
         .prepare(
-          `SELECT id, payload, attempts FROM jobs
+          `SELECT id, dedupe_key, payload, attempts FROM jobs
            WHERE (status = 'queued' AND available_at <= ?) OR (status = 'running' AND lease_until <= ?)
            ORDER BY created_at, rowid LIMIT 1`,
         )
-        .get(t, t) as Pick<JobRow, 'id' | 'payload' | 'attempts'> | undefined;
+        .get(t, t) as (Pick<JobRow, 'id' | 'payload' | 'attempts'> & { dedupe_key: string }) | undefined;
       if (!row) return undefined;
       this.db
         .prepare(
@@ -111,7 +158,7 @@ export class SqliteJobQueue<T> implements JobQueue<T> {
            progress = 0, updated_at = ? WHERE id = ?`,
         )
         .run(t + leaseMs, t, row.id);
-      return { id: row.id, payload: JSON.parse(row.payload) as T, attempts: row.attempts + 1 };
+      return { id: row.id, dedupeKey: row.dedupe_key, payload: JSON.parse(row.payload) as T, attempts: row.attempts + 1 };
     })();
   }
 
@@ -131,6 +178,20 @@ export class SqliteJobQueue<T> implements JobQueue<T> {
 
   async fail(id: string, reason: string): Promise<void> {
     this.finish(id, 'failed', reason);
+  }
+
+  /**
+   * Records a job's end; `alongside` runs in the same transaction on this connection (e.g. the webhook outbox rows
+   * of its report), so a crash leaves either both or neither.
+   */
+  finish(id: string, status: 'completed' | 'failed', reason: string | null, alongside?: (db: Database.Database) => void): void {
+    const t = this.now();
+    this.db.transaction(() => {
+      this.db
+        .prepare(`UPDATE jobs SET status = ?, reason = ?, lease_until = NULL, stage = ?, progress = 1, updated_at = ? WHERE id = ?`)
+        .run(status, reason, status, t, id);
+      alongside?.(this.db);
+    })();
   }
 
   /**
@@ -160,16 +221,8 @@ export class SqliteJobQueue<T> implements JobQueue<T> {
   }
 
   close(): void {
-    this.db.close();
-  }
-
-  private finish(id: string, status: 'completed' | 'failed', reason: string | null): void {
-    const t = this.now();
-    this.db
-      .prepare(
-        `UPDATE jobs SET status = ?, reason = ?, lease_until = NULL, stage = ?, progress = 1, updated_at = ? WHERE id = ?`,
-      )
-      .run(status, reason, status, t, id);
+    if (this.db.open) this.db.close();
+    this.lock?.release();
   }
 }
 

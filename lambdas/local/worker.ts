@@ -1,8 +1,7 @@
 import type { Report } from '../domain/report/report.js';
-import type { QueuedJob } from '../ports/queue.js';
 import type { LocalServiceDeps } from './deps.js';
-import type { SqliteJobQueue } from './job-queue.js';
-import { dedupeKey, failedReport, InspectionJobSchema, type InspectionJob } from './jobs.js';
+import type { ClaimedJob, SqliteJobQueue } from './job-queue.js';
+import { failedReport, InspectionJobSchema, type InspectionJob } from './jobs.js';
 import type { Log } from './log.js';
 import type { UploadStore } from './uploads.js';
 
@@ -16,6 +15,11 @@ export interface WorkerOptions {
   readonly retryDelayMs: number;
   /** Idle re-check interval (also picks up expired leases). */
   readonly pollMs: number;
+  /**
+   * Runs inside the transaction that records a job's end, on the queue's connection (e.g. the webhook outbox in the
+   * queue's file), so a crash can never record the end without its announcement, or the reverse.
+   */
+  readonly announce?: (report: Report) => void;
 }
 
 const LOG_STAGES_AFTER_MS = 2000;
@@ -41,6 +45,10 @@ export class Worker {
   ) {}
 
   start(): void {
+    const recovered = this.queue.recovered;
+    if (recovered.length > 0) {
+      this.log(`requeued ${recovered.length} job(s) a stopped service left running: ${recovered.slice(0, 5).join(', ')}${recovered.length > 5 ? ', ...' : ''}`);
+    }
     for (let i = 0; i < this.options.concurrency; i++) this.loops.push(this.loop());
   }
 
@@ -72,7 +80,7 @@ export class Worker {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      let job: QueuedJob<InspectionJob> | undefined;
+      let job: ClaimedJob<InspectionJob> | undefined;
       try {
         job = this.queue.claimSync(this.options.leaseMs);
       } catch (error) {
@@ -97,11 +105,11 @@ export class Worker {
     });
   }
 
-  private async run(claimed: QueuedJob<InspectionJob>): Promise<void> {
-    const { id, attempts } = claimed;
+  private async run(claimed: ClaimedJob<InspectionJob>): Promise<void> {
+    const { id, attempts, dedupeKey: key } = claimed;
     const parsed = InspectionJobSchema.safeParse(claimed.payload);
     if (!parsed.success) {
-      await this.queue.fail(id, `the queued job is unreadable: ${parsed.error.message}`);
+      this.queue.finish(id, 'failed', `the queued job is unreadable: ${parsed.error.message}`);
       this.log(`job ${id}: failed, its queue record is unreadable`);
       return;
     }
@@ -111,16 +119,16 @@ export class Worker {
     try {
       if (attempts > this.options.maxAttempts) {
         const last = this.queue.get(id)?.reason ?? 'the worker stopped while running it';
-        await this.settle(id, job, failedReport(id, job, {
+        await this.settle(id, key, job, failedReport(id, job, {
           code: 'attempts_exhausted',
           message: `Gave up after ${attempts - 1} attempts; last: ${last}`,
           stage: 'queue',
         }), true);
         return;
       }
-      const content = await this.uploads.get(dedupeKey(job));
+      const content = await this.uploads.get(key);
       if (!content) {
-        await this.settle(id, job, failedReport(id, job, { code: 'upload_missing', message: 'The stored upload is missing.', stage: 'queue' }), true);
+        await this.settle(id, key, job, failedReport(id, job, { code: 'upload_missing', message: 'The stored upload is missing.', stage: 'queue' }), true);
         return;
       }
       this.log(`job ${id}: ${job.name} → profile '${job.profile}' (attempt ${attempts})`);
@@ -145,7 +153,7 @@ export class Worker {
           ? `job ${id}: completed in ${seconds} s, verdict ${report.scores?.verdict ?? '-'}, score ${report.scores?.score.toFixed(3) ?? '-'}, ${report.regions.length} region(s)`
           : `job ${id}: failed in ${seconds} s: ${report.failure?.code}: ${report.failure?.message}`,
       );
-      await this.settle(id, job, report, false);
+      await this.settle(id, key, job, report, false);
     } catch (error) {
       if (state.abandoned) return;
       const reason = error instanceof Error ? error.message : String(error);
@@ -154,21 +162,25 @@ export class Worker {
         this.log(`job ${id}: attempt ${attempts} threw (${reason}); retrying`);
       } else {
         this.log(`job ${id}: attempt ${attempts} of ${this.options.maxAttempts} threw (${reason}); giving up`);
-        await this.settle(id, job, failedReport(id, job, { code: 'pipeline_error', message: reason, stage: 'pipeline' }), true);
+        await this.settle(id, key, job, failedReport(id, job, { code: 'pipeline_error', message: reason, stage: 'pipeline' }), true);
       }
     } finally {
       this.inFlight.delete(id);
     }
   }
 
-  /** Records the end state; `store` when the report was made here rather than stored by the pipeline. */
-  private async settle(id: string, job: InspectionJob, report: Report, store: boolean): Promise<void> {
+  /**
+   * Records the end state (and, in the same transaction, its announcement); `store` when the report was made here
+   * rather than stored by the pipeline.
+   */
+  private async settle(id: string, key: string, job: InspectionJob, report: Report, store: boolean): Promise<void> {
     if (store) await this.deps.reports.put(report);
-    if (report.status === 'completed') await this.queue.complete(id);
-    else await this.queue.fail(id, `${report.failure?.code ?? 'failed'}: ${report.failure?.message ?? 'no reason given'}`);
+    const reason = report.status === 'completed' ? null : `${report.failure?.code ?? 'failed'}: ${report.failure?.message ?? 'no reason given'}`;
+    const announce = this.options.announce;
+    this.queue.finish(id, report.status === 'completed' ? 'completed' : 'failed', reason, announce ? () => announce(report) : undefined);
     // The outcome is recorded; clean-up problems are logged, never turned into a retry of a finished job.
     try {
-      await this.uploads.delete(dedupeKey(job));
+      await this.uploads.delete(key);
       await this.onSettled(id, job, report);
     } catch (error) {
       this.log(`job ${id}: finished, but clean-up failed: ${(error as Error).message}`);

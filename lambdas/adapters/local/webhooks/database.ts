@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync } from 'node:fs';
 
 /**
  * The webhook database: subscriptions (with their signing secrets) and the delivery outbox, in one SQLite file so
@@ -8,10 +8,18 @@ import { chmodSync } from 'node:fs';
  */
 export function openWebhookDatabase(file: string): Database.Database {
   const db = new Database(file);
-  if (file !== ':memory:') chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
+  return initWebhookTables(db);
+}
+
+/**
+ * The webhook tables on an open connection (the local service's queue file: a job's end and its deliveries then
+ * commit in one transaction). The file then holds signing secrets: only its owner may read it.
+ */
+export function initWebhookTables(db: Database.Database): Database.Database {
+  if (!db.memory && db.name !== ':memory:' && db.name !== '') chmodSync(db.name, 0o600);
   db.pragma('foreign_keys = ON');
   db.exec(`
     CREATE TABLE IF NOT EXISTS webhook_subscriptions (
@@ -46,4 +54,33 @@ export function openWebhookDatabase(file: string): Database.Database {
     CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
   `);
   return db;
+}
+
+/**
+ * Moves subscriptions and unfinished deliveries from a separate webhook file (services before the outbox moved into
+ * the queue's file) into `db`, once: the old file is renamed `<file>.imported`. Returns how many rows came over.
+ */
+export function importWebhookDatabase(db: Database.Database, oldFile: string): number {
+  if (!existsSync(oldFile)) return 0;
+  db.prepare('ATTACH DATABASE ? AS old').run(oldFile);
+  let rows = 0;
+  try {
+    db.transaction(() => {
+      rows += db.prepare('INSERT OR IGNORE INTO main.webhook_subscriptions SELECT * FROM old.webhook_subscriptions').run().changes;
+      rows += db
+        .prepare(
+          `INSERT OR IGNORE INTO main.webhook_deliveries (message_id, subscription_id, tenant, event_type, event_key, body, status, attempts,
+             next_attempt_at, lease_until, last_status, last_error, created_at, updated_at)
+           SELECT message_id, subscription_id, tenant, event_type, event_key, body,
+             CASE status WHEN 'delivering' THEN 'pending' ELSE status END, attempts, next_attempt_at, NULL, last_status, last_error, created_at, updated_at
+           FROM old.webhook_deliveries`,
+        )
+        .run().changes;
+    })();
+  } finally {
+    db.exec('DETACH DATABASE old');
+  }
+  renameSync(oldFile, `${oldFile}.imported`);
+  for (const suffix of ['-wal', '-shm']) if (existsSync(oldFile + suffix)) renameSync(oldFile + suffix, `${oldFile}.imported${suffix}`);
+  return rows;
 }

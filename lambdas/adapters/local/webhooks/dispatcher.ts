@@ -4,7 +4,7 @@ import { webhookPayloadFromReport } from '../../../domain/webhooks/payload.js';
 import { classifyResponse, DEFAULT_RETRY_POLICY, nextRetryDelayMs, type RetryPolicy } from '../../../domain/webhooks/retry.js';
 import { sendWebhook } from '../../webhooks/http-sender.js';
 import type { Resolver, TargetPolicy } from '../../webhooks/target-guard.js';
-import { openWebhookDatabase } from './database.js';
+import { initWebhookTables, openWebhookDatabase } from './database.js';
 import { SqliteWebhookOutbox, type AttemptResult, type DueDelivery } from './outbox.js';
 import { SqliteWebhookSubscriptions } from './subscriptions.js';
 
@@ -52,6 +52,8 @@ export class LocalWebhooks {
     private readonly db: Database.Database,
     readonly options: LocalWebhookOptions,
     private readonly log: Log,
+    /** False when the connection belongs to someone else (the job queue): close() leaves it open. */
+    private readonly ownsDatabase = true,
   ) {
     this.subscriptions = new SqliteWebhookSubscriptions(db);
     this.outbox = new SqliteWebhookOutbox(db);
@@ -61,10 +63,20 @@ export class LocalWebhooks {
     return new LocalWebhooks(openWebhookDatabase(file), options, log);
   }
 
+  /**
+   * Webhooks on a connection owned by someone else: the local service's job queue, so that a job's end and its
+   * deliveries are one transaction (`announce` called inside the queue's `finish`). close() leaves the connection.
+   */
+  static attach(db: Database.Database, options: LocalWebhookOptions, log: Log): LocalWebhooks {
+    return new LocalWebhooks(initWebhookTables(db), options, log, false);
+  }
+
   /** Queues the report's event for every subscriber of its tenant and type; `apiBaseUrl` makes links absolute. */
   announce(report: Report, apiBaseUrl?: string): number {
     const added = this.outbox.enqueue(report.tenant, webhookPayloadFromReport(report, apiBaseUrl));
-    if (added > 0) this.wake();
+    // Inside a caller's transaction the rows are not committed yet: the loop's next claim (woken now or at its
+    // poll) sees them once they are.
+    if (added > 0) queueMicrotask(() => this.wake());
     return added;
   }
 
@@ -83,7 +95,7 @@ export class LocalWebhooks {
   }
 
   close(): void {
-    this.db.close();
+    if (this.ownsDatabase && this.db.open) this.db.close();
   }
 
   wake(): void {
