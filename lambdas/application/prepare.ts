@@ -1,5 +1,6 @@
 import { IngestError } from '../domain/errors.js';
 import type { GreyImage } from '../domain/image/grey-image.js';
+import { assertLargeEnough } from '../domain/image/limits.js';
 import { normalise, type NormaliseOptionsInput } from '../domain/image/normalise.js';
 import { resampleToPixelSize } from '../domain/image/resample.js';
 import type { IngestLimits } from '../ports/image-codec.js';
@@ -25,8 +26,9 @@ const SAME_SCALE = 1e-3;
 
 /**
  * Brings an image to the profile's pixel size (when both are known) and normalises it (the profile's denoise,
- * CLAHE and intensity stretch, or none), the same steps at enrolment and inspection. The pixel limit applies to
- * the resampled image too: a declared pixel size must not turn a small upload into a huge one.
+ * CLAHE and intensity stretch, or none), the same steps at enrolment and inspection. The limits apply to the
+ * resampled image too, checked before any pixel is allocated: a declared pixel size must not turn a small upload
+ * into a huge one (`too_many_pixels`), nor shrink it below the minimum side (`image_too_small`).
  */
 export function prepareImage(
   image: GreyImage, imagePixelUm: number | undefined, profilePixelUm: number | null,
@@ -35,12 +37,14 @@ export function prepareImage(
   let out = image;
   if (imagePixelUm && profilePixelUm && Math.abs(imagePixelUm / profilePixelUm - 1) > SAME_SCALE) {
     const scale = imagePixelUm / profilePixelUm;
-    const pixels = Math.round(image.width * scale) * Math.round(image.height * scale);
+    const [width, height] = [Math.round(image.width * scale), Math.round(image.height * scale)];
+    const pixels = width * height;
     if (limits && !(pixels <= limits.maxPixels)) {
-      throw new IngestError('too_many_pixels', `at ${imagePixelUm} µm/px the image would be resampled to the profile's ${profilePixelUm} µm/px as ${Math.round(image.width * scale)}×${Math.round(image.height * scale)} px (${pixels} pixels), over the ${limits.maxPixels}-pixel limit; check the declared pixel size`, {
+      throw new IngestError('too_many_pixels', `at ${imagePixelUm} µm/px the image would be resampled to the profile's ${profilePixelUm} µm/px as ${width}×${height} px (${pixels} pixels), over the ${limits.maxPixels}-pixel limit; check the declared pixel size`, {
         pixelSizeUm: imagePixelUm, profilePixelSizeUm: profilePixelUm, pixels, limit: limits.maxPixels,
       });
     }
+    assertLargeEnough(width, height, `At ${imagePixelUm} µm/px, resampled to the profile's ${profilePixelUm} µm/px, the image`);
     out = resampleToPixelSize(image, imagePixelUm, profilePixelUm);
   }
   return options === false ? out : normalise(out, options).image;

@@ -1,10 +1,14 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { parseSheetBytes } from '../adapters/metadata/sheet-reader.js';
+import { MmdoError } from '../domain/errors.js';
 import type { Report } from '../domain/report/report.js';
+import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../ports/image-codec.js';
 import type { ReportStore } from '../ports/stores.js';
+import { readFileWithin, MAX_SHEET_BYTES } from './bounded-read.js';
+import { checkImageHeader } from './image-header.js';
 import type { Intake } from './intake.js';
 import type { InspectionJob } from './jobs.js';
 import type { Log } from './log.js';
@@ -14,16 +18,21 @@ export interface InboxOptions {
   readonly tenant: string;
   readonly profile: string;
   readonly maxBytes: number;
+  /** The door check's pixel limit (default: the product's); `maxBytes` above is the byte limit. */
+  readonly limits?: Pick<IngestLimits, 'maxPixels'>;
   /** A file counts as written once its size has not changed for this long. */
   readonly stabilityMs: number;
 }
-
-const SidecarSchema = z.record(z.string(), z.unknown());
 
 /**
  * Watches the folder an instrument drops images into. Each image (with an optional `<name>.json` metadata sidecar)
  * becomes a job; when the job ends the file moves to `processed/` with `<name>.report.json` beside it, or to
  * `failed/` with `<name>.reason.json` (code, message, stage, report id).
+ * The same door checks as HTTP run before a job exists (bytes, signature, header, truncation, size limits) and the
+ * sidecar is validated exactly as `mmdo inspect --metadata` validates a sheet: a file refused there goes to
+ * `failed/` with the reason and no report id (stage `inbox`). A file whose pixel data turns out damaged only when
+ * decoded is a job, and ends with a failed report. The same image dropped again with a different sidecar is a new
+ * job (the sheet is part of its identity), so it gets a new report.
  * The initial scan picks up files dropped while the service was down; re-submitting a file whose job already
  * ended (a crash between the report and the move) dedupes to that job and just finishes the move.
  */
@@ -53,6 +62,9 @@ export class Inbox {
     });
     this.watcher = watcher;
     watcher.on('add', (path) => void this.handle(path));
+    // A file written again under a name that was just moved out (the next image of a run with the same name) is
+    // reported as a change, not an add (chokidar's `atomic` handling): it is a new file to take all the same.
+    watcher.on('change', (path) => void this.handle(path));
     watcher.on('error', (error) => this.log(`inbox watcher error: ${(error as Error).message}`));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     this.log(`watching inbox ${dir} (drop PNG/JPEG/TIFF files, optional <name>.json metadata beside them)`);
@@ -74,21 +86,20 @@ export class Inbox {
     if (!isImageCandidate(name) || this.handling.has(name)) return;
     this.handling.add(name);
     try {
-      const size = (await stat(path)).size;
-      if (size > this.options.maxBytes) {
-        await this.moveOut(name, 'failed', null, { code: 'input_too_large', message: `The file has ${size} bytes; the limit is ${this.options.maxBytes}.`, stage: 'inbox' });
-        return;
-      }
+      const refuse = (error: MmdoError) => this.moveOut(name, 'failed', null, { code: error.code, message: error.message, stage: 'inbox' });
+      const image = await readFileWithin(path, this.options.maxBytes, 'image').catch((e: unknown) => e as Error);
+      if (image instanceof MmdoError) return await refuse(image);
+      if (image instanceof Error) throw image;
       const metadata = await this.readSidecar(name);
-      if (metadata instanceof Error) {
-        await this.moveOut(name, 'failed', null, { code: 'invalid_metadata', message: metadata.message, stage: 'inbox' });
-        return;
-      }
-      const content = new Uint8Array(await readFile(path));
+      if (metadata instanceof MmdoError) return await refuse(metadata);
+      const limits = { maxBytes: this.options.maxBytes, maxPixels: this.options.limits?.maxPixels ?? DEFAULT_INGEST_LIMITS.maxPixels };
+      const header = await checkImageHeader(image, limits).catch((e: unknown) => e as Error);
+      if (header instanceof MmdoError) return await refuse(header);
+      if (header instanceof Error) throw header;
       const accepted = await this.intake.submit({
         tenant: this.options.tenant,
         name,
-        content,
+        content: image,
         profile: this.options.profile,
         ...(metadata ? { metadata } : {}),
         source: { kind: 'inbox', file: name },
@@ -106,18 +117,21 @@ export class Inbox {
     }
   }
 
-  private async readSidecar(name: string): Promise<Record<string, unknown> | undefined | Error> {
-    let text: string;
+  /** The sidecar validated as the CLI validates a sheet (the normalised sheet is what the job carries), or its error. */
+  private async readSidecar(name: string): Promise<Record<string, unknown> | undefined | MmdoError> {
+    let bytes: Uint8Array;
     try {
-      text = await readFile(join(this.options.dir, `${name}.json`), 'utf8');
+      bytes = await readFileWithin(join(this.options.dir, `${name}.json`), MAX_SHEET_BYTES, 'metadata sidecar');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (error instanceof MmdoError) return error;
       throw error;
     }
     try {
-      return SidecarSchema.parse(JSON.parse(text));
-    } catch {
-      return new Error(`The metadata sidecar ${name}.json is not a JSON object.`);
+      return { ...(await parseSheetBytes(bytes, 'json')) };
+    } catch (error) {
+      if (error instanceof MmdoError) return new MmdoError(error.code, `${name}.json: ${error.message}`, error.status, error.details);
+      throw error;
     }
   }
 

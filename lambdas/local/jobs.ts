@@ -30,13 +30,28 @@ export function sha256Hex(bytes: Uint8Array | string): string {
 }
 
 /**
- * Same bytes, same name, same options and same source give the same job, so a client retrying a POST or a
- * rescan of the inbox after a crash never runs an image twice.
+ * Same bytes, same name, same options, same metadata sheet and same source give the same job, so a client retrying
+ * a POST or a rescan of the inbox after a crash never runs an image twice, while the same image sent again with a
+ * corrected sheet (or a new inbox sidecar) is a new inspection with its own report. The sheet counts by content:
+ * key order and spacing do not make a new job.
  */
-export function dedupeKey(job: Omit<InspectionJob, 'submittedAt' | 'metadata'>): string {
+export function dedupeKey(job: Omit<InspectionJob, 'submittedAt'>): string {
   return sha256Hex(
-    JSON.stringify([job.tenant, job.sha256, job.name, job.profile, job.profileVersion ?? null, job.pixelSizeUm ?? null, job.source]),
+    JSON.stringify([
+      job.tenant, job.sha256, job.name, job.profile, job.profileVersion ?? null, job.pixelSizeUm ?? null, job.source,
+      ...(job.metadata !== undefined ? [canonicalJson(job.metadata)] : []),
+    ]),
   );
+}
+
+/** JSON with object keys sorted at every level: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return JSON.stringify(sort(value)) ?? 'null';
 }
 
 /** The report recorded when the pipeline could not produce one itself (it crashed, or the upload is gone). */

@@ -22,12 +22,12 @@ describe('pixel size and preparation', () => {
   });
 
   test('resamples to the profile pixel size only when both are known and differ', () => {
-    expect(prepareImage(image(64, 32), 0.25, 0.5, PROFILE_NORMALISE).width).toBe(32);
-    expect(prepareImage(image(64, 32), 1, 0.5, PROFILE_NORMALISE).height).toBe(64);
-    expect(prepareImage(image(64, 32), 0.5, 0.5, PROFILE_NORMALISE).width).toBe(64);
-    expect(prepareImage(image(64, 32), 0.5 * (1 + 1e-4), 0.5, PROFILE_NORMALISE).width).toBe(64); // rounding noise in tags
-    expect(prepareImage(image(64, 32), undefined, 0.5, PROFILE_NORMALISE).width).toBe(64);
-    expect(prepareImage(image(64, 32), 0.25, null, PROFILE_NORMALISE).width).toBe(64);
+    expect(prepareImage(image(128, 64), 0.25, 0.5, PROFILE_NORMALISE).width).toBe(64);
+    expect(prepareImage(image(128, 64), 1, 0.5, PROFILE_NORMALISE).height).toBe(128);
+    expect(prepareImage(image(128, 64), 0.5, 0.5, PROFILE_NORMALISE).width).toBe(128);
+    expect(prepareImage(image(128, 64), 0.5 * (1 + 1e-4), 0.5, PROFILE_NORMALISE).width).toBe(128); // rounding noise in tags
+    expect(prepareImage(image(128, 64), undefined, 0.5, PROFILE_NORMALISE).width).toBe(128);
+    expect(prepareImage(image(128, 64), 0.25, null, PROFILE_NORMALISE).width).toBe(128);
   });
 
   test('normalises with the options given (the profile\'s), or not at all with false', () => {
@@ -43,22 +43,33 @@ describe('pixel size and preparation', () => {
   });
 
   test('a declared pixel size that would resample beyond limits.maxPixels is refused as too_many_pixels', () => {
-    const limits = { maxPixels: 128 * 64 };
-    // 64×32 at 1 µm/px onto a 0.5 µm/px profile is 128×64: exactly at the limit, accepted.
-    expect(prepareImage(image(64, 32), 1, 0.5, false, limits).width).toBe(128);
-    // At 10 µm/px it would become 1280×640 (819200 pixels): refused before any resampling.
+    const limits = { maxPixels: 256 * 128 };
+    // 128×64 at 1 µm/px onto a 0.5 µm/px profile is 256×128: exactly at the limit, accepted.
+    expect(prepareImage(image(128, 64), 1, 0.5, false, limits).width).toBe(256);
+    // At 10 µm/px it would become 2560×1280: refused before any resampling.
     const refused = (() => {
       try {
-        prepareImage(image(64, 32), 10, 0.5, PROFILE_NORMALISE, limits);
+        prepareImage(image(128, 64), 10, 0.5, PROFILE_NORMALISE, limits);
       } catch (error) {
         return error;
       }
       return undefined;
     })();
     expect(refused).toBeInstanceOf(IngestError);
-    expect(refused).toMatchObject({ code: 'too_many_pixels', status: 413, details: { pixels: 1280 * 640, limit: 128 * 64, pixelSizeUm: 10, profilePixelSizeUm: 0.5 } });
+    expect(refused).toMatchObject({ code: 'too_many_pixels', status: 413, details: { pixels: 2560 * 1280, limit: 256 * 128, pixelSizeUm: 10, profilePixelSizeUm: 0.5 } });
     // Shrinking stays within it, and without limits nothing is refused.
-    expect(prepareImage(image(64, 32), 0.25, 0.5, false, limits).width).toBe(32);
-    expect(prepareImage(image(64, 32), 10, 0.5, false).width).toBe(1280);
+    expect(prepareImage(image(128, 64), 0.25, 0.5, false, limits).width).toBe(64);
+    expect(prepareImage(image(128, 64), 10, 0.5, false).width).toBe(1280 * 2);
+  });
+
+  test('the issue\'s pixel-size bombs: 1e9 µm/px is too_many_pixels, 1e-9 is image_too_small, both before any allocation', () => {
+    const limits = { maxPixels: 64 * 1024 * 1024 };
+    const started = performance.now();
+    expect(() => prepareImage(image(256, 256), 1e9, 0.1, PROFILE_NORMALISE, limits)).toThrow(expect.objectContaining({ code: 'too_many_pixels' }));
+    // ?pixelSizeUm=4 on a 256² image with a 0.1 µm/px profile: 10240² (105 MP), over 64 MP.
+    expect(() => prepareImage(image(256, 256), 4, 0.1, PROFILE_NORMALISE, limits)).toThrow(expect.objectContaining({ code: 'too_many_pixels' }));
+    expect(() => prepareImage(image(256, 256), 1e-9, 0.1, PROFILE_NORMALISE, limits)).toThrow(expect.objectContaining({ code: 'image_too_small', status: 422 }));
+    expect(() => prepareImage(image(256, 256), 0.01, 0.1, PROFILE_NORMALISE, limits)).toThrow(/resampled to the profile's 0.1 µm\/px, the image is 26 x 26 px/);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

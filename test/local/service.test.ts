@@ -75,13 +75,17 @@ describe('local service end to end', () => {
     }
   });
 
-  test('inbox: files dropped while stopped are processed at start; a corrupt one ends in failed/ with a reason and a failed report', async () => {
+  test('inbox: files dropped while stopped are processed at start; a damaged one ends in failed/ with a reason and a failed report, a cut one is refused at the door', async () => {
     const inbox = join(home, 'inbox');
     await mkdir(inbox, { recursive: true });
     await writeFile(join(inbox, 'tile-7.png'), await micrographPng(103, 96));
     await writeFile(join(inbox, 'tile-7.png.json'), JSON.stringify({ batchId: 'LiS-42', sulfurLoadingWtPct: 70 }));
-    const png = await micrographPng(104, 96);
-    await writeFile(join(inbox, 'broken.png'), Buffer.concat([png.subarray(0, 60), Buffer.alloc(200, 7)]));
+    // Complete (every chunk in place) but with its pixel data scrambled: only the full decode finds it.
+    const png = Buffer.from(await micrographPng(104, 96));
+    for (let i = Math.floor(png.length * 0.4); i < png.length * 0.6; i++) png[i]! ^= 0x5a;
+    await writeFile(join(inbox, 'broken.png'), png);
+    const cut = await micrographPng(107, 96);
+    await writeFile(join(inbox, 'cut.png'), cut.subarray(0, 200));
 
     const service = await start(deps, options);
     try {
@@ -98,12 +102,16 @@ describe('local service end to end', () => {
       await waitFor(async () => (existsSync(reasonFile) ? true : undefined), 30_000, 'broken.png to fail');
       expect(existsSync(join(inbox, 'failed', 'broken.png'))).toBe(true);
       const reason = JSON.parse(await readFile(reasonFile, 'utf8')) as { reportId: string; code: string; message: string };
-      expect(reason.code).toMatch(/corrupt|truncated/);
+      expect(reason.code).toBe('corrupt_image');
       expect(reason.message.length).toBeGreaterThan(0);
       const failed = (await (await fetch(`${service.url}/v1/inspections/${reason.reportId}`)).json()) as Report;
       expect(failed).toMatchObject({ status: 'failed', failure: { code: reason.code } });
       const failedImage = await fetch(`${service.url}/v1/inspections/${reason.reportId}/heatmap.png`);
       expect(failedImage.status).toBe(404);
+
+      // Cut short: refused at the door like an HTTP upload (no job, no report), with the same code.
+      await waitFor(async () => (existsSync(join(inbox, 'failed', 'cut.png.reason.json')) ? true : undefined), 30_000, 'cut.png to be refused');
+      expect(JSON.parse(await readFile(join(inbox, 'failed', 'cut.png.reason.json'), 'utf8'))).toMatchObject({ code: 'truncated_image', stage: 'inbox', reportId: null });
     } finally {
       await service.stop();
     }
@@ -125,6 +133,7 @@ describe('local service end to end', () => {
   test('inbox: a file whose job already ended is not run again (crash before the move); a bad sidecar fails the file', async () => {
     const inbox = join(home, 'inbox');
     // tile-7.png was processed by an earlier test; put it back as if the service died before moving it.
+    await writeFile(join(inbox, 'tile-7.png.json'), await readFile(join(inbox, 'processed', 'tile-7.png.json')));
     await writeFile(join(inbox, 'tile-7.png'), await readFile(join(inbox, 'processed', 'tile-7.png')));
     await writeFile(join(inbox, 'odd.png'), await micrographPng(106, 64));
     await writeFile(join(inbox, 'odd.png.json'), '{"batchId": ');
@@ -141,7 +150,8 @@ describe('local service end to end', () => {
 
       const reasonFile = join(inbox, 'failed', 'odd.png.reason.json');
       await waitFor(async () => (existsSync(reasonFile) ? true : undefined), 10_000, 'odd.png to fail');
-      expect(JSON.parse(await readFile(reasonFile, 'utf8'))).toMatchObject({ code: 'invalid_metadata', reportId: null });
+      // Validated as `mmdo inspect --metadata` validates a sheet: the same code, validation_failed.
+      expect(JSON.parse(await readFile(reasonFile, 'utf8'))).toMatchObject({ code: 'validation_failed', reportId: null, message: expect.stringMatching(/odd\.png\.json: the synthesis sheet is not valid JSON/) });
       expect(existsSync(join(inbox, 'failed', 'odd.png.json'))).toBe(true);
     } finally {
       await service.stop();

@@ -84,8 +84,10 @@ describe('local service webhooks', () => {
       failures.secret = created.secret;
       const before = receiver.received.length;
       const png = await micrographPng(8, 96);
-      // A valid header with the image data cut off: accepted at the door, fails in the pipeline.
-      const res = await api('/v1/inspections?name=cut.png', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png.slice(0, Math.floor(png.length / 2)) });
+      // Complete, with its pixel data scrambled: accepted at the door (a cut file is refused there), fails in the pipeline.
+      const damaged = png.slice();
+      for (let i = Math.floor(damaged.length * 0.4); i < damaged.length * 0.6; i++) damaged[i]! ^= 0x5a;
+      const res = await api('/v1/inspections?name=damaged.png', { method: 'POST', headers: { 'content-type': 'image/png' }, body: damaged });
       expect(res.status).toBe(202);
       const { id } = (await res.json()) as { id: string };
       expect((await waitForReport(service.url, id)).status).toBe('failed');

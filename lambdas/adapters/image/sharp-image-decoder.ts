@@ -2,66 +2,40 @@ import sharp, { type Metadata } from 'sharp';
 import { IngestError } from '../../domain/errors.js';
 import { createGreyImage } from '../../domain/image/grey-image.js';
 import { DEFAULT_INGEST_LIMITS, type DecodedImage, type ImageDecoder, type IngestLimits, type SourceFormat } from '../../ports/image-codec.js';
-import { sniffFormat } from './format-sniff.js';
-import { findTruncation } from './truncation.js';
-
-const ACCEPTED = 'MM-DO accepts PNG, JPEG and TIFF images (8 or 16 bit, grey or colour)';
-const FORMAT_NAMES: Record<SourceFormat, string> = { png: 'PNG', jpeg: 'JPEG', tiff: 'TIFF' };
+import { ACCEPTED, FORMAT_NAMES, readImageHeader } from './header.js';
 
 /** Resolution tags this loose are software defaults (screen DPI), not a calibrated pixel size. */
 const DEFAULT_DPI = new Set([72, 96]);
 
+/** What EXIF orientations 2..8 do to a stored image to make it upright. */
+const ORIENTATIONS: Record<number, string> = {
+  2: 'mirrored left-right', 3: 'rotated 180°', 4: 'mirrored top-bottom', 5: 'mirrored and rotated 90°',
+  6: 'rotated 90° clockwise', 7: 'mirrored and rotated 90° clockwise', 8: 'rotated 90° counter-clockwise',
+};
+
 /**
  * Decodes PNG/JPEG/TIFF uploads with sharp (libvips) to luminance in 0..1, keeping 16-bit precision.
- * Checks run cheapest first, and all before pixels are decoded: size in bytes, signature, file structure,
- * header (dimensions against the pixel limit); only then the full decode, itself capped by limitInputPixels.
+ * The header checks (header.ts: bytes, signature, structure, size limits) run first, all before pixels are decoded;
+ * only then the full decode, itself capped by limitInputPixels. An EXIF orientation is applied (the image is
+ * inspected upright, as viewers show it) with a warning that says so.
  */
 export class SharpImageDecoder implements ImageDecoder {
   async decode(bytes: Uint8Array, limits: IngestLimits = DEFAULT_INGEST_LIMITS): Promise<DecodedImage> {
-    if (bytes.length === 0) throw new IngestError('empty_input', 'The upload is empty (0 bytes): no image was received.');
-    if (bytes.length > limits.maxBytes) {
-      throw new IngestError(
-        'input_too_large',
-        `The file is ${formatBytes(bytes.length)}, over the ${formatBytes(limits.maxBytes)} limit for one image. Crop or downsample it, or raise the limit.`,
-        { bytes: bytes.length, maxBytes: limits.maxBytes },
-      );
-    }
-    const sniffed = sniffFormat(bytes);
-    if (!sniffed.accepted) {
-      throw new IngestError('unsupported_format', `This file looks like ${sniffed.looksLike}. ${ACCEPTED}.`, { looksLike: sniffed.looksLike });
-    }
-    const format = sniffed.format;
+    const header = await readImageHeader(bytes, limits);
+    const { format, meta, width, height } = header;
     const name = FORMAT_NAMES[format];
-    const truncation = findTruncation(bytes, format);
-    if (truncation) {
-      throw new IngestError('truncated_image', `The ${name} file is incomplete: ${truncation}. It was probably cut off during upload or copy; send the whole file again.`, {
-        format,
-        bytes: bytes.length,
-      });
-    }
-
-    const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const meta = await sharp(input, { limitInputPixels: false }).metadata().catch((e: unknown) => {
-      throw decodeError(e, format, bytes.length);
-    });
-    const width = meta.width ?? 0;
-    const height = meta.height ?? 0; // first page only for multi-page TIFF
-    if (!(width > 0 && height > 0)) throw new IngestError('corrupt_image', `The ${name} header gives no image size; the file is damaged.`, { format });
-    if (width * height > limits.maxPixels) {
-      throw new IngestError(
-        'too_many_pixels',
-        `The image is ${width} x ${height} = ${(width * height / 1e6).toFixed(1)} megapixels, over the ${(limits.maxPixels / 1e6).toFixed(1)} MP limit. Crop or downsample it, or raise the limit.`,
-        { width, height, maxPixels: limits.maxPixels },
-      );
-    }
     const bitDepth = sourceBitDepth(meta, format);
     const channels = meta.channels ?? 1;
     const warnings: string[] = [];
     const pages = meta.pages ?? 1;
     if (pages > 1) warnings.push(`The ${name} has ${pages} pages; only page 1 was inspected.`);
     if (meta.hasAlpha) warnings.push('The image has a transparency (alpha) channel; it was ignored.');
+    if (header.orientation) {
+      warnings.push(`The image carries EXIF orientation ${header.orientation} (${ORIENTATIONS[header.orientation]}); it was turned upright before inspection, so positions in the report are in the upright image.`);
+    }
 
-    const grey = await this.decodeLuminance(input, bitDepth, limits).catch((e: unknown) => {
+    const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const grey = await this.decodeLuminance(input, bitDepth, limits, header.orientation !== undefined).catch((e: unknown) => {
       throw decodeError(e, format, bytes.length);
     });
     if (grey.width !== width || grey.height !== height) {
@@ -72,23 +46,28 @@ export class SharpImageDecoder implements ImageDecoder {
   }
 
   /** Luminance (libvips' colour→B_W conversion for RGB) as raw 8 or 16-bit samples, scaled to 0..1. */
-  private async decodeLuminance(input: Buffer, bitDepth: 8 | 16, limits: IngestLimits) {
-    const pipeline = sharp(input, { failOn: 'warning', limitInputPixels: limits.maxPixels, page: 0, pages: 1 })
-      .removeAlpha()
-      .toColourspace(bitDepth === 16 ? 'grey16' : 'b-w');
+  private async decodeLuminance(input: Buffer, bitDepth: 8 | 16, limits: IngestLimits, orient: boolean) {
+    let pipeline = sharp(input, { failOn: 'warning', limitInputPixels: limits.maxPixels, page: 0, pages: 1 });
+    if (orient) pipeline = pipeline.autoOrient();
+    pipeline = pipeline.removeAlpha().toColourspace(bitDepth === 16 ? 'grey16' : 'b-w');
     const { data, info } = await (bitDepth === 16 ? pipeline.raw({ depth: 'ushort' }) : pipeline.raw()).toBuffer({ resolveWithObject: true });
     if (info.channels !== 1) throw new Error(`expected one luminance channel, got ${info.channels}`);
     const n = info.width * info.height;
     const out = new Float32Array(n);
     if (bitDepth === 16) {
       const samples = new Uint16Array(data.buffer, data.byteOffset, n);
-      for (let i = 0; i < n; i++) out[i] = samples[i] / 65535;
+      const scale = 1 / 65535;
+      for (let i = 0; i < n; i++) out[i] = samples[i]! * scale;
     } else {
-      for (let i = 0; i < n; i++) out[i] = data[i] / 255;
+      const table = BYTE_TO_UNIT;
+      for (let i = 0; i < n; i++) out[i] = table[data[i]!]!;
     }
     return createGreyImage(info.width, info.height, out);
   }
 }
+
+/** v / 255 for every byte, as Float32 (the same values as dividing each sample). */
+const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
 function sourceBitDepth(meta: Metadata, format: SourceFormat): 8 | 16 {
   switch (meta.depth) {
@@ -136,10 +115,4 @@ function decodeError(e: unknown, format: SourceFormat, bytes: number): IngestErr
     `The file starts like a ${FORMAT_NAMES[format]} image but its contents are damaged and cannot be decoded (${detail}).`,
     { format, bytes, decoder: detail },
   );
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${n} bytes`;
 }

@@ -17,7 +17,7 @@ export function findTruncation(bytes: Uint8Array, format: SourceFormat): string 
 
 /**
  * PNG is a chain of length-prefixed chunks, IHDR first and IEND last: a well-formed chain that runs past the end or
- * stops before IEND was cut short. A malformed chain (bad chunk name) is damage, not truncation.
+ * stops before IEND was cut short. A malformed chain (bad chunk name), or a file that ends inside its IHDR, is damage.
  */
 function pngTruncation(b: Uint8Array): string | undefined {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -27,7 +27,8 @@ function pngTruncation(b: Uint8Array): string | undefined {
     const type = String.fromCharCode(b[at + 4], b[at + 5], b[at + 6], b[at + 7]);
     if (!/^[A-Za-z]{4}$/.test(type) || (at === 8 && (type !== 'IHDR' || length !== 13))) return undefined;
     const end = at + 12 + length;
-    if (end > b.length) return `the PNG's '${type}' chunk needs ${end - b.length} more bytes than the file has`;
+    // Like JPEG below: truncation is claimed only once the header chunk is complete; a cut inside it is damage.
+    if (end > b.length) return at === 8 ? undefined : `the PNG's '${type}' chunk needs ${end - b.length} more bytes than the file has`;
     if (type === 'IEND') return undefined;
     at = end;
   }

@@ -1,3 +1,4 @@
+import { IngestError } from '../errors.js';
 import { createGreyImage, type GreyImage } from './grey-image.js';
 import { cropReflect } from './padding.js';
 
@@ -56,15 +57,41 @@ export interface PixelRect {
 }
 
 /**
+ * How much a tile plan may process relative to the pixel limit: overlaps and the reflected border make an ordinary
+ * image's tiles cover about 1.2–1.4× its pixels; a long thin strip (32 px × 2 million) would cover 3–4×.
+ */
+export const TILE_PLAN_ALLOWANCE = 2;
+
+/** Pixels the backbone would see: every tile's, overlaps and border included. */
+export function tilePlanPixels(plan: TilePlan): number {
+  return plan.tiles.length * plan.tileWidth * plan.tileHeight;
+}
+
+/**
  * Tiles over an image padded by a reflected border of `pad` pixels: tiles grow by the border, so an image that
  * fitted one tile still does. Tiles are in the padded image's pixels (the image starts at (pad, pad)).
+ * With `maxPixels`, a plan covering more than TILE_PLAN_ALLOWANCE × maxPixels is refused (`too_many_pixels`)
+ * before any tile is cut: the pixel limit bounds the work of the tile plan as well as the image.
  */
 export function planPaddedTiles(
   width: number, height: number, tiling: { readonly tileSize: number; readonly overlap: number }, pad: number, multiple: number,
+  maxPixels?: number,
 ): TilePlan {
   if (!Number.isInteger(pad) || pad < 0) throw new RangeError(`border pad must be a non-negative integer, got ${pad}`);
   const size = Math.ceil((tiling.tileSize + 2 * pad) / multiple) * multiple;
-  return planTiles(width + 2 * pad, height + 2 * pad, size, Math.min(tiling.overlap, size - multiple), multiple);
+  const plan = planTiles(width + 2 * pad, height + 2 * pad, size, Math.min(tiling.overlap, size - multiple), multiple);
+  if (maxPixels !== undefined) {
+    const pixels = tilePlanPixels(plan);
+    if (pixels > TILE_PLAN_ALLOWANCE * maxPixels) {
+      throw new IngestError(
+        'too_many_pixels',
+        `The ${width} x ${height} image would be processed as ${plan.tiles.length} tiles of ${plan.tileWidth} x ${plan.tileHeight} px ` +
+          `(${pixels} pixels with borders and overlaps), over ${TILE_PLAN_ALLOWANCE} x the ${maxPixels}-pixel limit; crop it into shorter pieces.`,
+        { width, height, tiles: plan.tiles.length, pixels, maxPixels },
+      );
+    }
+  }
+  return plan;
 }
 
 /** The part of a padded-image tile that shows the image itself, in the tile's pixels. */

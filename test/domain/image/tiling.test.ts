@@ -1,5 +1,5 @@
 import { createGreyImage } from '../../../lambdas/domain/image/grey-image.js';
-import { extractTile, planTiles, stitchTiles, type Tile, type TileMap } from '../../../lambdas/domain/image/tiling.js';
+import { extractTile, planTiles, stitchTiles, type Tile, type TileMap, planPaddedTiles, tilePlanPixels, TILE_PLAN_ALLOWANCE } from '../../../lambdas/domain/image/tiling.js';
 import { imageFrom } from './helpers.js';
 
 function coverage(width: number, height: number, tiles: readonly Tile[]): Uint16Array {
@@ -111,5 +111,17 @@ describe('stitchTiles', () => {
     expect(out.data[0]).toBeCloseTo(0, 5);
     expect(out.data[w - 1]).toBeCloseTo(1, 5);
     expect(worstStep).toBeLessThan(0.1); // a hard seam would jump by 1
+  });
+});
+
+describe('tile plan limit', () => {
+  const tiling = { tileSize: 256, overlap: 32 };
+  test('an ordinary image plans within the allowance; a long thin strip of the same pixel count is refused before any tile is cut', () => {
+    const maxPixels = 4096 * 4096;
+    const square = planPaddedTiles(4096, 4096, tiling, 32, 32, maxPixels);
+    expect(tilePlanPixels(square) / (4096 * 4096)).toBeLessThan(TILE_PLAN_ALLOWANCE);
+    // 32 x 524288 has the same 16.8 MP, but its padded tiles would cover 3-4 times as much.
+    expect(() => planPaddedTiles(32, 524288, tiling, 32, 32, maxPixels)).toThrow(expect.objectContaining({ code: 'too_many_pixels', status: 413 }));
+    expect(planPaddedTiles(32, 524288, tiling, 32, 32).tiles.length).toBeGreaterThan(1000); // no limit given: planned
   });
 });
