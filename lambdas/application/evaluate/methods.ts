@@ -1,4 +1,4 @@
-import { ANOMALOUS_CALIBRATED, SUSPECT_CALIBRATED, thresholdsFromNormals, type Thresholds } from '../../domain/scoring/calibration.js';
+import { thresholdsFromNormals, type Thresholds } from '../../domain/scoring/calibration.js';
 import { centroidOf, squaredDistance } from '../../domain/evaluation/centroid.js';
 import type { ProfileVersion } from '../../domain/profile/profile.js';
 import type { InspectionState } from '../pipeline/state.js';
@@ -31,7 +31,7 @@ export function methodScorers(profile: ProfileVersion, calibrationEmbeddings: re
     },
     fused: {
       name: 'fused',
-      thresholds: { suspect: SUSPECT_CALIBRATED, anomalous: ANOMALOUS_CALIBRATED },
+      thresholds: { ...profile.settings.operating.thresholds },
       details: { components: profile.settings.fusion.components.join(' + ') },
       score: (state) => state.fuse!.score,
     },

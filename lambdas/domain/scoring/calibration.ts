@@ -43,10 +43,10 @@ export function calibrate(raw: number, thresholds: Thresholds): number {
   return 1 / (1 + Math.exp(-slope * (raw - thresholds.suspect)));
 }
 
-/** The verdict of a calibrated score. */
-export function verdictOf(calibrated: number): Verdict {
-  if (calibrated >= ANOMALOUS_CALIBRATED) return 'anomalous';
-  if (calibrated >= SUSPECT_CALIBRATED) return 'suspect';
+/** The verdict of a calibrated score at the operating thresholds (default: the calibrated scale's 0.5 and 0.9). */
+export function verdictOf(calibrated: number, thresholds: { readonly suspect: number; readonly anomalous: number } = { suspect: SUSPECT_CALIBRATED, anomalous: ANOMALOUS_CALIBRATED }): Verdict {
+  if (calibrated >= thresholds.anomalous) return 'anomalous';
+  if (calibrated >= thresholds.suspect) return 'suspect';
   return 'normal';
 }
 

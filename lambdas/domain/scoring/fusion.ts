@@ -35,13 +35,14 @@ export interface FusedScore {
  * fused = Σ wᵢcᵢ / Σ wᵢ, except that the strongest component at or above its LIFT_LEVEL (weight > 0) lifts the
  * fused score to its own value: a consistency rule that fired, or a local defect the image-level novelty cannot
  * see, must not be averaged away by quiet components. Weights decide how the components
- * share the score below that level. The verdict always follows the fused score (≥ 0.9 anomalous, ≥ 0.5 suspect),
- * so score and verdict agree.
+ * share the score below that level. The verdict always follows the fused score and the operating thresholds (by
+ * default ≥ 0.9 anomalous, ≥ 0.5 suspect), so score and verdict agree.
  * Each contribution is the component's share of the fused score: wᵢcᵢ/Σw, plus the lift for the decisive one,
  * divided by the fused score (sums to 1 over weighted components; shares of the weights when the score is 0).
  */
 export function fuse(
   inputs: readonly ComponentInput[], weights: Partial<Record<ComponentName, number>> = {},
+  thresholds: { readonly suspect: number; readonly anomalous: number } = { suspect: SUSPECT_CALIBRATED, anomalous: ANOMALOUS_CALIBRATED },
 ): FusedScore {
   if (inputs.length === 0) throw new RangeError('fusion needs at least one component');
   const weighted = inputs.map((c) => ({
@@ -66,5 +67,5 @@ export function fuse(
       : c.weight / totalWeight;
     return { name: c.name, raw: c.raw, calibrated: c.calibrated, weight: c.weight, contribution: Math.min(1, Math.max(0, share)) };
   });
-  return { score, verdict: verdictOf(score), components };
+  return { score, verdict: verdictOf(score, thresholds), components };
 }
