@@ -8,6 +8,11 @@ import { failedReport, reasonOf, StageFailure } from './failure.js';
 import { runStages } from './run-stages.js';
 import type { Job } from './state.js';
 
+/** Where the local runner keeps an inspected image's bytes (by content hash: the same image is kept once). */
+export function inputKey(tenant: string, sha256: string): string {
+  return `${tenant}/inputs/${sha256}`;
+}
+
 export type LocalPipelineDeps = Omit<PipelineDeps, 'inputs' | 'scratch'> & {
   /** A fresh scratch per inspection (in memory). */
   readonly scratch: () => Scratch;
@@ -42,10 +47,12 @@ export class LocalPipeline implements InspectionService {
       progress('done', 1);
       return report;
     }
-    progress('done', 1);
     // The stored report: this run's, or the one an earlier run of the same id completed.
     const stored = await this.deps.reports.get(job.tenant, job.reportId);
     if (!stored) throw new Error(`report ${job.reportId} was written but cannot be read back`);
+    // Kept by content so an expert can later promote a confirmed normal into the bank (the cloud keeps uploads).
+    await this.deps.artifacts.put(inputKey(job.tenant, stored.input.sha256), request.bytes, 'application/octet-stream');
+    progress('done', 1);
     return stored;
   }
 }
