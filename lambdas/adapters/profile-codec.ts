@@ -32,6 +32,20 @@ const CalibrationSchema = z.object({
   normalNoveltyScores: z.array(z.number()),
 });
 
+/** Optional in every format: only versions a tuner saved carry it. */
+const ProvenanceSchema = z.object({
+  tuner: z.string(),
+  metric: z.string(),
+  value: z.number(),
+  budget: z.number().int().nonnegative(),
+  splitSeed: z.number().int(),
+  date: z.string(),
+  params: z.record(z.string(), z.union([z.number(), z.string()])),
+  manifest: z.string().optional(),
+  validationImages: z.number().int().nonnegative().optional(),
+  test: z.record(z.string(), z.number()).optional(),
+});
+
 const CommonSchema = z.object({
   name: z.string(),
   version: z.number().int().positive(),
@@ -44,6 +58,7 @@ const CommonSchema = z.object({
   sources: z
     .array(z.object({ name: z.string(), sha256: z.string(), role: z.enum(['bank', 'calibration']), pixelSizeUm: z.number().positive().optional() }))
     .optional(),
+  provenance: ProvenanceSchema.optional(),
 });
 
 export const ProfileManifestSchema = CommonSchema.extend({
@@ -101,6 +116,7 @@ export function encodeProfile(p: ProfileVersion): EncodedProfile {
     embeddings: { dim: p.embeddings.dim, ids: p.embeddings.ids, file: PROFILE_FILES.embeddings },
     enrolled: p.enrolled,
     ...(p.sources ? { sources: p.sources } : {}),
+    ...(p.provenance ? { provenance: p.provenance } : {}),
   });
   return {
     manifest,
@@ -153,6 +169,7 @@ export function describeManifest(m: ProfileManifest): ProfileDescription {
     embeddings: { dim: m.embeddings.dim, ids: m.embeddings.ids },
     enrolled: m.enrolled,
     ...(m.sources ? { sources: m.sources } : {}),
+    ...(m.provenance ? { provenance: m.provenance } : {}),
   };
 }
 

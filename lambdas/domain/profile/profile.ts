@@ -66,6 +66,29 @@ export interface ProfileVersion {
    * the source bytes in the artifact store by hash). Optional: profiles built elsewhere may omit it.
    */
   readonly sources?: readonly EnrolledSource[];
+  /** How the settings of this version were chosen, when a tuner chose them (`mmdo tune`); absent otherwise. */
+  readonly provenance?: ProfileProvenance;
+}
+
+/** The record a tuner leaves on the version it saved: what it maximised, on which data, and what it found. */
+export interface ProfileProvenance {
+  /** What chose the settings, e.g. 'mmdo tune (bayes: GP, Matérn 5/2, expected improvement)'. */
+  readonly tuner: string;
+  /** The metric maximised (e.g. 'fused.auroc') and the winner's value on the validation split. */
+  readonly metric: string;
+  readonly value: number;
+  /** Evaluations each search was allowed, and the seed of the bank / calibration / validation / test split. */
+  readonly budget: number;
+  readonly splitSeed: number;
+  /** When the tuning finished (ISO 8601). */
+  readonly date: string;
+  /** The tuned parameters' values (the rest of the settings are the recipe's). */
+  readonly params: Readonly<Record<string, number | string>>;
+  /** The labelled set tuned on, and the validation images the metric was measured on. */
+  readonly manifest?: string;
+  readonly validationImages?: number;
+  /** The winner's figures on the untouched test split, measured once after the search. */
+  readonly test?: Readonly<Record<string, number>>;
 }
 
 export interface EnrolledSource {
