@@ -1,0 +1,136 @@
+import type { ParameterSpec, Params, ParamValue, SearchSpace } from '../../domain/decision/search-space.js';
+import { normaliseOptionsSchema, type NormaliseOptions } from '../../domain/image/normalise.js';
+import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
+import type { BackboneDescriptor } from '../../ports/backbone.js';
+import type { ProfileRecipe, RecipeOverrides } from '../profile-builder.js';
+
+/**
+ * What `mmdo tune` searches: one entry per profile setting, each saying how the optimiser sees it (a
+ * ParameterSpec over the unit cube) and how a value changes a recipe. A new profile setting (an input scale, a new
+ * fusion component) is one more line in TUNABLES; nothing else in the tuner names a setting.
+ *
+ * Kinds: `continuous` (linear or log), `integer`, `ordinal` (a short ordered list of values: the optimiser sees one
+ * integer coordinate, the recipe gets the value; e.g. pad 0/16/32/48/64 px) and `categorical` (one-hot; no order).
+ */
+export interface Tunable {
+  readonly name: string;
+  /** What it is, for --help and the README. */
+  readonly describe: string;
+  /** The optimiser's view of it (may depend on the backbone, e.g. which layers it offers). */
+  spec(backbone: BackboneDescriptor): ParameterSpec;
+  /** The setting's value for the optimiser's value (ordinals: index → value; others: as is). */
+  value(v: ParamValue, backbone: BackboneDescriptor): SettingValue;
+  /** The recipe with this setting changed. */
+  apply(recipe: ProfileRecipe, value: SettingValue): ProfileRecipe;
+}
+
+export type SettingValue = number | string;
+
+/** Normalisation modes, as `mmdo evaluate --normalise` names them. */
+export const NORMALISE_MODES: Readonly<Record<'product' | 'none' | 'stretch' | 'no-clahe', NormaliseOptions | false>> = {
+  product: normaliseOptionsSchema.parse({}),
+  none: false,
+  stretch: normaliseOptionsSchema.parse({ denoise: false, clahe: false }),
+  'no-clahe': normaliseOptionsSchema.parse({ clahe: false }),
+};
+export type NormaliseMode = keyof typeof NORMALISE_MODES;
+
+type Apply<V extends SettingValue> = (recipe: ProfileRecipe, value: V) => ProfileRecipe;
+
+function continuous(name: string, describe: string, low: number, high: number, scale: 'linear' | 'log', apply: Apply<number>): Tunable {
+  return { name, describe, spec: () => ({ kind: 'continuous', name, low, high, scale }), value: (v) => v as number, apply: (r, v) => apply(r, v as number) };
+}
+
+function integer(name: string, describe: string, low: number, high: number, apply: Apply<number>): Tunable {
+  return { name, describe, spec: () => ({ kind: 'integer', name, low, high }), value: (v) => v as number, apply: (r, v) => apply(r, v as number) };
+}
+
+function ordinal<V extends SettingValue>(name: string, describe: string, values: readonly V[], apply: Apply<V>): Tunable {
+  return {
+    name, describe,
+    spec: () => ({ kind: 'integer', name, low: 0, high: values.length - 1 }),
+    value: (v) => values[v as number]!,
+    apply: (r, v) => apply(r, v as V),
+  };
+}
+
+function categorical(name: string, describe: string, choices: (b: BackboneDescriptor) => readonly string[], apply: Apply<string>): Tunable {
+  return { name, describe, spec: (b) => ({ kind: 'categorical', name, choices: choices(b) }), value: (v) => v as string, apply: (r, v) => apply(r, v as string) };
+}
+
+const features = (r: ProfileRecipe, change: Partial<PatchFeatureConfig>): ProfileRecipe => ({ ...r, features: { ...r.features, ...change } });
+const settings = (r: ProfileRecipe, change: Partial<ProfileRecipe['settings']>): ProfileRecipe => ({ ...r, settings: { ...r.settings, ...change } });
+/** Fusion weights: novelty and consistency are tuned, patch takes the rest of 1 (so the defaults 0.6/0.25/0.15 are a point). */
+const weights = (r: ProfileRecipe, change: { novelty?: number; consistency?: number }): ProfileRecipe => {
+  const w = { ...r.settings.fusion.weights, ...change };
+  return settings(r, { fusion: { ...r.settings.fusion, weights: { ...w, patch: Math.max(0, 1 - w.novelty - w.consistency) } } });
+};
+
+/** Non-empty subsets of the backbone's patch layers ('+'-joined), smallest first: inspection's backbone offers exactly these. */
+export function layerChoices(b: BackboneDescriptor): string[] {
+  const layers = b.patchLayers;
+  const out: string[][] = [];
+  for (let mask = 1; mask < 1 << layers.length; mask++) out.push(layers.filter((_, i) => mask & (1 << i)));
+  return out.sort((a, c) => a.length - c.length).map((s) => s.join('+'));
+}
+
+/** Every setting the tuner knows, in the order tables list them. One line each. */
+export const TUNABLES: readonly Tunable[] = [
+  categorical('layers', "backbone patch layers (subsets of the backbone's patch layers)", layerChoices, (r, v) => features(r, { layers: v.split('+') })),
+  ordinal('pad', 'reflected border in px', [0, 16, 32, 48, 64], (r, v) => settings(r, { borderPad: v })),
+  ordinal('neighbourhood', 'local averaging window of patch features, cells', [1, 3, 5], (r, v) => features(r, { neighbourhood: v })),
+  integer('k', 'nearest bank patches averaged per patch score', 1, 5, (r, v) => features(r, { k: v })),
+  continuous('coresetRatio', 'share of bank patches kept by the greedy coreset', 0.01, 0.25, 'log', (r, v) => features(r, { coresetRatio: v })),
+  ordinal('bankCap', 'cap on memory-bank vectors', [1024, 2048, 4096, 8192], (r, v) => ({ ...r, maxBankSize: v })),
+  ordinal('projection', 'random projection width of patch features', ['none', 32, 64, 128], (r, v) => features(r, { projectionDim: v === 'none' ? null : v })),
+  continuous('blur', 'smoothing σ of the anomaly map, px', 0, 8, 'linear', (r, v) => settings(r, { smoothingSigmaPx: v })),
+  ordinal('tileSize', 'tile side in px', [256, 512, 1024], (r, v) => settings(r, { tileSize: v })),
+  categorical('normalise', 'intensity normalisation (product = denoise + CLAHE + stretch)', () => Object.keys(NORMALISE_MODES), (r, v) => settings(r, { normalise: NORMALISE_MODES[v as NormaliseMode] })),
+  continuous('noveltyWeight', 'fusion weight of novelty (patch gets 1 − novelty − consistency)', 0, 0.6, 'linear', (r, v) => weights(r, { novelty: v })),
+  continuous('consistencyWeight', 'fusion weight of the consistency rules', 0, 0.4, 'linear', (r, v) => weights(r, { consistency: v })),
+];
+
+export const TUNABLE_NAMES = TUNABLES.map((t) => t.name);
+
+export function tunableNamed(name: string): Tunable {
+  const t = TUNABLES.find((x) => x.name === name);
+  if (!t) throw new RangeError(`unknown tunable '${name}'; known: ${TUNABLE_NAMES.join(', ')}`);
+  return t;
+}
+
+/** The optimiser's space over the named settings (in TUNABLES order). */
+export function searchSpaceOf(names: readonly string[], backbone: BackboneDescriptor): SearchSpace {
+  const chosen = TUNABLES.filter((t) => names.includes(t.name));
+  for (const n of names) tunableNamed(n);
+  return { parameters: chosen.map((t) => t.spec(backbone)) };
+}
+
+/** The settings an optimiser point stands for (ordinal indices → values). */
+export function settingValues(params: Params, backbone: BackboneDescriptor): Record<string, SettingValue> {
+  return Object.fromEntries(Object.entries(params).map(([name, v]) => [name, tunableNamed(name).value(v, backbone)]));
+}
+
+/** The base recipe with the point's settings applied (in TUNABLES order, so weights compose the same way every time). */
+export function recipeAt(base: ProfileRecipe, params: Params, backbone: BackboneDescriptor): ProfileRecipe {
+  const values = settingValues(params, backbone);
+  return TUNABLES.filter((t) => t.name in values).reduce((r, t) => t.apply(r, values[t.name]!), base);
+}
+
+/** A recipe as complete overrides: resolveRecipe(backbone, anything, overridesOf(r)) gives r back. */
+export function overridesOf(r: ProfileRecipe): RecipeOverrides {
+  return {
+    layers: [...r.features.layers],
+    neighbourhood: r.features.neighbourhood,
+    k: r.features.k,
+    coresetRatio: r.features.coresetRatio,
+    projectionDim: r.features.projectionDim,
+    seed: r.features.seed,
+    maxBankSize: r.maxBankSize,
+    settings: r.settings,
+  };
+}
+
+/** One line per recipe, for tables and logs: the tuned settings with their values. */
+export function describeSettings(values: Readonly<Record<string, SettingValue>>): string {
+  return Object.entries(values).map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : v}`).join(', ');
+}
