@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { MmdoError } from '../lambdas/domain/errors.js';
+import { describeCliError } from './commands/cli-errors.js';
 import { registerCommands } from './commands/index.js';
 
 const program = new Command('mmdo')
@@ -11,13 +11,10 @@ registerCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Bad input (a missing file, an invalid sheet, a wrong option) is the user's to fix: one clear line, not a stack.
-  if (error instanceof MmdoError) {
-    process.stderr.write(`mmdo: ${error.code}: ${error.message}\n`);
-  } else if (error instanceof Error && 'path' in error) {
-    process.stderr.write(`mmdo: ${error.message}\n`); // file-system errors name the path already
-  } else {
-    throw error;
-  }
-  process.exitCode = 1;
+  // Bad input (a missing file, an invalid sheet, a wrong option, a busy port) is the user's to fix: one clear line
+  // and exit code 1, never a stack trace or a raw validation dump. A bug of ours: one line and exit code 70.
+  const { line, exitCode, stack } = describeCliError(error);
+  process.stderr.write(`${line}\n`);
+  if (stack) process.stderr.write(`${stack}\n`);
+  process.exitCode = exitCode;
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseOptions } from './cli-errors.js';
 import { renderTable } from '../../lambdas/application/evaluate/table.js';
 import { extractFeatures } from '../../lambdas/application/features.js';
 import { prepareImage } from '../../lambdas/application/prepare.js';
@@ -56,7 +57,7 @@ export function register(program: Command): void {
     .option('--backbone <path>', 'ONNX backbone (default: ../shared MobileNetV2 when present, else built-in)')
     .option('--json', 'print the result as one JSON document')
     .action(async (raw: unknown) => {
-      const o = OptionsSchema.parse(raw);
+      const o = parseOptions(OptionsSchema, raw);
       const backbonePath = o.backbone ?? sharedBackbonePath() ?? 'builtin';
       const home = await mkdtemp(join(tmpdir(), 'mmdo-bench-'));
       const runtime = await createLocalRuntime({ home, backboneOverride: backbonePath });

@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { z } from 'zod';
+import { parseOptions } from './cli-errors.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
+import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
+import { readFileWithin } from '../../lambdas/local/bounded-read.js';
+import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../../lambdas/ports/image-codec.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
 import { PublishOptionsSchema, publishToCloud } from './enroll-publish.js';
 import { progressBar } from './progress-bar.js';
@@ -41,9 +45,9 @@ export function register(program: Command): void {
     .option('--region <region>', 'with --publish: AWS region (default AWS_REGION)')
     .argument('[paths...]', 'image files or folders (searched recursively for png, jpeg, tiff); optional with --publish')
     .action(async (paths: string[], raw: unknown) => {
-      const options = OptionsSchema.parse(raw);
-      const publish = options.publish ? PublishOptionsSchema.parse(raw) : undefined;
-      if (!publish && options.fromVersion !== undefined) throw new Error('--from-version needs --publish');
+      const options = parseOptions(OptionsSchema, raw);
+      const publish = options.publish ? parseOptions(PublishOptionsSchema, raw) : undefined;
+      if (!publish && options.fromVersion !== undefined) throw new ValidationError('--from-version needs --publish');
       if (publish && paths.length === 0) {
         // Publish an already enrolled version: no images, no enrolment.
         const runtime = await createLocalRuntime();
@@ -55,15 +59,14 @@ export function register(program: Command): void {
         }
         return;
       }
-      if (options.fromVersion !== undefined) throw new Error('--from-version publishes an enrolled version: give no images with it');
+      if (options.fromVersion !== undefined) throw new ValidationError('--from-version publishes an enrolled version: give no images with it');
       const files = await collectImageFiles(paths);
-      if (files.length < 2) throw new Error(`enrolment needs at least 2 images, found ${files.length}`);
+      if (files.length < 2) throw new ValidationError(`enrolment needs at least 2 images (one for the memory bank, one held out for calibration); found ${files.length}`, { images: files.length });
       const runtime = await createLocalRuntime();
       const bar = progressBar('enroll');
       try {
-        const images = await Promise.all(
-          files.map(async (f) => ({ name: displayName(f, paths), bytes: new Uint8Array(await readFile(f)) })),
-        );
+        const images = [];
+        for (const f of files) images.push({ name: displayName(f, paths), bytes: await readImageFile(f) });
         const result = await runtime.enrollment.enroll(
           {
             tenant: LOCAL_TENANT,
@@ -106,7 +109,11 @@ function fmt(x: number): string {
   return Number.isFinite(x) ? x.toPrecision(4) : String(x);
 }
 
-/** Image files named directly, plus image files found recursively in named folders, sorted for a stable order. */
+/**
+ * Image files named directly, plus image files found recursively in named folders, sorted for a stable order.
+ * Devices and sockets are refused (`mmdo inspect /dev/zero` would read forever); a pipe named directly is read,
+ * within the byte limit (readImageFile).
+ */
 export async function collectImageFiles(paths: readonly string[]): Promise<string[]> {
   const found: string[] = [];
   const walk = async (path: string, explicit: boolean): Promise<void> => {
@@ -114,12 +121,19 @@ export async function collectImageFiles(paths: readonly string[]): Promise<strin
     if (info.isDirectory()) {
       const entries = (await readdir(path)).filter((e) => !e.startsWith('.')).sort();
       for (const entry of entries) await walk(join(path, entry), false);
-    } else if (explicit || IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) {
+    } else if (!info.isFile() && !info.isFIFO()) {
+      if (explicit) throw new MmdoError('not_a_file', `${path} is not a regular file (a device or socket): give image files or folders`, 422, { path });
+    } else if (explicit || (info.isFile() && IMAGE_EXTENSIONS.has(extname(path).toLowerCase()))) {
       found.push(path);
     }
   };
   for (const p of paths) await walk(p, true);
   return [...new Set(found)];
+}
+
+/** An image file's bytes, never more than the upload limit (a pipe or a growing file is cut off and refused). */
+export function readImageFile(path: string, limits: IngestLimits = DEFAULT_INGEST_LIMITS): Promise<Uint8Array> {
+  return readFileWithin(path, limits.maxBytes, 'image');
 }
 
 /** Names images by their path relative to the folder given, so two folders' "001.png" stay distinct. */

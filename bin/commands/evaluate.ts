@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseOptions } from './cli-errors.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
 import { DEFAULT_RECIPE } from '../../lambdas/application/profile-builder.js';
 import { normaliseOptionsSchema, type NormaliseOptions } from '../../lambdas/domain/image/normalise.js';
@@ -92,7 +93,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'write roc.png, histogram-<method>.png, misses.png and result.json here')
     .option('--json', 'print the result as one JSON document')
     .action(async (raw: unknown) => {
-      const o = OptionsSchema.parse(raw);
+      const o = parseOptions(OptionsSchema, raw);
       const backbonePath = o.backbone ?? (process.env.MMDO_BACKBONE || undefined) ?? sharedBackbonePath() ?? 'builtin';
       const backbone = await loadBackbone({ model: backbonePath, ...(o.layers ? { layers: { patchLayers: o.layers } } : {}) });
       process.stderr.write(`evaluate: backbone ${backbone.descriptor.id} from ${backbonePath}\n`);

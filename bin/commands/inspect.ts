@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readSheetFile } from '../../lambdas/adapters/metadata/sheet-reader.js';
+import { parseOptions } from './cli-errors.js';
+import { parseSheetBytes, sheetFormatFromName } from '../../lambdas/adapters/metadata/sheet-reader.js';
+import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
+import { MAX_SHEET_BYTES, readFileWithin } from '../../lambdas/local/bounded-read.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
 import type { Report } from '../../lambdas/domain/report/report.js';
-import { collectImageFiles, displayName } from './enroll.js';
+import { collectImageFiles, displayName, readImageFile } from './enroll.js';
 import { progressBar } from './progress-bar.js';
 
 const OptionsSchema = z.object({
@@ -30,20 +33,29 @@ export function register(program: Command): void {
     .option('--json', 'print the report(s) as one JSON document on stdout')
     .argument('<paths...>', 'image files or folders')
     .action(async (paths: string[], raw: unknown) => {
-      const options = OptionsSchema.parse(raw);
+      const options = parseOptions(OptionsSchema, raw);
       const files = await collectImageFiles(paths);
-      if (files.length === 0) throw new Error('no image files given');
+      if (files.length === 0) throw new ValidationError('no image files given: name image files, or folders that contain .png, .jpg or .tif files');
       const metadata = options.metadata ? await readMetadata(options.metadata) : undefined;
       const runtime = await createLocalRuntime();
       const bar = progressBar('inspect');
       const reports: Report[] = [];
+      const refused: Refused[] = [];
       try {
         for (const [i, file] of files.entries()) {
+          const name = displayName(file, paths);
+          const bytes = await readImageFile(file).catch((error: unknown) => {
+            if (!(error instanceof MmdoError)) throw error;
+            // Refused before inspection (too large, not a file): said per file, the other files still run.
+            refused.push({ name, status: 'refused', failure: { code: error.code, message: error.message, stage: 'read' } });
+            return undefined;
+          });
+          if (!bytes) continue;
           const report = await runtime.inspections.inspect(
             {
               tenant: LOCAL_TENANT,
-              name: displayName(file, paths),
-              bytes: new Uint8Array(await readFile(file)),
+              name,
+              bytes,
               profile: options.profile,
               profileVersion: options.version,
               pixelSizeUm: options.pixelSize,
@@ -56,12 +68,14 @@ export function register(program: Command): void {
         }
         bar.stop();
         if (options.json) {
-          process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
+          const all: (Report | Refused)[] = [...reports, ...refused];
+          process.stdout.write(JSON.stringify(all.length === 1 ? all[0] : all, null, 2) + '\n');
         } else {
           for (const r of reports) process.stdout.write(summary(r, runtime.artifactPath));
+          for (const r of refused) process.stdout.write(`${r.name}: REFUSED: ${r.failure.message} [${r.failure.code}]\n`);
           process.stdout.write(`reports stored in ${runtime.config.home}` + (options.out ? ` and written to ${options.out}\n` : '\n'));
         }
-        if (reports.some((r) => r.status === 'failed')) process.exitCode = 1;
+        if (refused.length > 0 || reports.some((r) => r.status === 'failed')) process.exitCode = 1;
       } finally {
         bar.stop();
         await runtime.close();
@@ -69,9 +83,20 @@ export function register(program: Command): void {
     });
 }
 
-/** The sheet is validated (field-level errors) before any image is inspected against it. */
+/** A file refused before inspection: no report, its reason on stdout. */
+interface Refused {
+  readonly name: string;
+  readonly status: 'refused';
+  readonly failure: { readonly code: string; readonly message: string; readonly stage: 'read' };
+}
+
+/**
+ * The sheet is validated (field-level errors) before any image is inspected against it, by the same function the
+ * inbox validates its sidecars with; read within MAX_SHEET_BYTES.
+ */
 async function readMetadata(file: string): Promise<Record<string, unknown>> {
-  return { ...(await readSheetFile(file)) };
+  const format = sheetFormatFromName(file);
+  return { ...(await parseSheetBytes(await readFileWithin(file, MAX_SHEET_BYTES, 'synthesis sheet'), format)) };
 }
 
 function summary(r: Report, artifactPath: (key: string) => string): string {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
+import { parseOptions } from './cli-errors.js';
 import { pullModel } from '../../lambdas/adapters/onnx/model-pull.js';
 import { builtinBackbone, listInstalledModels, resolveBackbone } from '../../lambdas/adapters/onnx/model-store.js';
 
@@ -42,7 +43,7 @@ export function register(program: Command): void {
     .option('--manifest <urlOrPath>', 'backbone manifest (default: read from the model metadata_props)')
     .option('--json', 'print the result as one JSON document')
     .action(guarded(async (url: string, raw: unknown) => {
-      const options = PullOptions.parse(raw);
+      const options = parseOptions(PullOptions, raw);
       const bar = new cliProgress.SingleBar(
         { stream: process.stderr, format: 'pull [{bar}] {percentage}% {value}/{total} bytes', hideCursor: true },
         cliProgress.Presets.shades_classic,
@@ -73,7 +74,7 @@ export function register(program: Command): void {
     .description('list the built-in backbone and the models pulled into MMDO_HOME/models')
     .option('--json', 'print the result as one JSON document')
     .action(guarded(async (raw: unknown) => {
-      const { json } = JsonOption.parse(raw);
+      const { json } = parseOptions(JsonOption, raw);
       const builtin = builtinBackbone();
       const models = [
         { name: 'builtin', path: null, descriptor: builtin.descriptor },
@@ -88,7 +89,7 @@ export function register(program: Command): void {
     .argument('[path]', 'model file, folder with model.onnx, or pulled model name')
     .option('--json', 'print the result as one JSON document')
     .action(guarded(async (path: string | undefined, raw: unknown) => {
-      const { json } = JsonOption.parse(raw);
+      const { json } = parseOptions(JsonOption, raw);
       const resolved = await resolveBackbone({ model: path });
       const info = { source: resolved.source, manifestSource: resolved.manifestSource, descriptor: resolved.descriptor, manifest: resolved.manifest };
       const d = resolved.descriptor;

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseOptions } from './cli-errors.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
+import { MmdoError } from '../../lambdas/domain/errors.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
 import { DEFAULT_DEMO, seedDemoProfile } from '../../lambdas/local/demo-profile.js';
 import { stderrLog } from '../../lambdas/local/log.js';
@@ -24,11 +26,11 @@ export function register(program: Command): void {
     .option('--profile <name>', `profile used when a request names none, and for inbox files (default '${DEFAULT_DEMO.name}')`)
     .option('--concurrency <n>', 'inspections run at once (default 1)')
     .action(async (raw: unknown) => {
-      const cli = OptionsSchema.parse(raw);
+      const cli = parseOptions(OptionsSchema, raw);
       const runtime = await createLocalRuntime();
       const home = runtime.config.home;
       const defaults = defaultServiceOptions(home);
-      const port = cli.port ?? (process.env.MMDO_PORT ? z.coerce.number().int().min(0).max(65535).parse(process.env.MMDO_PORT) : DEFAULT_PORT);
+      const port = cli.port ?? (process.env.MMDO_PORT ? parseOptions(z.object({ MMDO_PORT: z.coerce.number().int().min(0).max(65535) }), { MMDO_PORT: process.env.MMDO_PORT }).MMDO_PORT : DEFAULT_PORT);
       const inbox = cli.inbox === false ? null : resolve(cli.inbox ?? process.env.MMDO_INBOX ?? join(home, 'inbox'));
       const profile = cli.profile ?? DEFAULT_DEMO.name;
       const log = stderrLog;
@@ -40,11 +42,17 @@ export function register(program: Command): void {
         // The service is still useful without the demo (profiles can be enrolled with `mmdo enroll`).
         log(`could not seed the demo profile: ${(error as Error).message}`);
       }
-      const service = await startLocalService(
-        runtime,
-        { ...defaults, port, inbox, defaultProfile: profile, worker: { ...defaults.worker, concurrency: cli.concurrency ?? defaults.worker.concurrency } },
-        log,
-      );
+      let service: Awaited<ReturnType<typeof startLocalService>>;
+      try {
+        service = await startLocalService(
+          runtime,
+          { ...defaults, port, inbox, defaultProfile: profile, worker: { ...defaults.worker, concurrency: cli.concurrency ?? defaults.worker.concurrency } },
+          log,
+        );
+      } catch (error) {
+        await runtime.close();
+        throw startError(error, port);
+      }
       log(`listening on ${service.url}`);
       log(`  POST ${service.url}/v1/inspections   image as the body (image/png|jpeg|tiff) or multipart 'image'; ?profile=&pixelSizeUm=`);
       log(`  GET  ${service.url}/v1/inspections/{id}  (+ /heatmap.png, /overlay.png), GET ${service.url}/v1/profiles, GET ${service.url}/healthz`);
@@ -69,4 +77,11 @@ export function register(program: Command): void {
         process.on('SIGTERM', onSignal);
       });
     });
+}
+
+/** A busy port is the user's to fix: one line (exit code 1), not the stack of a plain Error. */
+function startError(error: unknown, port: number): unknown {
+  const busy = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' || /already in use/.test((error as Error).message ?? '');
+  if (!busy) return error;
+  return new MmdoError('port_in_use', `port ${port} on 127.0.0.1 is already in use (another mmdo serve?): choose another with --port or MMDO_PORT`, 409, { port });
 }

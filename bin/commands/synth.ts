@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
 import { z } from 'zod';
+import { parseOptions } from './cli-errors.js';
 import type { GreyImage } from '../../lambdas/domain/image/grey-image.js';
 import { ANOMALY_TYPES, generateMicrograph, planSynthSet, type AnomalyType, type Micrograph } from '../../lambdas/domain/synth/index.js';
 
@@ -50,7 +51,7 @@ export function register(program: Command): void {
     .option('--no-grid', 'skip the sample grid image')
     .option('--json', 'print a summary as one JSON document')
     .action(async (raw: unknown) => {
-      const options = OptionsSchema.parse(raw);
+      const options = parseOptions(OptionsSchema, raw);
       const started = performance.now();
       const plan = planSynthSet({
         seed: options.seed,
