@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { analyseAhp, type PairwiseMatrix } from '../decision/ahp.js';
 import { normaliseOptionsSchema } from '../image/normalise.js';
 
 /**
@@ -35,6 +36,16 @@ export const ScoringSettingsSchema = z.object({
       consistency: z.number().nonnegative(),
       reproducibility: z.number().nonnegative().default(0.1),
     }),
+    /** Where the weights came from when an expert gave pairwise judgements (AHP): the matrix and its consistency ratio. */
+    ahp: z.object({
+      components: z.array(z.enum(COMPONENT_NAMES)).min(2),
+      matrix: z.array(z.array(z.number().positive())),
+      consistencyRatio: z.number().nonnegative(),
+    }).optional(),
+  }).superRefine((fusion, ctx) => {
+    if (!fusion.ahp) return;
+    const analysis = analyseAhp(fusion.ahp.matrix, { labels: fusion.ahp.components });
+    if (!analysis.accepted) ctx.addIssue({ code: 'custom', message: analysis.reason ?? 'pairwise matrix rejected', path: ['ahp', 'matrix'] });
   }),
   /** CV across replicate fields of view above which a metric is reported (and the reproducibility score halves). */
   reproducibility: z.object({ tolerance: z.number().positive().max(10) }).default({ tolerance: 0.15 }),
@@ -102,6 +113,23 @@ export const DEFAULT_SCORING_SETTINGS: Omit<ScoringSettings, 'heatmapLow' | 'til
   forecast: { cycle: 100, confidence: 0.9 },
   operating: { thresholds: { suspect: 0.5, anomalous: 0.9 }, source: 'default', falseAlarmRate: 0.01, suspectRate: 0.05, calibrationSize: 0 },
 };
+
+/**
+ * Fusion settings from an expert's pairwise-comparison matrix over some components (AHP): weights are its principal
+ * eigenvector, components it does not name keep weight 0; a matrix whose consistency ratio exceeds 0.1 is refused
+ * with the most inconsistent pair named.
+ */
+export function fusionFromAhp(components: readonly ComponentName[], matrix: PairwiseMatrix): ScoringSettings['fusion'] {
+  const analysis = analyseAhp(matrix, { labels: components });
+  if (!analysis.accepted) throw new RangeError(analysis.reason ?? 'pairwise matrix rejected');
+  const weights = { patch: 0, novelty: 0, consistency: 0, reproducibility: 0 } as Record<ComponentName, number>;
+  components.forEach((c, i) => (weights[c] = analysis.weights[i]!));
+  return {
+    components: [...components],
+    weights,
+    ahp: { components: [...components], matrix: matrix.map((row) => [...row]), consistencyRatio: analysis.consistencyRatio },
+  };
+}
 
 /**
  * Overlap of neighbouring tiles: enough for the patch features' receptive field to settle at the seams (two cells

@@ -37,6 +37,11 @@ export const ScoreComponentSchema = z.object({
   weight: z.number().nonnegative(),
   /** Share of the fused score this component accounts for (sums to 1 over components with weight). */
   contribution: z.number().min(0).max(1),
+  /** Exact Shapley value (baseline: calibrated 0): the components' values sum to the fused score. */
+  shapley: z.number().optional(),
+  /** Conformal p-value of the raw score among the profile's calibration normals, and how many there were. */
+  pValue: z.number().min(0).max(1).optional(),
+  calibrationSize: z.number().int().nonnegative().optional(),
 });
 export type ScoreComponent = z.infer<typeof ScoreComponentSchema>;
 
@@ -45,6 +50,14 @@ export const ScoresSchema = z.object({
   verdict: VerdictSchema,
   thresholds: z.object({ suspect: z.number(), anomalous: z.number() }),
   components: z.array(ScoreComponentSchema),
+  /** One sentence that explains the verdict from the components' Shapley values. */
+  explanation: z.string().optional(),
+  /** How sure the score is: an interval over calibration resamples, and whether the components agree. */
+  uncertainty: z.object({
+    lower: z.number(), upper: z.number(), confidence: z.number(), componentsAgree: z.boolean(), disagreement: z.string().optional(),
+  }).optional(),
+  /** Outside what the profile has seen (not the same as anomalous). */
+  outOfDistribution: z.object({ flagged: z.boolean(), reason: z.string().optional() }).optional(),
 });
 
 export const InputSchema = z.object({
