@@ -48,7 +48,7 @@ for (let r = 0; r <= Number(values.runs); r++) {
   const started = performance.now();
   const run = await fixture.run(await fixture.upload(`acme/p/img-${r}.png`, png), timed);
   if (run.outcome !== 'succeeded') throw new Error(`run ${r} failed: ${JSON.stringify(run.error)}`);
-  if (r === 0) for (const fn of Object.keys(times)) times[fn as WorkflowFunction] = cpu[fn as WorkflowFunction] = []; // warm-up: caches, ORT shapes
+  if (r === 0) for (const fn of Object.keys(times) as WorkflowFunction[]) [times[fn], cpu[fn]] = [[], []]; // warm-up: caches, ORT shapes
   else walls.push(performance.now() - started);
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
