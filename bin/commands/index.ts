@@ -7,10 +7,11 @@ import { register as registerSynth } from './synth.js';
 import { register as registerBench } from './bench.js';
 import { register as registerModel } from './model.js';
 import { register as registerTune } from './tune.js';
+import { register as registerHistory } from './history.js';
 
 /** Each subcommand lives in its own module (`register(program)`). */
 export function registerCommands(program: Command): void {
-  for (const register of [registerServe, registerEnroll, registerInspect, registerEvaluate, registerSynth, registerBench, registerModel, registerTune]) {
+  for (const register of [registerServe, registerEnroll, registerInspect, registerEvaluate, registerSynth, registerBench, registerModel, registerTune, registerHistory]) {
     register(program);
   }
 }
