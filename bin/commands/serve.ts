@@ -7,6 +7,7 @@ import { MmdoError } from '../../lambdas/domain/errors.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
 import { DEFAULT_DEMO, seedDemoProfile } from '../../lambdas/local/demo-profile.js';
 import { stderrLog } from '../../lambdas/local/log.js';
+import { defaultPipelineThreads, PipelinePool, pipelineThreadConfig } from '../../lambdas/local/pipeline-pool.js';
 import { DEFAULT_PORT, defaultServiceOptions, startLocalService } from '../../lambdas/local/service.js';
 
 const OptionsSchema = z.object({
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     .option('--inbox <dir>', 'folder to watch for dropped images (env MMDO_INBOX, default $MMDO_HOME/inbox)')
     .option('--no-inbox', 'do not watch an inbox folder')
     .option('--profile <name>', `profile used when a request names none, and for inbox files (default '${DEFAULT_DEMO.name}')`)
-    .option('--concurrency <n>', 'inspections run at once (default 1)')
+    .option('--concurrency <n>', 'inspections run at once, each in its own pipeline thread (default: the cores, at most 4)')
     .action(async (raw: unknown) => {
       const cli = parseOptions(OptionsSchema, raw);
       const runtime = await createLocalRuntime();
@@ -42,17 +43,24 @@ export function register(program: Command): void {
         // The service is still useful without the demo (profiles can be enrolled with `mmdo enroll`).
         log(`could not seed the demo profile: ${(error as Error).message}`);
       }
+      // Inspections run in worker threads (decode, normalise, embed, scoring, microstructure, rendering), so the HTTP
+      // API, the queue and the inbox on this thread stay responsive during a large job.
+      const concurrency = cli.concurrency ?? defaultPipelineThreads();
+      let pool: PipelinePool | undefined;
       let service: Awaited<ReturnType<typeof startLocalService>>;
       try {
+        pool = await PipelinePool.start({ ...pipelineThreadConfig(runtime, defaults.limits), size: concurrency });
         service = await startLocalService(
-          runtime,
-          { ...defaults, port, inbox, defaultProfile: profile, worker: { ...defaults.worker, concurrency: cli.concurrency ?? defaults.worker.concurrency } },
+          { ...runtime, inspections: pool },
+          { ...defaults, port, inbox, defaultProfile: profile, worker: { ...defaults.worker, concurrency } },
           log,
         );
       } catch (error) {
+        await pool?.close();
         await runtime.close();
         throw startError(error, port);
       }
+      log(`${concurrency} pipeline thread(s)`);
       log(`listening on ${service.url}`);
       log(`  POST ${service.url}/v1/inspections   image as the body (image/png|jpeg|tiff) or multipart 'image'; ?profile=&pixelSizeUm=`);
       log(`  GET  ${service.url}/v1/inspections/{id}  (+ /heatmap.png, /overlay.png), GET ${service.url}/v1/profiles, GET ${service.url}/healthz`);
@@ -67,6 +75,7 @@ export function register(program: Command): void {
           log(`${signal}: stopping (a second signal exits at once)`);
           void service
             .stop()
+            .then(() => pool?.close())
             .then(() => runtime.close())
             .then(() => {
               log('stopped');
