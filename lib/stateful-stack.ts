@@ -10,6 +10,7 @@ import { acknowledgeFindings, wildcardResourceFinding } from './nag.js';
 import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
 import type { MmdoConfig } from './config.js';
 import { SecureBucket } from './constructs/secure-bucket.js';
+import { PartnerApiTables } from './constructs/partner-api.js';
 import { WebhookSubscriptionTable } from './constructs/webhook-dispatch.js';
 import { resourceNames, type ResourceNames } from './resource-names.js';
 
@@ -17,6 +18,8 @@ export interface StatefulStackProps extends StackProps {
   readonly config: MmdoConfig;
   /** Adds the webhook subscriptions table and its key (the stateless stack's `webhooks` dispatcher reads it). */
   readonly webhooks?: boolean;
+  /** Adds the partner API's tables: tenants and keys, Idempotency-Key records, the usage ledger. */
+  readonly partnerApi?: boolean;
 }
 
 
@@ -35,6 +38,7 @@ export class StatefulStack extends Stack {
   /** Attach to whoever publishes locally enrolled profiles (`mmdo enroll --publish`): nothing else may write them. */
   readonly profilePublisherPolicy: iam.ManagedPolicy;
   readonly webhooks?: WebhookSubscriptionTable;
+  readonly partnerApi?: PartnerApiTables;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -125,6 +129,7 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'SearchDomainUrl', { value: `https://${this.searchDomain.domainEndpoint}` });
     new CfnOutput(this, 'ProfilePublisherPolicyArn', { value: this.profilePublisherPolicy.managedPolicyArn });
     if (props.webhooks) this.webhooks = new WebhookSubscriptionTable(this, 'Webhooks', { prefix: config.prefix, removalPolicy });
+    if (props.partnerApi) this.partnerApi = new PartnerApiTables(this, 'PartnerApi', { prefix: config.prefix, removalPolicy });
   }
 
   /**

@@ -17,6 +17,7 @@ import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
 import type { MmdoConfig } from './config.js';
 import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
 import { InspectionWorkflow } from './constructs/inspection-workflow.js';
+import { PartnerApi, partnerApiTableNames } from './constructs/partner-api.js';
 import { WebhookDispatch } from './constructs/webhook-dispatch.js';
 import { IMAGE_SUFFIXES, WORKFLOW_FUNCTIONS, type HandlerEntries, type WorkflowFunction } from './handler-entries.js';
 import { esmBundling, REPO_ROOT } from './lambda-bundling.js';
@@ -34,6 +35,11 @@ export interface StatelessStackProps extends StackProps {
    * the dispatcher's source (WEBHOOK_DISPATCH_ENTRY) and the optional API base URL for absolute links.
    */
   readonly webhooks?: { readonly entry: string; readonly apiBaseUrl?: string };
+  /**
+   * The partner REST API (needs the stateful stack's `partnerApi` tables): the API function and its authorizer
+   * (PARTNER_API_ENTRIES). With it, the report step bills each completed report in the usage ledger.
+   */
+  readonly partnerApi?: { readonly entries: { readonly api: string; readonly authorizer: string } };
 }
 
 /** The workflow functions that read profile versions (every cloud step: each stage reads its settings). */
@@ -72,6 +78,7 @@ export class StatelessStack extends Stack {
   readonly endpoint: EmbeddingEndpoint;
   readonly alarmTopic: sns.Topic;
   readonly webhooks?: WebhookDispatch;
+  readonly partnerApi?: PartnerApi;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -120,6 +127,7 @@ export class StatelessStack extends Stack {
       MMDO_SAGEMAKER_ENDPOINT: this.endpoint.endpointName,
       MMDO_BACKBONE: config.backbone,
       MMDO_CORESET_RATIO: String(config.coresetRatio),
+      ...(props.partnerApi ? { MMDO_USAGE_TABLE: partnerApiTableNames(config.prefix).usage } : {}),
     };
 
     const functions = {} as Record<WorkflowFunction, nodejs.NodejsFunction>;
@@ -185,13 +193,30 @@ export class StatelessStack extends Stack {
     });
 
     this.alarmTopic = this.createAlarms(config);
+    if (props.partnerApi) {
+      this.partnerApi = new PartnerApi(this, 'PartnerApi', {
+        prefix: config.prefix,
+        names,
+        entries: props.partnerApi.entries,
+        pipelineEnvironment: environment,
+        ...(sharpLayer ? { sharpLayer } : {}),
+        endpointArn: this.endpoint.endpointArn,
+        searchArn: `${this.formatArn({ service: 'es', resource: 'domain', resourceName: names.searchDomain })}/${EMBEDDING_INDEX_PREFIX}*/_search`,
+      });
+      // The report step bills completed reports where it writes them (MeteredReportStore).
+      const usageTable = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: partnerApiTableNames(config.prefix).usage });
+      this.functions.report.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [usageTable] }));
+      this.functions.report.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: names.reportsTable })] }));
+      new CfnOutput(this, 'PartnerApiUrl', { value: this.partnerApi.api.url });
+    }
     if (props.webhooks) {
+      const apiBaseUrl = props.webhooks.apiBaseUrl ?? (this.partnerApi ? `https://${this.partnerApi.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/api` : undefined);
       this.webhooks = new WebhookDispatch(this, 'Webhooks', {
         prefix: config.prefix,
         entry: props.webhooks.entry,
         reportsTableName: names.reportsTable,
         alarmTopic: this.alarmTopic,
-        ...(props.webhooks.apiBaseUrl ? { apiBaseUrl: props.webhooks.apiBaseUrl } : {}),
+        ...(apiBaseUrl ? { apiBaseUrl } : {}),
       });
     }
 

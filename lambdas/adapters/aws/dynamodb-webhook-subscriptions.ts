@@ -45,6 +45,26 @@ const ItemSchema = z.object({
 
 const PUBLIC_ATTRIBUTES = ['id', 'tenant', 'url', 'events', 'description', 'createdAt', 'disabledReason'];
 
+/** Delivery log entries (`DELIVERY#<subscription>#<message id>`) are kept this long (TTL). */
+const DELIVERY_LOG_DAYS = 30;
+
+/** One delivery of one event to one subscriber, as its log shows it (GET /v1/webhooks/{id}/deliveries). */
+export interface CloudDelivery {
+  readonly messageId: string;
+  readonly eventType: string;
+  readonly status: 'delivered' | 'retrying' | 'dead';
+  readonly attempts: number;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+const DeliveryItem = z.object({
+  messageId: z.string(), eventType: z.string(), status: z.enum(['delivered', 'retrying', 'dead']), attempts: z.number(),
+  lastStatus: z.number().nullable(), lastError: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+});
+
 export class DynamoDbWebhookSubscriptions {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -74,6 +94,15 @@ export class DynamoDbWebhookSubscriptions {
     return (await this.query(tenant, true)).filter((s) => !s.disabledReason && s.events.includes(type)) as SigningSubscription[];
   }
 
+  /** One subscription without its secrets (the projection never reads them). */
+  async get(tenant: string, id: string): Promise<CloudWebhookSubscription | undefined> {
+    const names = Object.fromEntries(PUBLIC_ATTRIBUTES.map((a) => [`#${a}`, a]));
+    const out = await this.doc.send(new GetCommand({
+      TableName: this.tableName, Key: keyOf(tenant, id), ConsistentRead: true, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names,
+    }));
+    return out.Item ? publicView(ItemSchema.omit({ secrets: true }).parse(out.Item)) : undefined;
+  }
+
   async getForSigning(tenant: string, id: string): Promise<SigningSubscription | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keyOf(tenant, id), ConsistentRead: true }));
     return out.Item ? (ItemSchema.parse(out.Item) as SigningSubscription) : undefined;
@@ -96,6 +125,31 @@ export class DynamoDbWebhookSubscriptions {
   async delete(tenant: string, id: string): Promise<boolean> {
     const out = await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(tenant, id), ReturnValues: 'ALL_OLD' }));
     return out.Attributes !== undefined;
+  }
+
+  /** Records an attempt's outcome in the subscription's delivery log (one item per message, updated per attempt). */
+  async recordDelivery(tenant: string, subscriptionId: string, entry: Omit<CloudDelivery, 'createdAt' | 'updatedAt'>, at = new Date()): Promise<void> {
+    const now = at.toISOString();
+    await this.doc.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: { [WEBHOOKS_TABLE.partitionKey]: `TENANT#${tenant}`, [WEBHOOKS_TABLE.sortKey]: `DELIVERY#${subscriptionId}#${entry.messageId}` },
+      UpdateExpression: 'SET messageId = :m, eventType = :e, #s = :s, attempts = :a, lastStatus = :ls, lastError = :le, createdAt = if_not_exists(createdAt, :now), updatedAt = :now, expiresAt = :x',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: {
+        ':m': entry.messageId, ':e': entry.eventType, ':s': entry.status, ':a': entry.attempts, ':ls': entry.lastStatus, ':le': entry.lastError,
+        ':now': now, ':x': Math.floor(at.getTime() / 1000) + DELIVERY_LOG_DAYS * 86_400,
+      },
+    }));
+  }
+
+  /** A subscription's latest deliveries, newest first. */
+  async deliveries(tenant: string, subscriptionId: string, limit = 50): Promise<CloudDelivery[]> {
+    const out = await this.doc.send(new QueryCommand({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+      ExpressionAttributeValues: { ':pk': `TENANT#${tenant}`, ':sk': `DELIVERY#${subscriptionId}#` },
+    }));
+    return (out.Items ?? []).map((item) => DeliveryItem.parse(item)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
   }
 
   private async query(tenant: string, withSecrets: boolean): Promise<z.infer<typeof ItemSchema>[]> {

@@ -45,6 +45,8 @@ export interface CloudDispatchDeps {
     forEvent(tenant: string, type: WebhookEventType): Promise<readonly Subscriber[]>;
     getForSigning(tenant: string, id: string): Promise<Subscriber | undefined>;
     disable(tenant: string, id: string, reason: string): Promise<void>;
+    /** The delivery log a subscriber reads (GET /v1/webhooks/{id}/deliveries). */
+    recordDelivery(tenant: string, id: string, entry: DeliveryLogEntry): Promise<void>;
   };
   readonly reports: { get(tenant: string, id: string): Promise<Report | undefined> };
   readonly retries: {
@@ -57,6 +59,15 @@ export interface CloudDispatchDeps {
   readonly apiBaseUrl?: string;
   readonly now: () => number;
   readonly log: (message: string, extra?: Record<string, unknown>) => void;
+}
+
+export interface DeliveryLogEntry {
+  readonly messageId: string;
+  readonly eventType: string;
+  readonly status: 'delivered' | 'retrying' | 'dead';
+  readonly attempts: number;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
 }
 
 export type AttemptEnd = 'delivered' | 'retrying' | 'dead' | 'gone' | 'dropped' | 'deferred';
@@ -96,19 +107,29 @@ async function attempt(subscriber: Subscriber, message: RetryMessage, deps: Clou
   const outcome = await deps.send({ url: subscriber.url, secrets: subscriber.secrets, messageId: message.messageId, body: message.body });
   const attempts = message.attempts + 1;
   const context = { subscriptionId: subscriber.id, messageId: message.messageId, attempts, status: outcome.status, error: outcome.error };
+  const log = (status: DeliveryLogEntry['status'], lastError: string | null = outcome.error ?? null) =>
+    deps.subscriptions.recordDelivery(subscriber.tenant, subscriber.id, {
+      messageId: message.messageId, eventType: eventTypeOf(message.body), status, attempts, lastStatus: outcome.status ?? null, lastError,
+    });
   if (outcome.refused) {
+    await log('dead');
     await deps.retries.deadLetter({ ...message, attempts }, `target refused: ${outcome.error}`);
     deps.log('webhook target refused', context);
     return 'dead';
   }
   const verdict = classifyResponse(outcome.status);
-  if (verdict === 'delivered') return 'delivered';
+  if (verdict === 'delivered') {
+    await log('delivered', null);
+    return 'delivered';
+  }
   if (verdict === 'gone') {
+    await log('dead', 'the receiver answered 410 Gone');
     await deps.subscriptions.disable(subscriber.tenant, subscriber.id, 'the receiver answered 410 Gone');
     deps.log('webhook subscription disabled (410 Gone)', context);
     return 'gone';
   }
   const delayMs = nextRetryDelayMs(deps.retry, attempts);
+  await log(delayMs === undefined ? 'dead' : 'retrying');
   if (delayMs === undefined) {
     await deps.retries.deadLetter({ ...message, attempts }, `gave up after ${attempts} attempts; last: ${outcome.error ?? `HTTP ${outcome.status}`}`);
     deps.log('webhook delivery gave up', context);
@@ -117,6 +138,14 @@ async function attempt(subscriber: Subscriber, message: RetryMessage, deps: Clou
   await deps.retries.schedule({ ...message, attempts, notBefore: deps.now() + delayMs }, Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000)));
   deps.log('webhook delivery failed; retry scheduled', { ...context, delayMs });
   return 'retrying';
+}
+
+function eventTypeOf(body: string): string {
+  try {
+    return String((JSON.parse(body) as { type?: unknown }).type ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Same subscriber and event → same webhook-id, however often the event is delivered to us. */

@@ -8,6 +8,8 @@ import { scratchKey, StoreScratch } from '../../adapters/scratch/store-scratch.j
 import { HandlerEnvSchema } from './config.js';
 import { DynamoDbClaims } from '../../adapters/aws/dynamodb-claims.js';
 import { DynamoDbReportStore } from '../../adapters/aws/dynamodb-report-store.js';
+import { DynamoDbUsageLedger } from '../../adapters/aws/dynamodb-usage-ledger.js';
+import { MeteredReportStore } from '../../application/metering/metered-reports.js';
 import { DynamoDbHistoryStore } from '../../adapters/aws/dynamodb-history-store.js';
 import { ReportHistory } from '../../adapters/report-history.js';
 import { createOpenSearchClient, OpenSearchEmbeddingIndex } from '../../adapters/aws/opensearch-embedding-index.js';
@@ -59,7 +61,8 @@ export function cloudRuntimeFromEnv(env: NodeJS.ProcessEnv = process.env): Cloud
       }
       return index;
     },
-    reports,
+    // Completed reports are billed once, by report id, where they are written (no ledger: nothing billed).
+    reports: config.MMDO_USAGE_TABLE ? new MeteredReportStore(reports, new DynamoDbUsageLedger(dynamo, config.MMDO_USAGE_TABLE)) : reports,
     history: new ReportHistory(reports, new DynamoDbHistoryStore(dynamo, config.MMDO_REPORTS_TABLE)),
     limits: DEFAULT_INGEST_LIMITS,
     claims: new DynamoDbClaims(dynamo, config.MMDO_IDEMPOTENCY_TABLE, config.MMDO_CLAIM_TTL_DAYS),

@@ -13,6 +13,8 @@ export const HandlerEnvSchema = z.object({
   MMDO_IDEMPOTENCY_TABLE: z.string().min(1),
   /** The profile registry (S3ProfileStore: which versions of a profile exist and are complete). */
   MMDO_PROFILES_TABLE: z.string().min(1),
+  /** The usage ledger (lambdas/adapters/aws/dynamodb-usage-ledger.ts): completed reports are billed where written. */
+  MMDO_USAGE_TABLE: z.string().min(1).optional(),
   MMDO_OPENSEARCH_ENDPOINT: z.string().url().optional(),
   MMDO_EMBEDDING_INDEX_PREFIX: z.string().default(DEFAULT_EMBEDDING_INDEX_PREFIX),
   MMDO_SAGEMAKER_ENDPOINT: z.string().min(1),

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { ApiBackend, ApiLimits, InspectionView, WebhookAdmin } from '../../api/backend.js';
+import { DynamoDbApiStore } from '../../adapters/aws/dynamodb-api-store.js';
+import { DynamoDbReportStore } from '../../adapters/aws/dynamodb-report-store.js';
+import { DynamoDbUsageLedger } from '../../adapters/aws/dynamodb-usage-ledger.js';
+import { DynamoDbWebhookSubscriptions } from '../../adapters/aws/dynamodb-webhook-subscriptions.js';
+import { S3ProfileStore } from '../../adapters/aws/s3-profile-store.js';
+import { MemoryScratch } from '../../adapters/scratch/memory-scratch.js';
+import { checkTargetAddresses, WebhookTargetError } from '../../adapters/webhooks/target-guard.js';
+import { MeteredReportStore } from '../../application/metering/metered-reports.js';
+import { LocalPipeline } from '../../application/pipeline/run-local.js';
+import type { CloudDeps } from '../../application/pipeline/run-step.js';
+import { reportIdFor, uploadIdempotencyKey } from '../../application/pipeline/state.js';
+import { MmdoError } from '../../domain/errors.js';
+
+export interface CloudApiSettings {
+  readonly uploadBucket: string;
+  readonly artifactBucket: string;
+  readonly reportsTable: string;
+  readonly profilesTable: string;
+  readonly apiTable: string;
+  readonly usageTable: string;
+  readonly webhooksTable: string;
+  readonly limits: ApiLimits;
+  /** How long presigned links to report images stay valid. */
+  readonly linkSeconds: number;
+}
+
+/**
+ * The API's backend in the cloud. Queued inspections are objects put into the upload bucket under the caller's
+ * tenant (`<tenant>/<profile>[@v]/api/<upload id>/<name>`, sheet as a JSON sidecar first): the same EventBridge rule
+ * and Step Functions workflow as any upload, and the report id follows from the object version as there.
+ * /v1/detect runs the same stages in this Lambda (the cloud adapters: SageMaker endpoint, OpenSearch, S3, DynamoDB)
+ * and the report is written and billed as the workflow writes it. Report images are presigned S3 links.
+ */
+export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo: DynamoDBClient }, settings: CloudApiSettings): ApiBackend {
+  const store = new DynamoDbApiStore(clients.dynamo, settings.apiTable);
+  const usage = new DynamoDbUsageLedger(clients.dynamo, settings.usageTable);
+  const reports = new DynamoDbReportStore(clients.dynamo, settings.reportsTable);
+  const profiles = new S3ProfileStore(clients.s3, clients.dynamo, { bucket: settings.artifactBucket, table: settings.profilesTable });
+  const subscriptions = new DynamoDbWebhookSubscriptions(clients.dynamo, settings.webhooksTable);
+  const { claims: _claims, scratchFor: _scratchFor, ...stages } = deps;
+  const pipeline = new LocalPipeline({ ...stages, reports: new MeteredReportStore(deps.reports, usage), scratch: () => new MemoryScratch() });
+  const presign = (key: string) => getSignedUrl(clients.s3, new GetObjectCommand({ Bucket: settings.artifactBucket, Key: key }), { expiresIn: settings.linkSeconds });
+
+  const webhooks: WebhookAdmin = {
+    async checkTarget(url) {
+      try {
+        await checkTargetAddresses(url, { allowLoopback: false });
+      } catch (error) {
+        if (error instanceof WebhookTargetError) throw error;
+        throw new WebhookTargetError(`The URL's host cannot be resolved: ${(error as Error).message}`, url);
+      }
+    },
+    create: (tenant, input) => subscriptions.create(tenant, input),
+    list: async (tenant) => (await subscriptions.list(tenant)).map(({ tenant: _t, ...view }) => view),
+    async get(tenant, id) {
+      const found = await subscriptions.get(tenant, id);
+      if (!found) return undefined;
+      const { tenant: _t, ...view } = found;
+      return view;
+    },
+    delete: (tenant, id) => subscriptions.delete(tenant, id),
+    async deliveries(tenant, id) {
+      if (!(await subscriptions.get(tenant, id))) return undefined;
+      return subscriptions.deliveries(tenant, id);
+    },
+  };
+
+  return {
+    runtime: 'cloud',
+    limits: settings.limits,
+    health: async () => ({}),
+    async resolveProfile(tenant, name, version) {
+      if (!name) throw new MmdoError('profile_not_found', 'Name a profile: `?profile=…` (GET /v1/profiles lists them).', 404);
+      const profile = (await profiles.list(tenant)).find((p) => p.name === name);
+      if (!profile) throw new MmdoError('profile_not_found', `Profile '${name}' does not exist; GET /v1/profiles lists the published ones.`, 404, { profile: name });
+      if (version !== undefined && !profile.versions.some((v) => v.version === version)) {
+        throw new MmdoError('profile_not_found', `Profile '${name}' has no version ${version} (latest is ${profile.latestVersion}).`, 404, { profile: name, version });
+      }
+      return { name, ...(version !== undefined ? { version } : {}) };
+    },
+    listProfiles: (tenant) => profiles.list(tenant),
+    async submit(tenant, upload) {
+      const key = `${tenant}/${upload.profile}${upload.profileVersion !== undefined ? `@${upload.profileVersion}` : ''}/api/${randomUUID()}/${upload.name}`;
+      // The sidecar goes up first: the image's event starts the workflow, which reads the sheet beside it.
+      if (upload.metadata) {
+        await clients.s3.send(new PutObjectCommand({ Bucket: settings.uploadBucket, Key: `${key}.json`, Body: JSON.stringify(upload.metadata), ContentType: 'application/json' }));
+      }
+      const put = await clients.s3.send(new PutObjectCommand({
+        Bucket: settings.uploadBucket, Key: key, Body: upload.content,
+        ...(upload.pixelSizeUm !== undefined ? { Metadata: { 'pixel-size-um': String(upload.pixelSizeUm) } } : {}),
+      }));
+      const reportId = reportIdFor(uploadIdempotencyKey({
+        bucket: settings.uploadBucket, key, size: upload.content.byteLength,
+        ...(put.VersionId ? { versionId: put.VersionId } : {}), ...(put.ETag ? { etag: put.ETag.replace(/"/g, '') } : {}),
+      }));
+      await store.putUpload(tenant, { reportId, name: upload.name, profile: upload.profile, key, submittedAt: new Date().toISOString() });
+      return { id: reportId, status: 'queued' };
+    },
+    detect: (tenant, upload) =>
+      pipeline.inspect({
+        tenant, name: upload.name, bytes: upload.content, profile: upload.profile, reportId: randomUUID().replaceAll('-', ''),
+        ...(upload.profileVersion !== undefined ? { profileVersion: upload.profileVersion } : {}),
+        ...(upload.pixelSizeUm !== undefined ? { pixelSizeUm: upload.pixelSizeUm } : {}),
+        ...(upload.metadata !== undefined ? { metadata: upload.metadata } : {}),
+      }),
+    async get(tenant, id): Promise<InspectionView | undefined> {
+      const report = await reports.get(tenant, id);
+      if (report) return { kind: 'report', report };
+      const pending = await store.getUpload(tenant, id);
+      return pending && {
+        kind: 'pending', id, status: 'queued', stage: null, progress: null, attempts: 0, name: pending.name, profile: pending.profile, submittedAt: pending.submittedAt,
+      };
+    },
+    list: (tenant, query) => reports.list(tenant, query),
+    async artifact(report, kind) {
+      const key = report.artifacts[kind];
+      return key ? { url: await presign(key) } : undefined;
+    },
+    artifactLinks: async (report) => Object.fromEntries(await Promise.all(Object.entries(report.artifacts).map(async ([k, key]) => [k, await presign(key)] as const))),
+    webhooks,
+    credentials: store,
+    idempotency: store,
+    usage,
+  };
+}

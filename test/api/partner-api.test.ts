@@ -1,0 +1,209 @@
+/**
+ * The partner API contract on both runtimes (test/api/runtimes.ts): every documented route is served and nothing
+ * else is, keys and scopes, synchronous detect and queued inspections, reports with image links, usage, webhooks,
+ * Idempotency-Key, and tenant isolation on every route.
+ */
+import { createApiApp } from '../../lambdas/api/app.js';
+import type { ApiBackend } from '../../lambdas/api/backend.js';
+import { openApiDocument } from '../../lambdas/api/app.js';
+import { routeTable } from '../../lambdas/api/routes.js';
+import { micrographPng } from '../local/support.js';
+import { SIZE, startCloudApi, startLocalApi, TENANTS, type ApiRuntime } from './runtimes.js';
+
+const [A, B] = TENANTS;
+const PUBLIC_HOOK = 'https://93.184.215.14/hooks/mmdo';
+/** A value for each path parameter that is well-formed (so the walk reaches the route, not the validator). */
+const SAMPLE: Record<string, string> = { id: 'abc123', artifact: 'heatmap.png', name: 'grains' };
+
+function samplePath(path: string, name: string): string {
+  return path.replace(/\{([^}]+)\}/g, (_, p: string) => {
+    if (p === 'id' && name.toLowerCase().includes('webhook')) return `wh_${'0'.repeat(32)}`;
+    if (p === 'id' && name.toLowerCase().includes('key')) return 'aaaaaaaaaaaa';
+    return SAMPLE[p]!;
+  });
+}
+
+async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+test('the app serves exactly the documented routes (none undocumented)', () => {
+  const app = createApiApp({ backend: {} as ApiBackend, authenticate: async () => ({ tenant: 'x', scopes: ['admin'] }), browser: { corsOrigins: [] }, log: () => undefined });
+  const served = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`));
+  const documented = new Set(Object.entries(openApiDocument().paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
+  expect([...served].sort()).toEqual([...documented].sort());
+});
+
+describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('the partner API on the %s runtime', (_name, startRuntime) => {
+  let rt: ApiRuntime;
+  let png: Uint8Array;
+  let reportId: string;
+
+  beforeAll(async () => {
+    rt = await startRuntime();
+    png = await micrographPng(300, SIZE, 'crack');
+  }, 180_000);
+  afterAll(async () => {
+    await rt?.close();
+  });
+
+  const keyOf = (tenant: (typeof TENANTS)[number]) => rt.keys[tenant];
+
+  test('route walk: every documented route is there (no 404 route_not_found, no 405); an undocumented one is 404', async () => {
+    for (const route of routeTable()) {
+      const res = await rt.call(route.method, samplePath(route.path, route.name), { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: route.method === 'POST' ? '{}' : undefined });
+      const body = res.headers.get('content-type')?.includes('json') ? await res.clone().json().catch(() => ({})) : {};
+      expect([route.method, route.path, res.status, (body as { code?: string }).code]).not.toEqual([route.method, route.path, 404, 'route_not_found']);
+      expect(res.status).not.toBe(405);
+    }
+    const unknown = await rt.call('GET', '/v1/admin/everything', { key: keyOf(A) });
+    expect(unknown.status).toBe(404);
+    expect((await rt.call('DELETE', '/v1/inspections', { key: keyOf(A) })).status).toBe(405);
+  }, 60_000);
+
+  test('keys: none or a bad one is 401; a read key cannot inspect (403); a revoked key stops working; keys are shown once and stored hashed', async () => {
+    expect((await rt.call('GET', '/v1/inspections')).status).toBe(401);
+    expect((await rt.call('GET', '/v1/inspections', { key: 'mmdo_aaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' })).status).toBe(401);
+    const created = await rt.call('POST', '/v1/keys', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'reader', scopes: ['read'] }) });
+    expect(created.status).toBe(201);
+    const reader = await json<{ id: string; key: string; scopes: string[] }>(created);
+    expect(reader.key).toMatch(/^mmdo_[a-z0-9]{12}_/);
+    const stored = await rt.credentials.getKey(reader.id);
+    expect(stored?.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(stored)).not.toContain(reader.key);
+    const listed = await (await rt.call('GET', '/v1/keys', { key: keyOf(A) })).text();
+    expect(listed).toContain(reader.id);
+    expect(listed).not.toContain(reader.key);
+
+    expect((await rt.call('GET', '/v1/inspections', { key: reader.key })).status).toBe(200);
+    const refused = await rt.call('POST', '/v1/detect', { key: reader.key, headers: { 'content-type': 'image/png' }, body: png });
+    expect(refused.status).toBe(403);
+    expect(await json(refused)).toMatchObject({ code: 'insufficient_scope' });
+    expect((await rt.call('POST', '/v1/keys', { key: reader.key, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', scopes: ['admin'] }) })).status).toBe(403);
+
+    expect((await rt.call('DELETE', `/v1/keys/${reader.id}`, { key: keyOf(A) })).status).toBe(204);
+    expect((await rt.call('GET', '/v1/inspections', { key: reader.key })).status).toBe(401);
+  });
+
+  test('detect answers with the report and links to its images; the image links work; usage bills it once', async () => {
+    const res = await rt.call('POST', `/v1/detect?profile=grains&name=crack.png`, { key: keyOf(A), headers: { 'content-type': 'image/png', 'idempotency-key': 'detect-1' }, body: png });
+    expect(res.status).toBe(200);
+    const report = await json<{ id: string; tenant: string; status: string; scores: { verdict: string }; regions: unknown[]; links: Record<string, string> }>(res);
+    reportId = report.id;
+    expect(report).toMatchObject({ tenant: A, status: 'completed', links: { self: `/v1/inspections/${report.id}` } });
+    expect(['normal', 'suspect', 'anomalous']).toContain(report.scores.verdict);
+    expect(Object.keys(report.links)).toEqual(expect.arrayContaining(['heatmap', 'overlay', 'phases']));
+    // A retry with the same key is the same answer, not a second inspection (nor a second bill).
+    const retried = await rt.call('POST', `/v1/detect?profile=grains&name=crack.png`, { key: keyOf(A), headers: { 'content-type': 'image/png', 'idempotency-key': 'detect-1' }, body: png });
+    expect((await json<{ id: string }>(retried)).id).toBe(report.id);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+
+    const got = await json<{ id: string; links: Record<string, string> }>(await rt.call('GET', `/v1/inspections/${report.id}`, { key: keyOf(A) }));
+    expect(got.id).toBe(report.id);
+    const image = await rt.call('GET', `/v1/inspections/${report.id}/overlay.png`, { key: keyOf(A) });
+    if (rt.name === 'local') {
+      expect(image.status).toBe(200);
+      expect(image.headers.get('content-type')).toBe('image/png');
+    } else {
+      // The cloud answers with a short-lived presigned link to the object.
+      expect(image.status).toBe(302);
+      expect(image.headers.get('location')).toMatch(/X-Amz-Signature=/);
+      expect(got.links.heatmap).toMatch(/X-Amz-Expires=900/);
+      const fetched = await fetch(image.headers.get('location')!);
+      expect(fetched.status).toBe(200);
+      expect(new Uint8Array(await fetched.arrayBuffer()).slice(1, 4)).toEqual(new TextEncoder().encode('PNG'));
+    }
+
+    const usage = await json<{ totals: { inspection: number }; byProfile: { profile: string; quantity: number }[] }>(await rt.call('GET', '/v1/usage', { key: keyOf(A) }));
+    expect(usage.totals.inspection).toBe(1);
+    expect(usage.byProfile).toEqual([expect.objectContaining({ profile: 'grains', quantity: 1 })]);
+    const csv = await rt.call('GET', '/v1/usage?format=csv', { key: keyOf(A) });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('occurredAt,eventId,kind,quantity,profile,reportId');
+    expect(lines.slice(1)).toEqual([expect.stringContaining(`inspection:${report.id},inspection,1,grains,${report.id}`)]);
+  }, 120_000);
+
+  test('a queued inspection (POST /v1/inspections with a sheet) is pending, then its report; it is listed by batch', async () => {
+    const form = new FormData();
+    form.set('image', new Blob([await micrographPng(301, SIZE)], { type: 'image/png' }), 'queued.png');
+    form.set('metadata', JSON.stringify({ batchId: 'LiS-42', sulfurLoadingWtPct: 70 }));
+    form.set('profile', 'grains');
+    const multipart = new Response(form);
+    const res = await rt.call('POST', '/v1/inspections', { key: keyOf(A), headers: { 'content-type': multipart.headers.get('content-type')! }, body: new Uint8Array(await multipart.arrayBuffer()) });
+    expect(res.status).toBe(202);
+    const accepted = await json<{ id: string; status: string; links: { self: string } }>(res);
+    expect(res.headers.get('location')).toBe(accepted.links.self);
+    await rt.settle(A, accepted.id);
+    const report = await json<{ status: string; metadata: Record<string, unknown> }>(await rt.call('GET', accepted.links.self, { key: keyOf(A) }));
+    expect(report).toMatchObject({ status: 'completed', metadata: { batchId: 'LiS-42' } });
+    const byBatch = await json<{ items: { id: string }[]; next: string | null }>(await rt.call('GET', '/v1/inspections?batch=LiS-42', { key: keyOf(A) }));
+    expect(byBatch.items.map((r) => r.id)).toEqual([accepted.id]);
+    const page1 = await json<{ items: { id: string }[]; next: string | null }>(await rt.call('GET', '/v1/inspections?limit=1', { key: keyOf(A) }));
+    expect(page1.items).toHaveLength(1);
+    expect(page1.next).not.toBeNull();
+    const page2 = await json<{ items: { id: string }[] }>(await rt.call('GET', `/v1/inspections?limit=1&cursor=${encodeURIComponent(page1.next!)}`, { key: keyOf(A) }));
+    expect(page2.items[0]!.id).not.toBe(page1.items[0]!.id);
+  }, 120_000);
+
+  test('tenant isolation on every route: B cannot read, list, fetch images of, unsubscribe, revoke, replay or be billed for A\'s data', async () => {
+    const hook = await rt.call('POST', '/v1/webhooks', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: rt.name === 'local' ? 'http://127.0.0.1:9/hook' : PUBLIC_HOOK }) });
+    expect(hook.status).toBe(201);
+    const { id: hookId } = await json<{ id: string }>(hook);
+    const aKeys = await json<{ items: { id: string }[] }>(await rt.call('GET', '/v1/keys', { key: keyOf(A) }));
+    const aKeyId = aKeys.items[0]!.id;
+
+    const asB = (method: string, path: string, body?: string) => rt.call(method, path, { key: keyOf(B), headers: body ? { 'content-type': 'application/json' } : {}, ...(body ? { body } : {}) });
+    expect((await asB('GET', `/v1/inspections/${reportId}`)).status).toBe(404);
+    for (const file of ['heatmap.png', 'overlay.png', 'phases.png']) expect((await asB('GET', `/v1/inspections/${reportId}/${file}`)).status).toBe(404);
+    expect((await json<{ items: unknown[] }>(await asB('GET', '/v1/inspections'))).items).toEqual([]);
+    expect((await json<{ items: unknown[] }>(await asB('GET', '/v1/inspections?batch=LiS-42'))).items).toEqual([]);
+    expect((await json<{ items: unknown[] }>(await asB('GET', '/v1/webhooks'))).items).toEqual([]);
+    expect((await asB('GET', `/v1/webhooks/${hookId}`)).status).toBe(404);
+    expect((await asB('GET', `/v1/webhooks/${hookId}/deliveries`)).status).toBe(404);
+    expect((await asB('DELETE', `/v1/webhooks/${hookId}`)).status).toBe(404);
+    expect((await asB('DELETE', `/v1/keys/${aKeyId}`)).status).toBe(404);
+    expect((await json<{ items: { id: string }[] }>(await asB('GET', '/v1/keys'))).items.map((k) => k.id)).not.toContain(aKeyId);
+    expect((await json<{ totals: { inspection: number } }>(await asB('GET', '/v1/usage'))).totals.inspection).toBe(0);
+    // The same Idempotency-Key in another tenant is another request: no replay of A's answer.
+    const bDetect = await rt.call('POST', '/v1/detect?profile=grains&name=b.png', { key: keyOf(B), headers: { 'content-type': 'image/png', 'idempotency-key': 'detect-1' }, body: png });
+    expect(bDetect.status).toBe(200);
+    expect(bDetect.headers.get('idempotent-replayed')).toBeNull();
+    const bReport = await json<{ id: string; tenant: string }>(bDetect);
+    expect(bReport).toMatchObject({ tenant: B });
+    expect(bReport.id).not.toBe(reportId);
+    // A is still whole, and billed only for its own.
+    expect((await rt.call('GET', `/v1/webhooks/${hookId}`, { key: keyOf(A) })).status).toBe(200);
+    expect((await rt.call('GET', `/v1/inspections/${bReport.id}`, { key: keyOf(A) })).status).toBe(404);
+    const usageA = await json<{ totals: { inspection: number } }>(await rt.call('GET', '/v1/usage', { key: keyOf(A) }));
+    expect(usageA.totals.inspection).toBe(2);
+    expect((await json<{ totals: { inspection: number } }>(await asB('GET', '/v1/usage'))).totals.inspection).toBe(1);
+  }, 120_000);
+
+  test('webhook subscriptions: created with a secret shown once, listed without it, delivery log, deleted; private targets refused', async () => {
+    const created = await rt.call('POST', '/v1/webhooks', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: PUBLIC_HOOK, events: ['inspection.failed'] }) });
+    expect(created.status).toBe(201);
+    const { id, secret } = await json<{ id: string; secret: string }>(created);
+    expect(secret).toMatch(/^whsec_/);
+    expect(await (await rt.call('GET', '/v1/webhooks', { key: keyOf(A) })).text()).not.toContain(secret);
+    expect(await json(await rt.call('GET', `/v1/webhooks/${id}/deliveries`, { key: keyOf(A) }))).toEqual({ items: [] });
+    expect((await rt.call('DELETE', `/v1/webhooks/${id}`, { key: keyOf(A) })).status).toBe(204);
+    expect((await rt.call('GET', `/v1/webhooks/${id}`, { key: keyOf(A) })).status).toBe(404);
+    for (const url of ['https://169.254.169.254/latest/meta-data/', 'https://10.0.0.8/hook', 'https://[::ffff:a9fe:a9fe]/']) {
+      const refused = await rt.call('POST', '/v1/webhooks', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url }) });
+      expect(refused.status).toBe(422);
+    }
+  });
+
+  test('errors are problem+json with stable codes; request bodies have limits', async () => {
+    const tooBig = await rt.call('POST', '/v1/webhooks', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: PUBLIC_HOOK, description: 'x'.repeat(70_000) }) });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const badJson = await rt.call('POST', '/v1/keys', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(await json(badJson)).toMatchObject({ status: 400, code: 'validation_failed' });
+    const badQuery = await rt.call('GET', '/v1/inspections?limit=0', { key: keyOf(A) });
+    expect(await json(badQuery)).toMatchObject({ status: 400, code: 'validation_failed' });
+    const wrongType = await rt.call('POST', '/v1/webhooks', { key: keyOf(A), headers: { 'content-type': 'text/plain' }, body: 'x' });
+    expect(await json(wrongType)).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+  });
+});

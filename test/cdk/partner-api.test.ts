@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { routeTable } from '../../lambdas/api/routes.js';
+import { DEFAULT_CONFIG } from '../../lib/config.js';
+import { WORKFLOW_FUNCTIONS, type HandlerEntries } from '../../lib/handler-entries.js';
+import { StatefulStack } from '../../lib/stateful-stack.js';
+import { StatelessStack } from '../../lib/stateless-stack.js';
+
+// Functions are built from a fixture so these tests do not depend on the handlers' contents.
+const FIXTURE = 'test/cdk/fixtures/echo-handler.ts';
+const entries = Object.fromEntries(WORKFLOW_FUNCTIONS.map((s) => [s, FIXTURE])) as unknown as HandlerEntries;
+const context = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+
+let app: App;
+let stateful: Template;
+let stateless: Template;
+let processing: StatelessStack;
+
+beforeAll(() => {
+  app = new App({ context });
+  const data = new StatefulStack(app, 'MmdoStateful', { config: DEFAULT_CONFIG, webhooks: true, partnerApi: true });
+  processing = new StatelessStack(app, 'MmdoStateless', {
+    config: DEFAULT_CONFIG,
+    searchDomainEndpoint: data.searchDomain.domainEndpoint,
+    handlerEntries: entries,
+    webhooks: { entry: FIXTURE },
+    partnerApi: { entries: { api: FIXTURE, authorizer: FIXTURE } },
+  });
+  stateful = Template.fromStack(data);
+  stateless = Template.fromStack(processing);
+});
+
+describe('partner API tables (stateful)', () => {
+  test('the API table (TTL, byTenant index) and the usage ledger (byTime index), both point-in-time recoverable', () => {
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'mmdo-api',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byTenant' })],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'mmdo-usage',
+      LocalSecondaryIndexes: [Match.objectLike({ IndexName: 'byTime', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'timeSk', KeyType: 'RANGE' }] })],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+});
+
+describe('partner API (stateless)', () => {
+  test('a REST API with one method per documented route: a key authorizer and the usage plan key on all but the public ones', () => {
+    stateless.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER', BinaryMediaTypes: Match.arrayWith(['image/*', 'multipart/form-data']) });
+    const methods = Object.values(stateless.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties as Record<string, unknown>);
+    const routes = routeTable();
+    expect(methods.filter((m) => m.HttpMethod !== 'OPTIONS')).toHaveLength(routes.length);
+    for (const route of routes) {
+      const method = methods.find((m) => m.OperationName === route.name);
+      expect(method).toMatchObject(route.public
+        ? { HttpMethod: route.method, AuthorizationType: 'NONE' }
+        : { HttpMethod: route.method, AuthorizationType: 'CUSTOM', ApiKeyRequired: true, AuthorizerId: expect.anything() });
+    }
+  });
+
+  test('the authorizer reads the Authorization header and is cached 60 s; the usage plan throttles and caps each key', () => {
+    stateless.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'REQUEST', IdentitySource: 'method.request.header.Authorization', AuthorizerResultTtlInSeconds: 60 });
+    stateless.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 50, BurstLimit: 100 }, Quota: { Limit: 200000, Period: 'DAY' } });
+    stateless.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+    stateless.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'api', TracingEnabled: true, AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }) });
+  });
+
+  test('API Gateway\'s own errors are problem+json (401, 404 for unknown routes, 429, 413)', () => {
+    for (const [type, status] of [['UNAUTHORIZED', '401'], ['MISSING_AUTHENTICATION_TOKEN', '404'], ['THROTTLED', '429'], ['QUOTA_EXCEEDED', '429'], ['REQUEST_TOO_LARGE', '413']]) {
+      stateless.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type, StatusCode: status, ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
+      });
+    }
+  });
+
+  test('the report step bills completed reports (usage table, PutItem only); the webhook links point at the API', () => {
+    const reportRole = processing.getLogicalId(processing.functions.report.role!.node.defaultChild as never);
+    const policies = Object.values(stateless.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: reportRole }] } }));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const onUsage = statements.filter((st) => JSON.stringify(st.Resource).includes(':table/mmdo-usage'));
+    expect(onUsage.flatMap((st) => [st.Action].flat())).toEqual(['dynamodb:PutItem']);
+    stateless.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MMDO_STEP: 'report', MMDO_USAGE_TABLE: 'mmdo-usage' }) } });
+    stateless.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MMDO_WEBHOOK_API_BASE_URL: Match.anyValue() }) } });
+  });
+});
+
+test('cdk-nag AwsSolutions reports no unacknowledged findings with the partner API on', () => {
+  const report = new AwsSolutionsChecks().validateScope(app);
+  const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.resourceLogicalId ?? ''}`));
+  expect(findings).toEqual([]);
+});
