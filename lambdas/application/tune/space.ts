@@ -86,8 +86,9 @@ export const TUNABLES: readonly Tunable[] = [
   continuous('blur', 'smoothing σ of the anomaly map, px', 0, 8, 'linear', (r, v) => settings(r, { smoothingSigmaPx: v })),
   ordinal('tileSize', 'tile side in px', [256, 512, 1024], (r, v) => settings(r, { tileSize: v })),
   categorical('normalise', 'intensity normalisation (product = denoise + CLAHE + stretch)', () => Object.keys(NORMALISE_MODES), (r, v) => settings(r, { normalise: NORMALISE_MODES[v as NormaliseMode] })),
-  continuous('noveltyWeight', 'fusion weight of novelty (patch gets 1 − novelty − consistency)', 0, 0.6, 'linear', (r, v) => weights(r, { novelty: v })),
-  continuous('consistencyWeight', 'fusion weight of the consistency rules', 0, 0.4, 'linear', (r, v) => weights(r, { consistency: v })),
+  // Weights are ordinal so that 0 (the component off: a weightless component never lifts the fused score) is a value.
+  ordinal('noveltyWeight', 'fusion weight of novelty (patch gets 1 − novelty − consistency)', [0, 0.1, 0.25, 0.4, 0.6], (r, v) => weights(r, { novelty: v })),
+  ordinal('consistencyWeight', 'fusion weight of the consistency rules (0: off)', [0, 0.05, 0.15, 0.3], (r, v) => weights(r, { consistency: v })),
 ];
 
 export const TUNABLE_NAMES = TUNABLES.map((t) => t.name);

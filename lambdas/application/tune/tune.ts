@@ -159,6 +159,7 @@ export async function tune(deps: TuneDeps, options: TuneOptions, listener: TuneL
     metric: metric.name,
     initialPoints,
     params: names.join(','),
+    space: sha256Of(space),
     searches: searches.join(','),
   };
 

@@ -61,7 +61,7 @@ describe('tuning search space', () => {
     expect(space.parameters).toEqual([{ kind: 'integer', name: 'pad', low: 0, high: 4 }, { kind: 'continuous', name: 'blur', low: 0, high: 8, scale: 'linear' }]);
     expect(() => searchSpaceOf(['pad', 'nope'], descriptor)).toThrow(/unknown tunable 'nope'/);
     const base = resolveRecipe(backbone, undefined, { seed: 1 });
-    const defaults = { layers: 'a+b', pad: 2, neighbourhood: 1, k: 1, coresetRatio: 0.1, bankCap: 1, projection: 2, blur: 4, tileSize: 2, normalise: 'product', noveltyWeight: 0.25, consistencyWeight: 0.15 };
+    const defaults = { layers: 'a+b', pad: 2, neighbourhood: 1, k: 1, coresetRatio: 0.1, bankCap: 1, projection: 2, blur: 4, tileSize: 2, normalise: 'product', noveltyWeight: 2, consistencyWeight: 2 };
     encodeParams(searchSpaceOf(TUNABLE_NAMES, descriptor), defaults);
     const at = recipeAt(base, defaults, descriptor);
     expect(at.features).toEqual(base.features);
