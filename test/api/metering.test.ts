@@ -9,6 +9,7 @@ import { DynamoDbUsageLedger, usageTableDefinition } from '../../lambdas/adapter
 import { SqliteApiStore } from '../../lambdas/adapters/local/store/api-store.js';
 import { MeteredReportStore } from '../../lambdas/application/metering/metered-reports.js';
 import { marketplaceRecords, meterReport } from '../../lambdas/application/metering/usage.js';
+import type { WorkflowFunction } from '../../lambdas/application/pipeline/definition.js';
 import type { StepHandler } from '../support/synthesized-workflow.js';
 import type { UsageLedger, UsageRecord } from '../../lambdas/ports/partner-api.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../../lambdas/domain/report/report.js';
@@ -22,7 +23,7 @@ const ALL_TIME = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' };
 describe('metering through the cloud workflow', () => {
   let fixture: CloudFixture;
   let ledger: DynamoDbUsageLedger;
-  let handlers: Record<string, StepHandler>;
+  let handlers: Record<WorkflowFunction, StepHandler>;
   /** Fails the next `n` ledger writes with a throttling error (retryable by the workflow's definition). */
   let failNext = 0;
 
@@ -64,7 +65,7 @@ describe('metering through the cloud workflow', () => {
       report: async (state: unknown, context: Parameters<StepHandler>[1]) => {
         if (++arrived === 2) release();
         await bothThere;
-        return handlers.report!(state, context);
+        return handlers.report(state, context);
       },
     };
     const runs = await Promise.all([fixture.run(event, held), fixture.run(event, held)]);
