@@ -35,7 +35,7 @@ const OptionsSchema = z.object({
   calibrationNormals: z.coerce.number().int().positive().optional(),
   validationFraction: z.coerce.number().gt(0).lt(1).default(0.3),
   validationSize: z.union([z.literal('all'), z.coerce.number().int().min(2)]).default(150),
-  params: z.preprocess(list, z.array(z.enum(TUNABLE_NAMES as [string, ...string[]])).min(1)).default([...TUNABLE_NAMES]),
+  params: z.preprocess(list, z.array(z.enum(TUNABLE_NAMES as [string, ...string[]])).min(1)).optional(),
   search: z.preprocess(list, z.array(z.enum(['bayes', 'random'])).min(1)).default([...SEARCHES]),
   backbone: z.string().min(1).optional(),
   index: z.enum(['exact', 'approximate']).default('exact'),
@@ -60,7 +60,7 @@ export function register(program: Command): void {
     .option('--calibration-normals <n>', 'normal images held out to calibrate thresholds (default 20% of --train-normals)')
     .option('--validation-fraction <f>', 'share of the remaining images (normal and anomalous) set aside for validation; the rest is test', '0.3')
     .option('--validation-size <n|all>', 'validation images each trial scores (stratified subset; cost grows with it)', '150')
-    .option('--params <list>', `settings searched (default all): ${TUNABLE_NAMES.join(', ')}`)
+    .option('--params <list>', `settings searched (default all; threshold only for fused.f1 / fused.recall): ${TUNABLE_NAMES.join(', ')}`)
     .option('--search <list>', 'searches run side by side: bayes, random', SEARCHES.join(','))
     .option('--backbone <path>', 'ONNX backbone (default: MMDO_BACKBONE, else ../shared MobileNetV2 when present, else built-in)')
     .option('--index <kind>', 'memory-bank search: exact or approximate', 'exact')
@@ -101,7 +101,7 @@ export function register(program: Command): void {
           {
             metric: o.metric, budget: o.budget, seed: o.seed, bankNormals: o.trainNormals, calibrationNormals,
             validationFraction: o.validationFraction, ...(o.validationSize === 'all' ? {} : { validationSize: o.validationSize }),
-            params: o.params, searches: o.search, compareDefaults: o.compareDefaults, memoBytes: o.cacheMb * 2 ** 20,
+            ...(o.params ? { params: o.params } : {}), searches: o.search, compareDefaults: o.compareDefaults, memoBytes: o.cacheMb * 2 ** 20,
             ...(o.initialPoints ? { initialPoints: o.initialPoints } : {}),
             ...(previous ? { previous } : {}),
           },

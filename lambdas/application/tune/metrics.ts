@@ -27,6 +27,8 @@ export const DEFAULT_METRIC = 'fused.auroc';
 export interface Metric {
   readonly name: string;
   readonly method: MethodName;
+  /** Measured at the profile's operating threshold of the fused score (so that threshold is worth searching). */
+  readonly atOperatingPoint: boolean;
   /** The value from an evaluation's result, or undefined when the data do not define it (pixel metrics without masks). */
   read(methods: readonly MethodResult[]): number | undefined;
 }
@@ -34,7 +36,7 @@ export interface Metric {
 export function metricNamed(name: string): Metric {
   if (!METRIC_NAMES.includes(name)) throw new RangeError(`unknown metric '${name}'; known: ${METRIC_NAMES.join(', ')}`);
   const [method, key] = name.split('.') as [MethodName, MetricKey];
-  return { name, method, read: (methods) => {
+  return { name, method, atOperatingPoint: method === 'fused' && (key === 'f1' || key === 'recall'), read: (methods) => {
     const m = methods.find((x) => x.method === method);
     const v = m ? READERS[key](m) : undefined;
     return v !== undefined && Number.isFinite(v) ? v : undefined;

@@ -22,6 +22,8 @@ export interface Tunable {
   value(v: ParamValue, backbone: BackboneDescriptor): SettingValue;
   /** The recipe with this setting changed. */
   apply(recipe: ProfileRecipe, value: SettingValue): ProfileRecipe;
+  /** True for the operating point: it moves no score, only what is flagged, so it is searched by default only for metrics measured at it. */
+  readonly operatingPoint?: boolean;
 }
 
 export type SettingValue = number | string;
@@ -37,8 +39,8 @@ export type NormaliseMode = keyof typeof NORMALISE_MODES;
 
 type Apply<V extends SettingValue> = (recipe: ProfileRecipe, value: V) => ProfileRecipe;
 
-function continuous(name: string, describe: string, low: number, high: number, scale: 'linear' | 'log', apply: Apply<number>): Tunable {
-  return { name, describe, spec: () => ({ kind: 'continuous', name, low, high, scale }), value: (v) => v as number, apply: (r, v) => apply(r, v as number) };
+function continuous(name: string, describe: string, low: number, high: number, scale: 'linear' | 'log', apply: Apply<number>, extra: Partial<Tunable> = {}): Tunable {
+  return { name, describe, spec: () => ({ kind: 'continuous', name, low, high, scale }), value: (v) => v as number, apply: (r, v) => apply(r, v as number), ...extra };
 }
 
 function integer(name: string, describe: string, low: number, high: number, apply: Apply<number>): Tunable {
@@ -66,6 +68,12 @@ const weights = (r: ProfileRecipe, change: { novelty?: number; consistency?: num
   return settings(r, { fusion: { ...r.settings.fusion, weights: { ...w, patch: Math.max(0, 1 - w.novelty - w.consistency) } } });
 };
 
+/** The fused score's operating thresholds: suspect as given, anomalous at least as high. */
+const operating = (r: ProfileRecipe, suspect: number): ProfileRecipe => {
+  const o = r.settings.operating;
+  return settings(r, { operating: { ...o, thresholds: { suspect, anomalous: Math.max(suspect, o.thresholds.anomalous) } } });
+};
+
 /** Non-empty subsets of the backbone's patch layers ('+'-joined), smallest first: inspection's backbone offers exactly these. */
 export function layerChoices(b: BackboneDescriptor): string[] {
   const layers = b.patchLayers;
@@ -89,9 +97,15 @@ export const TUNABLES: readonly Tunable[] = [
   // Weights are ordinal so that 0 (the component off: a weightless component never lifts the fused score) is a value.
   ordinal('noveltyWeight', 'fusion weight of novelty (patch gets 1 − novelty − consistency)', [0, 0.1, 0.25, 0.4, 0.6], (r, v) => weights(r, { novelty: v })),
   ordinal('consistencyWeight', 'fusion weight of the consistency rules (0: off)', [0, 0.05, 0.15, 0.3], (r, v) => weights(r, { consistency: v })),
+  continuous('threshold', 'operating threshold of the fused score (suspect level; searched by default only for fused.f1 / fused.recall)', 0.2, 0.9, 'linear', operating, { operatingPoint: true }),
 ];
 
 export const TUNABLE_NAMES = TUNABLES.map((t) => t.name);
+
+/** What a run searches unless told: every setting, the operating point only when the metric is measured at it. */
+export function defaultTunables(metricUsesOperatingPoint: boolean): string[] {
+  return TUNABLES.filter((t) => !t.operatingPoint || metricUsesOperatingPoint).map((t) => t.name);
+}
 
 export function tunableNamed(name: string): Tunable {
   const t = TUNABLES.find((x) => x.name === name);

@@ -14,7 +14,7 @@ import type { MethodName } from '../evaluate/methods.js';
 import { resolveRecipe, type ProfileRecipe, type RecipeOverrides } from '../profile-builder.js';
 import { MemoBackbone, TrialCache } from './caching.js';
 import { allMetrics, metricNamed } from './metrics.js';
-import { overridesOf, recipeAt, searchSpaceOf, settingValues, TUNABLE_NAMES } from './space.js';
+import { defaultTunables, overridesOf, recipeAt, searchSpaceOf, settingValues } from './space.js';
 import { evaluationRows, parseTuneManifest, tuneSplit, type TuneSplit } from './split.js';
 import {
   fingerprintProblems, parseTuneState, recipeOf, sha256Of, TUNE_STATE_VERSION, type SplitPaths, type TestFigures, type Trial, type TuneState, type TuneStateStore,
@@ -47,7 +47,7 @@ export interface TuneOptions {
   readonly calibrationNormals: number;
   readonly validationFraction: number;
   readonly validationSize?: number;
-  /** Settings searched (space.ts TUNABLES names); default all. */
+  /** Settings searched (space.ts TUNABLES names); default all, the operating threshold only for metrics measured at it. */
   readonly params?: readonly string[];
   /** The searches run side by side, interleaved (default bayes and random). */
   readonly searches?: readonly OptimizerMethod[];
@@ -139,7 +139,7 @@ export async function tune(deps: TuneDeps, options: TuneOptions, listener: TuneL
   const now = deps.now ?? (() => new Date());
   const metric = metricNamed(options.metric);
   const searches = options.searches ?? SEARCHES;
-  const names = options.params ?? TUNABLE_NAMES;
+  const names = options.params ?? defaultTunables(metric.atOperatingPoint);
   if (!(Number.isInteger(options.budget) && options.budget >= 1)) throw new ValidationError('the budget must be a positive integer');
   const d = deps.backbone.descriptor;
   const space = searchSpaceOf(names, d);

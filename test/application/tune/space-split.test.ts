@@ -2,7 +2,7 @@ import type { ManifestItem } from '../../../lambdas/application/evaluate/manifes
 import { resolveRecipe } from '../../../lambdas/application/profile-builder.js';
 import { allMetrics, METRIC_NAMES, metricNamed } from '../../../lambdas/application/tune/metrics.js';
 import {
-  layerChoices, NORMALISE_MODES, overridesOf, recipeAt, searchSpaceOf, settingValues, TUNABLE_NAMES, TUNABLES,
+  defaultTunables, layerChoices, NORMALISE_MODES, overridesOf, recipeAt, searchSpaceOf, settingValues, TUNABLE_NAMES, TUNABLES,
 } from '../../../lambdas/application/tune/space.js';
 import { evaluationRows, parseTuneManifest, tuneSplit } from '../../../lambdas/application/tune/split.js';
 import { fingerprintProblems } from '../../../lambdas/application/tune/state.js';
@@ -45,6 +45,8 @@ describe('tuning search space', () => {
       expect(w.novelty).toBe(values['noveltyWeight']);
       expect(w.consistency).toBe(values['consistencyWeight']);
       expect(w.patch).toBeCloseTo(1 - w.novelty - w.consistency, 12);
+      expect(recipe.settings.operating.thresholds.suspect).toBe(values['threshold']);
+      expect(recipe.settings.operating.thresholds.anomalous).toBe(Math.max(values['threshold'] as number, base.settings.operating.thresholds.anomalous));
       // Settings not searched stay the base's.
       expect(recipe.features.seed).toBe(3);
       expect(recipe.settings.nearest).toBe(base.settings.nearest);
@@ -61,13 +63,19 @@ describe('tuning search space', () => {
     expect(space.parameters).toEqual([{ kind: 'integer', name: 'pad', low: 0, high: 4 }, { kind: 'continuous', name: 'blur', low: 0, high: 8, scale: 'linear' }]);
     expect(() => searchSpaceOf(['pad', 'nope'], descriptor)).toThrow(/unknown tunable 'nope'/);
     const base = resolveRecipe(backbone, undefined, { seed: 1 });
-    const defaults = { layers: 'a+b', pad: 2, neighbourhood: 1, k: 1, coresetRatio: 0.1, bankCap: 1, projection: 2, blur: 4, tileSize: 2, normalise: 'product', noveltyWeight: 2, consistencyWeight: 2 };
+    const defaults = { layers: 'a+b', pad: 2, neighbourhood: 1, k: 1, coresetRatio: 0.1, bankCap: 1, projection: 2, blur: 4, tileSize: 2, normalise: 'product', noveltyWeight: 2, consistencyWeight: 2, threshold: 0.5 };
     encodeParams(searchSpaceOf(TUNABLE_NAMES, descriptor), defaults);
     const at = recipeAt(base, defaults, descriptor);
     expect(at.features).toEqual(base.features);
     expect(at.maxBankSize).toBe(base.maxBankSize);
     expect(at.settings).toEqual({ ...base.settings, fusion: { ...base.settings.fusion, weights: { ...base.settings.fusion.weights, patch: expect.closeTo(DEFAULT_SCORING_SETTINGS.fusion.weights.patch, 12) } } });
     expect(TUNABLES.every((t) => t.describe.length > 0)).toBe(true);
+  });
+
+  it('searches the operating threshold by default only for metrics measured at it', () => {
+    expect(defaultTunables(metricNamed('fused.auroc').atOperatingPoint)).toEqual(TUNABLE_NAMES.filter((n) => n !== 'threshold'));
+    expect(defaultTunables(metricNamed('fused.f1').atOperatingPoint)).toEqual(TUNABLE_NAMES);
+    expect(metricNamed('patch-knn.f1').atOperatingPoint).toBe(false); // patch-knn's threshold is its calibration's, not the operating point
   });
 });
 
