@@ -28,7 +28,7 @@ function openStore(options: z.infer<typeof StoreOptions>): { store: CredentialSt
     const client = new DynamoDBClient({ ...(options.region ? { region: options.region } : {}) });
     return { store: new DynamoDbApiStore(client, options.apiTable), close: () => client.destroy() };
   }
-  const store = new SqliteApiStore(join(configFromEnv().home, 'service', 'api.sqlite'));
+  const store = new SqliteApiStore(join(configFromEnv().home, 'service', 'queue.sqlite'));
   return { store, close: () => store.close() };
 }
 

@@ -3,11 +3,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_LOCAL_WEBHOOK_OPTIONS, LocalWebhooks, type LocalWebhookOptions } from '../adapters/local/webhooks/dispatcher.js';
+import { DEFAULT_LOCAL_WEBHOOK_OPTIONS, type LocalWebhookOptions } from '../adapters/local/webhooks/dispatcher.js';
 import { SqliteApiStore } from '../adapters/local/store/api-store.js';
 import { createApiApp } from '../api/app.js';
 import type { BrowserPolicy } from '../api/security.js';
-import { meterReport } from '../application/metering/usage.js';
+import { inspectionUsage } from '../application/metering/usage.js';
+import type { Report } from '../domain/report/report.js';
 import { presentedKey, UnauthorizedError, verifyKey } from '../application/tenancy/api-keys.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../ports/image-codec.js';
 import type { Principal } from '../ports/partner-api.js';
@@ -15,7 +16,8 @@ import { LOCAL_TENANT, type LocalServiceDeps } from './deps.js';
 import { localBackend } from './http/backend.js';
 import { Inbox } from './inbox.js';
 import { Intake } from './intake.js';
-import { SqliteJobQueue } from './job-queue.js';
+import type { SqliteJobQueue } from './job-queue.js';
+import { openServiceState } from './service-state.js';
 import type { InspectionJob } from './jobs.js';
 import type { Log } from './log.js';
 import { UploadStore } from './uploads.js';
@@ -93,19 +95,22 @@ export interface RunningService {
 export async function startLocalService(deps: LocalServiceDeps, options: LocalServiceOptions, log: Log): Promise<RunningService> {
   const serviceDir = join(options.home, 'service');
   await mkdir(serviceDir, { recursive: true });
-  const queue = new SqliteJobQueue<InspectionJob>(join(serviceDir, 'queue.sqlite'));
   const uploads = new UploadStore(join(serviceDir, 'uploads'));
   await uploads.init();
-
-  const webhooks = LocalWebhooks.open(join(serviceDir, 'webhooks.sqlite'), { ...DEFAULT_LOCAL_WEBHOOK_OPTIONS, ...options.webhooks }, log);
-  const store = new SqliteApiStore(join(serviceDir, 'api.sqlite'));
+  // Queue, webhook outbox and the API's tables (keys, idempotency, usage) share one file: a job's end, its webhook
+  // deliveries and its usage record commit in one transaction.
+  const state = openServiceState<InspectionJob>(serviceDir, { ...DEFAULT_LOCAL_WEBHOOK_OPTIONS, ...options.webhooks }, log);
+  const { queue, webhooks } = state;
+  const store = new SqliteApiStore(queue.database);
   let url = '';
 
   let inbox: Inbox | undefined;
-  const worker = new Worker(queue, uploads, deps, options.worker, log, async (id, job, report) => {
-    // Billed once per report id, however often this runs (a crash between here and the queue's record re-runs it).
-    await meterReport(store, report);
+  const announce = (report: Report) => {
     webhooks.announce(report, url);
+    const usage = inspectionUsage(report);
+    if (usage) store.recordSync(usage);
+  };
+  const worker = new Worker(queue, uploads, deps, { ...options.worker, announce }, log, async (id, job, report) => {
     await inbox?.settle(id, job, report);
   });
   const intake = new Intake(queue, uploads, () => worker.wake());
@@ -141,9 +146,7 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
       s.once('error', reject);
     });
   } catch (error) {
-    queue.close();
-    webhooks.close();
-    store.close();
+    state.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${options.port} on ${options.host} is already in use: choose another with --port or MMDO_PORT`);
     }
@@ -174,9 +177,7 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
         });
         await worker.stop(options.shutdownGraceMs);
         await webhooks.stop();
-        queue.close();
-        webhooks.close();
-        store.close();
+        state.close();
       })()),
   };
 }

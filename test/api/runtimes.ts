@@ -67,7 +67,7 @@ export async function startLocalApi(): Promise<ApiRuntime> {
   for (const tenant of TENANTS) await deps.enrollment!.enroll({ tenant, profile: PROFILE, images: images.map((bytes, i) => ({ name: `n${i}.png`, bytes })), pixelSizeUm: 0.1 });
   const service: RunningService = await start(deps, { ...testOptions(home, { inbox: null }), apiKeys: 'required', defaultProfile: PROFILE });
   // A second connection to the service's store, as `mmdo tenant`/an operator would use.
-  const store = new SqliteApiStore(join(home, 'service', 'api.sqlite'));
+  const store = new SqliteApiStore(join(home, 'service', 'queue.sqlite'));
   const keys = await adminKeys(store);
   return {
     name: 'local', keys, credentials: store, usage: store,

@@ -43,6 +43,9 @@ export interface ApiUpload {
   readonly submittedAt: string;
 }
 
+/** An Idempotency-Key claim with no answer after this long was left by a request that died: it is taken over. */
+const STALE_CLAIM_SECONDS = 5 * 60;
+
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
@@ -119,12 +122,13 @@ export class DynamoDbApiStore implements CredentialStore, IdempotencyStore {
     const nowSeconds = Math.floor(this.now() / 1000);
     const Key = { pk: `TENANT#${tenant}`, sk: `IDEM#${key}` };
     try {
-      // TTL deletion is lazy: an expired record counts as absent.
+      // TTL deletion is lazy: an expired record counts as absent; so does a claim whose request died unanswered.
       await this.doc.send(new PutCommand({
         TableName: this.tableName,
-        Item: { ...Key, fingerprint, expiresAt: nowSeconds + ttlSeconds },
-        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-        ExpressionAttributeValues: { ':now': nowSeconds },
+        Item: { ...Key, fingerprint, expiresAt: nowSeconds + ttlSeconds, startedAt: nowSeconds },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR (attribute_not_exists(#r) AND startedAt <= :stale)',
+        ExpressionAttributeNames: { '#r': 'response' },
+        ExpressionAttributeValues: { ':now': nowSeconds, ':stale': nowSeconds - STALE_CLAIM_SECONDS },
       }));
       return { state: 'new' };
     } catch (error) {

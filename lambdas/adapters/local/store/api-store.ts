@@ -5,20 +5,31 @@ import type {
   ApiKeyRecord, CredentialStore, IdempotencyBegin, IdempotencyStore, Scope, StoredResponse, Tenant, UsageLedger, UsageQuery, UsageRecord,
 } from '../../../ports/partner-api.js';
 
+/** An Idempotency-Key claim with no answer after this long was left by a request that died (a crash): it is taken over. */
+const STALE_CLAIM_MS = 5 * 60_000;
+
 /**
- * The partner API's local state in one SQLite file (WAL): tenants, API key hashes, Idempotency-Key records and the
- * usage ledger. The file holds key hashes, so only its owner may read it.
+ * The partner API's local state in SQLite (WAL): tenants, API key hashes, Idempotency-Key records and the usage
+ * ledger. The local service keeps them in its queue's file (`attach`), so that a job's end and its usage record
+ * commit in one transaction. The file holds key hashes, so only its owner may read it.
  */
 export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageLedger {
   private readonly db: Database.Database;
+  private readonly owned: boolean;
 
-  constructor(file: string, private readonly now: () => number = Date.now) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    if (file !== ':memory:') chmodSync(file, 0o600);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+  constructor(file: string | Database.Database, private readonly now: () => number = Date.now) {
+    if (typeof file === 'string') {
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      this.db = new Database(file);
+      if (file !== ':memory:') chmodSync(file, 0o600);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 5000');
+      this.owned = true;
+    } else {
+      this.db = file;
+      this.owned = false;
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS api_keys (
@@ -28,7 +39,7 @@ export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageL
       CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant, created_at);
       CREATE TABLE IF NOT EXISTS idempotency (
         tenant TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, response TEXT, expires_at INTEGER NOT NULL,
-        PRIMARY KEY (tenant, key)
+        started_at INTEGER NOT NULL, PRIMARY KEY (tenant, key)
       );
       CREATE TABLE IF NOT EXISTS usage (
         tenant TEXT NOT NULL, event_id TEXT NOT NULL, kind TEXT NOT NULL, quantity INTEGER NOT NULL, occurred_at TEXT NOT NULL,
@@ -71,10 +82,12 @@ export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageL
   async begin(tenant: string, key: string, fingerprint: string, ttlSeconds: number): Promise<IdempotencyBegin> {
     const t = this.now();
     return this.db.transaction((): IdempotencyBegin => {
-      this.db.prepare('DELETE FROM idempotency WHERE tenant = ? AND key = ? AND expires_at <= ?').run(tenant, key, t);
+      this.db
+        .prepare('DELETE FROM idempotency WHERE tenant = ? AND key = ? AND (expires_at <= ? OR (response IS NULL AND started_at <= ?))')
+        .run(tenant, key, t, t - STALE_CLAIM_MS);
       const inserted = this.db
-        .prepare('INSERT INTO idempotency (tenant, key, fingerprint, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
-        .run(tenant, key, fingerprint, t + ttlSeconds * 1000);
+        .prepare('INSERT INTO idempotency (tenant, key, fingerprint, expires_at, started_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(tenant, key, fingerprint, t + ttlSeconds * 1000, t);
       if (inserted.changes === 1) return { state: 'new' };
       const row = this.db.prepare('SELECT fingerprint, response FROM idempotency WHERE tenant = ? AND key = ?').get(tenant, key) as { fingerprint: string; response: string | null };
       if (row.fingerprint !== fingerprint) return { state: 'conflict' };
@@ -91,6 +104,11 @@ export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageL
   }
 
   async record(r: UsageRecord): Promise<'recorded' | 'duplicate'> {
+    return this.recordSync(r);
+  }
+
+  /** `record` on this connection without awaiting: usable inside another transaction of the same file (a job's end). */
+  recordSync(r: UsageRecord): 'recorded' | 'duplicate' {
     const info = this.db
       .prepare(`INSERT INTO usage (tenant, event_id, kind, quantity, occurred_at, profile, report_id) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (tenant, event_id) DO NOTHING`)
@@ -109,7 +127,7 @@ export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageL
   }
 
   close(): void {
-    this.db.close();
+    if (this.owned) this.db.close();
   }
 }
 
