@@ -265,18 +265,23 @@ export async function tune(deps: TuneDeps, options: TuneOptions, listener: TuneL
   const defaults = state.trials.find((t) => t.method === 'defaults')!;
   const winner = pickWinner(state.trials);
   const winnerRecipe = winner.method === 'defaults' ? base : recipeAt(base, winner.params, d);
-  if (!state.final || state.final.winner.method !== winner.method || state.final.winner.index !== winner.index) {
-    const testRows = evaluationRows(items, { bank: split.bank, calibration: split.calibration, test: split.test });
-    const testView = cache.view(testRows, { keepDecoded: false, label: 'test' });
-    const score = async (which: 'winner' | 'defaults', recipe: ProfileRecipe): Promise<TestFigures> => {
-      listener.event?.({ kind: 'test-start', which, images: split.test.length });
-      const started = performance.now();
-      const { result } = await run(recipe, testView, ['patch-knn', 'fused', 'centroid']);
-      const figures = testFigures(result, seconds(started));
-      state = { ...state, workSeconds: state.workSeconds + figures.seconds };
-      listener.event?.({ kind: 'test', which, figures });
-      return figures;
-    };
+  const testView = cache.view(evaluationRows(items, { bank: split.bank, calibration: split.calibration, test: split.test }), { keepDecoded: false, label: 'test' });
+  const score = async (which: 'winner' | 'defaults', recipe: ProfileRecipe): Promise<TestFigures> => {
+    listener.event?.({ kind: 'test-start', which, images: split.test.length });
+    const started = performance.now();
+    const { result } = await run(recipe, testView, ['patch-knn', 'fused', 'centroid']);
+    const figures = testFigures(result, seconds(started));
+    state = { ...state, workSeconds: state.workSeconds + figures.seconds };
+    listener.event?.({ kind: 'test', which, figures });
+    return figures;
+  };
+  if (state.final && state.final.winner.method === winner.method && state.final.winner.index === winner.index) {
+    // A finished run asked again for the base recipe's test figures: only those are measured.
+    if (options.compareDefaults !== false && !state.final.defaultsTest) {
+      state = { ...state, final: { ...state.final, defaultsTest: winner.method === 'defaults' ? state.final.test : await score('defaults', base) } };
+      await save();
+    }
+  } else {
     const test = await score('winner', winnerRecipe);
     const defaultsTest = options.compareDefaults === false ? undefined : winner.method === 'defaults' ? test : await score('defaults', base);
     state = { ...state, final: { winner: { method: winner.method, index: winner.index }, test, ...(defaultsTest ? { defaultsTest } : {}) } };

@@ -172,6 +172,12 @@ describe('mmdo tune on a tiny synthetic set (built-in backbone)', () => {
     const finished = await run(csvManifestSource(manifest), store, OPTIONS, (e) => again.push(e));
     expect(again.map((e) => e.kind)).toEqual(['start']);
     expect(finished.winner).toEqual(resumed.winner);
+    // Asked afterwards for the base recipe's test figures, it measures only those.
+    const later: TuneEvent[] = [];
+    const compared = await run(csvManifestSource(manifest), store, { ...OPTIONS, compareDefaults: true }, (e) => later.push(e));
+    expect(later.map((e) => e.kind)).toEqual(['start', 'test-start', 'test']);
+    expect(compared.defaultsTest).toEqual({ ...reference.result.defaultsTest!, seconds: compared.defaultsTest!.seconds });
+    expect(compared.test).toEqual(resumed.test);
   });
 
   it('refuses a stored run made with other settings, and continues it with a larger budget', async () => {
