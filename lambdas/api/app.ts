@@ -15,7 +15,7 @@ import type { ApiBackend, ArtifactKind, CheckedUpload, InspectionView } from './
 import { ClientAbortedError, discardBody, readBodyWithLimit, tooLarge } from './body.js';
 import { PROBLEM_CONTENT_TYPE, problem, problemFromError, type Problem } from './problem.js';
 import { ROUTES, type ApiRoute, type RouteName } from './routes.js';
-import { KeyCreateSchema, ListQuerySchema, UploadOptionsSchema, UsageQuerySchema, WebhookCreateSchema } from './schemas.js';
+import { KeyCreateSchema, ListQuerySchema, RotateSchema, UploadOptionsSchema, UsageQuerySchema, WebhookCreateSchema } from './schemas.js';
 import { crossSiteGuard, escapeForLog, hostAllowList, type BrowserPolicy } from './security.js';
 
 export type ApiEnv = { Variables: { principal: Principal; rawBody: Uint8Array } };
@@ -135,6 +135,16 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
       const id = c.req.param('id')!;
       if (!(await backend.webhooks.delete(c.get('principal').tenant, id))) throw new NotFoundError('webhook subscription', id);
       return c.body(null, 204);
+    },
+    rotateWebhookSecret: async (c) => {
+      const principal = c.get('principal');
+      const id = c.req.param('id')!;
+      const input = valid<z.infer<typeof RotateSchema>>(c, 'json');
+      return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
+        const rotated = await backend.webhooks.rotate(principal.tenant, id, (input.overlapSeconds ?? 86_400) * 1000);
+        if (!rotated) throw new NotFoundError('webhook subscription', id);
+        return c.json({ ...rotated.subscription, secret: rotated.secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt }, 200, { 'Cache-Control': 'no-store' });
+      });
     },
     webhookDeliveries: async (c) => {
       const id = c.req.param('id')!;

@@ -102,6 +102,8 @@ export interface WebhookAdmin {
   list(tenant: string): Promise<WebhookSubscriptionView[]>;
   get(tenant: string, id: string): Promise<WebhookSubscriptionView | undefined>;
   delete(tenant: string, id: string): Promise<boolean>;
+  /** A new signing secret; the old one signs beside it for `overlapMs`. Undefined when the tenant has no such subscription. */
+  rotate(tenant: string, id: string, overlapMs: number): Promise<{ subscription: WebhookSubscriptionView; secret: string; previousSecretExpiresAt: string } | undefined>;
   /** The subscription's latest deliveries, newest first; undefined when the tenant has no such subscription. */
   deliveries(tenant: string, id: string): Promise<WebhookDeliveryView[] | undefined>;
 }

@@ -4,7 +4,7 @@ import {
   AcceptedSchema, BinaryImage, DeliveryListSchema, HealthSchema, IdParams, KeyCreateSchema, KeyCreatedSchema, KeyListSchema, KeyParams,
   ListQuerySchema, MultipartUpload, PendingSchema, ProblemSchema, ProfileListSchema, ProfileParams, ProfileSummarySchema, ReportPageSchema,
   ReportWithLinksSchema, UploadOptionsSchema, UsageQuerySchema, UsageSchema, WebhookCreateSchema, WebhookCreatedSchema, WebhookListSchema,
-  WebhookParams, WebhookSchema,
+  WebhookParams, WebhookSchema, RotateSchema, WebhookRotatedSchema,
 } from './schemas.js';
 import { z } from '@hono/zod-openapi';
 import { ARTIFACT_KINDS } from './backend.js';
@@ -178,6 +178,16 @@ export const ROUTES = {
       method: 'delete', path: '/v1/webhooks/{id}', tags: ['webhooks'], operationId: 'deleteWebhook', security: secured,
       summary: 'Unsubscribe (pending deliveries are dropped)', request: { params: WebhookParams },
       responses: { 204: { description: 'Deleted.' }, ...problems(...COMMON, 404) },
+    }),
+  },
+  rotateWebhookSecret: {
+    scope: 'admin', body: JSON_BODY_LIMIT,
+    config: createRoute({
+      method: 'post', path: '/v1/webhooks/{id}/rotate-secret', tags: ['webhooks'], operationId: 'rotateWebhookSecret', security: secured,
+      summary: 'A new signing secret, with an overlap window',
+      description: 'The new secret is in this answer only. Until `previousSecretExpiresAt` every delivery carries a signature with each secret (Standard Webhooks: space-separated `v1,` signatures), so a receiver can switch at any time in the window.',
+      request: { params: WebhookParams, headers: IdempotencyHeader, body: { required: false, content: { 'application/json': { schema: RotateSchema } } } },
+      responses: { 200: json(WebhookRotatedSchema, 'Rotated; keep the new secret.'), ...problems(400, ...COMMON, 404, 409, 413, 415) },
     }),
   },
   webhookDeliveries: {

@@ -119,6 +119,14 @@ export const WebhookSchema = z
   .openapi('Webhook');
 
 export const WebhookCreatedSchema = WebhookSchema.extend({ secret: z.string().openapi({ description: 'The signing secret, shown this once.' }) }).openapi('WebhookCreated');
+export const RotateSchema = z
+  .strictObject({
+    overlapSeconds: z.number().int().min(0).max(7 * 86_400).default(86_400).openapi({ description: 'How long the old secret keeps signing beside the new one (default 24 h, at most 7 days).' }),
+  })
+  .openapi('WebhookSecretRotation');
+export const WebhookRotatedSchema = WebhookCreatedSchema.extend({
+  previousSecretExpiresAt: z.string().openapi({ description: 'Until then deliveries carry a signature with each secret.' }),
+}).openapi('WebhookSecretRotated');
 export const WebhookParams = z.object({ id: z.string().regex(/^wh_[0-9a-f]{32}$/).openapi({ param: { name: 'id', in: 'path' } }) });
 export const WebhookListSchema = z.object({ items: z.array(WebhookSchema) }).openapi('WebhookList');
 export const DeliveryListSchema = z

@@ -162,6 +162,7 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect((await asB('GET', `/v1/webhooks/${hookId}`)).status).toBe(404);
     expect((await asB('GET', `/v1/webhooks/${hookId}/deliveries`)).status).toBe(404);
     expect((await asB('DELETE', `/v1/webhooks/${hookId}`)).status).toBe(404);
+    expect((await asB('POST', `/v1/webhooks/${hookId}/rotate-secret`, '{}')).status).toBe(404);
     expect((await asB('DELETE', `/v1/keys/${aKeyId}`)).status).toBe(404);
     expect((await json<{ items: { id: string }[] }>(await asB('GET', '/v1/keys'))).items.map((k) => k.id)).not.toContain(aKeyId);
     expect((await json<{ totals: { inspection: number } }>(await asB('GET', '/v1/usage'))).totals.inspection).toBe(0);
@@ -180,13 +181,16 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect((await json<{ totals: { inspection: number } }>(await asB('GET', '/v1/usage'))).totals.inspection).toBe(1);
   }, 120_000);
 
-  test('webhook subscriptions: created with a secret shown once, listed without it, delivery log, deleted; private targets refused', async () => {
+  test('webhook subscriptions: created with a secret shown once, listed without it, delivery log, secret rotated, deleted; private targets refused', async () => {
     const created = await rt.call('POST', '/v1/webhooks', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: PUBLIC_HOOK, events: ['inspection.failed'] }) });
     expect(created.status).toBe(201);
     const { id, secret } = await json<{ id: string; secret: string }>(created);
     expect(secret).toMatch(/^whsec_/);
     expect(await (await rt.call('GET', '/v1/webhooks', { key: keyOf(A) })).text()).not.toContain(secret);
     expect(await json(await rt.call('GET', `/v1/webhooks/${id}/deliveries`, { key: keyOf(A) }))).toEqual({ items: [] });
+    const rotated = await rt.call('POST', `/v1/webhooks/${id}/rotate-secret`, { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: '{"overlapSeconds":600}' });
+    expect(rotated.status).toBe(200);
+    expect(await json(rotated)).toMatchObject({ id, secret: expect.stringMatching(/^whsec_/), previousSecretExpiresAt: expect.any(String) });
     expect((await rt.call('DELETE', `/v1/webhooks/${id}`, { key: keyOf(A) })).status).toBe(204);
     expect((await rt.call('GET', `/v1/webhooks/${id}`, { key: keyOf(A) })).status).toBe(404);
     for (const url of ['https://169.254.169.254/latest/meta-data/', 'https://10.0.0.8/hook', 'https://[::ffff:a9fe:a9fe]/']) {

@@ -3,6 +3,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { WebhookEventTypeSchema, type WebhookEventType } from '../../domain/webhooks/payload.js';
+import { MmdoError } from '../../domain/errors.js';
 import { generateSecret } from '../../domain/webhooks/signature.js';
 import { keyedTableDefinition } from './dynamodb-tables.js';
 
@@ -41,6 +42,8 @@ const ItemSchema = z.object({
   createdAt: z.string(),
   disabledReason: z.string().optional(),
   secrets: z.array(z.string()).min(1),
+  /** Until then the second secret (the one a rotation replaced) signs beside the first. */
+  previousSecretExpiresAt: z.string().optional(),
 });
 
 const PUBLIC_ATTRIBUTES = ['id', 'tenant', 'url', 'events', 'description', 'createdAt', 'disabledReason'];
@@ -91,7 +94,7 @@ export class DynamoDbWebhookSubscriptions {
 
   /** Active subscriptions of a tenant to one event type, with their secrets: the dispatcher's read. */
   async forEvent(tenant: string, type: WebhookEventType): Promise<SigningSubscription[]> {
-    return (await this.query(tenant, true)).filter((s) => !s.disabledReason && s.events.includes(type)) as SigningSubscription[];
+    return (await this.query(tenant, true)).filter((s) => !s.disabledReason && s.events.includes(type)).map((s) => signing(s));
   }
 
   /** One subscription without its secrets (the projection never reads them). */
@@ -105,7 +108,35 @@ export class DynamoDbWebhookSubscriptions {
 
   async getForSigning(tenant: string, id: string): Promise<SigningSubscription | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keyOf(tenant, id), ConsistentRead: true }));
-    return out.Item ? (ItemSchema.parse(out.Item) as SigningSubscription) : undefined;
+    return out.Item ? signing(ItemSchema.parse(out.Item)) : undefined;
+  }
+
+  /**
+   * A new secret, returned this once; the old one keeps signing beside it for `overlapMs` (Standard Webhooks sends
+   * one signature per secret), so receivers switch without refusing a delivery. The update is conditional on the
+   * current secret read, so two rotations at once cannot lose one.
+   */
+  async rotate(tenant: string, id: string, overlapMs: number, now = new Date()): Promise<{ subscription: CloudWebhookSubscription; secret: string; previousSecretExpiresAt: string } | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keyOf(tenant, id), ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const item = ItemSchema.parse(out.Item);
+    const secret = generateSecret();
+    const previousSecretExpiresAt = new Date(now.getTime() + overlapMs).toISOString();
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: keyOf(tenant, id),
+        UpdateExpression: 'SET secrets = :new, previousSecretExpiresAt = :x',
+        ConditionExpression: 'secrets[0] = :current',
+        ExpressionAttributeValues: { ':new': [secret, item.secrets[0]!], ':current': item.secrets[0]!, ':x': previousSecretExpiresAt },
+      }));
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        throw new MmdoError('rotation_conflict', 'The secret was rotated at the same moment by another request; retry.', 409);
+      }
+      throw error;
+    }
+    return { subscription: publicView(item), secret, previousSecretExpiresAt };
   }
 
   async disable(tenant: string, id: string, reason: string): Promise<void> {
@@ -174,11 +205,18 @@ export class DynamoDbWebhookSubscriptions {
   }
 }
 
+/** The secrets that sign now: the replaced one only while its overlap window lasts. */
+function signing(item: z.infer<typeof ItemSchema>, now = Date.now()): SigningSubscription {
+  const { previousSecretExpiresAt, ...rest } = item;
+  const overlap = previousSecretExpiresAt !== undefined && Date.parse(previousSecretExpiresAt) > now;
+  return { ...rest, secrets: overlap ? item.secrets.slice(0, 2) : item.secrets.slice(0, 1) };
+}
+
 function keyOf(tenant: string, id: string) {
   return { [WEBHOOKS_TABLE.partitionKey]: `TENANT#${tenant}`, [WEBHOOKS_TABLE.sortKey]: `WEBHOOK#${id}` };
 }
 
 function publicView(item: Omit<z.infer<typeof ItemSchema>, 'secrets'> & { secrets?: unknown }): CloudWebhookSubscription {
-  const { secrets: _secrets, ...rest } = item;
+  const { secrets: _secrets, previousSecretExpiresAt: _expires, ...rest } = item;
   return rest;
 }

@@ -64,6 +64,12 @@ export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo
       return view;
     },
     delete: (tenant, id) => subscriptions.delete(tenant, id),
+    async rotate(tenant, id, overlapMs) {
+      const rotated = await subscriptions.rotate(tenant, id, overlapMs);
+      if (!rotated) return undefined;
+      const { tenant: _t, ...subscription } = rotated.subscription;
+      return { ...rotated, subscription };
+    },
     async deliveries(tenant, id) {
       if (!(await subscriptions.get(tenant, id))) return undefined;
       return subscriptions.deliveries(tenant, id);

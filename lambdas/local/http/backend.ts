@@ -96,6 +96,7 @@ function webhookAdmin(webhooks: LocalWebhooks): WebhookAdmin {
     list: async (tenant) => webhooks.subscriptions.list(tenant),
     get: async (tenant, id) => webhooks.subscriptions.get(tenant, id),
     delete: async (tenant, id) => webhooks.subscriptions.delete(tenant, id),
+    rotate: async (tenant, id, overlapMs) => webhooks.subscriptions.rotate(tenant, id, overlapMs),
     deliveries: async (tenant, id) => (webhooks.subscriptions.get(tenant, id) ? webhooks.outbox.list(tenant, id) : undefined),
   };
 }

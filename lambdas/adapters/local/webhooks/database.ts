@@ -52,6 +52,12 @@ export function initWebhookTables(db: Database.Database): Database.Database {
       UNIQUE (subscription_id, event_key)
     );
     CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+    -- The secret a rotation replaced: deliveries are signed with it too until it expires (the overlap window).
+    CREATE TABLE IF NOT EXISTS webhook_secret_rotations (
+      subscription_id TEXT PRIMARY KEY REFERENCES webhook_subscriptions (id) ON DELETE CASCADE,
+      previous_secret TEXT NOT NULL,
+      expires_at INTEGER NOT NULL
+    );
   `);
   return db;
 }

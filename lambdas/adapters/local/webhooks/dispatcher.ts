@@ -120,7 +120,7 @@ export class LocalWebhooks {
 
   private async attempt(delivery: DueDelivery): Promise<void> {
     const outcome = await sendWebhook(
-      { url: delivery.url, secrets: [delivery.secret], messageId: delivery.messageId, body: delivery.body },
+      { url: delivery.url, secrets: delivery.secrets, messageId: delivery.messageId, body: delivery.body },
       { policy: this.options.policy, timeoutMs: this.options.timeoutMs, ...(this.options.resolve ? { resolve: this.options.resolve } : {}) },
     );
     const verdict = outcome.refused ? 'refused' : classifyResponse(outcome.status);

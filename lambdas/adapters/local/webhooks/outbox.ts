@@ -4,13 +4,14 @@ import type { WebhookPayload } from '../../../domain/webhooks/payload.js';
 
 export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'dead';
 
-/** A delivery due now, with what the sender needs (including the secret: it never leaves this process). */
+/** A delivery due now, with what the sender needs (including the secrets: they never leave this process). */
 export interface DueDelivery {
   readonly seq: number;
   readonly messageId: string;
   readonly subscriptionId: string;
   readonly url: string;
-  readonly secret: string;
+  /** The current secret, then the one a rotation replaced while its overlap window lasts. */
+  readonly secrets: readonly string[];
   readonly body: string;
   /** Attempts including the one this claim starts. */
   readonly attempts: number;
@@ -40,6 +41,7 @@ interface DueRow {
   subscription_id: string;
   url: string;
   secret: string;
+  previous_secret: string | null;
   body: string;
   attempts: number;
 }
@@ -98,12 +100,13 @@ export class SqliteWebhookOutbox {
     return this.db.transaction(() => {
       const rows = this.db
         .prepare(
-          `SELECT d.seq, d.message_id, d.subscription_id, s.url, s.secret, d.body, d.attempts
+          `SELECT d.seq, d.message_id, d.subscription_id, s.url, s.secret, r.previous_secret, d.body, d.attempts
            FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+           LEFT JOIN webhook_secret_rotations r ON r.subscription_id = s.id AND r.expires_at > ?
            WHERE (d.status = 'pending' AND d.next_attempt_at <= ?) OR (d.status = 'delivering' AND d.lease_until <= ?)
            ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
         )
-        .all(t, t, limit) as DueRow[];
+        .all(t, t, t, limit) as DueRow[];
       const claim = this.db.prepare(`UPDATE webhook_deliveries SET status = 'delivering', attempts = attempts + 1, lease_until = ?, updated_at = ? WHERE seq = ?`);
       for (const row of rows) claim.run(t + leaseMs, t, row.seq);
       return rows.map((row) => ({
@@ -111,7 +114,7 @@ export class SqliteWebhookOutbox {
         messageId: row.message_id,
         subscriptionId: row.subscription_id,
         url: row.url,
-        secret: row.secret,
+        secrets: row.previous_secret ? [row.secret, row.previous_secret] : [row.secret],
         body: row.body,
         attempts: row.attempts + 1,
       }));

@@ -63,6 +63,25 @@ export class SqliteWebhookSubscriptions {
     return row && toSubscription(row);
   }
 
+  /**
+   * A new secret for the subscription, returned this once; the old one keeps signing deliveries (beside the new) for
+   * `overlapMs`, so a receiver can switch without refusing anything. False-y when the tenant has no such subscription.
+   */
+  rotate(tenant: string, id: string, overlapMs: number): { subscription: WebhookSubscription; secret: string; previousSecretExpiresAt: string } | undefined {
+    const secret = generateSecret();
+    const expiresAt = this.now().getTime() + overlapMs;
+    const rotated = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT secret FROM webhook_subscriptions WHERE tenant = ? AND id = ?').get(tenant, id) as { secret: string } | undefined;
+      if (!row) return false;
+      this.db
+        .prepare('INSERT INTO webhook_secret_rotations (subscription_id, previous_secret, expires_at) VALUES (?, ?, ?) ON CONFLICT (subscription_id) DO UPDATE SET previous_secret = excluded.previous_secret, expires_at = excluded.expires_at')
+        .run(id, row.secret, expiresAt);
+      this.db.prepare('UPDATE webhook_subscriptions SET secret = ? WHERE id = ?').run(secret, id);
+      return true;
+    })();
+    return rotated ? { subscription: this.get(tenant, id)!, secret, previousSecretExpiresAt: new Date(expiresAt).toISOString() } : undefined;
+  }
+
   /** Removes the subscription and its deliveries (pending ones are never sent); false when there was none. */
   delete(tenant: string, id: string): boolean {
     return this.db.prepare('DELETE FROM webhook_subscriptions WHERE tenant = ? AND id = ?').run(tenant, id).changes === 1;
