@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { EnrollmentService, InspectionService } from '../../application/contracts.js';
 import { Enrollment, type EnrollmentSettings } from '../../application/enroll.js';
 import { LocalPipeline } from '../../application/pipeline/run-local.js';
+import { pipelineRescorer, type Rescorer } from '../../application/feedback/rescore.js';
 import type { Backbone } from '../../ports/backbone.js';
 import { DEFAULT_INGEST_LIMITS, type ImageDecoder, type ImageEncoder, type IngestLimits } from '../../ports/image-codec.js';
 import type { VectorIndexFactory } from '../../ports/vector-index.js';
@@ -17,6 +18,7 @@ import { FileArtifactStore } from '../files/file-artifact-store.js';
 import { FileProfileStore } from './store/profile-store.js';
 import { SqliteReportStore } from './store/report-store.js';
 import { SqliteHistoryStore } from './store/history-store.js';
+import { SqliteFeedbackStore } from './store/feedback-store.js';
 import { ReportHistory } from '../report-history.js';
 import { LocalVectorIndexFactory } from './vector-index/index.js';
 import { ProfileEmbeddingIndex } from './vector-index/profile-embeddings.js';
@@ -63,6 +65,10 @@ export interface LocalRuntime {
   readonly reports: SqliteReportStore;
   /** Cycling histories attached to batches (forecasts). */
   readonly histories: SqliteHistoryStore;
+  /** Expert judgements of reports and the recalibrations made from them (in reports.sqlite). */
+  readonly feedback: SqliteFeedbackStore;
+  /** Scores an image against a profile version without writing a report (recalibration, the feedback simulation). */
+  readonly rescorer: Rescorer;
   readonly artifacts: FileArtifactStore;
   readonly enrollment: EnrollmentService;
   readonly inspections: InspectionService;
@@ -89,6 +95,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const profiles = new FileProfileStore(join(config.home, 'profiles'));
   const reports = new SqliteReportStore(join(config.home, 'reports.sqlite'));
   const histories = new SqliteHistoryStore(join(config.home, 'reports.sqlite'));
+  const feedback = new SqliteFeedbackStore(join(config.home, 'reports.sqlite'));
   const artifacts = new FileArtifactStore(join(config.home, 'artifacts'));
   const banks = new BankIndexCache(profiles, vectorIndexes, (size) => (size > config.approximateAbove ? 'approximate' : 'exact'));
   const recipe = options.enrollment?.recipe ?? {};
@@ -111,6 +118,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     history: new ReportHistory(reports, histories),
     limits,
   });
+  const rescorer = pipelineRescorer({ profiles, decoder, scorer: async () => scorer, embeddings: () => embeddings, scratch: () => new MemoryScratch(), limits });
   return {
     config,
     decoder,
@@ -120,6 +128,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     profiles,
     reports,
     histories,
+    feedback,
+    rescorer,
     artifacts,
     enrollment,
     inspections,
@@ -128,6 +138,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
       await banks.dispose();
       await backbone.dispose();
       histories.close();
+      feedback.close();
       reports.close();
     },
   };

@@ -1,0 +1,64 @@
+import type { FeedbackRecord, RecalibrationRecord } from '../../domain/feedback/feedback.js';
+import type { FeedbackStore } from '../../ports/feedback.js';
+import type { ProfileCatalog } from '../../ports/inspection.js';
+import type { ArtifactStore, ProfileStore, ReportStore } from '../../ports/stores.js';
+import type { EnrollmentService, ProgressListener } from '../contracts.js';
+import { applyFeedback, type ApplyFeedbackRequest, type ApplyFeedbackResult } from './apply.js';
+import { labelledSet, type LabelledReport } from './labelled.js';
+import { reviewQueue, type ReviewQueue, type ReviewQueueQuery } from './queue.js';
+import { feedbackOf, recordFeedback, type FeedbackInput, type RecordedFeedback } from './record.js';
+import type { Rescorer } from './rescore.js';
+
+export { ApplyFeedbackRequestSchema, type ApplyFeedbackRequest, type ApplyFeedbackResult } from './apply.js';
+export { FeedbackInputSchema, type FeedbackInput, type RecordedFeedback } from './record.js';
+export { ReviewQueueQuerySchema, type ReviewQueue, type ReviewQueueItem, type ReviewQueueQuery } from './queue.js';
+export type { LabelledReport } from './labelled.js';
+export { pipelineRescorer, type Rescorer, type ScoreRequest } from './rescore.js';
+
+export interface FeedbackServiceDeps {
+  readonly reports: Pick<ReportStore, 'get' | 'list'>;
+  readonly feedback: FeedbackStore;
+  readonly profiles: ProfileStore & Pick<ProfileCatalog, 'describe'>;
+  readonly artifacts: Pick<ArtifactStore, 'get'>;
+  readonly enrollment: EnrollmentService;
+  readonly rescorer?: Rescorer;
+  readonly now?: () => Date;
+}
+
+/**
+ * Expert feedback and active learning, one call per route: every method takes the tenant first, validates its
+ * input with zod and throws MmdoError subclasses (NotFoundError 404, ValidationError 400, 409 for a failed report).
+ */
+export class FeedbackService {
+  constructor(private readonly deps: FeedbackServiceDeps) {}
+
+  /** POST /reports/{id}/feedback: judge a report or, with `regionId`, one of its regions. */
+  record(tenant: string, reportId: string, input: FeedbackInput): Promise<RecordedFeedback> {
+    return recordFeedback(this.deps, tenant, reportId, input);
+  }
+
+  /** GET /reports/{id}/feedback: the judgements of one report. */
+  ofReport(tenant: string, reportId: string): Promise<FeedbackRecord[]> {
+    return feedbackOf(this.deps, tenant, reportId);
+  }
+
+  /** GET /review-queue?profile=&limit=: unreviewed reports, most uncertain first. */
+  queue(tenant: string, query: ReviewQueueQuery = {}): Promise<ReviewQueue> {
+    return reviewQueue(this.deps, tenant, query);
+  }
+
+  /** GET /profiles/{name}/labels: the labelled (validation) set. */
+  labelled(tenant: string, profile?: string): Promise<LabelledReport[]> {
+    return labelledSet(this.deps, tenant, profile !== undefined ? { profile } : {});
+  }
+
+  /** POST /profiles/{name}/recalibrate: enrol confirmed normals, recalibrate, new version(s). */
+  apply(tenant: string, request: ApplyFeedbackRequest, progress?: ProgressListener): Promise<ApplyFeedbackResult> {
+    return applyFeedback(this.deps, tenant, request, progress);
+  }
+
+  /** GET /profiles/{name}/recalibrations: what each recalibration did (provenance). */
+  recalibrations(tenant: string, profile: string): Promise<RecalibrationRecord[]> {
+    return this.deps.feedback.listRecalibrations(tenant, profile);
+  }
+}
