@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { access, mkdir, rename, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseSheetBytes } from '../adapters/metadata/sheet-reader.js';
 import { MmdoError } from '../domain/errors.js';
@@ -146,7 +146,8 @@ export class Inbox {
     const { dir } = this.options;
     const source = join(dir, name);
     if (!(await exists(source))) return;
-    const target = await freeName(join(dir, to), name);
+    // `<target>.reason.json` / `.report.json` must fit the file system's 255-byte name limit too.
+    const target = await freeName(join(dir, to), fitName(name, OUTCOME_SUFFIX_BYTES));
     await rename(source, join(dir, to, target));
     const sidecar = join(dir, `${name}.json`);
     if (await exists(sidecar)) await rename(sidecar, join(dir, to, `${target}.json`));
@@ -180,8 +181,26 @@ async function freeName(dir: string, name: string): Promise<string> {
   }
 }
 
+/** Longest suffix added to a moved file's name (`-99` from freeName, then `.report.json`). */
+const OUTCOME_SUFFIX_BYTES = '-99.report.json'.length;
+const NAME_MAX_BYTES = 255;
+
+/**
+ * `name`, or a shortened one (start of the stem, `~`, extension) when `name` plus `reserve` bytes would pass the
+ * 255-byte file-name limit: a 250-character image name still gets its report beside it.
+ */
+export function fitName(name: string, reserve: number): string {
+  const limit = NAME_MAX_BYTES - reserve;
+  if (Buffer.byteLength(name) <= limit) return name;
+  const ext = extname(name).slice(0, 16);
+  let stem = name.slice(0, name.length - extname(name).length);
+  while (stem.length > 0 && Buffer.byteLength(`${stem}~${ext}`) > limit) stem = stem.slice(0, -1);
+  return `${stem}~${ext}`;
+}
+
 async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${randomUUID()}.tmp`;
+  // The temporary name is short and hidden, whatever the target's length (the watcher never sees processed/).
+  const temp = join(dirname(path), `.${randomUUID()}.tmp`);
   await writeFile(temp, text);
   await rename(temp, path);
 }

@@ -4,8 +4,9 @@ import { createDeps, prepareDemoProfile, start, tempHome, testOptions, waitForRe
 
 /** A large grey micrograph-like PNG (noise over a gradient), cheap to make at any size. */
 async function largePng(side: number): Promise<Uint8Array> {
-  const png = await sharp({ create: { width: side, height: side, channels: 1, background: 128, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+  const png = await sharp({ create: { width: side, height: side, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
     .blur(1.2)
+    .toColourspace('b-w')
     .png({ compressionLevel: 1 })
     .toBuffer();
   return new Uint8Array(png);

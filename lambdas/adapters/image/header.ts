@@ -66,6 +66,7 @@ export async function readImageHeader(bytes: Uint8Array, limits: IngestLimits): 
     );
   }
   assertLargeEnough(stored.width, stored.height);
+  sampleDepth(meta, format); // 32-bit and floating-point samples are refused here, not after a full decode
   const orientation = meta.orientation !== undefined && meta.orientation >= 2 && meta.orientation <= 8 ? meta.orientation : undefined;
   const turned = orientation !== undefined && orientation >= 5;
   return {
@@ -75,6 +76,24 @@ export async function readImageHeader(bytes: Uint8Array, limits: IngestLimits): 
     ...(orientation ? { orientation } : {}),
     meta,
   };
+}
+
+/** 8 or 16 bits per sample; anything else (32-bit integer, float, double) is unsupported_format. */
+export function sampleDepth(meta: Metadata, format: SourceFormat): 8 | 16 {
+  switch (meta.depth) {
+    case 'uchar':
+    case 'char':
+      return 8;
+    case 'ushort':
+    case 'short':
+      return 16;
+    default:
+      throw new IngestError(
+        'unsupported_format',
+        `The ${FORMAT_NAMES[format]} stores ${meta.depth ?? 'unknown'} samples (e.g. 32-bit or floating point). ${ACCEPTED}; export it as 16-bit.`,
+        { depth: meta.depth },
+      );
+  }
 }
 
 export function formatBytes(n: number): string {

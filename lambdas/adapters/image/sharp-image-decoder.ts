@@ -2,7 +2,7 @@ import sharp, { type Metadata } from 'sharp';
 import { IngestError } from '../../domain/errors.js';
 import { createGreyImage } from '../../domain/image/grey-image.js';
 import { DEFAULT_INGEST_LIMITS, type DecodedImage, type ImageDecoder, type IngestLimits, type SourceFormat } from '../../ports/image-codec.js';
-import { ACCEPTED, FORMAT_NAMES, readImageHeader } from './header.js';
+import { FORMAT_NAMES, readImageHeader, sampleDepth } from './header.js';
 
 /** Resolution tags this loose are software defaults (screen DPI), not a calibrated pixel size. */
 const DEFAULT_DPI = new Set([72, 96]);
@@ -24,7 +24,7 @@ export class SharpImageDecoder implements ImageDecoder {
     const header = await readImageHeader(bytes, limits);
     const { format, meta, width, height } = header;
     const name = FORMAT_NAMES[format];
-    const bitDepth = sourceBitDepth(meta, format);
+    const bitDepth = sampleDepth(meta, format);
     const channels = meta.channels ?? 1;
     const warnings: string[] = [];
     const pages = meta.pages ?? 1;
@@ -68,23 +68,6 @@ export class SharpImageDecoder implements ImageDecoder {
 
 /** v / 255 for every byte, as Float32 (the same values as dividing each sample). */
 const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
-
-function sourceBitDepth(meta: Metadata, format: SourceFormat): 8 | 16 {
-  switch (meta.depth) {
-    case 'uchar':
-    case 'char':
-      return 8;
-    case 'ushort':
-    case 'short':
-      return 16;
-    default:
-      throw new IngestError(
-        'unsupported_format',
-        `The ${FORMAT_NAMES[format]} stores ${meta.depth ?? 'unknown'} samples (e.g. 32-bit or floating point). ${ACCEPTED}; export it as 16-bit.`,
-        { depth: meta.depth },
-      );
-  }
-}
 
 /**
  * µm per pixel from TIFF resolution tags or the PNG pHYs chunk (sharp reports both as pixels per inch).
