@@ -19,7 +19,8 @@ import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
 import { InspectionWorkflow } from './constructs/inspection-workflow.js';
 import { PartnerApi, partnerApiTableNames } from './constructs/partner-api.js';
 import { WebhookDispatch } from './constructs/webhook-dispatch.js';
-import { IMAGE_SUFFIXES, WORKFLOW_FUNCTIONS, type HandlerEntries, type WorkflowFunction } from './handler-entries.js';
+import { WORKFLOW_FUNCTIONS, type HandlerEntries, type WorkflowFunction } from './handler-entries.js';
+import { uploadKeyWildcards } from '../lambdas/application/pipeline/upload-key.js';
 import { esmBundling, REPO_ROOT } from './lambda-bundling.js';
 import { acknowledgeFindings, wildcardResourceFinding } from './nag.js';
 import { resourceNames, type ResourceNames } from './resource-names.js';
@@ -177,11 +178,11 @@ export class StatelessStack extends Stack {
 
     // Every new object in the upload bucket starts one execution; undeliverable events land in the DLQ.
     new events.Rule(this, 'OnUpload', {
-      description: 'Starts an inspection for every image created in the upload bucket (sidecar sheets and stray objects start nothing)',
+      description: 'Starts an inspection for every image the API or an instrument puts into the upload bucket (sidecar sheets and stray objects start nothing)',
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
-        detail: { bucket: { name: [names.uploadBucket] }, object: { key: IMAGE_SUFFIXES.flatMap((s) => events.Match.suffixEqualsIgnoreCase(s)) } },
+        detail: { bucket: { name: [names.uploadBucket] }, object: { key: uploadKeyWildcards().flatMap((w) => events.Match.wildcard(w)) } },
       },
       targets: [
         new targets.SfnStateMachine(this.workflow.stateMachine, {

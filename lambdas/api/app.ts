@@ -2,7 +2,7 @@ import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { MmdoError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { normaliseSheet } from '../domain/metadata/sheet.js';
@@ -10,12 +10,15 @@ import type { Report } from '../domain/report/report.js';
 import { checkImageHeader } from '../local/image-header.js';
 import { createTenant, issueKey, publicKeyView, requireScope } from '../application/tenancy/api-keys.js';
 import { summarise, usageCsv } from '../application/metering/usage.js';
-import type { Principal, StoredResponse } from '../ports/partner-api.js';
+import type { Instrument, Principal, StoredResponse, UploadSlot } from '../ports/partner-api.js';
 import type { ApiBackend, ArtifactKind, CheckedUpload, InspectionView } from './backend.js';
 import { ClientAbortedError, discardBody, readBodyWithLimit, tooLarge } from './body.js';
 import { PROBLEM_CONTENT_TYPE, problem, problemFromError, type Problem } from './problem.js';
 import { ROUTES, type ApiRoute, type RouteName } from './routes.js';
-import { KeyCreateSchema, ListQuerySchema, RotateSchema, UploadOptionsSchema, UsageQuerySchema, WebhookCreateSchema } from './schemas.js';
+import {
+  InstrumentCreateSchema, KeyCreateSchema, ListQuerySchema, RotateSchema, UploadOptionsSchema, UploadRequestSchema, UsageQuerySchema, WebhookCreateSchema,
+} from './schemas.js';
+import { apiUploadKey, instrumentKeyPrefix } from '../application/pipeline/upload-key.js';
 import { crossSiteGuard, escapeForLog, hostAllowList, type BrowserPolicy } from './security.js';
 
 export type ApiEnv = { Variables: { principal: Principal; rawBody: Uint8Array } };
@@ -38,6 +41,8 @@ export const API_VERSION = '1.0.0';
 const MULTIPART_OVERHEAD = 1024 * 1024;
 const RAW_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/tiff', 'application/octet-stream']);
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/** How long an upload slot's presigned POST stays valid. */
+const UPLOAD_SLOT_MS = 15 * 60_000;
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 /**
@@ -81,6 +86,28 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
       const principal = c.get('principal');
       const body = await readImageBody(c);
       return idempotent(c, principal, fingerprintOf(c, body), async () => accepted(c, await backend.submit(principal.tenant, await checkUpload(c, body, principal.tenant))));
+    },
+    createUpload: async (c) => {
+      const principal = c.get('principal');
+      const input = valid<z.infer<typeof UploadRequestSchema>>(c, 'json');
+      return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
+        if (input.bytes > backend.limits.maxUploadBytes) throw tooLarge(backend.limits.maxUploadBytes, input.bytes);
+        if (input.metadata) normaliseSheet(input.metadata);
+        const profile = await backend.resolveProfile(principal.tenant, input.profile ?? options.defaultProfile, input.profileVersion);
+        const id = `upl_${randomBytes(16).toString('hex')}`;
+        const now = Date.now();
+        const slot: UploadSlot = {
+          id, tenant: principal.tenant, name: input.name, profile: profile.name, contentType: input.contentType, bytes: input.bytes,
+          key: apiUploadKey(principal.tenant, profile.name, profile.version, id, input.name),
+          createdAt: new Date(now).toISOString(), expiresAt: new Date(now + UPLOAD_SLOT_MS).toISOString(),
+          ...(profile.version !== undefined ? { profileVersion: profile.version } : {}),
+          ...(input.pixelSizeUm !== undefined ? { pixelSizeUm: input.pixelSizeUm } : {}),
+          ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+        };
+        await backend.uploads.putSlot(slot);
+        const upload = await backend.presignSlot(slot);
+        return c.json({ id, status: 'awaiting_upload', upload, links: { self: selfLink(id) } }, 201, { Location: selfLink(id), 'Cache-Control': 'no-store' });
+      });
     },
     listInspections: async (c) => {
       const query = valid<z.infer<typeof ListQuerySchema>>(c, 'query');
@@ -163,6 +190,35 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
         return c.body(usageCsv(records), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="usage-${from.slice(0, 10)}-${to.slice(0, 10)}.csv"` });
       }
       return c.json(summarise(records, from, to));
+    },
+    createInstrument: async (c) => {
+      const principal = c.get('principal');
+      const input = valid<z.infer<typeof InstrumentCreateSchema>>(c, 'json');
+      return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
+        const profile = await backend.resolveProfile(principal.tenant, input.profile, input.profileVersion);
+        const id = `ins_${randomBytes(12).toString('hex')}`;
+        const instrument: Instrument = {
+          id, tenant: principal.tenant, name: input.name, profile: profile.name, keyPrefix: instrumentKeyPrefix(principal.tenant, profile.name, profile.version, id),
+          createdAt: new Date().toISOString(), ...(profile.version !== undefined ? { profileVersion: profile.version } : {}),
+        };
+        await backend.uploads.putInstrument(instrument);
+        const credentials = await backend.presignInstrument(instrument);
+        log(`instrument ${id} registered for tenant ${principal.tenant}`);
+        return c.json({ ...instrumentView(instrument), credentials }, 201, { Location: `/v1/instruments/${id}`, 'Cache-Control': 'no-store' });
+      });
+    },
+    listInstruments: async (c) => c.json({ items: (await backend.uploads.listInstruments(c.get('principal').tenant)).map(instrumentView) }),
+    renewInstrumentCredentials: async (c) => {
+      const id = c.req.param('id')!;
+      const instrument = await backend.uploads.getInstrument(c.get('principal').tenant, id);
+      if (!instrument) throw new NotFoundError('instrument', id);
+      if (instrument.revokedAt) throw new MmdoError('instrument_revoked', `Instrument '${id}' was revoked at ${instrument.revokedAt}.`, 409);
+      return c.json({ credentials: await backend.presignInstrument(instrument) }, 200, { 'Cache-Control': 'no-store' });
+    },
+    revokeInstrument: async (c) => {
+      const id = c.req.param('id')!;
+      if (!(await backend.uploads.revokeInstrument(c.get('principal').tenant, id, new Date().toISOString()))) throw new NotFoundError('instrument', id);
+      return c.body(null, 204);
     },
     createKey: async (c) => {
       const principal = c.get('principal');
@@ -320,6 +376,11 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
   }
 }
 
+function instrumentView(instrument: Instrument) {
+  const { tenant: _tenant, ...view } = instrument;
+  return view;
+}
+
 function replay(stored: StoredResponse): Response {
   return new Response(stored.body === '' ? null : stored.body, { status: stored.status, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } });
 }
@@ -451,6 +512,7 @@ export function openApiDocument(): Record<string, unknown> {
       { name: 'webhooks', description: 'Signed events (Standard Webhooks) when inspections end.' },
       { name: 'usage', description: 'The usage ledger: what is billed.' },
       { name: 'keys', description: "The tenant's API keys." },
+      { name: 'instruments', description: 'Instruments that upload straight into storage under their own key prefix.' },
     ],
     security: [{ apiKey: [] }],
   }) as unknown as Record<string, unknown>);

@@ -1,7 +1,7 @@
 import type { ProfileSummary } from '../domain/profile/profile.js';
 import type { Report } from '../domain/report/report.js';
 import type { WebhookEventType } from '../domain/webhooks/payload.js';
-import type { CredentialStore, IdempotencyStore, UsageLedger } from '../ports/partner-api.js';
+import type { CredentialStore, IdempotencyStore, Instrument, UploadRegistry, UploadSlot, UsageLedger } from '../ports/partner-api.js';
 import type { ReportPage, ReportQuery } from '../ports/stores.js';
 
 /**
@@ -29,9 +29,26 @@ export interface ApiBackend {
   /** Where a report's images can be fetched: API paths locally, presigned object URLs in the cloud. */
   artifactLinks(report: Report): Promise<Record<string, string>>;
   readonly webhooks: WebhookAdmin;
+  /** Upload slots and instruments (stored by the app, presigned by the backend). */
+  readonly uploads: UploadRegistry;
+  /** Where and how to upload the slot's one object: a presigned S3 POST (cloud) or the local service's stand-in. */
+  presignSlot(slot: UploadSlot): Promise<PresignedUpload>;
+  /** Credentials that can only create objects under the instrument's key prefix, until they expire. */
+  presignInstrument(instrument: Instrument): Promise<PresignedUpload>;
   readonly credentials: CredentialStore;
   readonly idempotency: IdempotencyStore;
   readonly usage: UsageLedger;
+}
+
+/** An HTML-form style upload: POST multipart/form-data to `url` with `fields`, then the file as `file` (last). */
+export interface PresignedUpload {
+  readonly method: 'POST';
+  readonly url: string;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly expiresAt: string;
+  readonly maxBytes: number;
+  /** Instruments: every key must start with this (`key` may end in `${filename}`). */
+  readonly keyPrefix?: string;
 }
 
 export const ARTIFACT_KINDS = ['heatmap', 'overlay', 'phases'] as const;
@@ -40,6 +57,8 @@ export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 export interface ApiLimits {
   /** Largest image accepted in a request body (bytes). */
   readonly maxImageBytes: number;
+  /** Largest image accepted through an upload slot or instrument credentials (straight into storage). */
+  readonly maxUploadBytes: number;
   /** Largest image accepted at all (pixels, from the header). */
   readonly maxPixels: number;
   /** Images up to this many pixels are answered synchronously by POST /v1/detect; larger ones are queued (202). */
@@ -65,7 +84,7 @@ export type InspectionView =
   | {
       readonly kind: 'pending';
       readonly id: string;
-      readonly status: 'queued' | 'running';
+      readonly status: 'awaiting_upload' | 'queued' | 'running';
       readonly stage: string | null;
       readonly progress: number | null;
       readonly attempts: number;

@@ -4,7 +4,8 @@ import {
   AcceptedSchema, BinaryImage, DeliveryListSchema, HealthSchema, IdParams, KeyCreateSchema, KeyCreatedSchema, KeyListSchema, KeyParams,
   ListQuerySchema, MultipartUpload, PendingSchema, ProblemSchema, ProfileListSchema, ProfileParams, ProfileSummarySchema, ReportPageSchema,
   ReportWithLinksSchema, UploadOptionsSchema, UsageQuerySchema, UsageSchema, WebhookCreateSchema, WebhookCreatedSchema, WebhookListSchema,
-  WebhookParams, WebhookSchema, RotateSchema, WebhookRotatedSchema,
+  WebhookParams, WebhookSchema, RotateSchema, WebhookRotatedSchema, UploadRequestSchema, UploadSlotSchema, InstrumentCreateSchema,
+  InstrumentCreatedSchema, InstrumentListSchema, InstrumentParams, CredentialsSchema,
 } from './schemas.js';
 import { z } from '@hono/zod-openapi';
 import { ARTIFACT_KINDS } from './backend.js';
@@ -93,6 +94,16 @@ export const ROUTES = {
       description: 'Checks size, header and metadata at once; 202 with the inspection id. The report arrives later (poll, or subscribe a webhook).',
       request: { query: UploadOptionsSchema, headers: IdempotencyHeader, body: imageBody },
       responses: { 202: json(AcceptedSchema, 'Queued.'), ...problems(400, ...COMMON, 404, 409, 413, 415, 422) },
+    }),
+  },
+  createUpload: {
+    scope: 'inspect', body: JSON_BODY_LIMIT,
+    config: createRoute({
+      method: 'post', path: '/v1/inspections/uploads', tags: ['inspections'], operationId: 'createUpload', security: secured,
+      summary: 'An upload slot for one image, straight into storage (large images)',
+      description: 'Returns a presigned POST for exactly this key, size and content type, valid 15 minutes. Post the `fields`, then the file as `file`, to `url`; the image is then inspected as declared here. Poll `links.self` (status `awaiting_upload`, then `queued`, then the report).',
+      request: { headers: IdempotencyHeader, body: { required: true, content: { 'application/json': { schema: UploadRequestSchema } } } },
+      responses: { 201: json(UploadSlotSchema, 'The slot and how to upload into it.'), ...problems(400, ...COMMON, 404, 409, 413, 415) },
     }),
   },
   listInspections: {
@@ -209,6 +220,40 @@ export const ROUTES = {
         200: { description: 'The summary (JSON) or the records (CSV).', content: { 'application/json': { schema: UsageSchema }, 'text/csv': { schema: { type: 'string' } } } },
         ...problems(400, ...COMMON),
       },
+    }),
+  },
+  createInstrument: {
+    scope: 'admin', body: JSON_BODY_LIMIT,
+    config: createRoute({
+      method: 'post', path: '/v1/instruments', tags: ['instruments'], operationId: 'createInstrument', security: secured,
+      summary: 'Register an instrument: credentials that can only upload images under its own key prefix',
+      description: 'The credentials are a presigned POST policy: key prefix, size range, image content types, expiry (6 h in the cloud); renew them before they expire. Each image uploaded under the prefix is inspected with the instrument\'s profile; pixel size and sheet fields travel as `x-amz-meta-*` form fields.',
+      request: { headers: IdempotencyHeader, body: { required: true, content: { 'application/json': { schema: InstrumentCreateSchema } } } },
+      responses: { 201: json(InstrumentCreatedSchema, 'The instrument and its first credentials.'), ...problems(400, ...COMMON, 404, 409, 413, 415) },
+    }),
+  },
+  listInstruments: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/instruments', tags: ['instruments'], operationId: 'listInstruments', security: secured,
+      summary: "This tenant's instruments", responses: { 200: json(InstrumentListSchema, 'The instruments.'), ...problems(...COMMON) },
+    }),
+  },
+  renewInstrumentCredentials: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'post', path: '/v1/instruments/{id}/credentials', tags: ['instruments'], operationId: 'renewInstrumentCredentials', security: secured,
+      summary: 'New credentials for an instrument', request: { params: InstrumentParams },
+      responses: { 200: json(CredentialsSchema, 'Fresh credentials.'), ...problems(...COMMON, 404, 409) },
+    }),
+  },
+  revokeInstrument: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'delete', path: '/v1/instruments/{id}', tags: ['instruments'], operationId: 'revokeInstrument', security: secured,
+      summary: 'Revoke an instrument (no new credentials; the local service refuses its uploads at once, the cloud when its credentials expire)',
+      request: { params: InstrumentParams },
+      responses: { 204: { description: 'Revoked.' }, ...problems(...COMMON, 404) },
     }),
   },
   createKey: {

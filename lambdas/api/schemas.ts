@@ -64,7 +64,7 @@ export const AcceptedSchema = z
 export const PendingSchema = z
   .object({
     id: z.string(),
-    status: z.enum(['queued', 'running']),
+    status: z.enum(['awaiting_upload', 'queued', 'running']),
     stage: z.string().nullable(),
     progress: z.number().nullable(),
     attempts: z.number().int(),
@@ -166,3 +166,47 @@ export const UsageSchema = z
   .openapi('Usage');
 
 export const HealthSchema = z.object({ status: z.literal('ok'), runtime: z.enum(['local', 'cloud']) }).catchall(z.unknown()).openapi('Health');
+
+export const UPLOAD_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/tiff'] as const;
+
+export const UploadRequestSchema = z
+  .strictObject({
+    name: FileName,
+    contentType: z.enum(UPLOAD_CONTENT_TYPES),
+    bytes: z.number().int().positive().openapi({ description: 'The exact size of the file; the upload must match it.' }),
+    profile: ProfileName.optional(),
+    profileVersion: z.number().int().positive().optional(),
+    pixelSizeUm: z.number().positive().max(1000).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional().openapi({ description: 'The synthesis sheet (validated now, as the CLI validates it).' }),
+  })
+  .openapi('UploadRequest');
+
+export const PresignedUploadSchema = z
+  .object({
+    method: z.literal('POST'),
+    url: z.string(),
+    fields: z.record(z.string(), z.string()).openapi({ description: 'Send these form fields first, then the file as `file`.' }),
+    expiresAt: z.string(),
+    maxBytes: z.number().int(),
+    keyPrefix: z.string().optional().openapi({ description: 'Instruments: every key must start with this; `${filename}` in `key` becomes the file name.' }),
+  })
+  .openapi('PresignedUpload');
+
+export const UploadSlotSchema = z
+  .object({ id: z.string(), status: z.literal('awaiting_upload'), upload: PresignedUploadSchema, links: LinksSchema })
+  .openapi('UploadSlot');
+
+const InstrumentId = z.string().regex(/^ins_[0-9a-f]{24}$/);
+export const InstrumentParams = z.object({ id: InstrumentId.openapi({ param: { name: 'id', in: 'path' } }) });
+export const InstrumentCreateSchema = z
+  .strictObject({ name: z.string().min(1).max(100), profile: ProfileName, profileVersion: z.number().int().positive().optional() })
+  .openapi('InstrumentCreate');
+export const InstrumentSchema = z
+  .object({
+    id: z.string(), name: z.string(), profile: z.string(), profileVersion: z.number().int().optional(),
+    keyPrefix: z.string(), createdAt: z.string(), revokedAt: z.string().optional(),
+  })
+  .openapi('Instrument');
+export const InstrumentCreatedSchema = InstrumentSchema.extend({ credentials: PresignedUploadSchema }).openapi('InstrumentCreated');
+export const InstrumentListSchema = z.object({ items: z.array(InstrumentSchema) }).openapi('InstrumentList');
+export const CredentialsSchema = z.object({ credentials: PresignedUploadSchema }).openapi('InstrumentCredentials');

@@ -60,7 +60,9 @@ export function apiBackendFromEnv(env: NodeJS.ProcessEnv = process.env): ApiBack
     apiTable: config.MMDO_API_TABLE,
     usageTable: config.MMDO_USAGE_TABLE,
     webhooksTable: config.MMDO_WEBHOOKS_TABLE,
-    limits: { maxImageBytes: config.MMDO_API_MAX_IMAGE_BYTES, maxPixels: DEFAULT_INGEST_LIMITS.maxPixels, detectMaxPixels: config.MMDO_DETECT_MAX_PIXELS },
+    limits: {
+      maxImageBytes: config.MMDO_API_MAX_IMAGE_BYTES, maxUploadBytes: DEFAULT_INGEST_LIMITS.maxBytes, maxPixels: DEFAULT_INGEST_LIMITS.maxPixels, detectMaxPixels: config.MMDO_DETECT_MAX_PIXELS,
+    },
     linkSeconds: 900,
   });
 }

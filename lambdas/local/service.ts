@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { DEFAULT_LOCAL_WEBHOOK_OPTIONS, type LocalWebhookOptions } from '../adapters/local/webhooks/dispatcher.js';
 import { SqliteApiStore } from '../adapters/local/store/api-store.js';
 import { createApiApp } from '../api/app.js';
-import type { BrowserPolicy } from '../api/security.js';
+import { hostAllowList, type BrowserPolicy } from '../api/security.js';
+import { Hono } from 'hono';
 import { inspectionUsage } from '../application/metering/usage.js';
 import type { Report } from '../domain/report/report.js';
 import { presentedKey, UnauthorizedError, verifyKey } from '../application/tenancy/api-keys.js';
@@ -14,6 +15,7 @@ import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../ports/image-codec.j
 import type { Principal } from '../ports/partner-api.js';
 import { LOCAL_TENANT, type LocalServiceDeps } from './deps.js';
 import { localBackend } from './http/backend.js';
+import { UPLOAD_RECEIVER_PATH, uploadReceiver } from './http/upload-receiver.js';
 import { Inbox } from './inbox.js';
 import { Intake } from './intake.js';
 import type { SqliteJobQueue } from './job-queue.js';
@@ -124,7 +126,8 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
   }
 
   const backend = localBackend(deps, queue, intake, {
-    limits: { maxImageBytes: options.limits.maxBytes, maxPixels: options.limits.maxPixels, detectMaxPixels: options.detectMaxPixels },
+    limits: { maxImageBytes: options.limits.maxBytes, maxUploadBytes: options.limits.maxBytes, maxPixels: options.limits.maxPixels, detectMaxPixels: options.detectMaxPixels },
+    baseUrl: () => url,
     health: () => ({ ...(options.apiKeys === 'off' ? { tenant: LOCAL_TENANT } : {}), queue: queue.counts(), workerBusy: worker.busy, inbox: options.inbox }),
     webhooks,
     store,
@@ -137,12 +140,18 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
     log,
   });
 
+  // The API, and beside it the stand-in for the upload bucket that presigned uploads and instruments post to.
+  const receiver = new Hono();
+  receiver.use('*', hostAllowList(options.browser));
+  receiver.route(UPLOAD_RECEIVER_PATH, uploadReceiver({ store, intake, maxBytes: options.limits.maxBytes, maxPixels: options.limits.maxPixels, log }));
+  const fetch = (request: Request, env: unknown) => (new URL(request.url).pathname === UPLOAD_RECEIVER_PATH ? receiver.fetch(request, env) : app.fetch(request, env));
+
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
       // Bodies left unread (a refused upload) are drained by the app, bounded, instead of the adapter's 500 ms cut-off,
       // so a client still sending gets its 413 rather than a reset.
-      const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port, autoCleanupIncoming: false }, () => resolve(s as Server)) as Server;
+      const s = serve({ fetch, hostname: options.host, port: options.port, autoCleanupIncoming: false }, () => resolve(s as Server)) as Server;
       s.once('error', reject);
     });
   } catch (error) {

@@ -97,3 +97,46 @@ export interface UsageLedger {
   /** A tenant's records in [from, to), oldest first. */
   list(tenant: string, query: UsageQuery): Promise<UsageRecord[]>;
 }
+
+/** A one-object upload slot made by POST /v1/inspections/uploads: the object, once uploaded, is inspected as declared. */
+export interface UploadSlot {
+  /** `upl_` + 32 hex: the inspection's id until its report exists. */
+  readonly id: string;
+  readonly tenant: string;
+  readonly name: string;
+  readonly profile: string;
+  readonly profileVersion?: number;
+  readonly pixelSizeUm?: number;
+  readonly metadata?: Record<string, unknown>;
+  readonly contentType: string;
+  readonly bytes: number;
+  /** The object key the slot may write (cloud). */
+  readonly key: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  /** The queued job the upload became (local). */
+  readonly jobId?: string;
+}
+
+/** An instrument that uploads straight into storage under its own key prefix, with renewable credentials. */
+export interface Instrument {
+  /** `ins_` + 24 hex. */
+  readonly id: string;
+  readonly tenant: string;
+  readonly name: string;
+  readonly profile: string;
+  readonly profileVersion?: number;
+  /** `<tenant>/<profile>[@v]/instruments/<id>/`: the only keys its credentials can write. */
+  readonly keyPrefix: string;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+}
+
+export interface UploadRegistry {
+  putSlot(slot: UploadSlot): Promise<void>;
+  getSlot(tenant: string, id: string): Promise<UploadSlot | undefined>;
+  putInstrument(instrument: Instrument): Promise<void>;
+  getInstrument(tenant: string, id: string): Promise<Instrument | undefined>;
+  listInstruments(tenant: string): Promise<Instrument[]>;
+  revokeInstrument(tenant: string, id: string, at: string): Promise<boolean>;
+}

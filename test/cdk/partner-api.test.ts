@@ -93,3 +93,12 @@ test('cdk-nag AwsSolutions reports no unacknowledged findings with the partner A
   const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.resourceLogicalId ?? ''}`));
   expect(findings).toEqual([]);
 });
+
+test('the upload rule starts inspections only for images the API or an instrument put (EventBridge wildcard semantics)', () => {
+  const rule = Object.values(stateless.findResources('AWS::Events::Rule')).find((r) => r.Properties.EventPattern.source?.[0] === 'aws.s3')!;
+  const patterns = (rule.Properties.EventPattern.detail.object.key as { wildcard: string }[]).map((p) => p.wildcard);
+  // EventBridge wildcards: `*` matches any characters (slashes included), case-sensitive.
+  const matches = (key: string) => patterns.some((p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(key));
+  for (const key of ['acme/grains/api/upl_1/a.png', 'acme/grains@2/api/upl_1/b.JPEG', 'acme/grains/instruments/ins_1/batch-7/c.tif', 'acme/grains/instruments/ins_1/d.TIFF']) expect([key, matches(key)]).toEqual([key, true]);
+  for (const key of ['acme/grains/stray.png', 'acme/grains/api/upl_1/a.png.json', 'acme/grains/instruments/ins_1/notes.txt', 'acme/profiles/x.png']) expect([key, matches(key)]).toEqual([key, false]);
+});

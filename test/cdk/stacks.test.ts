@@ -119,7 +119,7 @@ describe('StatelessStack', () => {
     stateless.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.s3'], 'detail-type': ['Object Created'],
-        detail: { bucket: { name: [Match.anyValue()] }, object: { key: Match.arrayWith([{ suffix: { 'equals-ignore-case': '.png' } }, { suffix: { 'equals-ignore-case': '.tif' } }]) } },
+        detail: { bucket: { name: [Match.anyValue()] }, object: { key: Match.arrayWith([{ wildcard: '*/api/*.png' }, { wildcard: '*/instruments/*.TIF' }]) } },
       },
       Targets: [Match.objectLike({ DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }), RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 10 }) })],
     });

@@ -1,12 +1,16 @@
 import { ConditionalCheckFailedException, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { SCOPES, type ApiKeyRecord, type CredentialStore, type IdempotencyBegin, type IdempotencyStore, type StoredResponse, type Tenant } from '../../ports/partner-api.js';
+import {
+  SCOPES, type ApiKeyRecord, type CredentialStore, type IdempotencyBegin, type IdempotencyStore, type Instrument, type StoredResponse, type Tenant,
+  type UploadRegistry, type UploadSlot,
+} from '../../ports/partner-api.js';
 
 /**
  * The partner API's table (`mmdo-api`): tenants (`TENANT#t` / `TENANT`), API keys (`KEY#id` / `KEY`, listed per
  * tenant through the byTenant index), Idempotency-Key records (`TENANT#t` / `IDEM#key`, expiring by TTL) and the
- * records of uploads made through the API (`TENANT#t` / `UPLOAD#reportId`). Every write is one conditional put or
+ * records of uploads made through the API (`TENANT#t` / `UPLOAD#reportId`), upload slots (`TENANT#t` / `SLOT#id`) and
+ * instruments (`TENANT#t` / `INSTRUMENT#id`). Every write is one conditional put or
  * update: no transactions (dynalite has none and no operation here needs two items at once).
  */
 export const API_TABLE = {
@@ -46,10 +50,15 @@ export interface ApiUpload {
 /** An Idempotency-Key claim with no answer after this long was left by a request that died: it is taken over. */
 const STALE_CLAIM_SECONDS = 5 * 60;
 
+const instrumentOf = (item: Record<string, unknown>): Instrument => ({
+  ...(JSON.parse(String(item.instrument)) as Instrument),
+  ...(typeof item.revokedAt === 'string' ? { revokedAt: item.revokedAt } : {}),
+});
+
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
-export class DynamoDbApiStore implements CredentialStore, IdempotencyStore {
+export class DynamoDbApiStore implements CredentialStore, IdempotencyStore, UploadRegistry {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(client: DynamoDBClient, private readonly tableName: string, private readonly now: () => number = Date.now) {
@@ -163,6 +172,54 @@ export class DynamoDbApiStore implements CredentialStore, IdempotencyStore {
     })).catch((error: unknown) => {
       if (!isConditionFailure(error)) throw error;
     });
+  }
+
+  async putSlot(slot: UploadSlot): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(slot.expiresAt) / 1000) + 30 * 86_400;
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: `TENANT#${slot.tenant}`, sk: `SLOT#${slot.id}`, slot: JSON.stringify(slot), expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  }
+
+  async getSlot(tenant: string, id: string): Promise<UploadSlot | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `TENANT#${tenant}`, sk: `SLOT#${id}` } }));
+    return out.Item ? (JSON.parse(String(out.Item.slot)) as UploadSlot) : undefined;
+  }
+
+  async putInstrument(instrument: Instrument): Promise<void> {
+    await this.doc.send(new PutCommand({
+      TableName: this.tableName,
+      Item: { pk: `TENANT#${instrument.tenant}`, sk: `INSTRUMENT#${instrument.id}`, instrument: JSON.stringify(instrument) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }));
+  }
+
+  async getInstrument(tenant: string, id: string): Promise<Instrument | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `TENANT#${tenant}`, sk: `INSTRUMENT#${id}` }, ConsistentRead: true }));
+    return out.Item ? instrumentOf(out.Item) : undefined;
+  }
+
+  async listInstruments(tenant: string): Promise<Instrument[]> {
+    const out = await this.doc.send(new QueryCommand({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': `TENANT#${tenant}`, ':s': 'INSTRUMENT#' },
+    }));
+    return (out.Items ?? []).map(instrumentOf);
+  }
+
+  async revokeInstrument(tenant: string, id: string, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `TENANT#${tenant}`, sk: `INSTRUMENT#${id}` },
+        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': at },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   /** Remembers an upload the API queued, so GET can say `queued` before the workflow has written the report. */

@@ -14,5 +14,35 @@ export function parseUploadKey(key: string): { tenant: string; profile: string; 
   if (!m || m[1]!.includes('..') || m[2]!.includes('..')) {
     throw new ValidationError(`upload key '${key}' must be <tenant>/<profile>[@<version>]/<name>`, { key });
   }
-  return { tenant: m[1]!, profile: m[2]!, ...(m[3] ? { version: Number(m[3]) } : {}), name: m[4]! };
+  // The API's and instruments' own segment (`api/<upload id>/`, `instruments/<id>/`) is not part of the image's name.
+  const name = /^(?:api|instruments)\/[A-Za-z0-9_-]+\/(.+)$/.exec(m[4]!)?.[1] ?? m[4]!;
+  return { tenant: m[1]!, profile: m[2]!, ...(m[3] ? { version: Number(m[3]) } : {}), name };
+}
+
+/** Key segments under which uploads start an inspection: the API's slots and direct uploads, and instruments. */
+export const UPLOAD_SOURCES = ['api', 'instruments'] as const;
+
+/**
+ * EventBridge wildcard patterns of the keys that start an inspection: an image suffix (either case) under an API or
+ * instrument segment. Stray objects, sidecar sheets and keys outside those prefixes start nothing.
+ */
+export function uploadKeyWildcards(): string[] {
+  return UPLOAD_SOURCES.flatMap((source) => IMAGE_SUFFIXES.flatMap((suffix) => [suffix, suffix.toUpperCase()].map((s) => `*/${source}/*${s}`)));
+}
+
+/**
+ * Keys the partner API writes, always under the tenant of the credential that asked (never one the client names):
+ * `<tenant>/<profile>[@<version>]/api/<upload id>/<name>` for an upload slot or a direct upload, and the prefix
+ * `<tenant>/<profile>[@<version>]/instruments/<instrument id>/` an instrument's credentials are limited to.
+ */
+export function apiUploadKey(tenant: string, profile: string, version: number | undefined, uploadId: string, name: string): string {
+  return `${profileSegment(tenant, profile, version)}/api/${uploadId}/${name}`;
+}
+
+export function instrumentKeyPrefix(tenant: string, profile: string, version: number | undefined, instrumentId: string): string {
+  return `${profileSegment(tenant, profile, version)}/instruments/${instrumentId}/`;
+}
+
+function profileSegment(tenant: string, profile: string, version: number | undefined): string {
+  return `${tenant}/${profile}${version !== undefined ? `@${version}` : ''}`;
 }

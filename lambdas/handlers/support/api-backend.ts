@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ApiBackend, ApiLimits, InspectionView, WebhookAdmin } from '../../api/backend.js';
@@ -15,6 +16,17 @@ import { LocalPipeline } from '../../application/pipeline/run-local.js';
 import type { CloudDeps } from '../../application/pipeline/run-step.js';
 import { reportIdFor, uploadIdempotencyKey } from '../../application/pipeline/state.js';
 import { MmdoError } from '../../domain/errors.js';
+
+/**
+ * Instrument credentials are signed with the API function's role, whose session lasts a few hours: they are made to
+ * last 6 h and renewed (POST /v1/instruments/{id}/credentials) well before. For longer-lived access, an IAM role with
+ * an `s3:prefix`-scoped policy is the alternative (README, Partner API).
+ */
+const INSTRUMENT_CREDENTIALS_SECONDS = 6 * 3600;
+/** Object metadata an instrument may set with an upload (x-amz-meta-*): the pixel size and the common sheet fields. */
+const INSTRUMENT_METADATA = ['pixel-size-um', 'batch-id', 'modality', 'sulfur-loading-wt-pct', 'carbon-host', 'target-porosity', 'particle-size-um', 'process-notes'];
+
+const secondsUntil = (iso: string) => Math.max(1, Math.round((Date.parse(iso) - Date.now()) / 1000));
 
 export interface CloudApiSettings {
   readonly uploadBucket: string;
@@ -115,6 +127,22 @@ export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo
         ...(upload.metadata !== undefined ? { metadata: upload.metadata } : {}),
       }),
     async get(tenant, id): Promise<InspectionView | undefined> {
+      if (id.startsWith('upl_')) {
+        const slot = await store.getSlot(tenant, id);
+        if (!slot) return undefined;
+        const object = await clients.s3.send(new HeadObjectCommand({ Bucket: settings.uploadBucket, Key: slot.key })).catch((error: { name?: string }) => {
+          if (error.name === 'NotFound' || error.name === 'NoSuchKey') return undefined;
+          throw error;
+        });
+        const pending = { kind: 'pending', id, stage: null, progress: null, attempts: 0, name: slot.name, profile: slot.profile, submittedAt: slot.createdAt } as const;
+        if (!object) return { ...pending, status: 'awaiting_upload' };
+        const reportId = reportIdFor(uploadIdempotencyKey({
+          bucket: settings.uploadBucket, key: slot.key, size: object.ContentLength ?? 0,
+          ...(object.VersionId && object.VersionId !== 'null' ? { versionId: object.VersionId } : {}), ...(object.ETag ? { etag: object.ETag.replace(/"/g, '') } : {}),
+        }));
+        const report = await reports.get(tenant, reportId);
+        return report ? { kind: 'report', report } : { ...pending, status: 'queued' };
+      }
       const report = await reports.get(tenant, id);
       if (report) return { kind: 'report', report };
       const pending = await store.getUpload(tenant, id);
@@ -129,6 +157,34 @@ export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo
     },
     artifactLinks: async (report) => Object.fromEntries(await Promise.all(Object.entries(report.artifacts).map(async ([k, key]) => [k, await presign(key)] as const))),
     webhooks,
+    uploads: store,
+    async presignSlot(slot) {
+      // The sheet goes up now, as the sidecar the workflow reads beside the image.
+      if (slot.metadata) {
+        await clients.s3.send(new PutObjectCommand({ Bucket: settings.uploadBucket, Key: `${slot.key}.json`, Body: JSON.stringify(slot.metadata), ContentType: 'application/json' }));
+      }
+      const fields: Record<string, string> = { 'Content-Type': slot.contentType, ...(slot.pixelSizeUm !== undefined ? { 'x-amz-meta-pixel-size-um': String(slot.pixelSizeUm) } : {}) };
+      const post = await createPresignedPost(clients.s3, {
+        Bucket: settings.uploadBucket, Key: slot.key, Fields: fields, Expires: secondsUntil(slot.expiresAt),
+        // One key (the SDK adds it), exactly the declared size and content type.
+        Conditions: [['content-length-range', slot.bytes, slot.bytes]],
+      });
+      return { method: 'POST', url: post.url, fields: post.fields, expiresAt: slot.expiresAt, maxBytes: slot.bytes };
+    },
+    async presignInstrument(instrument) {
+      const expiresAt = new Date(Date.now() + INSTRUMENT_CREDENTIALS_SECONDS * 1000).toISOString();
+      const maxBytes = settings.limits.maxUploadBytes;
+      const post = await createPresignedPost(clients.s3, {
+        Bucket: settings.uploadBucket, Key: `${instrument.keyPrefix}\${filename}`, Expires: INSTRUMENT_CREDENTIALS_SECONDS,
+        // Any key under the prefix (the SDK turns `${filename}` into starts-with), images only, the sheet as metadata.
+        Conditions: [
+          ['content-length-range', 1, maxBytes],
+          ['starts-with', '$Content-Type', 'image/'],
+          ...INSTRUMENT_METADATA.map((name) => ['starts-with', `$x-amz-meta-${name}`, ''] as ['starts-with', string, string]),
+        ],
+      });
+      return { method: 'POST', url: post.url, fields: post.fields, expiresAt, maxBytes, keyPrefix: instrument.keyPrefix };
+    },
     credentials: store,
     idempotency: store,
     usage,

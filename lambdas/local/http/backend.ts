@@ -6,13 +6,17 @@ import { MmdoError } from '../../domain/errors.js';
 import type { Report } from '../../domain/report/report.js';
 import type { ApiBackend, ApiLimits, CheckedUpload, InspectionView, WebhookAdmin } from '../../api/backend.js';
 import { selfLink } from '../../api/app.js';
+import { newSigningSecret, signPolicy } from '../../application/tenancy/upload-policy.js';
 import type { LocalServiceDeps } from '../deps.js';
+import { INSTRUMENT_CREDENTIALS_MS, UPLOAD_POLICY_SECRET, UPLOAD_RECEIVER_PATH } from './upload-receiver.js';
 import type { Intake } from '../intake.js';
 import type { JobCounts, SqliteJobQueue } from '../job-queue.js';
 import type { InspectionJob } from '../jobs.js';
 
 export interface LocalBackendOptions {
   readonly limits: ApiLimits;
+  /** The service's own URL (its upload receiver stands in for the bucket). */
+  readonly baseUrl: () => string;
   readonly health: () => { tenant?: string; queue: JobCounts; workerBusy: number; inbox: string | null };
   readonly webhooks: LocalWebhooks;
   readonly store: SqliteApiStore;
@@ -23,6 +27,7 @@ export interface LocalBackendOptions {
  * pipeline in this process, reports, profiles and images come from the local stores, webhooks from the outbox.
  */
 export function localBackend(deps: LocalServiceDeps, queue: SqliteJobQueue<InspectionJob>, intake: Intake, options: LocalBackendOptions): ApiBackend {
+  const secret = () => options.store.signingSecret(UPLOAD_POLICY_SECRET, newSigningSecret);
   return {
     runtime: 'local',
     limits: options.limits,
@@ -49,9 +54,14 @@ export function localBackend(deps: LocalServiceDeps, queue: SqliteJobQueue<Inspe
       return report;
     },
     async get(tenant, id): Promise<InspectionView | undefined> {
-      const report = await deps.reports.get(tenant, id);
+      const slot = id.startsWith('upl_') ? await options.store.getSlot(tenant, id) : undefined;
+      if (slot && !slot.jobId) {
+        return { kind: 'pending', id, status: 'awaiting_upload', stage: null, progress: null, attempts: 0, name: slot.name, profile: slot.profile, submittedAt: slot.createdAt };
+      }
+      const jobId = slot?.jobId ?? id;
+      const report = await deps.reports.get(tenant, jobId);
       if (report) return { kind: 'report', report };
-      const job = queue.get(id);
+      const job = queue.get(jobId);
       if (!job || job.payload.tenant !== tenant) return undefined;
       if (job.status !== 'queued' && job.status !== 'running') return undefined;
       return {
@@ -66,6 +76,19 @@ export function localBackend(deps: LocalServiceDeps, queue: SqliteJobQueue<Inspe
     },
     artifactLinks: async (report: Report) => Object.fromEntries(Object.keys(report.artifacts).map((k) => [k, `${selfLink(report.id)}/${k}.png`])),
     webhooks: webhookAdmin(options.webhooks),
+    uploads: options.store,
+    async presignSlot(slot) {
+      const fields = signPolicy(secret(), {
+        tenant: slot.tenant, slot: slot.id, key: slot.key, minBytes: slot.bytes, maxBytes: slot.bytes, contentType: slot.contentType, expiresAt: slot.expiresAt,
+      });
+      return { method: 'POST', url: `${options.baseUrl()}${UPLOAD_RECEIVER_PATH}`, fields: { key: slot.key, 'Content-Type': slot.contentType, ...fields }, expiresAt: slot.expiresAt, maxBytes: slot.bytes };
+    },
+    async presignInstrument(instrument) {
+      const expiresAt = new Date(Date.now() + INSTRUMENT_CREDENTIALS_MS).toISOString();
+      const maxBytes = options.limits.maxUploadBytes;
+      const fields = signPolicy(secret(), { tenant: instrument.tenant, instrument: instrument.id, keyPrefix: instrument.keyPrefix, minBytes: 1, maxBytes, contentType: 'image/', expiresAt });
+      return { method: 'POST', url: `${options.baseUrl()}${UPLOAD_RECEIVER_PATH}`, fields: { key: `${instrument.keyPrefix}\${filename}`, ...fields }, expiresAt, maxBytes, keyPrefix: instrument.keyPrefix };
+    },
     credentials: options.store,
     idempotency: options.store,
     usage: options.store,

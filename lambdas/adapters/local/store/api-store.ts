@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
-  ApiKeyRecord, CredentialStore, IdempotencyBegin, IdempotencyStore, Scope, StoredResponse, Tenant, UsageLedger, UsageQuery, UsageRecord,
+  ApiKeyRecord, CredentialStore, IdempotencyBegin, IdempotencyStore, Instrument, Scope, StoredResponse, Tenant, UploadRegistry, UploadSlot, UsageLedger,
+  UsageQuery, UsageRecord,
 } from '../../../ports/partner-api.js';
 
 /** An Idempotency-Key claim with no answer after this long was left by a request that died (a crash): it is taken over. */
@@ -13,7 +14,7 @@ const STALE_CLAIM_MS = 5 * 60_000;
  * ledger. The local service keeps them in its queue's file (`attach`), so that a job's end and its usage record
  * commit in one transaction. The file holds key hashes, so only its owner may read it.
  */
-export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageLedger {
+export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageLedger, UploadRegistry {
   private readonly db: Database.Database;
   private readonly owned: boolean;
 
@@ -46,6 +47,10 @@ export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageL
         profile TEXT, report_id TEXT, PRIMARY KEY (tenant, event_id)
       );
       CREATE INDEX IF NOT EXISTS usage_by_time ON usage (tenant, occurred_at);
+      CREATE TABLE IF NOT EXISTS signing_secrets (name TEXT PRIMARY KEY, secret TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS upload_slots (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, json TEXT NOT NULL, job_id TEXT);
+      CREATE TABLE IF NOT EXISTS instruments (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, json TEXT NOT NULL, revoked_at TEXT);
+      CREATE INDEX IF NOT EXISTS instruments_tenant ON instruments (tenant, id);
     `);
   }
 
@@ -124,6 +129,55 @@ export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageL
       tenant: row.tenant, eventId: row.event_id, kind: row.kind as UsageRecord['kind'], quantity: row.quantity, occurredAt: row.occurred_at,
       ...(row.profile !== null ? { profile: row.profile } : {}), ...(row.report_id !== null ? { reportId: row.report_id } : {}),
     }));
+  }
+
+  /** The service's secret of this name, made on first use and kept (upload policies stay valid across restarts). */
+  signingSecret(name: string, make: () => string): string {
+    this.db.prepare('INSERT INTO signing_secrets (name, secret) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, make());
+    return (this.db.prepare('SELECT secret FROM signing_secrets WHERE name = ?').get(name) as { secret: string }).secret;
+  }
+
+  async putSlot(slot: UploadSlot): Promise<void> {
+    this.db.prepare('INSERT INTO upload_slots (id, tenant, json) VALUES (?, ?, ?)').run(slot.id, slot.tenant, JSON.stringify(slot));
+  }
+
+  async getSlot(tenant: string, id: string): Promise<UploadSlot | undefined> {
+    const slot = this.findSlot(id);
+    return slot?.tenant === tenant ? slot : undefined;
+  }
+
+  /** A slot by its id alone: the local upload receiver's lookup (the id is the capability, like a presigned URL). */
+  findSlot(id: string): UploadSlot | undefined {
+    const row = this.db.prepare('SELECT json, job_id FROM upload_slots WHERE id = ?').get(id) as { json: string; job_id: string | null } | undefined;
+    return row && { ...(JSON.parse(row.json) as UploadSlot), ...(row.job_id ? { jobId: row.job_id } : {}) };
+  }
+
+  /** Records the job a slot's upload became; false when the slot was used already (one object per slot). */
+  useSlot(id: string, jobId: string): boolean {
+    return this.db.prepare('UPDATE upload_slots SET job_id = ? WHERE id = ? AND job_id IS NULL').run(jobId, id).changes === 1;
+  }
+
+  async putInstrument(instrument: Instrument): Promise<void> {
+    this.db.prepare('INSERT INTO instruments (id, tenant, json) VALUES (?, ?, ?)').run(instrument.id, instrument.tenant, JSON.stringify(instrument));
+  }
+
+  async getInstrument(tenant: string, id: string): Promise<Instrument | undefined> {
+    const found = this.findInstrument(id);
+    return found?.tenant === tenant ? found : undefined;
+  }
+
+  findInstrument(id: string): Instrument | undefined {
+    const row = this.db.prepare('SELECT json, revoked_at FROM instruments WHERE id = ?').get(id) as { json: string; revoked_at: string | null } | undefined;
+    return row && { ...(JSON.parse(row.json) as Instrument), ...(row.revoked_at ? { revokedAt: row.revoked_at } : {}) };
+  }
+
+  async listInstruments(tenant: string): Promise<Instrument[]> {
+    const rows = this.db.prepare('SELECT id FROM instruments WHERE tenant = ? ORDER BY id').all(tenant) as { id: string }[];
+    return rows.map((r) => this.findInstrument(r.id)!);
+  }
+
+  async revokeInstrument(tenant: string, id: string, at: string): Promise<boolean> {
+    return this.db.prepare('UPDATE instruments SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant = ? AND id = ?').run(at, tenant, id).changes === 1;
   }
 
   close(): void {
