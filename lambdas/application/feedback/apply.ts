@@ -63,7 +63,12 @@ export interface ApplyFeedbackResult {
     /** The profile's held-out calibration images, known normal, scored and added to the labelled normals. */
     readonly calibrationNormals: number;
   };
-  readonly weights: { readonly before: Weights; readonly after: Weights; readonly prior: Weights; readonly learnt: boolean; readonly share: number; readonly reason: string; readonly coefficients?: Record<string, number> };
+  readonly weights: {
+    readonly before: Weights; readonly after: Weights; readonly prior: Weights; readonly learnt: boolean; readonly share: number;
+    /** Components the labels switched off, and the fused score's AUROC on the labels with the prior and the chosen weights. */
+    readonly switchedOff: string[]; readonly auroc?: { readonly prior: number; readonly chosen: number };
+    readonly reason: string; readonly coefficients?: Record<string, number>;
+  };
   readonly thresholds: { readonly before: Operating; readonly after: Operating; readonly chosen: boolean; readonly constrained: boolean; readonly reason: string };
   /** F1 at the operating threshold on the labels used (in-sample), before and after. */
   readonly f1: { readonly before?: number; readonly after?: number };
@@ -107,7 +112,7 @@ export async function applyFeedback(deps: ApplyFeedbackDeps, tenant: string, req
   const normals = new Map<string, LabelledReport>();
   for (const l of labelled) if (!l.anomalous && !normals.has(l.report.input.sha256)) normals.set(l.report.input.sha256, l);
   const fresh = [...normals.values()].filter((l) => !inProfile.has(l.report.input.sha256));
-  const images: { name: string; bytes: Uint8Array; pixelSizeUm?: number }[] = [];
+  const images: { name: string; bytes: Uint8Array; pixelSizeUm?: number; sha256: string }[] = [];
   let missingBytes = 0;
   for (const l of fresh) {
     const stored = await deps.artifacts.get(inputKey(tenant, l.report.input.sha256));
@@ -116,7 +121,7 @@ export async function applyFeedback(deps: ApplyFeedbackDeps, tenant: string, req
       continue;
     }
     const declared = l.report.input.pixelSizeSource === 'caller' ? l.report.input.pixelSizeUm : undefined;
-    images.push({ name: l.report.input.name, bytes: stored.bytes, ...(declared ? { pixelSizeUm: declared } : {}) });
+    images.push({ name: l.report.input.name, bytes: stored.bytes, sha256: l.report.input.sha256, ...(declared ? { pixelSizeUm: declared } : {}) });
   }
   if (missingBytes > 0) warnings.push(`${missingBytes} confirmed normal(s) cannot be enrolled: their images are no longer stored`);
   let enrolledVersion: number | undefined;
@@ -124,8 +129,8 @@ export async function applyFeedback(deps: ApplyFeedbackDeps, tenant: string, req
   if (images.length > 0 && req.enrolNormals && !req.dryRun) {
     progress('enrol', 0.1, `${images.length} confirmed normal(s)`);
     try {
-      enrolledVersion = (await deps.enrollment.enroll({ tenant, profile: req.profile, images })).version;
-      enrolledHashes = fresh.filter((l) => images.some((i) => i.name === l.report.input.name)).map((l) => l.report.input.sha256);
+      enrolledVersion = (await deps.enrollment.enroll({ tenant, profile: req.profile, images: images.map(({ sha256: _sha, ...image }) => image) })).version;
+      enrolledHashes = images.map((i) => i.sha256);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       warnings.push(`confirmed normals not enrolled: ${error.message}`);
@@ -173,7 +178,8 @@ export async function applyFeedback(deps: ApplyFeedbackDeps, tenant: string, req
     confirmedNormals: { enrolled: enrolledVersion !== undefined ? images.length : 0, alreadyInProfile: normals.size - fresh.length, missingBytes },
     labels: { ...counts, used: fromLabels.length, rescored, stale, inBank, calibrationNormals },
     weights: {
-      before: { ...settings.fusion.weights }, after: learnt.weights, prior, learnt: learnt.learnt, share: learnt.share, reason: learnt.reason,
+      before: { ...settings.fusion.weights }, after: learnt.weights, prior, learnt: learnt.learnt, share: learnt.share, switchedOff: learnt.switchedOff,
+      ...(learnt.auroc ? { auroc: learnt.auroc } : {}), reason: learnt.reason,
       ...(learnt.fit ? { coefficients: Object.fromEntries([['intercept', learnt.fit.intercept], ...learnt.features.map((f, i) => [f, learnt.fit!.coefficients[i]!])]) } : {}),
     },
     thresholds: { before: settings.operating, after: chosen.operating, chosen: chosen.chosen, constrained: chosen.constrained, reason: chosen.reason },

@@ -1,5 +1,6 @@
 import { conformalThreshold } from '../decision/conformal.js';
 import { choleskySolve, choleskyWithJitter } from '../decision/linalg.js';
+import { auroc } from '../evaluation/ranking.js';
 import { COMPONENT_NAMES, type ComponentName, type ScoringSettings } from '../profile/settings.js';
 import { fuse, type ComponentInput } from '../scoring/fusion.js';
 
@@ -83,9 +84,16 @@ export interface LearntWeights {
   /** Share of the learnt weights in the result: n/(n + PRIOR_STRENGTH), 0 when the prior was kept. */
   readonly share: number;
   readonly features: ComponentName[];
+  /** Components the labels switched off (weight 0), see rule 5. */
+  readonly switchedOff: ComponentName[];
+  /** AUROC of the fused score on the labels with the prior and with the chosen weights (absent when nothing was fitted). */
+  readonly auroc?: { readonly prior: number; readonly chosen: number };
   readonly fit?: LogisticFit;
   readonly reason: string;
 }
+
+/** How much better (AUROC on the labels) a less preferred candidate must rank them to be chosen (rule 5). */
+export const SELECTION_MARGIN = 0.01;
 
 /**
  * Fusion weights from labels. The rule:
@@ -98,9 +106,15 @@ export interface LearntWeights {
  *    ranks images as the regression does.
  * 4. Shrink toward the prior: w = a·learnt + (1 − a)·prior with a = n/(n + PRIOR_STRENGTH), n = the smaller class
  *    count: the defaults stay the prior, and labels take over as they accumulate (a = 0.5 at 20 of each).
+ * 5. Check on the fused score itself. Fusion lifts the score to any weighted component at or above its lift level,
+ *    so a positive weight is also a switch: a component that is high on every image (a consistency rule firing on
+ *    images that are not cathodes) lifts them all, whatever its weight. Candidates, in order of preference: the
+ *    weights of step 4, the prior, then the weights of step 4 with one or more features switched off (weight 0;
+ *    fewest first, at least one feature left on). Each is scored by the AUROC of the fused score (lift included) on
+ *    the labels; the first candidate within SELECTION_MARGIN of the best AUROC is chosen.
  */
 export function learnFusionWeights(examples: readonly LabelledScores[], prior: Weights, fused: readonly ComponentName[]): LearntWeights {
-  const keep = (reason: string, features: ComponentName[] = [], fit?: LogisticFit): LearntWeights => ({ weights: { ...prior }, learnt: false, share: 0, features, ...(fit ? { fit } : {}), reason });
+  const keep = (reason: string, features: ComponentName[] = [], fit?: LogisticFit): LearntWeights => ({ weights: { ...prior }, learnt: false, share: 0, features, switchedOff: [], ...(fit ? { fit } : {}), reason });
   const features = COMPONENT_NAMES.filter((name) => fused.includes(name) && examples.length > 0 && examples.every((e) => e.components.some((c) => c.name === name)));
   const positives = examples.filter((e) => e.anomalous).length;
   const n = Math.min(positives, examples.length - positives);
@@ -117,7 +131,42 @@ export function learnFusionWeights(examples: readonly LabelledScores[], prior: W
   features.forEach((name, i) => {
     weights[name] = share * ((positive[i]! / total) * mass) + (1 - share) * prior[name];
   });
-  return { weights, learnt: true, share, features, fit, reason: `weights learnt from ${examples.length} labels (${positives} anomalous), counted ${(share * 100).toFixed(0)} % against the prior` };
+  // Step 5: the candidates, scored by the fused score's AUROC on the labels.
+  const labels = examples.map((e) => (e.anomalous ? 1 : 0));
+  const rank = (w: Weights) => {
+    try {
+      return auroc(examples.map((e) => refuse(e.components, w, { suspect: 0.5, anomalous: 0.9 }, fused)), labels);
+    } catch {
+      return 0; // no weighted component left for some report
+    }
+  };
+  const candidates: { weights: Weights; off: ComponentName[]; prior: boolean }[] = [{ weights, off: [], prior: false }, { weights: { ...prior }, off: [], prior: true }];
+  for (const off of subsets(features).sort((a, b) => a.length - b.length)) {
+    if (off.length >= features.length) continue;
+    const w = { ...weights };
+    for (const name of off) w[name] = 0;
+    candidates.push({ weights: w, off, prior: false });
+  }
+  const scored = candidates.map((c) => ({ ...c, auroc: rank(c.weights) }));
+  const best = Math.max(...scored.map((c) => c.auroc));
+  const chosen = scored.find((c) => c.auroc >= best - SELECTION_MARGIN)!;
+  const priorAuroc = scored[1]!.auroc;
+  const ranks = { prior: priorAuroc, chosen: chosen.auroc };
+  if (chosen.prior) {
+    return { weights: { ...prior }, learnt: false, share: 0, features, switchedOff: [], auroc: ranks, fit, reason: `weights kept: the learnt weights rank the ${examples.length} labels no better than the prior (AUROC ${priorAuroc.toFixed(3)})` };
+  }
+  const offText = chosen.off.length ? `; ${chosen.off.join(', ')} switched off: the fused score ranks the labels better without (AUROC ${scored[0]!.auroc.toFixed(3)} → ${chosen.auroc.toFixed(3)})` : '';
+  return {
+    weights: chosen.weights, learnt: true, share, features, switchedOff: chosen.off, auroc: ranks, fit,
+    reason: `weights learnt from ${examples.length} labels (${positives} anomalous), counted ${(share * 100).toFixed(0)} % against the prior${offText}`,
+  };
+}
+
+/** Every non-empty subset of a list (few components: at most 2⁴ − 1). */
+function subsets<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let mask = 1; mask < 1 << items.length; mask++) out.push(items.filter((_, i) => mask & (1 << i)));
+  return out;
 }
 
 /** The fused score of stored components under other weights and thresholds (the fuse stage's rule, lift included). */

@@ -95,7 +95,7 @@ describe('mmdo review', () => {
       profile: 'cathode', fromVersion: 3, enrolledVersion: 4, version: 5, recalibrated: true, dryRun: false,
       confirmedNormals: { enrolled: 7, alreadyInProfile: 2, missingBytes: 0 },
       labels: { total: 30, normal: 12, anomalous: 18, used: 23, rescored: 23, stale: 0, inBank: 7, calibrationNormals: 8 },
-      weights: { before: { ...DEFAULT_FUSION_WEIGHTS }, after: { ...DEFAULT_FUSION_WEIGHTS, patch: 0.7, novelty: 0.15 }, prior: { ...DEFAULT_FUSION_WEIGHTS }, learnt: true, share: 0.375, reason: 'weights learnt from 31 labels' },
+      weights: { before: { ...DEFAULT_FUSION_WEIGHTS }, after: { ...DEFAULT_FUSION_WEIGHTS, patch: 0.7, novelty: 0.15 }, prior: { ...DEFAULT_FUSION_WEIGHTS }, learnt: true, share: 0.375, switchedOff: [], reason: 'weights learnt from 31 labels' },
       thresholds: { before: operating, after: { ...operating, thresholds: { suspect: 0.412, anomalous: 0.9 }, source: 'feedback' }, chosen: true, constrained: false, reason: 'operating threshold 0.4120 maximises F1' },
       f1: { before: 0.7, after: 0.85 }, warnings: ['few normals'],
     };

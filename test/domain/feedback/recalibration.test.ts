@@ -80,6 +80,30 @@ describe('fusion weights from labels', () => {
     expect(r.weights.patch).toBeCloseTo(r.share * (beta[0]! / total) * 1.0 + (1 - r.share) * prior.patch, 12);
   });
 
+  test('a component high on every image lifts them all: the labels switch it off (weight 0)', () => {
+    const examples = patchOnlyExamples(40, 5).map((e) => ({ ...e, components: e.components.map((c) => (c.name === 'consistency' ? { ...c, calibrated: 0.97 } : c)) }));
+    const r = learnFusionWeights(examples, prior, fused);
+    expect(r.learnt).toBe(true);
+    expect(r.switchedOff).toContain('consistency');
+    expect(r.weights.consistency).toBe(0);
+    expect(r.weights.patch).toBeGreaterThan(0);
+    // With the prior every fused score is lifted to 0.97: no ranking at all.
+    expect(r.auroc!.prior).toBeCloseTo(0.5, 12);
+    expect(r.auroc!.chosen).toBeGreaterThan(0.75);
+    expect(r.reason).toMatch(/consistency switched off/);
+  });
+
+  test('labels that rank no better than the prior keep it', () => {
+    const rng = createRandom(9);
+    const noise = Array.from({ length: 30 }, (_, i) => ({
+      anomalous: i % 2 === 0,
+      components: (['patch', 'novelty', 'consistency'] as const).map((name) => ({ name, raw: 0, calibrated: 0.2 + 0.05 * rng.next() })),
+    }));
+    const r = learnFusionWeights(noise, prior, fused);
+    if (r.learnt) expect(r.auroc!.chosen).toBeGreaterThan(r.auroc!.prior + 0.01 - 1e-12);
+    else expect(r.weights).toEqual(prior);
+  });
+
   test('re-fusing stored components follows the fusion rule', () => {
     const parts = [{ name: 'patch' as const, raw: 1, calibrated: 0.4 }, { name: 'novelty' as const, raw: 1, calibrated: 0.2 }];
     expect(refuse(parts, { patch: 0.5, novelty: 0.5 }, OPERATING.thresholds)).toBeCloseTo(0.3, 12);
