@@ -5,8 +5,9 @@ import { buildCalibration } from '../domain/scoring/calibration.js';
 import type { Backbone } from '../ports/backbone.js';
 import type { VectorIndexFactory } from '../ports/vector-index.js';
 import type { ProgressListener } from './contracts.js';
-import { extractFeatures, type ImageFeatures } from './features.js';
-import { buildMemoryBank, stackEmbeddings } from './memory-bank.js';
+import { concatFloat32 } from '../domain/arrays.js';
+import { extractFeatures } from './features.js';
+import { StreamingMemoryBank } from './memory-bank.js';
 import { nearestImages, patchScoring, searchGrids } from './scoring.js';
 
 /** The choices a profile version is built with (features, bank size and the scoring settings). */
@@ -92,22 +93,27 @@ export async function buildProfile(
   const tiling = { tileSize, overlap: tileOverlap(tileSize, d.sizeMultiple, strides) };
   const layout = { tiling, borderPad: rest.borderPad };
 
-  const bankFeatures: ImageFeatures[] = [];
+  // Bank images one at a time: their patches go into the streaming coreset and only the embedding is kept, so
+  // memory stays bounded however many images there are (memory-bank.ts).
+  const streaming = new StreamingMemoryBank({ ratio: recipe.features.coresetRatio, maxSize: recipe.maxBankSize, seed: recipe.features.seed });
+  const bankEmbeddings: Float32Array[] = [];
   const ids: string[] = [];
   for await (const { id, image } of bankImages) {
-    bankFeatures.push(...(await time('embed', () => extractFeatures(backbone, [image], recipe.features, layout))));
+    const [f] = await time('embed', () => extractFeatures(backbone, [image], recipe.features, layout));
+    await time('coreset', () => streaming.add(f!.grids.map((g) => g.data), f!.grids[0]!.dim));
+    bankEmbeddings.push(f!.embedding);
     ids.push(id);
     progress('embed bank', 0.1 + 0.6 * Math.min(1, ids.length / 1000), `${ids.length} images`);
   }
   progress('coreset', 0.7);
-  const bank = await time('coreset', () => buildMemoryBank(bankFeatures, { ratio: recipe.features.coresetRatio, maxSize: recipe.maxBankSize, seed: recipe.features.seed }));
-  const embeddings = stackEmbeddings(bankFeatures, ids);
-  bankFeatures.length = 0; // release the bank's patch grids before calibration
+  const bank = await time('coreset', () => streaming.finish());
+  const embeddings = { dim: bankEmbeddings[0]!.length, ids, vectors: concatFloat32(bankEmbeddings) };
+  bankEmbeddings.length = 0;
 
   progress('calibrate', 0.8);
   const index = await deps.vectorIndexes.build(bank.vectors, bank.dim, 'exact');
   const imageScores: number[] = [];
-  const scoreMaps: Float32Array[] = [];
+  const pixelSamples = new PixelSamples();
   const noveltyScores: number[] = [];
   const calibrationEmbeddings: Float32Array[] = [];
   try {
@@ -118,7 +124,7 @@ export async function buildProfile(
         const tiles = maps.map((map, t) => ({ tile: f!.plan.tiles[t]!, stride: f!.grids[t]!.stride, map }));
         const scored = patchScoring(tiles, { width: f!.width, height: f!.height, pad: f!.pad, overlap: f!.plan.overlap }, rest, f!);
         imageScores.push(scored.raw);
-        scoreMaps.push(scored.map.data);
+        pixelSamples.add(scored.map.data);
         noveltyScores.push(nearestImages(f!.embedding, embeddings).distance);
         calibrationEmbeddings.push(f!.embedding);
       });
@@ -126,7 +132,8 @@ export async function buildProfile(
   } finally {
     await index.dispose();
   }
-  const { calibration, heatmapLow } = buildCalibration({ imageScores, scoreMaps: scoreMaps.map((data) => ({ data })), noveltyScores });
+  const scoreMaps = pixelSamples.maps();
+  const { calibration, heatmapLow } = buildCalibration({ imageScores, scoreMaps, noveltyScores });
   const settings: ScoringSettings = { ...rest, tiling, heatmapLow };
   return {
     profile: {
@@ -142,3 +149,42 @@ export async function buildProfile(
   };
 }
 
+/** Pixel scores kept at most (64 MB): beyond, the calibration maps are kept at a stride (see PixelSamples). */
+const MAX_PIXEL_SAMPLES_KEPT = 1 << 24;
+
+/**
+ * The calibration images' full-resolution score maps, for the pixel threshold (buildCalibration samples them with a
+ * fixed stride to about a million values). Maps are kept whole while they fit MAX_PIXEL_SAMPLES_KEPT, so the
+ * calibration is exactly what it always was; past that, every kept map is thinned to every other of its values
+ * (and so on, the stride doubling), so a thousand large calibration images take 64 MB rather than gigabytes. The
+ * pixel threshold then comes from the same number of samples, taken at a slightly different stride.
+ */
+class PixelSamples {
+  private readonly kept: Float32Array[] = [];
+  private stride = 1;
+  private total = 0;
+
+  add(map: Float32Array): void {
+    const sample = this.stride === 1 ? map : strided(map, this.stride);
+    this.kept.push(sample);
+    this.total += sample.length;
+    while (this.total > MAX_PIXEL_SAMPLES_KEPT) {
+      this.stride *= 2;
+      this.total = 0;
+      for (let i = 0; i < this.kept.length; i++) {
+        this.kept[i] = strided(this.kept[i]!, 2);
+        this.total += this.kept[i]!.length;
+      }
+    }
+  }
+
+  maps(): { data: Float32Array }[] {
+    return this.kept.map((data) => ({ data }));
+  }
+}
+
+function strided(values: Float32Array, stride: number): Float32Array {
+  const out = new Float32Array(Math.ceil(values.length / stride));
+  for (let i = 0, j = 0; i < values.length; i += stride, j++) out[j] = values[i]!;
+  return out;
+}
