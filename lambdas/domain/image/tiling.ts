@@ -124,56 +124,115 @@ export interface TileMap {
  * Blend per-tile maps back into one width×height map. Each map is sampled bilinearly at image resolution and
  * weighted by a window that ramps smoothly to ~0 over `overlap` pixels at the tile's edges, and the weighted sum is
  * normalised, so overlapping tiles cross-fade and no seam appears. Where only one tile covers a pixel it is used as is.
+ *
+ * The sums are made one band of rows at a time (each pixel still adds its tiles in plan order, so the result is the
+ * same as summing over the whole image at once), so the double-precision accumulators take a band, not two copies
+ * of the image: a 64 MP map needs its output and about 50 MB, not an extra gigabyte. A map row is interpolated
+ * along x once per tile and reused for every image row that samples it.
  */
-export function stitchTiles(maps: readonly TileMap[], width: number, height: number, overlap: number): GreyImage {
+export function stitchTiles(maps: readonly TileMap[], width: number, height: number, overlap: number, bandValues = BAND_VALUES): GreyImage {
   if (maps.length === 0) throw new RangeError('nothing to stitch: no tiles');
-  const sum = new Float64Array(width * height);
-  const weight = new Float64Array(width * height);
-  for (const { tile, map } of maps) {
-    const x0 = Math.max(0, tile.x);
-    const y0 = Math.max(0, tile.y);
-    const x1 = Math.min(width, tile.x + tile.width);
-    const y1 = Math.min(height, tile.y + tile.height);
-    if (x1 <= x0 || y1 <= y0) continue;
-    const sx = map.width / tile.width;
-    const sy = map.height / tile.height;
-    // Column sampling positions and window weights, computed once per tile.
-    const cols = x1 - x0;
-    const c0 = new Int32Array(cols);
-    const c1 = new Int32Array(cols);
-    const cf = new Float32Array(cols);
-    const wx = new Float32Array(cols);
-    for (let i = 0; i < cols; i++) {
-      const local = x0 + i - tile.x;
-      const p = clamp((local + 0.5) * sx - 0.5, 0, map.width - 1);
-      c0[i] = Math.floor(p);
-      c1[i] = Math.min(map.width - 1, c0[i] + 1);
-      cf[i] = p - c0[i];
-      wx[i] = edgeWindow(local, tile.width, overlap);
-    }
-    for (let y = y0; y < y1; y++) {
-      const local = y - tile.y;
-      const p = clamp((local + 0.5) * sy - 0.5, 0, map.height - 1);
-      const r0 = Math.floor(p) * map.width;
-      const r1 = Math.min(map.height - 1, Math.floor(p) + 1) * map.width;
-      const fy = p - Math.floor(p);
-      const wy = edgeWindow(local, tile.height, overlap);
+  const out = new Float32Array(width * height);
+  const band = Math.max(1, Math.min(height, Math.floor(bandValues / Math.max(1, width))));
+  const sum = new Float64Array(band * width);
+  const weight = new Float64Array(band * width);
+  const plans = maps.map((m) => columnPlan(m, width, overlap));
+  for (let top = 0; top < height; top += band) {
+    const bottom = Math.min(height, top + band);
+    sum.fill(0);
+    weight.fill(0);
+    maps.forEach((m, t) => addTile(m, plans[t]!, sum, weight, width, height, top, bottom, overlap));
+    for (let y = top; y < bottom; y++) {
+      const local = (y - top) * width;
       const row = y * width;
-      for (let i = 0; i < cols; i++) {
-        const top = map.data[r0 + c0[i]] + (map.data[r0 + c1[i]] - map.data[r0 + c0[i]]) * cf[i];
-        const bottom = map.data[r1 + c0[i]] + (map.data[r1 + c1[i]] - map.data[r1 + c0[i]]) * cf[i];
-        const w = wx[i] * wy;
-        sum[row + x0 + i] += w * (top + (bottom - top) * fy);
-        weight[row + x0 + i] += w;
+      for (let x = 0; x < width; x++) {
+        const w = weight[local + x]!;
+        if (w === 0) throw new RangeError(`tiles do not cover pixel (${x}, ${y})`);
+        out[row + x] = sum[local + x]! / w;
       }
     }
   }
-  const out = new Float32Array(width * height);
-  for (let i = 0; i < out.length; i++) {
-    if (weight[i] === 0) throw new RangeError(`tiles do not cover pixel (${i % width}, ${Math.floor(i / width)})`);
-    out[i] = sum[i] / weight[i];
-  }
   return createGreyImage(width, height, out);
+}
+
+/** Values (rows × width) summed at once by stitchTiles. */
+const BAND_VALUES = 1 << 22;
+
+interface ColumnPlan {
+  readonly x0: number;
+  readonly x1: number;
+  readonly c0: Int32Array;
+  readonly c1: Int32Array;
+  readonly cf: Float32Array;
+  readonly wx: Float32Array;
+}
+
+/** Per tile: the image columns it covers, their sampling positions in its map and their window weights. */
+function columnPlan({ tile, map }: TileMap, width: number, overlap: number): ColumnPlan {
+  const x0 = Math.max(0, tile.x);
+  const x1 = Math.min(width, tile.x + tile.width);
+  const cols = Math.max(0, x1 - x0);
+  const sx = map.width / tile.width;
+  const c0 = new Int32Array(cols);
+  const c1 = new Int32Array(cols);
+  const cf = new Float32Array(cols);
+  const wx = new Float32Array(cols);
+  for (let i = 0; i < cols; i++) {
+    const local = x0 + i - tile.x;
+    const p = clamp((local + 0.5) * sx - 0.5, 0, map.width - 1);
+    c0[i] = Math.floor(p);
+    c1[i] = Math.min(map.width - 1, c0[i]! + 1);
+    cf[i] = p - c0[i]!;
+    wx[i] = edgeWindow(local, tile.width, overlap);
+  }
+  return { x0, x1, c0, c1, cf, wx };
+}
+
+/** Adds one tile's weighted, bilinearly sampled values to the band of rows [top, bottom). */
+function addTile(
+  { tile, map }: TileMap, plan: ColumnPlan, sum: Float64Array, weight: Float64Array,
+  width: number, height: number, top: number, bottom: number, overlap: number,
+): void {
+  const { x0, x1, c0, c1, cf, wx } = plan;
+  const y0 = Math.max(top, tile.y, 0);
+  const y1 = Math.min(bottom, tile.y + tile.height, height);
+  if (x1 <= x0 || y1 <= y0) return;
+  const cols = x1 - x0;
+  const sy = map.height / tile.height;
+  const data = map.data;
+  // The x-interpolated map row, cached: consecutive image rows mostly sample the same two map rows.
+  const rowA = new Float64Array(cols);
+  const rowB = new Float64Array(cols);
+  let cachedA = -1;
+  let cachedB = -1;
+  const interpolate = (into: Float64Array, r: number) => {
+    const base = r * map.width;
+    for (let i = 0; i < cols; i++) into[i] = data[base + c0[i]!]! + (data[base + c1[i]!]! - data[base + c0[i]!]!) * cf[i]!;
+  };
+  for (let y = y0; y < y1; y++) {
+    const local = y - tile.y;
+    const p = clamp((local + 0.5) * sy - 0.5, 0, map.height - 1);
+    const r0 = Math.floor(p);
+    const r1 = Math.min(map.height - 1, r0 + 1);
+    if (cachedA !== r0) {
+      if (cachedB === r0) rowA.set(rowB);
+      else interpolate(rowA, r0);
+      cachedA = r0;
+    }
+    if (cachedB !== r1) {
+      interpolate(rowB, r1);
+      cachedB = r1;
+    }
+    const fy = p - r0;
+    const wy = edgeWindow(local, tile.height, overlap);
+    const at = (y - top) * width + x0;
+    for (let i = 0; i < cols; i++) {
+      const t = rowA[i]!;
+      const w = wx[i]! * wy;
+      sum[at + i]! += w * (t + (rowB[i]! - t) * fy);
+      weight[at + i]! += w;
+    }
+  }
 }
 
 /** Smoothstep ramp from ~0 at the tile edge to 1 at `overlap` pixels in; never exactly 0 so lone tiles still count. */

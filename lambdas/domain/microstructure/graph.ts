@@ -20,33 +20,57 @@ export function buildObjectGraph(objects: Int32Array, passable: Uint8Array, widt
   const n = width * height;
   const owner = Int32Array.from(objects);
   const dist = new Int32Array(n).fill(-1);
-  let frontier = new Int32Array(n);
-  let next = new Int32Array(n);
+  const frontier = growthFrontier(owner, dist, passable, width, height);
+  grow(owner, dist, passable, width, height, frontier, Math.ceil(maxGapPx / 2));
+  const best = meetingGaps(owner, dist, width, height, maxGapPx);
+  const keys = [...best.keys()].sort((u, v) => u - v);
+  const source = new Int32Array(keys.length);
+  const target = new Int32Array(keys.length);
+  const gapPx = new Float32Array(keys.length);
+  keys.forEach((key, i) => {
+    source[i] = Math.floor(key / 1_000_003);
+    target[i] = key % 1_000_003;
+    gapPx[i] = best.get(key)!;
+  });
+  return { source, target, gapPx };
+}
+
+/**
+ * Object pixels next to passable ground (interior pixels never grow), with their distance set to 0. Each pixel loop
+ * is its own function, so V8 optimises it on its own rather than as part of one large function.
+ */
+function growthFrontier(owner: Int32Array, dist: Int32Array, passable: Uint8Array, width: number, height: number): { pixels: Int32Array; count: number } {
+  const frontier = new Int32Array(width * height);
   let fCount = 0;
-  for (let i = 0; i < n; i++) {
-    if (owner[i] === 0) continue;
-    dist[i] = 0;
-    // Only pixels next to passable ground can grow: interior pixels stay out of the frontier.
-    const x = i % width;
-    if (
-      (x > 0 && passable[i - 1]) ||
-      (x < width - 1 && passable[i + 1]) ||
-      (i >= width && (passable[i - width] || (x > 0 && passable[i - width - 1]) || (x < width - 1 && passable[i - width + 1]))) ||
-      (i < n - width && (passable[i + width] || (x > 0 && passable[i + width - 1]) || (x < width - 1 && passable[i + width + 1])))
-    ) {
-      frontier[fCount++] = i;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const up = y > 0;
+    const down = y < height - 1;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      if (owner[i] === 0) continue;
+      dist[i] = 0;
+      const left = x > 0;
+      const right = x < width - 1;
+      if (
+        (left && passable[i - 1]) ||
+        (right && passable[i + 1]) ||
+        (up && (passable[i - width] || (left && passable[i - width - 1]) || (right && passable[i - width + 1]))) ||
+        (down && (passable[i + width] || (left && passable[i + width - 1]) || (right && passable[i + width + 1])))
+      ) {
+        frontier[fCount++] = i;
+      }
     }
   }
-  const best = new Map<number, number>();
-  const record = (a: number, b: number, gap: number): void => {
-    const lo = Math.min(a, b) - 1;
-    const hi = Math.max(a, b) - 1;
-    const key = lo * 1_000_003 + hi;
-    const old = best.get(key);
-    if (old === undefined || gap < old) best.set(key, gap);
-  };
-  const maxSteps = Math.ceil(maxGapPx / 2);
-  for (let step = 1; step <= maxSteps && fCount > 0; step++) {
+  return { pixels: frontier, count: fCount };
+}
+
+/** Breadth-first growth into passable pixels, `steps` rings (chessboard distance); sets owner and dist. */
+function grow(owner: Int32Array, dist: Int32Array, passable: Uint8Array, width: number, height: number, start: { pixels: Int32Array; count: number }, steps: number): void {
+  let frontier: Int32Array = start.pixels;
+  let fCount = start.count;
+  let next: Int32Array = new Int32Array(width * height);
+  for (let step = 1; step <= steps && fCount > 0; step++) {
     let nCount = 0;
     for (let f = 0; f < fCount; f++) {
       const p = frontier[f]!;
@@ -70,35 +94,42 @@ export function buildObjectGraph(objects: Int32Array, passable: Uint8Array, widt
     [frontier, next] = [next, frontier];
     fCount = nCount;
   }
-  // Adjacent pixels owned by different objects: touching (both distance 0) or meeting fronts.
+}
+
+/**
+ * Adjacent pixels owned by different objects: touching (both distance 0) or meeting fronts. Right, down,
+ * down-right and down-left of each pixel: each unordered neighbour pair is seen once. Returns the smallest gap per
+ * pair, keyed (lo·1000003 + hi) with 0-based node indices.
+ */
+function meetingGaps(owner: Int32Array, dist: Int32Array, width: number, height: number, maxGapPx: number): Map<number, number> {
+  const best = new Map<number, number>();
+  const pair = (a: number, p: number, q: number): void => {
+    const b = owner[q]!;
+    if (b === 0 || b === a) return;
+    const gap = dist[p]! + dist[q]!;
+    if (gap > maxGapPx) return;
+    const lo = Math.min(a, b) - 1;
+    const hi = Math.max(a, b) - 1;
+    const key = lo * 1_000_003 + hi;
+    const old = best.get(key);
+    if (old === undefined || gap < old) best.set(key, gap);
+  };
   for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const down = y < height - 1;
     for (let x = 0; x < width; x++) {
-      const p = y * width + x;
+      const p = row + x;
       const a = owner[p]!;
       if (a === 0) continue;
-      // Right, down, down-right, down-left: each unordered neighbour pair is seen once.
-      for (let k = 0; k < 4; k++) {
-        const dx = k === 0 ? 1 : k === 1 ? 0 : k === 2 ? 1 : -1;
-        const dy = k === 0 ? 0 : 1;
-        const xx = x + dx;
-        const yy = y + dy;
-        if (xx < 0 || xx >= width || yy >= height) continue;
-        const q = yy * width + xx;
-        const b = owner[q]!;
-        if (b === 0 || b === a) continue;
-        const gap = dist[p]! + dist[q]!;
-        if (gap <= maxGapPx) record(a, b, gap);
+      const right = x < width - 1;
+      if (right && owner[p + 1] !== a) pair(a, p, p + 1);
+      if (down) {
+        const q = p + width;
+        if (owner[q] !== a) pair(a, p, q);
+        if (right && owner[q + 1] !== a) pair(a, p, q + 1);
+        if (x > 0 && owner[q - 1] !== a) pair(a, p, q - 1);
       }
     }
   }
-  const keys = [...best.keys()].sort((u, v) => u - v);
-  const source = new Int32Array(keys.length);
-  const target = new Int32Array(keys.length);
-  const gapPx = new Float32Array(keys.length);
-  keys.forEach((key, i) => {
-    source[i] = Math.floor(key / 1_000_003);
-    target[i] = key % 1_000_003;
-    gapPx[i] = best.get(key)!;
-  });
-  return { source, target, gapPx };
+  return best;
 }

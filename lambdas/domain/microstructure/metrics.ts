@@ -138,16 +138,9 @@ export function measureMicrostructure(
   const d50Px = percentile(particleD, 50);
 
   // Graph: particles are nodes 0..P-1, pores P..P+Q-1; growth passes through the matrix only.
-  const objects = new Int32Array(n);
   const P = particles.length;
-  for (let i = 0; i < n; i++) {
-    const s = sulfurLabels.labels[i]!;
-    const q = poreLabels.labels[i]!;
-    if (s) objects[i] = s;
-    else if (q) objects[i] = P + q;
-  }
-  const matrix = new Uint8Array(n);
-  for (let i = 0; i < n; i++) if (segmentation.phases[i] === PHASE_CODE.carbon) matrix[i] = 1;
+  const objects = objectIndex(sulfurLabels.labels, poreLabels.labels, P);
+  const matrix = codeMask(segmentation.phases, PHASE_CODE.carbon);
   const graph = buildObjectGraph(objects, matrix, width, height, Math.max(settings.agglomerateTouchGapPx, Math.round(umToPx(settings.graphMaxGapUm))));
   const nodeCount = P + pores.length;
   const kind = new Uint8Array(nodeCount);
@@ -204,6 +197,27 @@ export function measureMicrostructure(
     measurements,
     maps: { crackPixels, voidPixels, inclusionPixels, agglomeratePixels, nodes: { kind, x: nx, y: ny, diameterPx: nd }, graph },
   };
+}
+
+/** Per pixel: particle label k → k, pore label q → P + q (nodes are particles first, then pores), else 0. */
+function objectIndex(sulfur: Int32Array, pore: Int32Array, particleCount: number): Int32Array {
+  const objects = new Int32Array(sulfur.length);
+  for (let i = 0; i < sulfur.length; i++) {
+    const s = sulfur[i]!;
+    if (s !== 0) objects[i] = s;
+    else {
+      const q = pore[i]!;
+      if (q !== 0) objects[i] = particleCount + q;
+    }
+  }
+  return objects;
+}
+
+/** 1 where the phase code is `code`. (Pixel loops live in small functions: V8 optimises them on their own.) */
+function codeMask(phases: Uint8Array, code: number): Uint8Array {
+  const out = new Uint8Array(phases.length);
+  for (let i = 0; i < phases.length; i++) if (phases[i] === code) out[i] = 1;
+  return out;
 }
 
 /** Sets `out` to 1 wherever the pixel's label is flagged in `flags` (indexed by label). */

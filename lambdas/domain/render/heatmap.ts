@@ -25,14 +25,33 @@ export function heatmapBounds(pixelThreshold: number, normalLevel: number): Scor
 /** The score map as an opaque colour image, scaled between fixed (calibrated) bounds so images compare. */
 export function renderHeatmap(map: ScoreRaster, bounds: ScoreBounds, lut: ColourLut = INFERNO): RgbaImage {
   const out = new Uint8ClampedArray(map.width * map.height * 4);
-  for (let i = 0, o = 0; i < map.data.length; i++, o += 4) {
-    const k = lutIndex(map.data[i], bounds.low, bounds.high) * 3;
-    out[o] = lut[k];
-    out[o + 1] = lut[k + 1];
-    out[o + 2] = lut[k + 2];
-    out[o + 3] = 255;
-  }
+  const words = new Uint32Array(out.buffer);
+  const colours = opaqueWords(lut);
+  const { low, high } = bounds;
+  const data = map.data;
+  for (let i = 0; i < data.length; i++) words[i] = colours[lutIndex(data[i]!, low, high)]!;
   return { width: map.width, height: map.height, data: out };
+}
+
+/** A LUT's 256 colours as little-endian RGBA words (alpha 255): one store per pixel. */
+function opaqueWords(lut: ColourLut): Uint32Array {
+  const bytes = new Uint8Array(256 * 4);
+  for (let k = 0; k < 256; k++) {
+    bytes[k * 4] = lut[k * 3]!;
+    bytes[k * 4 + 1] = lut[k * 3 + 1]!;
+    bytes[k * 4 + 2] = lut[k * 3 + 2]!;
+    bytes[k * 4 + 3] = 255;
+  }
+  return new Uint32Array(bytes.buffer);
+}
+
+/** What storing `v` into a Uint8ClampedArray stores (round half to even, clamp to 0..255; NaN → 0). */
+function clampByte(v: number): number {
+  if (!(v > 0)) return 0;
+  if (v >= 255) return 255;
+  const f = Math.floor(v);
+  const d = v - f;
+  return d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
 }
 
 export interface OverlayOptions {
@@ -70,21 +89,24 @@ export function renderOverlay(grey: GreyImage, map: ScoreRaster, options: Overla
   }
   const greyScale = max > min ? 255 / (max - min) : 0;
   const out = new Uint8ClampedArray(width * height * 4);
-  for (let i = 0, o = 0; i < grey.data.length; i++, o += 4) {
-    const g = (grey.data[i] - min) * greyScale;
-    const s = map.data[i];
-    let r = g, gg = g, b = g;
+  const words = new Uint32Array(out.buffer);
+  const { low, high } = options.bounds;
+  const data = grey.data;
+  const scores = map.data;
+  for (let i = 0; i < data.length; i++) {
+    const g = (data[i]! - min) * greyScale;
+    const s = scores[i]!;
     if (s > floor) {
       const alpha = maxAlpha * Math.min(1, (s - floor) / ramp);
-      const k = lutIndex(s, options.bounds.low, options.bounds.high) * 3;
-      r = g + (lut[k] - g) * alpha;
-      gg = g + (lut[k + 1] - g) * alpha;
-      b = g + (lut[k + 2] - g) * alpha;
+      const k = lutIndex(s, low, high) * 3;
+      const r = clampByte(g + (lut[k]! - g) * alpha);
+      const gg = clampByte(g + (lut[k + 1]! - g) * alpha);
+      const b = clampByte(g + (lut[k + 2]! - g) * alpha);
+      words[i] = (r | (gg << 8) | (b << 16) | 0xff000000) >>> 0;
+    } else {
+      const v = clampByte(g);
+      words[i] = (v | (v << 8) | (v << 16) | 0xff000000) >>> 0;
     }
-    out[o] = r;
-    out[o + 1] = gg;
-    out[o + 2] = b;
-    out[o + 3] = 255;
   }
   if (options.labels) drawOutlines(out, width, height, options.labels, options.outlineColour ?? [0, 255, 255]);
   return { width, height, data: out };

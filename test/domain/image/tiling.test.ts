@@ -125,3 +125,12 @@ describe('tile plan limit', () => {
     expect(planPaddedTiles(32, 524288, tiling, 32, 32).tiles.length).toBeGreaterThan(1000); // no limit given: planned
   });
 });
+
+test('stitching band by band gives exactly the single-pass result (bands of 1, 7 and all rows)', () => {
+  const plan = planPaddedTiles(700, 500, { tileSize: 256, overlap: 32 }, 32, 32);
+  let r = 3;
+  const rnd = () => ((r = (r * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const maps = plan.tiles.map((tile) => ({ tile, map: createGreyImage(plan.tileWidth / 8, plan.tileHeight / 8, Float32Array.from({ length: (plan.tileWidth / 8) * (plan.tileHeight / 8) }, rnd)) }));
+  const whole = stitchTiles(maps, 764, 564, plan.overlap, 764 * 564);
+  for (const rows of [1, 7, 100]) expect(Array.from(stitchTiles(maps, 764, 564, plan.overlap, 764 * rows).data)).toEqual(Array.from(whole.data));
+});
