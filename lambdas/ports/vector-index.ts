@@ -1,9 +1,6 @@
-export interface NeighbourResult {
-  /** `queries * k` Euclidean distances, ascending per query. */
-  readonly distances: Float32Array;
-  /** `queries * k` row indices into the indexed vectors. */
-  readonly indices: Int32Array;
-}
+import type { NeighbourResult } from '../domain/scoring/neighbours.js';
+
+export type { NeighbourResult };
 
 /** Nearest-neighbour search over a fixed set of vectors (a profile's memory bank). */
 export interface VectorIndex {

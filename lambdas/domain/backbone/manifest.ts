@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BackboneDescriptor } from '../../ports/backbone.js';
+import type { BackboneDescriptor } from './descriptor.js';
 import { ValidationError } from '../errors.js';
 
 /**

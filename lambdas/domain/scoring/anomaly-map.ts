@@ -1,4 +1,4 @@
-import type { NeighbourResult } from '../../ports/vector-index.js';
+import type { NeighbourResult } from './neighbours.js';
 import { DEFAULT_IMAGE_SCORE_TOP_FRACTION, DEFAULT_SMOOTHING_SIGMA } from '../profile/settings.js';
 import { bilinearTaps } from './patch-grid.js';
 
