@@ -22,7 +22,7 @@ import { prepareImage } from '../prepare.js';
 import { buildProfile, resolveRecipe, type RecipeOverrides } from '../profile-builder.js';
 import { parseManifest, type EvaluationSource, type ManifestItem } from './manifest.js';
 import { methodScorers, type MethodName } from './methods.js';
-import { methodResult, missesOf, pixelMetrics, type ClassMetrics, type TestRecord } from './results.js';
+import { MapKeeper, methodResult, missesOf, pixelMetrics, type ClassMetrics, type KeptMap, type TestRecord } from './results.js';
 import type { ConfusionMatrix, ThresholdScores } from '../../domain/evaluation/classification.js';
 
 export interface EvaluateOptions {
@@ -36,6 +36,8 @@ export interface EvaluateOptions {
   readonly pixelBins?: number;
   /** Worst misses of each kind kept for the misses grid. */
   readonly worstMisses?: number;
+  /** Anomaly maps kept whole for the pixel metrics, in bytes; beyond, they are remade from patch scores (MapKeeper). */
+  readonly keptMapBytes?: number;
 }
 
 /** The profile an evaluation builds, and the pipeline ports that score against it (in memory). */
@@ -146,14 +148,17 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
     const version = await workspace.profiles.saveNewVersion(TENANT, {
       ...built.profile, name: PROFILE, createdAt: new Date().toISOString(), pixelSizeUm: null, enrolled: { bank: [], calibration: [] },
     });
-    scorers = methodScorers(await workspace.profiles.load(TENANT, PROFILE, version), built.calibrationEmbeddings);
+    const profile = await workspace.profiles.load(TENANT, PROFILE, version);
+    scorers = methodScorers(profile, built.calibrationEmbeddings);
+    // Test images' maps and masks for the pixel metrics, in bounded memory (results.ts).
+    const keeper = new MapKeeper(profile.settings, options.keptMapBytes);
     for (const [n, item] of testItems.entries()) {
-      const scored = await scoreItem(deps, workspace, item, version, timings);
+      const scored = await scoreItem(deps, workspace, item, version, timings, keeper);
       if ('failure' in scored) failures.push({ path: item.path, ...scored.failure });
       else {
         const { state, map, embedding } = scored;
         const scores = Object.fromEntries(options.methods.map((m) => [m, scorers[m].score(state, embedding)])) as Record<MethodName, number>;
-        records.push({ item, scores, map, ...(item.mask && item.label === 1 ? { mask: await readMask(deps, item) } : {}) });
+        records.push({ item, scores, map, ...(item.mask && item.label === 1 ? { mask: keeper.mask(await readMask(deps, item)) } : {}) });
       }
       progress('score', 0.15 + 0.8 * ((n + 1) / testItems.length), `${n + 1}/${testItems.length}`);
     }
@@ -191,8 +196,8 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
 
 /** One test image through the pipeline's scoring stages; its anomaly map and embedding are kept for the metrics. */
 async function scoreItem(
-  deps: EvaluateDeps, workspace: EvaluationWorkspace, item: ManifestItem, version: number, timings: Record<string, number>,
-): Promise<{ state: InspectionState; map: GreyImage; embedding: Float32Array } | { failure: { code: string; message: string } }> {
+  deps: EvaluateDeps, workspace: EvaluationWorkspace, item: ManifestItem, version: number, timings: Record<string, number>, keeper: MapKeeper,
+): Promise<{ state: InspectionState; map: KeptMap; embedding: Float32Array } | { failure: { code: string; message: string } }> {
   const bytes = await deps.source.readFile(item.path);
   const scratch = workspace.scratch();
   const pipeline: PipelineDeps = {
@@ -216,7 +221,7 @@ async function scoreItem(
   try {
     const state = await runStages({ job, timingsMs: {} }, SCORING_STAGES, pipeline);
     for (const [stage, ms] of Object.entries(state.timingsMs)) timings[`score.${stage}`] = (timings[`score.${stage}`] ?? 0) + ms;
-    return { state, map: await scratch.getGrey(state.patch!.map), embedding: (await scratch.getFloats(state.embed!.embedding)).data };
+    return { state, map: await keeper.keep(scratch, state), embedding: (await scratch.getFloats(state.embed!.embedding)).data };
   } catch (error) {
     if (!(error instanceof StageFailure)) throw error;
     const { code, message } = reasonOf(error.cause, error.stage);
@@ -237,7 +242,7 @@ async function decodeItem(deps: EvaluateDeps, path: string) {
   }
 }
 
-async function readMask(deps: EvaluateDeps, item: ManifestItem): Promise<Uint8Array> {
+async function readMask(deps: EvaluateDeps, item: ManifestItem): Promise<Uint8Array & { width: number; height: number }> {
   const decoded = await decodeItem(deps, item.mask!);
   const { data } = decoded.image;
   const mask = new Uint8Array(data.length);

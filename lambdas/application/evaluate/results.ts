@@ -1,8 +1,13 @@
+import { z } from 'zod';
 import { bestF1, confusionMatrix, scoresAt } from '../../domain/evaluation/classification.js';
-import { PixelMetricsAccumulator, scoreRange } from '../../domain/evaluation/pixel-metrics.js';
+import { PixelMetricsAccumulator } from '../../domain/evaluation/pixel-metrics.js';
 import { auroc, averagePrecision, rocCurve, type RocPoint } from '../../domain/evaluation/ranking.js';
-import type { GreyImage } from '../../domain/image/grey-image.js';
+import { createGreyImage, type GreyImage } from '../../domain/image/grey-image.js';
 import { resize } from '../../domain/image/resample.js';
+import type { ScoringSettings } from '../../domain/profile/settings.js';
+import type { Scratch } from '../../ports/scratch.js';
+import type { InspectionState } from '../pipeline/state.js';
+import { patchScoring, type TileScores } from '../scoring.js';
 import type { Miss, MethodResult } from './evaluate.js';
 import type { ManifestItem } from './manifest.js';
 import type { MethodName, MethodScorer } from './methods.js';
@@ -10,9 +15,124 @@ import type { MethodName, MethodScorer } from './methods.js';
 export interface TestRecord {
   readonly item: ManifestItem;
   readonly scores: Readonly<Record<MethodName, number>>;
-  /** The pipeline's anomaly map at the image's (= the mask's) resolution. */
-  readonly map: GreyImage;
-  readonly mask?: Uint8Array;
+  /** The pipeline's anomaly map at the image's (= the mask's) resolution, as kept by a MapKeeper. */
+  readonly map: KeptMap;
+  readonly mask?: KeptMask;
+}
+
+/** An anomaly map kept for the pixel metrics: whole, or as the tile scores it is remade from; its exact range. */
+export interface KeptMap {
+  readonly width: number;
+  readonly height: number;
+  readonly min: number;
+  readonly max: number;
+  get(): GreyImage;
+}
+
+/** A ground-truth mask kept run-length encoded (masks are mostly background: a few hundred bytes, not a megabyte). */
+export interface KeptMask {
+  readonly width: number;
+  readonly height: number;
+  get(): Uint8Array & { width: number; height: number };
+}
+
+/** Full-resolution maps kept as they are, all test images together (beyond this they are remade when needed). */
+export const DEFAULT_KEPT_MAP_BYTES = 512 * 1024 * 1024;
+
+const LayoutSchema = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  pad: z.number().int().nonnegative(),
+  overlap: z.number().int().nonnegative(),
+  tiles: z.array(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().positive(), height: z.number().int().positive() })),
+});
+
+/**
+ * Keeps every test image's anomaly map for the pixel metrics in bounded memory. Maps are kept whole while they fit
+ * `budgetBytes` (so a usual evaluation is unchanged); past it, a map is kept as its tiles' patch scores (tens of
+ * kilobytes) and remade when the metrics read it, with the same `patchScoring` the patch stage ran, so it is the
+ * same map to the last bit. Each map's exact range is kept either way, so the metrics' bins are those of all maps.
+ */
+export class MapKeeper {
+  private kept = 0;
+
+  constructor(
+    private readonly settings: Pick<ScoringSettings, 'smoothingSigmaPx' | 'imageScoreTopFraction'>,
+    private readonly budgetBytes = DEFAULT_KEPT_MAP_BYTES,
+  ) {}
+
+  /** The map of a state the scoring stages produced, read from (and then independent of) its scratch. */
+  async keep(scratch: Scratch, state: InspectionState): Promise<KeptMap> {
+    const map = await scratch.getGrey(state.patch!.map);
+    const { min, max } = rangeOf(map.data);
+    if (this.kept + map.data.byteLength <= this.budgetBytes) {
+      this.kept += map.data.byteLength;
+      return { width: map.width, height: map.height, min, max, get: () => map };
+    }
+    const embed = state.embed!;
+    const [scores, layout] = await Promise.all([scratch.getFloats(embed.scores), scratch.getJson(embed.plan).then((j) => LayoutSchema.parse(j))]);
+    const data = scores.data.slice();
+    const [count, rows, cols] = scores.shape as [number, number, number];
+    const { width, height } = map;
+    const settings = this.settings;
+    return {
+      width, height, min, max,
+      get() {
+        // As the patch stage builds its tiles (pipeline/stages/patch.ts): each tile's grid, then patchScoring.
+        const tiles: TileScores[] = [];
+        for (let t = 0; t < count; t++) {
+          tiles.push({ tile: layout.tiles[t]!, stride: embed.stride, map: createGreyImage(cols, rows, data.slice(t * rows * cols, (t + 1) * rows * cols)) });
+        }
+        return patchScoring(tiles, layout, settings, { width, height }).map;
+      },
+    };
+  }
+
+  mask(mask: Uint8Array & { width: number; height: number }): KeptMask {
+    return packMask(mask);
+  }
+}
+
+function rangeOf(data: Float32Array): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+/** Run lengths of alternating 0 and 1 pixels, starting with 0 (a mask is 0/1 per pixel). */
+export function packMask(mask: Uint8Array & { width: number; height: number }): KeptMask {
+  const runs: number[] = [];
+  let value = 0;
+  let run = 0;
+  for (let i = 0; i < mask.length; i++) {
+    const v = mask[i] ? 1 : 0;
+    if (v === value) run++;
+    else {
+      runs.push(run);
+      value = v;
+      run = 1;
+    }
+  }
+  runs.push(run);
+  const packed = Uint32Array.from(runs);
+  const { width, height } = mask;
+  return {
+    width, height,
+    get() {
+      const out = Object.assign(new Uint8Array(width * height), { width, height });
+      let at = 0;
+      for (let r = 0; r < packed.length; r++) {
+        if (r % 2 === 1) out.fill(1, at, at + packed[r]!);
+        at += packed[r]!;
+      }
+      return out;
+    },
+  };
 }
 
 export interface ClassMetrics {
@@ -63,16 +183,26 @@ export function methodResult(scorer: MethodScorer, records: readonly TestRecord[
   };
 }
 
-/** Pixel AUROC and AUPRO (30 % FPR) of the anomaly maps against the masks, in bounded memory (binned), per class. */
+/**
+ * Pixel AUROC and AUPRO (30 % FPR) of the anomaly maps against the masks, in bounded memory (binned), per class. The
+ * bins span every map's exact range; maps and masks are read one image at a time.
+ */
 export function pixelMetrics(records: readonly TestRecord[], classes: readonly string[], bins = 4096) {
   if (!records.some((r) => r.mask)) return undefined;
-  const { min, max } = scoreRange(records.map((r) => r.map.data));
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    if (r.map.min < min) min = r.map.min;
+    if (r.map.max > max) max = r.map.max;
+  }
+  if (!Number.isFinite(min) || !Number.isFinite(max)) throw new RangeError('no finite scores to take a range from');
   const overall = new PixelMetricsAccumulator(min, max, bins);
   const perClass = new Map(classes.map((c) => [c, new PixelMetricsAccumulator(min, max, bins)]));
   for (const r of records) {
     if (r.item.label === 1 && !r.mask) continue; // an anomalous image without a mask says nothing about its pixels
-    const mask = r.mask as (Uint8Array & { width: number; height: number }) | undefined;
-    const map = mask && (mask.width !== r.map.width || mask.height !== r.map.height) ? resize(r.map, mask.width, mask.height) : r.map;
+    const mask = r.mask?.get();
+    const full = r.map.get();
+    const map = mask && (mask.width !== full.width || mask.height !== full.height) ? resize(full, mask.width, mask.height) : full;
     overall.add(map.data, mask ?? null, map.width, map.height);
     if (mask) perClass.get(r.item.className)?.add(map.data, mask, map.width, map.height);
     else for (const acc of perClass.values()) acc.add(map.data, null, map.width, map.height);
@@ -95,7 +225,7 @@ export async function missesOf(records: readonly TestRecord[], scorer: MethodSco
   for (const w of worst) {
     out.push({
       method: scorer.name, kind: w.kind, path: w.r.item.path, className: w.r.item.className, score: w.score, threshold: scorer.thresholds.suspect,
-      image: await prepare(w.r.item), map: w.r.map, ...(w.r.mask ? { mask: w.r.mask } : {}),
+      image: await prepare(w.r.item), map: w.r.map.get(), ...(w.r.mask ? { mask: w.r.mask.get() } : {}),
     });
   }
   return out;

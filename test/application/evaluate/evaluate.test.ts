@@ -84,6 +84,22 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     await rm(dir, { recursive: true, force: true });
   });
 
+  test('pixel metrics in bounded memory: maps remade from patch scores give the very same figures as maps kept whole', async () => {
+    const run = (keptMapBytes: number) => evaluate(
+      {
+        source: csvManifestSource(join(dir, 'manifest.csv')), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory(),
+        workspace: () => evaluationWorkspace(backbone, 'exact'),
+      },
+      { methods: ['patch-knn', 'fused'], bankNormals: 8, calibrationNormals: 3, seed: 5, recipe: { coresetRatio: 0.25, seed: 5 }, worstMisses: 2, keptMapBytes },
+    );
+    const [whole, remade] = await Promise.all([run(Number.MAX_SAFE_INTEGER), run(0)]);
+    const strip = (r: typeof whole.result) => JSON.stringify({ ...r, timingsMs: {} });
+    expect(strip(remade.result)).toBe(strip(whole.result));
+    expect(whole.result.methods[0]!.pixel!.regions).toBe(6);
+    expect(remade.detail.misses.map((m) => Array.from(m.map!.data))).toEqual(whole.detail.misses.map((m) => Array.from(m.map!.data)));
+    expect(remade.detail.misses.map((m) => Array.from(m.mask ?? []))).toEqual(whole.detail.misses.map((m) => Array.from(m.mask ?? [])));
+  });
+
   test('all methods on one split: patch-knn finds the spots and localises them; table, JSON and plots come out', async () => {
     const stages = new Set<string>();
     const { result, detail } = await evaluate(
