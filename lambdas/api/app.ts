@@ -16,7 +16,7 @@ import { ClientAbortedError, discardBody, readBodyWithLimit, tooLarge } from './
 import { PROBLEM_CONTENT_TYPE, problem, problemFromError, type Problem } from './problem.js';
 import { ROUTES, type ApiRoute, type RouteName } from './routes.js';
 import {
-  InstrumentCreateSchema, KeyCreateSchema, ListQuerySchema, RotateSchema, UploadOptionsSchema, UploadRequestSchema, UsageQuerySchema, WebhookCreateSchema,
+  ActivateSchema, InstrumentCreateSchema, KeyCreateSchema, ListQuerySchema, RotateSchema, UploadOptionsSchema, UploadRequestSchema, UsageQuerySchema, WebhookCreateSchema,
 } from './schemas.js';
 import { apiUploadKey, instrumentKeyPrefix } from '../application/pipeline/upload-key.js';
 import { crossSiteGuard, escapeForLog, hostAllowList, type BrowserPolicy } from './security.js';
@@ -93,7 +93,7 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
       return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
         if (input.bytes > backend.limits.maxUploadBytes) throw tooLarge(backend.limits.maxUploadBytes, input.bytes);
         if (input.metadata) normaliseSheet(input.metadata);
-        const profile = await backend.resolveProfile(principal.tenant, input.profile ?? options.defaultProfile, input.profileVersion);
+        const profile = await resolveProfile(principal.tenant, input.profile ?? options.defaultProfile, input.profileVersion);
         const id = `upl_${randomBytes(16).toString('hex')}`;
         const now = Date.now();
         const slot: UploadSlot = {
@@ -135,12 +135,29 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
       if ('url' in artifact) return c.redirect(artifact.url, 302);
       return c.body(artifact.bytes as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': artifact.contentType, 'Cache-Control': 'private, max-age=3600' });
     },
-    listProfiles: async (c) => c.json({ defaultProfile: options.defaultProfile ?? null, items: await backend.listProfiles(c.get('principal').tenant) }),
-    getProfile: async (c) => {
+    listProfiles: async (c) => c.json({ defaultProfile: options.defaultProfile ?? null, items: await profilesOf(c.get('principal').tenant) }),
+    getProfile: async (c) => c.json(await profileNamed(c.get('principal').tenant, c.req.param('name')!)),
+    listProfileVersions: async (c) => {
+      const profile = await profileNamed(c.get('principal').tenant, c.req.param('name')!);
+      return c.json({ activeVersion: profile.activeVersion, items: profile.versions.map((v) => ({ ...v, active: v.version === profile.activeVersion })) });
+    },
+    activateProfileVersion: async (c) => {
+      const tenant = c.get('principal').tenant;
       const name = c.req.param('name')!;
-      const profile = (await backend.listProfiles(c.get('principal').tenant)).find((p) => p.name === name);
+      const { version } = valid<z.infer<typeof ActivateSchema>>(c, 'json');
+      const profile = (await backend.listProfiles(tenant)).find((p) => p.name === name);
       if (!profile) throw new NotFoundError('profile', name);
-      return c.json(profile);
+      if (!profile.versions.some((v) => v.version === version)) throw new MmdoError('profile_not_found', `Profile '${name}' has no version ${version}.`, 404, { profile: name, version });
+      await backend.profileControls.activate(tenant, name, version);
+      log(`profile ${escapeForLog(name)} of tenant ${tenant}: version ${version} active`);
+      return c.json(await profileNamed(tenant, name));
+    },
+    deleteProfile: async (c) => {
+      const tenant = c.get('principal').tenant;
+      const name = c.req.param('name')!;
+      await profileNamed(tenant, name);
+      await backend.profileControls.markDeleted(tenant, name, new Date().toISOString());
+      return c.body(null, 204);
     },
     createWebhook: async (c) => {
       const principal = c.get('principal');
@@ -195,11 +212,13 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
       const principal = c.get('principal');
       const input = valid<z.infer<typeof InstrumentCreateSchema>>(c, 'json');
       return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
-        const profile = await backend.resolveProfile(principal.tenant, input.profile, input.profileVersion);
+        const profile = await resolveProfile(principal.tenant, input.profile, input.profileVersion);
         const id = `ins_${randomBytes(12).toString('hex')}`;
+        // Pinned only when asked: otherwise its images are inspected with the profile's latest version.
+        const version = input.profileVersion;
         const instrument: Instrument = {
-          id, tenant: principal.tenant, name: input.name, profile: profile.name, keyPrefix: instrumentKeyPrefix(principal.tenant, profile.name, profile.version, id),
-          createdAt: new Date().toISOString(), ...(profile.version !== undefined ? { profileVersion: profile.version } : {}),
+          id, tenant: principal.tenant, name: input.name, profile: profile.name, keyPrefix: instrumentKeyPrefix(principal.tenant, profile.name, version, id),
+          createdAt: new Date().toISOString(), ...(version !== undefined ? { profileVersion: version } : {}),
         };
         await backend.uploads.putInstrument(instrument);
         const credentials = await backend.presignInstrument(instrument);
@@ -267,6 +286,34 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
 
   return app;
 
+  /** The tenant's profiles as the API shows them: deleted ones hidden, each with the version used by default. */
+  async function profilesOf(tenant: string) {
+    const [profiles, controls] = await Promise.all([backend.listProfiles(tenant), backend.profileControls.listControls(tenant)]);
+    const control = new Map(controls.map((c) => [c.name, c]));
+    return profiles
+      .filter((p) => !control.get(p.name)?.deletedAt)
+      .map((p) => ({ ...p, activeVersion: control.get(p.name)?.activeVersion ?? p.latestVersion }));
+  }
+
+  async function profileNamed(tenant: string, name: string) {
+    const profile = (await profilesOf(tenant)).find((p) => p.name === name);
+    if (!profile) throw new NotFoundError('profile', name);
+    return profile;
+  }
+
+  /** The profile and version an inspection uses: the named version, else the active one. */
+  async function resolveProfile(tenant: string, name: string | undefined, version?: number): Promise<{ name: string; version: number }> {
+    if (!name) throw new MmdoError('profile_not_found', 'Name a profile: `?profile=…` (GET /v1/profiles lists them).', 404);
+    const profile = (await profilesOf(tenant)).find((p) => p.name === name);
+    if (!profile) {
+      throw new MmdoError('profile_not_found', `Profile '${name}' does not exist; GET /v1/profiles lists the enrolled ones.`, 404, { profile: name });
+    }
+    if (version !== undefined && !profile.versions.some((v) => v.version === version)) {
+      throw new MmdoError('profile_not_found', `Profile '${name}' has no version ${version} (latest is ${profile.latestVersion}).`, 404, { profile: name, version });
+    }
+    return { name, version: version ?? profile.activeVersion };
+  }
+
   function authenticateFor(route: ApiRoute): MiddlewareHandler<ApiEnv> {
     return async (c, next) => {
       if (route.scope !== null) {
@@ -303,7 +350,7 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
     // The sheet is validated here exactly as the CLI and the pipeline do, so a bad one is refused now, not reported later.
     if (form.metadata !== undefined) normaliseSheet(form.metadata);
     const header = await checkImageHeader(form.content, { maxBytes: backend.limits.maxImageBytes, maxPixels: backend.limits.maxPixels });
-    const profile = await backend.resolveProfile(tenant, form.options.profile ?? options.defaultProfile, form.options.profileVersion);
+    const profile = await resolveProfile(tenant, form.options.profile ?? options.defaultProfile, form.options.profileVersion);
     const key = c.req.header('idempotency-key');
     return {
       content: form.content,

@@ -1,7 +1,7 @@
 import type { ProfileSummary } from '../domain/profile/profile.js';
 import type { Report } from '../domain/report/report.js';
 import type { WebhookEventType } from '../domain/webhooks/payload.js';
-import type { CredentialStore, IdempotencyStore, Instrument, UploadRegistry, UploadSlot, UsageLedger } from '../ports/partner-api.js';
+import type { CredentialStore, IdempotencyStore, Instrument, ProfileControls, UploadRegistry, UploadSlot, UsageLedger } from '../ports/partner-api.js';
 import type { ReportPage, ReportQuery } from '../ports/stores.js';
 
 /**
@@ -15,9 +15,10 @@ export interface ApiBackend {
   readonly runtime: 'local' | 'cloud';
   readonly limits: ApiLimits;
   health(): Promise<Record<string, unknown>>;
-  /** The profile (and version) an inspection will use; throws profile_not_found (404). */
-  resolveProfile(tenant: string, name: string | undefined, version?: number): Promise<{ name: string; version?: number }>;
+  /** The tenant's enrolled profiles and versions as stored (the app applies the controls). */
   listProfiles(tenant: string): Promise<ProfileSummary[]>;
+  /** Active versions and deletions, decided through the API. */
+  readonly profileControls: ProfileControls;
   /** Queues an inspection of uploaded bytes (already checked: header, limits, metadata). */
   submit(tenant: string, upload: CheckedUpload): Promise<{ id: string; status: 'queued' | 'running' | 'completed' | 'failed' }>;
   /** Runs the whole pipeline in this process and returns the stored report (completed or failed). */

@@ -5,7 +5,7 @@ import {
   ListQuerySchema, MultipartUpload, PendingSchema, ProblemSchema, ProfileListSchema, ProfileParams, ProfileSummarySchema, ReportPageSchema,
   ReportWithLinksSchema, UploadOptionsSchema, UsageQuerySchema, UsageSchema, WebhookCreateSchema, WebhookCreatedSchema, WebhookListSchema,
   WebhookParams, WebhookSchema, RotateSchema, WebhookRotatedSchema, UploadRequestSchema, UploadSlotSchema, InstrumentCreateSchema,
-  InstrumentCreatedSchema, InstrumentListSchema, InstrumentParams, CredentialsSchema,
+  InstrumentCreatedSchema, InstrumentListSchema, InstrumentParams, CredentialsSchema, ProfileVersionsSchema, ActivateSchema,
 } from './schemas.js';
 import { z } from '@hono/zod-openapi';
 import { ARTIFACT_KINDS } from './backend.js';
@@ -155,6 +155,32 @@ export const ROUTES = {
       summary: 'One profile and its versions',
       request: { params: ProfileParams },
       responses: { 200: json(ProfileSummarySchema, 'The profile.'), ...problems(...COMMON, 404) },
+    }),
+  },
+  listProfileVersions: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/profiles/{name}/versions', tags: ['profiles'], operationId: 'listProfileVersions', security: secured,
+      summary: "A profile's versions, which one is active", request: { params: ProfileParams },
+      responses: { 200: json(ProfileVersionsSchema, 'The versions.'), ...problems(...COMMON, 404) },
+    }),
+  },
+  activateProfileVersion: {
+    scope: 'admin', body: JSON_BODY_LIMIT,
+    config: createRoute({
+      method: 'put', path: '/v1/profiles/{name}/active-version', tags: ['profiles'], operationId: 'activateProfileVersion', security: secured,
+      summary: 'Choose the version inspections use when they name none (undoes a deletion)',
+      request: { params: ProfileParams, body: { required: true, content: { 'application/json': { schema: ActivateSchema } } } },
+      responses: { 200: json(ProfileSummarySchema, 'The profile with its active version.'), ...problems(400, ...COMMON, 404, 413, 415) },
+    }),
+  },
+  deleteProfile: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'delete', path: '/v1/profiles/{name}', tags: ['profiles'], operationId: 'deleteProfile', security: secured,
+      summary: 'Delete a profile: no new inspections with it; its versions stay for the reports that cite them',
+      request: { params: ProfileParams },
+      responses: { 204: { description: 'Deleted.' }, ...problems(...COMMON, 404) },
     }),
   },
   createWebhook: {

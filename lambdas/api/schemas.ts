@@ -92,6 +92,7 @@ export const ProfileSummarySchema = z
   .object({
     name: z.string(),
     latestVersion: z.number().int(),
+    activeVersion: z.number().int().openapi({ description: 'The version inspections use when they name none (the latest unless one was activated).' }),
     versions: z.array(z.object({ version: z.number().int(), createdAt: z.string(), bankImages: z.number().int(), backboneId: z.string() })),
   })
   .openapi('Profile');
@@ -210,3 +211,11 @@ export const InstrumentSchema = z
 export const InstrumentCreatedSchema = InstrumentSchema.extend({ credentials: PresignedUploadSchema }).openapi('InstrumentCreated');
 export const InstrumentListSchema = z.object({ items: z.array(InstrumentSchema) }).openapi('InstrumentList');
 export const CredentialsSchema = z.object({ credentials: PresignedUploadSchema }).openapi('InstrumentCredentials');
+
+export const ProfileVersionsSchema = z
+  .object({
+    activeVersion: z.number().int(),
+    items: z.array(z.object({ version: z.number().int(), createdAt: z.string(), bankImages: z.number().int(), backboneId: z.string(), active: z.boolean() })),
+  })
+  .openapi('ProfileVersions');
+export const ActivateSchema = z.strictObject({ version: z.number().int().positive() }).openapi('ProfileActivation');

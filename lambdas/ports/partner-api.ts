@@ -140,3 +140,19 @@ export interface UploadRegistry {
   listInstruments(tenant: string): Promise<Instrument[]>;
   revokeInstrument(tenant: string, id: string, at: string): Promise<boolean>;
 }
+
+/** What the API decides about a profile beside its versions: the version used when a request names none, and deletion. */
+export interface ProfileControl {
+  readonly tenant: string;
+  readonly name: string;
+  readonly activeVersion?: number;
+  readonly deletedAt?: string;
+}
+
+export interface ProfileControls {
+  getControl(tenant: string, name: string): Promise<ProfileControl | undefined>;
+  listControls(tenant: string): Promise<ProfileControl[]>;
+  /** Sets the active version (and clears a deletion: activating a version brings the profile back). */
+  activate(tenant: string, name: string, version: number): Promise<void>;
+  markDeleted(tenant: string, name: string, at: string): Promise<void>;
+}

@@ -13,8 +13,8 @@ import { SIZE, startCloudApi, startLocalApi, TENANTS, type ApiRuntime } from './
 
 const [A, B] = TENANTS;
 const PUBLIC_HOOK = 'https://93.184.215.14/hooks/mmdo';
-/** A value for each path parameter that is well-formed (so the walk reaches the route, not the validator). */
-const SAMPLE: Record<string, string> = { id: 'abc123', artifact: 'heatmap.png', name: 'grains' };
+/** A well-formed value for each path parameter (the walk reaches the route, not the validator), naming nothing that exists. */
+const SAMPLE: Record<string, string> = { id: 'abc123', artifact: 'heatmap.png', name: 'walk-sample' };
 
 function samplePath(path: string, name: string): string {
   return path.replace(/\{([^}]+)\}/g, (_, p: string) => {
@@ -216,7 +216,8 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
       // S3 enforces the policy; what it allows is checked here (s3rver takes the form without checking it).
       const policy = JSON.parse(Buffer.from(slot.upload.fields.Policy!, 'base64').toString()) as { conditions: unknown[] };
       expect(policy.conditions).toEqual(expect.arrayContaining([['content-length-range', image.length, image.length], { 'Content-Type': 'image/png' }, { key: slot.upload.fields.key }]));
-      expect(slot.upload.fields.key).toMatch(new RegExp(`^${A}/grains/api/${slot.id}/big\\.png$`));
+      // The slot pins the profile's active version at the time it is made.
+      expect(slot.upload.fields.key).toMatch(new RegExp(`^${A}/grains@1/api/${slot.id}/big\\.png$`));
     } else {
       expect((await postForm(slot.upload, image.slice(0, 100), 'big.png')).status).toBe(400);
       expect((await postForm({ ...slot.upload, fields: { ...slot.upload.fields, signature: 'x' + slot.upload.fields.signature!.slice(1) } }, image, 'big.png')).status).toBe(403);
@@ -257,6 +258,27 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect((await rt.call('POST', `/v1/instruments/${instrument.id}/credentials`, { key: keyOf(A) })).status).toBe(409);
     if (rt.name === 'local') expect((await postForm({ ...instrument.credentials, fields: { ...fields, key: `${instrument.keyPrefix}late.tif` } }, tiff, 'late.tif')).status).toBe(403);
   }, 120_000);
+
+  test('profiles: versions with the active one; activating a version makes it the default; deleting hides it; per tenant', async () => {
+    const versions = await json<{ activeVersion: number; items: { version: number; active: boolean }[] }>(await rt.call('GET', '/v1/profiles/grains/versions', { key: keyOf(A) }));
+    expect(versions.activeVersion).toBe(1);
+    expect(versions.items).toEqual([expect.objectContaining({ version: 1, active: true })]);
+    expect((await rt.call('PUT', '/v1/profiles/grains/active-version', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: '{"version":7}' })).status).toBe(404);
+    const activated = await rt.call('PUT', '/v1/profiles/grains/active-version', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: '{"version":1}' });
+    expect(await json(activated)).toMatchObject({ name: 'grains', activeVersion: 1 });
+    // B's copy of the profile is its own: A's changes do not touch it, B cannot change A's.
+    expect((await rt.call('PUT', '/v1/profiles/nothing/active-version', { key: keyOf(B), headers: { 'content-type': 'application/json' }, body: '{"version":1}' })).status).toBe(404);
+    expect((await rt.call('DELETE', '/v1/profiles/grains', { key: keyOf(A) })).status).toBe(204);
+    expect((await json<{ items: unknown[] }>(await rt.call('GET', '/v1/profiles', { key: keyOf(A) }))).items).toEqual([]);
+    expect((await rt.call('GET', '/v1/profiles/grains', { key: keyOf(A) })).status).toBe(404);
+    const refused = await rt.call('POST', '/v1/detect?profile=grains', { key: keyOf(A), headers: { 'content-type': 'image/png' }, body: png });
+    expect(await json(refused)).toMatchObject({ status: 404, code: 'profile_not_found' });
+    expect((await json<{ items: { name: string }[] }>(await rt.call('GET', '/v1/profiles', { key: keyOf(B) }))).items.map((p) => p.name)).toEqual(['grains']);
+    // Reports that cite the deleted profile stay readable; activating a version brings the profile back.
+    expect((await rt.call('GET', `/v1/inspections/${reportId}`, { key: keyOf(A) })).status).toBe(200);
+    expect((await rt.call('PUT', '/v1/profiles/grains/active-version', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: '{"version":1}' })).status).toBe(200);
+    expect((await json<{ items: unknown[] }>(await rt.call('GET', '/v1/profiles', { key: keyOf(A) }))).items).toHaveLength(1);
+  });
 
   test('errors are problem+json with stable codes; request bodies have limits', async () => {
     const tooBig = await rt.call('POST', '/v1/webhooks', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: PUBLIC_HOOK, description: 'x'.repeat(70_000) }) });

@@ -3,7 +3,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { z } from 'zod';
 import {
   SCOPES, type ApiKeyRecord, type CredentialStore, type IdempotencyBegin, type IdempotencyStore, type Instrument, type StoredResponse, type Tenant,
-  type UploadRegistry, type UploadSlot,
+  type ProfileControl, type ProfileControls, type UploadRegistry, type UploadSlot,
 } from '../../ports/partner-api.js';
 
 /**
@@ -50,6 +50,12 @@ export interface ApiUpload {
 /** An Idempotency-Key claim with no answer after this long was left by a request that died: it is taken over. */
 const STALE_CLAIM_SECONDS = 5 * 60;
 
+const controlOf = (item: Record<string, unknown>): ProfileControl => ({
+  tenant: String(item.tenant), name: String(item.name),
+  ...(typeof item.activeVersion === 'number' ? { activeVersion: item.activeVersion } : {}),
+  ...(typeof item.deletedAt === 'string' ? { deletedAt: item.deletedAt } : {}),
+});
+
 const instrumentOf = (item: Record<string, unknown>): Instrument => ({
   ...(JSON.parse(String(item.instrument)) as Instrument),
   ...(typeof item.revokedAt === 'string' ? { revokedAt: item.revokedAt } : {}),
@@ -58,7 +64,7 @@ const instrumentOf = (item: Record<string, unknown>): Instrument => ({
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
-export class DynamoDbApiStore implements CredentialStore, IdempotencyStore, UploadRegistry {
+export class DynamoDbApiStore implements CredentialStore, IdempotencyStore, UploadRegistry, ProfileControls {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(client: DynamoDBClient, private readonly tableName: string, private readonly now: () => number = Date.now) {
@@ -220,6 +226,41 @@ export class DynamoDbApiStore implements CredentialStore, IdempotencyStore, Uplo
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async getControl(tenant: string, name: string): Promise<ProfileControl | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `TENANT#${tenant}`, sk: `PROFILE#${name}` }, ConsistentRead: true }));
+    return out.Item ? controlOf(out.Item) : undefined;
+  }
+
+  async listControls(tenant: string): Promise<ProfileControl[]> {
+    const out = await this.doc.send(new QueryCommand({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': `TENANT#${tenant}`, ':s': 'PROFILE#' },
+      ConsistentRead: true,
+    }));
+    return (out.Items ?? []).map(controlOf);
+  }
+
+  async activate(tenant: string, name: string, version: number): Promise<void> {
+    await this.doc.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: { pk: `TENANT#${tenant}`, sk: `PROFILE#${name}` },
+      UpdateExpression: 'SET tenant = :t, #n = :n, activeVersion = :v REMOVE deletedAt',
+      ExpressionAttributeNames: { '#n': 'name' },
+      ExpressionAttributeValues: { ':t': tenant, ':n': name, ':v': version },
+    }));
+  }
+
+  async markDeleted(tenant: string, name: string, at: string): Promise<void> {
+    await this.doc.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: { pk: `TENANT#${tenant}`, sk: `PROFILE#${name}` },
+      UpdateExpression: 'SET tenant = :t, #n = :n, deletedAt = if_not_exists(deletedAt, :at)',
+      ExpressionAttributeNames: { '#n': 'name' },
+      ExpressionAttributeValues: { ':t': tenant, ':n': name, ':at': at },
+    }));
   }
 
   /** Remembers an upload the API queued, so GET can say `queued` before the workflow has written the report. */

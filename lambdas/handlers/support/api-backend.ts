@@ -15,7 +15,6 @@ import { MeteredReportStore } from '../../application/metering/metered-reports.j
 import { LocalPipeline } from '../../application/pipeline/run-local.js';
 import type { CloudDeps } from '../../application/pipeline/run-step.js';
 import { reportIdFor, uploadIdempotencyKey } from '../../application/pipeline/state.js';
-import { MmdoError } from '../../domain/errors.js';
 
 /**
  * Instrument credentials are signed with the API function's role, whose session lasts a few hours: they are made to
@@ -92,16 +91,8 @@ export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo
     runtime: 'cloud',
     limits: settings.limits,
     health: async () => ({}),
-    async resolveProfile(tenant, name, version) {
-      if (!name) throw new MmdoError('profile_not_found', 'Name a profile: `?profile=…` (GET /v1/profiles lists them).', 404);
-      const profile = (await profiles.list(tenant)).find((p) => p.name === name);
-      if (!profile) throw new MmdoError('profile_not_found', `Profile '${name}' does not exist; GET /v1/profiles lists the published ones.`, 404, { profile: name });
-      if (version !== undefined && !profile.versions.some((v) => v.version === version)) {
-        throw new MmdoError('profile_not_found', `Profile '${name}' has no version ${version} (latest is ${profile.latestVersion}).`, 404, { profile: name, version });
-      }
-      return { name, ...(version !== undefined ? { version } : {}) };
-    },
     listProfiles: (tenant) => profiles.list(tenant),
+    profileControls: store,
     async submit(tenant, upload) {
       const key = `${tenant}/${upload.profile}${upload.profileVersion !== undefined ? `@${upload.profileVersion}` : ''}/api/${randomUUID()}/${upload.name}`;
       // The sidecar goes up first: the image's event starts the workflow, which reads the sheet beside it.

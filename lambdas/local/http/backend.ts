@@ -2,7 +2,6 @@ import type { LocalWebhooks } from '../../adapters/local/webhooks/dispatcher.js'
 import { checkTargetAddresses, WebhookTargetError } from '../../adapters/webhooks/target-guard.js';
 import type { SqliteApiStore } from '../../adapters/local/store/api-store.js';
 import { meterReport } from '../../application/metering/usage.js';
-import { MmdoError } from '../../domain/errors.js';
 import type { Report } from '../../domain/report/report.js';
 import type { ApiBackend, ApiLimits, CheckedUpload, InspectionView, WebhookAdmin } from '../../api/backend.js';
 import { selfLink } from '../../api/app.js';
@@ -32,18 +31,8 @@ export function localBackend(deps: LocalServiceDeps, queue: SqliteJobQueue<Inspe
     runtime: 'local',
     limits: options.limits,
     health: async () => options.health(),
-    async resolveProfile(tenant, name, version) {
-      if (!name) throw new MmdoError('profile_not_found', 'No profile named and no default profile configured.', 404);
-      const profile = (await deps.profiles.list(tenant)).find((p) => p.name === name);
-      if (!profile) {
-        throw new MmdoError('profile_not_found', `Profile '${name}' does not exist; GET /v1/profiles lists the enrolled ones (mmdo enroll creates one).`, 404, { profile: name });
-      }
-      if (version !== undefined && !profile.versions.some((v) => v.version === version)) {
-        throw new MmdoError('profile_not_found', `Profile '${name}' has no version ${version} (latest is ${profile.latestVersion}).`, 404, { profile: name, version });
-      }
-      return { name, ...(version !== undefined ? { version } : {}) };
-    },
     listProfiles: (tenant) => deps.profiles.list(tenant),
+    profileControls: options.store,
     async submit(tenant, upload) {
       const accepted = await intake.submit({ tenant, ...jobFields(upload), content: upload.content, source: { kind: 'http' } });
       return { id: accepted.id, status: accepted.status };

@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
-  ApiKeyRecord, CredentialStore, IdempotencyBegin, IdempotencyStore, Instrument, Scope, StoredResponse, Tenant, UploadRegistry, UploadSlot, UsageLedger,
-  UsageQuery, UsageRecord,
+  ApiKeyRecord, CredentialStore, IdempotencyBegin, IdempotencyStore, Instrument, ProfileControl, ProfileControls, Scope, StoredResponse, Tenant,
+  UploadRegistry, UploadSlot, UsageLedger, UsageQuery, UsageRecord,
 } from '../../../ports/partner-api.js';
 
 /** An Idempotency-Key claim with no answer after this long was left by a request that died (a crash): it is taken over. */
@@ -14,7 +14,7 @@ const STALE_CLAIM_MS = 5 * 60_000;
  * ledger. The local service keeps them in its queue's file (`attach`), so that a job's end and its usage record
  * commit in one transaction. The file holds key hashes, so only its owner may read it.
  */
-export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageLedger, UploadRegistry {
+export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageLedger, UploadRegistry, ProfileControls {
   private readonly db: Database.Database;
   private readonly owned: boolean;
 
@@ -47,6 +47,9 @@ export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageL
         profile TEXT, report_id TEXT, PRIMARY KEY (tenant, event_id)
       );
       CREATE INDEX IF NOT EXISTS usage_by_time ON usage (tenant, occurred_at);
+      CREATE TABLE IF NOT EXISTS profile_controls (
+        tenant TEXT NOT NULL, name TEXT NOT NULL, active_version INTEGER, deleted_at TEXT, PRIMARY KEY (tenant, name)
+      );
       CREATE TABLE IF NOT EXISTS signing_secrets (name TEXT PRIMARY KEY, secret TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS upload_slots (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, json TEXT NOT NULL, job_id TEXT);
       CREATE TABLE IF NOT EXISTS instruments (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, json TEXT NOT NULL, revoked_at TEXT);
@@ -131,6 +134,29 @@ export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageL
     }));
   }
 
+  async getControl(tenant: string, name: string): Promise<ProfileControl | undefined> {
+    const row = this.db.prepare('SELECT * FROM profile_controls WHERE tenant = ? AND name = ?').get(tenant, name) as ControlRow | undefined;
+    return row && controlOf(row);
+  }
+
+  async listControls(tenant: string): Promise<ProfileControl[]> {
+    return (this.db.prepare('SELECT * FROM profile_controls WHERE tenant = ?').all(tenant) as ControlRow[]).map(controlOf);
+  }
+
+  async activate(tenant: string, name: string, version: number): Promise<void> {
+    this.db
+      .prepare(`INSERT INTO profile_controls (tenant, name, active_version) VALUES (?, ?, ?)
+                ON CONFLICT (tenant, name) DO UPDATE SET active_version = excluded.active_version, deleted_at = NULL`)
+      .run(tenant, name, version);
+  }
+
+  async markDeleted(tenant: string, name: string, at: string): Promise<void> {
+    this.db
+      .prepare(`INSERT INTO profile_controls (tenant, name, deleted_at) VALUES (?, ?, ?)
+                ON CONFLICT (tenant, name) DO UPDATE SET deleted_at = COALESCE(deleted_at, excluded.deleted_at)`)
+      .run(tenant, name, at);
+  }
+
   /** The service's secret of this name, made on first use and kept (upload policies stay valid across restarts). */
   signingSecret(name: string, make: () => string): string {
     this.db.prepare('INSERT INTO signing_secrets (name, secret) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, make());
@@ -183,6 +209,15 @@ export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageL
   close(): void {
     if (this.owned) this.db.close();
   }
+}
+
+interface ControlRow { tenant: string; name: string; active_version: number | null; deleted_at: string | null }
+
+function controlOf(row: ControlRow): ProfileControl {
+  return {
+    tenant: row.tenant, name: row.name,
+    ...(row.active_version !== null ? { activeVersion: row.active_version } : {}), ...(row.deleted_at !== null ? { deletedAt: row.deleted_at } : {}),
+  };
 }
 
 interface KeyRow { id: string; tenant: string; name: string; scopes: string; hash: string; created_at: string; revoked_at: string | null }
