@@ -272,6 +272,21 @@ describe('local HTTP API: methods, limits, metadata, idempotency and browser pro
     expect(badAgain.headers.get('idempotent-replayed')).toBe('true');
   });
 
+  test('re-posting the same image with a corrected sheet is a new inspection, not the old one', async () => {
+    const png = await micrographPng(14, 32);
+    const post = async (sheet: Record<string, unknown>) => {
+      const form = new FormData();
+      form.set('image', new Blob([png], { type: 'image/png' }), 'resheet.png');
+      form.set('metadata', JSON.stringify(sheet));
+      return ((await (await fetch(`${service.url}/v1/inspections`, { method: 'POST', body: form })).json()) as { id: string }).id;
+    };
+    const first = await post({ batchId: 'B9', sulfurLoadingWtPct: 60 });
+    expect(await post({ batchId: 'B9', sulfurLoadingWtPct: 60 })).toBe(first);
+    const corrected = await post({ batchId: 'B9', sulfurLoadingWtPct: 70 });
+    expect(corrected).not.toBe(first);
+    expect(service.queue.get(corrected)?.payload).toMatchObject({ metadata: { sulfurLoadingWtPct: 70 } });
+  });
+
   test('DNS rebinding: a Host that is not configured is refused; cross-site writes are refused; no CORS unless configured', async () => {
     const rebound = await rawRequest(service.url, { method: 'GET', path: '/healthz', headers: { host: 'evil.example:7433' } });
     expect(rebound.status).toBe(403);
