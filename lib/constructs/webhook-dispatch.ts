@@ -38,7 +38,8 @@ export interface WebhookSubscriptionTableProps {
  * event; one Query returns URLs and secrets together, where Secrets Manager would add a GetSecretValue per
  * subscriber per event and $0.40 per secret-month (a subscriber each: $400/month for 1,000 subscribers against
  * $1/month for the key). The dedicated key keeps the property that matters: reading a secret needs kms:Decrypt on
- * this key as well as table access, granted to the dispatcher alone; every use is in CloudTrail; disabling the key
+ * this key as well as table access, granted to the dispatcher and to the partner API function (which creates and
+ * rotates subscriptions), each only through DynamoDB and by the key's alias; every use is in CloudTrail; disabling the key
  * cuts all access at once. Secrets Manager's managed rotation does not apply: a webhook secret changes when its
  * subscriber changes it (the item holds a list, so old and new sign side by side during a rotation).
  */
