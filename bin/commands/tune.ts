@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../lambdas/domain/errors.js';
 import { SEARCHES, recordSaved, storedSplit, tune, type TuneEvent, type TuneResult } from '../../lambdas/application/tune/tune.js';
 import { DEFAULT_METRIC, METRIC_NAMES } from '../../lambdas/application/tune/metrics.js';
-import { TUNABLES, TUNABLE_NAMES, describeSettings } from '../../lambdas/application/tune/space.js';
+import { TUNABLES, TUNABLE_NAMES, changesTiles, describeSettings } from '../../lambdas/application/tune/space.js';
 import { bestSoFarChart, formatTune } from '../../lambdas/application/tune/report.js';
 import { saveTunedProfile } from '../../lambdas/application/tune/save-profile.js';
 import type { TuneStateStore } from '../../lambdas/application/tune/state.js';
@@ -39,7 +39,7 @@ const OptionsSchema = z.object({
   search: z.preprocess(list, z.array(z.enum(['bayes', 'random'])).min(1)).default([...SEARCHES]),
   backbone: z.string().min(1).optional(),
   index: z.enum(['exact', 'approximate']).default('exact'),
-  cacheMb: z.coerce.number().int().nonnegative().default(1024),
+  cacheMb: z.union([z.literal('auto'), z.coerce.number().int().nonnegative()]).default('auto'),
   profile: z.string().min(1).optional(),
   compareDefaults: z.boolean().default(true),
   restart: z.boolean().optional(),
@@ -64,7 +64,7 @@ export function register(program: Command): void {
     .option('--search <list>', 'searches run side by side: bayes, random', SEARCHES.join(','))
     .option('--backbone <path>', 'ONNX backbone (default: MMDO_BACKBONE, else ../shared MobileNetV2 when present, else built-in)')
     .option('--index <kind>', 'memory-bank search: exact or approximate', 'exact')
-    .option('--cache-mb <n>', 'memory for backbone outputs reused between trials that share normalisation, border and tile size (0: off)', '1024')
+    .option('--cache-mb <n|auto>', 'memory for backbone outputs reused between trials (auto: 1024 when no searched setting changes the tiles, i.e. none of pad, tileSize, normalise; else off)', 'auto')
     .option('--profile <name>', 'save the winner as a new version of this local profile (its images, or the manifest\'s bank and calibration normals when new)')
     .option('--no-compare-defaults', 'do not score the base recipe on the test split beside the winner')
     .option('--restart', 'discard the state in --out and start over')
@@ -101,7 +101,7 @@ export function register(program: Command): void {
           {
             metric: o.metric, budget: o.budget, seed: o.seed, bankNormals: o.trainNormals, calibrationNormals,
             validationFraction: o.validationFraction, ...(o.validationSize === 'all' ? {} : { validationSize: o.validationSize }),
-            ...(o.params ? { params: o.params } : {}), searches: o.search, compareDefaults: o.compareDefaults, memoBytes: o.cacheMb * 2 ** 20,
+            ...(o.params ? { params: o.params } : {}), searches: o.search, compareDefaults: o.compareDefaults, memoBytes: memoMegabytes(o) * 2 ** 20,
             ...(o.initialPoints ? { initialPoints: o.initialPoints } : {}),
             ...(previous ? { previous } : {}),
           },
@@ -120,6 +120,12 @@ export function register(program: Command): void {
         await backbone.dispose();
       }
     });
+}
+
+/** The backbone memory: as asked, or (auto) 1 GB when the tiles stay the same across trials; across 25 trials that varied pad, tile size and normalisation on magnetic tile it served 2 % of the tiles. */
+function memoMegabytes(o: z.infer<typeof OptionsSchema>): number {
+  if (o.cacheMb !== 'auto') return o.cacheMb;
+  return changesTiles(o.params ?? TUNABLE_NAMES) ? 0 : 1024;
 }
 
 /** Enrols the winner as a new profile version with its provenance, and records that in the state. */

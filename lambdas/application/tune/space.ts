@@ -24,6 +24,8 @@ export interface Tunable {
   apply(recipe: ProfileRecipe, value: SettingValue): ProfileRecipe;
   /** True for the operating point: it moves no score, only what is flagged, so it is searched by default only for metrics measured at it. */
   readonly operatingPoint?: boolean;
+  /** True when it changes what the backbone sees (the tiles' pixels): trials that differ in it share no backbone work. */
+  readonly changesTiles?: boolean;
 }
 
 export type SettingValue = number | string;
@@ -47,17 +49,18 @@ function integer(name: string, describe: string, low: number, high: number, appl
   return { name, describe, spec: () => ({ kind: 'integer', name, low, high }), value: (v) => v as number, apply: (r, v) => apply(r, v as number) };
 }
 
-function ordinal<V extends SettingValue>(name: string, describe: string, values: readonly V[], apply: Apply<V>): Tunable {
+function ordinal<V extends SettingValue>(name: string, describe: string, values: readonly V[], apply: Apply<V>, extra: Partial<Tunable> = {}): Tunable {
   return {
     name, describe,
     spec: () => ({ kind: 'integer', name, low: 0, high: values.length - 1 }),
     value: (v) => values[v as number]!,
     apply: (r, v) => apply(r, v as V),
+    ...extra,
   };
 }
 
-function categorical(name: string, describe: string, choices: (b: BackboneDescriptor) => readonly string[], apply: Apply<string>): Tunable {
-  return { name, describe, spec: (b) => ({ kind: 'categorical', name, choices: choices(b) }), value: (v) => v as string, apply: (r, v) => apply(r, v as string) };
+function categorical(name: string, describe: string, choices: (b: BackboneDescriptor) => readonly string[], apply: Apply<string>, extra: Partial<Tunable> = {}): Tunable {
+  return { name, describe, spec: (b) => ({ kind: 'categorical', name, choices: choices(b) }), value: (v) => v as string, apply: (r, v) => apply(r, v as string), ...extra };
 }
 
 const features = (r: ProfileRecipe, change: Partial<PatchFeatureConfig>): ProfileRecipe => ({ ...r, features: { ...r.features, ...change } });
@@ -85,15 +88,15 @@ export function layerChoices(b: BackboneDescriptor): string[] {
 /** Every setting the tuner knows, in the order tables list them. One line each. */
 export const TUNABLES: readonly Tunable[] = [
   categorical('layers', "backbone patch layers (subsets of the backbone's patch layers)", layerChoices, (r, v) => features(r, { layers: v.split('+') })),
-  ordinal('pad', 'reflected border in px', [0, 16, 32, 48, 64], (r, v) => settings(r, { borderPad: v })),
+  ordinal('pad', 'reflected border in px', [0, 16, 32, 48, 64], (r, v) => settings(r, { borderPad: v }), { changesTiles: true }),
   ordinal('neighbourhood', 'local averaging window of patch features, cells', [1, 3, 5], (r, v) => features(r, { neighbourhood: v })),
   integer('k', 'nearest bank patches averaged per patch score', 1, 5, (r, v) => features(r, { k: v })),
   continuous('coresetRatio', 'share of bank patches kept by the greedy coreset', 0.01, 0.25, 'log', (r, v) => features(r, { coresetRatio: v })),
   ordinal('bankCap', 'cap on memory-bank vectors', [1024, 2048, 4096, 8192], (r, v) => ({ ...r, maxBankSize: v })),
   ordinal('projection', 'random projection width of patch features', ['none', 32, 64, 128], (r, v) => features(r, { projectionDim: v === 'none' ? null : v })),
   continuous('blur', 'smoothing σ of the anomaly map, px', 0, 8, 'linear', (r, v) => settings(r, { smoothingSigmaPx: v })),
-  ordinal('tileSize', 'tile side in px', [256, 512, 1024], (r, v) => settings(r, { tileSize: v })),
-  categorical('normalise', 'intensity normalisation (product = denoise + CLAHE + stretch)', () => Object.keys(NORMALISE_MODES), (r, v) => settings(r, { normalise: NORMALISE_MODES[v as NormaliseMode] })),
+  ordinal('tileSize', 'tile side in px', [256, 512, 1024], (r, v) => settings(r, { tileSize: v }), { changesTiles: true }),
+  categorical('normalise', 'intensity normalisation (product = denoise + CLAHE + stretch)', () => Object.keys(NORMALISE_MODES), (r, v) => settings(r, { normalise: NORMALISE_MODES[v as NormaliseMode] }), { changesTiles: true }),
   // Weights are ordinal so that 0 (the component off: a weightless component never lifts the fused score) is a value.
   ordinal('noveltyWeight', 'fusion weight of novelty (patch gets 1 − novelty − consistency)', [0, 0.1, 0.25, 0.4, 0.6], (r, v) => weights(r, { novelty: v })),
   ordinal('consistencyWeight', 'fusion weight of the consistency rules (0: off)', [0, 0.05, 0.15, 0.3], (r, v) => weights(r, { consistency: v })),
@@ -111,6 +114,11 @@ export function tunableNamed(name: string): Tunable {
   const t = TUNABLES.find((x) => x.name === name);
   if (!t) throw new RangeError(`unknown tunable '${name}'; known: ${TUNABLE_NAMES.join(', ')}`);
   return t;
+}
+
+/** Whether any of the named settings changes the tiles the backbone sees (if none does, every trial reuses the first one's backbone work). */
+export function changesTiles(names: readonly string[]): boolean {
+  return names.some((n) => tunableNamed(n).changesTiles === true);
 }
 
 /** The optimiser's space over the named settings (in TUNABLES order). */

@@ -58,7 +58,10 @@ export interface TuneOptions {
   readonly previous?: Pick<ProfileVersion, 'features' | 'settings'>;
   /** Score the base recipe on the test split too, beside the winner (default true). */
   readonly compareDefaults?: boolean;
-  /** Byte budget of the backbone-output memory (0: none). */
+  /**
+   * Byte budget of the memory of backbone outputs per tile (0: none). It pays only when trials share tiles, i.e.
+   * when the settings searched leave the pixels the backbone sees alone (space.ts `changesTiles`).
+   */
   readonly memoBytes?: number;
 }
 

@@ -2,7 +2,7 @@ import type { ManifestItem } from '../../../lambdas/application/evaluate/manifes
 import { resolveRecipe } from '../../../lambdas/application/profile-builder.js';
 import { allMetrics, METRIC_NAMES, metricNamed } from '../../../lambdas/application/tune/metrics.js';
 import {
-  defaultTunables, layerChoices, NORMALISE_MODES, overridesOf, recipeAt, searchSpaceOf, settingValues, TUNABLE_NAMES, TUNABLES,
+  changesTiles, defaultTunables, layerChoices, NORMALISE_MODES, overridesOf, recipeAt, searchSpaceOf, settingValues, TUNABLE_NAMES, TUNABLES,
 } from '../../../lambdas/application/tune/space.js';
 import { evaluationRows, parseTuneManifest, tuneSplit } from '../../../lambdas/application/tune/split.js';
 import { fingerprintProblems } from '../../../lambdas/application/tune/state.js';
@@ -70,6 +70,12 @@ describe('tuning search space', () => {
     expect(at.maxBankSize).toBe(base.maxBankSize);
     expect(at.settings).toEqual({ ...base.settings, fusion: { ...base.settings.fusion, weights: { ...base.settings.fusion.weights, patch: expect.closeTo(DEFAULT_SCORING_SETTINGS.fusion.weights.patch, 12) } } });
     expect(TUNABLES.every((t) => t.describe.length > 0)).toBe(true);
+  });
+
+  it('knows which settings change the tiles the backbone sees', () => {
+    expect(TUNABLES.filter((t) => t.changesTiles).map((t) => t.name)).toEqual(['pad', 'tileSize', 'normalise']);
+    expect(changesTiles(['k', 'blur', 'noveltyWeight', 'layers', 'projection'])).toBe(false);
+    expect(changesTiles(['k', 'pad'])).toBe(true);
   });
 
   it('searches the operating threshold by default only for metrics measured at it', () => {
