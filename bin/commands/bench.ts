@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -15,6 +20,10 @@ import { concatFloat32 } from '../../lambdas/domain/arrays.js';
 import { centroidOf, squaredDistance } from '../../lambdas/domain/evaluation/centroid.js';
 import { generateMicrograph } from '../../lambdas/domain/synth/index.js';
 import { sharedBackbonePath } from './evaluate.js';
+import { defaultPipelineThreads, PipelinePool, pipelineThreadConfig } from '../../lambdas/local/pipeline-pool.js';
+import { DEFAULT_INGEST_LIMITS } from '../../lambdas/ports/image-codec.js';
+
+const execFileAsync = promisify(execFile);
 
 const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v);
 
@@ -22,6 +31,12 @@ const OptionsSchema = z.object({
   sizes: z.preprocess(list, z.array(z.number().int().min(64).max(8192)).min(1)).default([256, 1024, 2048]),
   enrol: z.preprocess(list, z.array(z.number().int().min(2).max(2000)).min(1)).default([10, 50, 200]),
   repeats: z.coerce.number().int().min(1).max(50).default(3),
+  /** Uploads in flight at once for the throughput row (through the service's pipeline threads); 0 skips it. */
+  concurrency: z.coerce.number().int().min(0).max(32).default(4),
+  /** Side of one large image inspected in a fresh process for its peak memory (e.g. 8192 = 64 MP); 0 skips it. */
+  large: z.coerce.number().int().min(0).max(8192).default(0),
+  /** Internal: only the large-image run (what --large runs in its child process). */
+  largeOnly: z.boolean().optional(),
   backbone: z.string().min(1).optional(),
   json: z.boolean().optional(),
 });
@@ -34,6 +49,8 @@ interface StageRow {
   /** Medians of every pipeline stage (microstructure overlaps normalise and embed, so they add up to more than the total). */
   readonly stagesMs: Record<string, number>;
   readonly totalMs: number;
+  /** Process CPU time per inspection (every thread, ONNX Runtime's and libvips' included): steadier than wall time on a busy machine. */
+  readonly cpuMs: number;
   readonly imagesPerSecond: number;
   readonly peakRssMb: number;
 }
@@ -55,6 +72,9 @@ export function register(program: Command): void {
     .option('--enrol <list>', 'numbers of 256² images to enrol', '10,50,200')
     .option('--repeats <n>', 'inspections per size (median reported, after one warm-up)', '3')
     .option('--backbone <path>', 'ONNX backbone (default: ../shared MobileNetV2 when present, else built-in)')
+    .option('--concurrency <n>', 'uploads in flight at once for the throughput row, through the pipeline threads (0: skip)', '4')
+    .option('--large <side>', 'also inspect one side² image in a fresh process and report its peak memory (8192 = 64 MP; 0: skip)', '0')
+    .option('--large-only', 'only the large-image run (used by --large)')
     .option('--json', 'print the result as one JSON document')
     .action(async (raw: unknown) => {
       const o = parseOptions(OptionsSchema, raw);
@@ -62,7 +82,11 @@ export function register(program: Command): void {
       const home = await mkdtemp(join(tmpdir(), 'mmdo-bench-'));
       const runtime = await createLocalRuntime({ home, backboneOverride: backbonePath });
       try {
-        const result = await runBench(runtime, o, backbonePath);
+        if (o.largeOnly) {
+          process.stdout.write(JSON.stringify(await largeRun(runtime, o.large || 8192)) + '\n');
+          return;
+        }
+        const result = await runBench(runtime, o, backbonePath, home);
         process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : formatBench(result));
       } finally {
         await runtime.close();
@@ -76,7 +100,7 @@ async function micrographPng(runtime: LocalRuntime, size: number, seed: number):
   return runtime.encoder.encodePng(image);
 }
 
-async function runBench(runtime: LocalRuntime, o: z.infer<typeof OptionsSchema>, backbonePath: string) {
+async function runBench(runtime: LocalRuntime, o: z.infer<typeof OptionsSchema>, backbonePath: string, home: string) {
   const started = new Date();
   const backbone = runtime.backbone.descriptor;
   log(`backbone ${backbone.id} (${backbonePath === 'builtin' ? 'built-in filter bank' : backbonePath})`);
@@ -107,10 +131,13 @@ async function runBench(runtime: LocalRuntime, o: z.infer<typeof OptionsSchema>,
     const bytes = await micrographPng(runtime, size, 5000 + size);
     const runs: Record<string, number>[] = [];
     const totals: number[] = [];
+    const cpuMs: number[] = [];
     for (let r = 0; r <= o.repeats; r++) {
       const t = performance.now();
+      const c = process.cpuUsage();
       const report = await runtime.inspections.inspect({ tenant: TENANT, name: `bench-${size}-${r}.png`, bytes, profile, pixelSizeUm: PIXEL_UM });
       const wall = performance.now() - t;
+      const used = process.cpuUsage(c);
       if (report.status !== 'completed') throw new Error(`inspection of ${size}² failed: ${report.failure?.message}`);
       if (r === 0) continue; // warm-up: index build, caches
       const stages: Record<string, number> = { ...report.timingsMs };
@@ -118,11 +145,14 @@ async function runBench(runtime: LocalRuntime, o: z.infer<typeof OptionsSchema>,
       stages.write = Math.max(0, wall - criticalPath(report.timingsMs));
       runs.push(stages);
       totals.push(wall);
+      cpuMs.push((used.user + used.system) / 1000);
     }
     const stagesMs = Object.fromEntries(STAGE_NAMES.map((n) => [n, round(median(runs.map((s) => s[n] ?? 0)))]));
     const totalMs = median(totals);
-    inspection.push({ size, stagesMs, totalMs: round(totalMs), imagesPerSecond: round(1000 / totalMs, 2), peakRssMb: peakRssMb() });
+    inspection.push({ size, stagesMs, totalMs: round(totalMs), cpuMs: round(median(cpuMs)), imagesPerSecond: round(1000 / totalMs, 2), peakRssMb: peakRssMb() });
   }
+  const throughput = o.concurrency > 0 ? await throughputRun(runtime, home, profile, o) : undefined;
+  const large = o.large > 0 ? await largeInChild(o, backbonePath) : undefined;
 
   // Vector index: exact vs approximate on the enrolled bank, queried with a 1024² image's patches.
   const stored = await runtime.profiles.load(TENANT, profile);
@@ -168,6 +198,8 @@ async function runBench(runtime: LocalRuntime, o: z.infer<typeof OptionsSchema>,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30), node: process.version },
     backbone: { id: backbone.id, source: backbonePath === 'builtin' ? 'built-in filter bank' : backbonePath },
     inspection,
+    ...(throughput ? { throughput } : {}),
+    ...(large ? { large } : {}),
     enrolment,
     vectorIndex: { rows: indexRows, recallAt1: round(recall1, 4), recallAt10: round(recall10, 4), querySide: querySize },
     methods,
@@ -194,7 +226,21 @@ export function formatBench(r: Awaited<ReturnType<typeof runBench>>): string {
   out.push(`backbone ${r.backbone.id} (${r.backbone.source})`);
   out.push('');
   out.push('inspection latency per pipeline stage, ms (median; embed = backbone + memory-bank search; microstructure runs beside normalise and embed)');
-  out.push(renderTable(['image', ...STAGE_NAMES, 'total ms', 'images/s', 'peak RSS MB'], r.inspection.map((row) => [`${row.size}²`, ...STAGE_NAMES.map((g) => String(row.stagesMs[g])), String(row.totalMs), String(row.imagesPerSecond), String(row.peakRssMb)])));
+  out.push(renderTable(['image', ...STAGE_NAMES, 'total ms', 'CPU ms', 'images/s', 'peak RSS MB'], r.inspection.map((row) => [`${row.size}²`, ...STAGE_NAMES.map((g) => String(row.stagesMs[g])), String(row.totalMs), String(row.cpuMs), String(row.imagesPerSecond), String(row.peakRssMb)])));
+  if (r.throughput) {
+    const t = r.throughput;
+    out.push('');
+    out.push(`throughput, ${t.size}² images: one at a time in process vs ${t.concurrency} uploads in flight through ${t.threads} pipeline thread(s)`);
+    out.push(renderTable(['mode', 'images', 'seconds', 'images/s'], [
+      ['single stream (in process)', String(t.single.images), String(t.single.seconds), String(t.single.imagesPerSecond)],
+      [`${t.concurrency} concurrent (pipeline threads)`, String(t.concurrent.images), String(t.concurrent.seconds), String(t.concurrent.imagesPerSecond)],
+    ]));
+    out.push(`speed-up ${t.speedup}×`);
+  }
+  if (r.large) {
+    out.push('');
+    out.push(`one ${r.large.side}² image (${((r.large.side * r.large.side) / 2 ** 20).toFixed(0)} MP) in a fresh process: ${r.large.status}, ${r.large.seconds} s, CPU ${r.large.cpuSeconds} s, peak RSS ${r.large.peakRssMb} MB (process at rest ${r.large.restRssMb} MB)`);
+  }
   out.push('');
   out.push('enrolment of 256² images');
   out.push(renderTable(['images', 'total s', 'ms/image', 'bank vectors', 'coreset s', 'peak RSS MB'], r.enrolment.map((e) => [String(e.images), (e.totalMs / 1000).toFixed(1), String(e.perImageMs), String(e.bankVectors), ((e.stagesMs.coreset ?? 0) / 1000).toFixed(1), String(e.peakRssMb)])));
@@ -207,4 +253,66 @@ export function formatBench(r: Awaited<ReturnType<typeof runBench>>): string {
   out.push('');
   out.push(`peak RSS ${r.peakRssMb} MB`);
   return out.join('\n') + '\n';
+}
+
+/** Images/s one at a time in this process, then with `concurrency` uploads in flight through a pipeline pool. */
+async function throughputRun(runtime: LocalRuntime, home: string, profile: string, o: z.infer<typeof OptionsSchema>) {
+  const size = o.sizes.includes(1024) ? 1024 : Math.min(...o.sizes);
+  const count = Math.max(8, 2 * o.concurrency);
+  log(`throughput: ${count} images of ${size}², single stream then ${o.concurrency} in flight`);
+  const images = await Promise.all(Array.from({ length: count }, (_, i) => micrographPng(runtime, size, 9000 + i)));
+  const request = (bytes: Uint8Array, i: number, mode: string) => ({ tenant: TENANT, name: `tp-${mode}-${i}.png`, bytes: bytes.slice(), profile, pixelSizeUm: PIXEL_UM });
+  const t0 = performance.now();
+  for (const [i, bytes] of images.entries()) await runtime.inspections.inspect(request(bytes, i, 'single'));
+  const singleSeconds = (performance.now() - t0) / 1000;
+  const threads = defaultPipelineThreads();
+  const pool = await PipelinePool.start({ ...pipelineThreadConfig({ config: { home, backbone: runtime.config.backbone ?? 'builtin' } }, DEFAULT_INGEST_LIMITS), size: threads });
+  try {
+    await pool.inspect(request(images[0]!, 0, 'warm')); // each thread's first run loads its backbone and bank
+    await Promise.all(Array.from({ length: threads }, (_, i) => pool.inspect(request(images[i % images.length]!, i, 'warm2'))));
+    const t1 = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: o.concurrency }, async () => {
+      while (next < images.length) {
+        const i = next++;
+        await pool.inspect(request(images[i]!, i, 'concurrent'));
+      }
+    }));
+    const concurrentSeconds = (performance.now() - t1) / 1000;
+    const single = { images: count, seconds: round(singleSeconds, 2), imagesPerSecond: round(count / singleSeconds, 2) };
+    const concurrent = { images: count, seconds: round(concurrentSeconds, 2), imagesPerSecond: round(count / concurrentSeconds, 2) };
+    return { size, concurrency: o.concurrency, threads, single, concurrent, speedup: round(concurrent.imagesPerSecond / single.imagesPerSecond, 2) };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The large-image run in a fresh process, so its peak RSS is that image's alone. */
+async function largeInChild(o: z.infer<typeof OptionsSchema>, backbonePath: string): Promise<LargeRun> {
+  log(`large: one ${o.large}² image in a fresh process`);
+  const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'mmdo.mjs');
+  const { stdout } = await execFileAsync(process.execPath, [entry, 'bench', '--large-only', '--large', String(o.large), '--backbone', backbonePath], { maxBuffer: 1 << 20, env: process.env });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as LargeRun;
+}
+
+interface LargeRun { side: number; status: string; seconds: number; cpuSeconds: number; peakRssMb: number; restRssMb: number }
+
+/** One side² micrograph (a generated 1024² one repeated, so it is quick to make) inspected once. */
+async function largeRun(runtime: LocalRuntime, side: number): Promise<LargeRun> {
+  await runtime.enrollment.enroll({ tenant: TENANT, profile: 'large', images: await Promise.all(Array.from({ length: 10 }, async (_, i) => ({ name: `n${i}.png`, bytes: await micrographPng(runtime, 256, 1000 + i) }))), pixelSizeUm: PIXEL_UM });
+  const tile = await micrographPng(runtime, Math.min(1024, side), 5000 + side);
+  const step = Math.min(1024, side);
+  const composites: { input: Buffer; left: number; top: number }[] = [];
+  for (let y = 0; y < side; y += step) for (let x = 0; x < side; x += step) composites.push({ input: Buffer.from(tile), left: x, top: y });
+  const bytes = new Uint8Array(await sharp({ create: { width: side, height: side, channels: 3, background: '#000' } }).composite(composites).toColourspace('b-w').png({ compressionLevel: 1 }).toBuffer());
+  composites.length = 0;
+  const restRssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
+  const t = performance.now();
+  const c = process.cpuUsage();
+  const report = await runtime.inspections.inspect({ tenant: TENANT, name: `large-${side}.png`, bytes, profile: 'large', pixelSizeUm: PIXEL_UM });
+  const used = process.cpuUsage(c);
+  return {
+    side, status: report.status === 'completed' ? 'completed' : `failed: ${report.failure?.code}`,
+    seconds: round((performance.now() - t) / 1000, 1), cpuSeconds: round((used.user + used.system) / 1e6, 1), peakRssMb: peakRssMb(), restRssMb,
+  };
 }

@@ -16,12 +16,17 @@ export interface ObjectGraph {
  * @param objects per pixel: 0 = matrix/background, k ≥ 1 = node k−1
  * @param passable per pixel: 1 where growth may pass (the matrix)
  */
-export function buildObjectGraph(objects: Int32Array, passable: Uint8Array, width: number, height: number, maxGapPx: number): ObjectGraph {
+export function buildObjectGraph(
+  objects: Int32Array, passable: Uint8Array, width: number, height: number, maxGapPx: number, options: { readonly consumeObjects?: boolean } = {},
+): ObjectGraph {
   const n = width * height;
-  const owner = Int32Array.from(objects);
-  const dist = new Int32Array(n).fill(-1);
+  // The growth overwrites ownership: on a copy, unless the caller hands its array over (saves 4 bytes a pixel).
+  const owner = options.consumeObjects ? objects : Int32Array.from(objects);
+  const steps = Math.ceil(maxGapPx / 2);
+  // Growth distances are at most `steps` (−1 = not reached): 2 bytes a pixel rather than 4.
+  const dist = steps < 32767 ? new Int16Array(n).fill(-1) : new Int32Array(n).fill(-1);
   const frontier = growthFrontier(owner, dist, passable, width, height);
-  grow(owner, dist, passable, width, height, frontier, Math.ceil(maxGapPx / 2));
+  grow(owner, dist, passable, width, height, frontier, steps);
   const best = meetingGaps(owner, dist, width, height, maxGapPx);
   const keys = [...best.keys()].sort((u, v) => u - v);
   const source = new Int32Array(keys.length);
@@ -35,12 +40,14 @@ export function buildObjectGraph(objects: Int32Array, passable: Uint8Array, widt
   return { source, target, gapPx };
 }
 
+type Distances = Int16Array | Int32Array;
+
 /**
  * Object pixels next to passable ground (interior pixels never grow), with their distance set to 0. Each pixel loop
  * is its own function, so V8 optimises it on its own rather than as part of one large function.
  */
-function growthFrontier(owner: Int32Array, dist: Int32Array, passable: Uint8Array, width: number, height: number): { pixels: Int32Array; count: number } {
-  const frontier = new Int32Array(width * height);
+function growthFrontier(owner: Int32Array, dist: Distances, passable: Uint8Array, width: number, height: number): { pixels: Int32Array; count: number } {
+  let frontier: Int32Array = new Int32Array(Math.max(16, (width * height) >>> 6));
   let fCount = 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
@@ -58,6 +65,7 @@ function growthFrontier(owner: Int32Array, dist: Int32Array, passable: Uint8Arra
         (up && (passable[i - width] || (left && passable[i - width - 1]) || (right && passable[i - width + 1]))) ||
         (down && (passable[i + width] || (left && passable[i + width - 1]) || (right && passable[i + width + 1])))
       ) {
+        if (fCount === frontier.length) frontier = grown(frontier, width * height);
         frontier[fCount++] = i;
       }
     }
@@ -66,10 +74,11 @@ function growthFrontier(owner: Int32Array, dist: Int32Array, passable: Uint8Arra
 }
 
 /** Breadth-first growth into passable pixels, `steps` rings (chessboard distance); sets owner and dist. */
-function grow(owner: Int32Array, dist: Int32Array, passable: Uint8Array, width: number, height: number, start: { pixels: Int32Array; count: number }, steps: number): void {
+function grow(owner: Int32Array, dist: Distances, passable: Uint8Array, width: number, height: number, start: { pixels: Int32Array; count: number }, steps: number): void {
   let frontier: Int32Array = start.pixels;
   let fCount = start.count;
-  let next: Int32Array = new Int32Array(width * height);
+  // Rings grow as needed (a ring is a thin band around the objects, far smaller than the image).
+  let next: Int32Array = new Int32Array(Math.max(16, frontier.length));
   for (let step = 1; step <= steps && fCount > 0; step++) {
     let nCount = 0;
     for (let f = 0; f < fCount; f++) {
@@ -86,6 +95,7 @@ function grow(owner: Int32Array, dist: Int32Array, passable: Uint8Array, width: 
           if (dist[q] === -1 && passable[q]) {
             dist[q] = step;
             owner[q] = owner[p]!;
+            if (nCount === next.length) next = grown(next, width * height);
             next[nCount++] = q;
           }
         }
@@ -101,7 +111,7 @@ function grow(owner: Int32Array, dist: Int32Array, passable: Uint8Array, width: 
  * down-right and down-left of each pixel: each unordered neighbour pair is seen once. Returns the smallest gap per
  * pair, keyed (lo·1000003 + hi) with 0-based node indices.
  */
-function meetingGaps(owner: Int32Array, dist: Int32Array, width: number, height: number, maxGapPx: number): Map<number, number> {
+function meetingGaps(owner: Int32Array, dist: Distances, width: number, height: number, maxGapPx: number): Map<number, number> {
   const best = new Map<number, number>();
   const pair = (a: number, p: number, q: number): void => {
     const b = owner[q]!;
@@ -132,4 +142,11 @@ function meetingGaps(owner: Int32Array, dist: Int32Array, width: number, height:
     }
   }
   return best;
+}
+
+/** A copy of `a` with twice the room (at most `limit`). */
+function grown(a: Int32Array, limit: number): Int32Array {
+  const out = new Int32Array(Math.min(limit, a.length * 2));
+  out.set(a);
+  return out;
 }

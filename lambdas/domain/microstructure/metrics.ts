@@ -141,7 +141,7 @@ export function measureMicrostructure(
   const P = particles.length;
   const objects = objectIndex(sulfurLabels.labels, poreLabels.labels, P);
   const matrix = codeMask(segmentation.phases, PHASE_CODE.carbon);
-  const graph = buildObjectGraph(objects, matrix, width, height, Math.max(settings.agglomerateTouchGapPx, Math.round(umToPx(settings.graphMaxGapUm))));
+  const graph = buildObjectGraph(objects, matrix, width, height, Math.max(settings.agglomerateTouchGapPx, Math.round(umToPx(settings.graphMaxGapUm))), { consumeObjects: true });
   const nodeCount = P + pores.length;
   const kind = new Uint8Array(nodeCount);
   const nx = new Float32Array(nodeCount);
