@@ -223,8 +223,9 @@ export interface ChosenThresholds {
  * The operating point from labelled fused scores. The rule:
  * - With fewer than MIN_LABELS_PER_CLASS normal or anomalous labels, the current thresholds stay.
  * - Suspect (the operating threshold: s ≥ it is flagged): among the midpoints between consecutive distinct labelled
- *   scores (and the lowest score), the one with the highest F1 on the labelled set; a plateau of equal F1 gives its
- *   middle candidate. When the normals can resolve the declared suspect rate α (n ≥ 1/α − 1), only
+ *   scores (and the lowest score), the one with the highest F1 on the labelled set. The current threshold stays when
+ *   it does as well (no change without a gain); among several best candidates the highest (fewer false alarms, as
+ *   `bestF1` breaks ties). When the normals can resolve the declared suspect rate α (n ≥ 1/α − 1), only
  *   thresholds above the conformal threshold of the normals' scores at α are allowed, so the declared rate holds
  *   with the conformal guarantee; with fewer normals the choice is by F1 alone and a warning says so.
  * - Anomalous: just above the conformal threshold of the normals at the declared false-alarm rate when they can
@@ -252,13 +253,21 @@ export function chooseThresholds(scores: readonly number[], anomalous: readonly 
   } else {
     const all = feasible.map((t) => metricsAt(scores, anomalous, t));
     const best = Math.max(...all.map((m) => m.f1));
-    const ties = all.filter((m) => m.f1 >= best - 1e-12);
-    metrics = ties[Math.floor((ties.length - 1) / 2)]!;
+    const atCurrent = metricsAt(scores, anomalous, current.thresholds.suspect);
+    const currentFeasible = !bound.resolvable || current.thresholds.suspect > bound.threshold;
+    if (currentFeasible && atCurrent.f1 >= best - 1e-12) {
+      metrics = atCurrent;
+    } else {
+      metrics = all.filter((m) => m.f1 >= best - 1e-12).at(-1)!;
+    }
     suspect = metrics.threshold;
   }
   const alarm = conformalThreshold(normalScores, current.falseAlarmRate);
   const anomalousThreshold = Math.min(1, Math.max(suspect, alarm.resolvable ? alarm.threshold + 1e-9 : current.thresholds.anomalous));
   if (!alarm.resolvable) warnings.push(`the anomalous threshold is kept: ${normalScores.length} held-out normals cannot resolve the declared false-alarm rate ${current.falseAlarmRate} (${alarm.minimumN} needed)`);
+  if (suspect === current.thresholds.suspect && anomalousThreshold === current.thresholds.anomalous) {
+    return { operating: current, chosen: false, metrics, constrained: bound.resolvable, reason: `thresholds kept: the operating threshold ${suspect.toFixed(4)} already maximises F1 (${metrics.f1.toFixed(3)}) on ${scores.length} labels` };
+  }
   const operating: Operating = {
     thresholds: { suspect: Math.max(0, Math.min(1, suspect)), anomalous: anomalousThreshold },
     source: 'feedback',

