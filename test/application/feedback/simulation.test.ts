@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { SqliteFeedbackStore } from '../../../lambdas/adapters/local/store/feedback-store.js';
 import { SqliteReportStore } from '../../../lambdas/adapters/local/store/report-store.js';
 import { MemoryProfileStore } from '../../../lambdas/adapters/memory/memory-profile-store.js';
-import type { EnrollmentService, EnrollRequest, InspectionService, InspectRequest } from '../../../lambdas/application/contracts.js';
+import type { EnrollmentService, EnrollRequest, EnrollResult, InspectionService, InspectRequest } from '../../../lambdas/application/contracts.js';
 import { FeedbackService } from '../../../lambdas/application/feedback/index.js';
 import type { Rescorer, ScoreRequest } from '../../../lambdas/application/feedback/rescore.js';
 import { runFeedbackSimulation, type SimulationImage } from '../../../lambdas/application/feedback/simulation.js';
@@ -93,7 +93,7 @@ async function setUp(seed: number) {
       for (const x of fresh) await artifacts.put(`local/profiles/sim/sources/${sha(x.bytes)}`, x.bytes, 'application/octet-stream');
       const { version: _v, ...rest } = previous;
       const version = await profiles.saveNewVersion(request.tenant, { ...rest, sources, bank: { dim: 1, count: sources.length, vectors: new Float32Array(0) } });
-      return { profile: request.profile, version, bankImages: 0, calibrationImages: 0, bankVectors: 0, thresholds: { suspect: 1, anomalous: 2 }, timingsMs: {} };
+      return { profile: request.profile, version, bankImages: 0, calibrationImages: 0, bankVectors: 0, thresholds: { suspect: 1, anomalous: 2 }, timingsMs: {} } as EnrollResult;
     },
   };
   const inspections: InspectionService = {
