@@ -30,6 +30,7 @@ const CalibrationSchema = z.object({
   anomalous: z.number(),
   pixelThreshold: z.number(),
   normalNoveltyScores: z.array(z.number()),
+  normalConsistencyScores: z.array(z.number()).optional(),
 });
 
 /** Optional in every format: only versions a tuner saved carry it. */

@@ -48,6 +48,8 @@ export interface EnrollResult {
   readonly calibrationImages: number;
   readonly bankVectors: number;
   readonly thresholds: { readonly suspect: number; readonly anomalous: number };
+  /** The version's operating point (fused-score thresholds, how they were set, any warning). */
+  readonly operating?: import('../domain/profile/settings.js').ScoringSettings['operating'];
   readonly timingsMs: Record<string, number>;
 }
 

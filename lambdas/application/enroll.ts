@@ -9,7 +9,9 @@ import type { ArtifactStore, ProfileStore } from '../ports/stores.js';
 import type { VectorIndexFactory } from '../ports/vector-index.js';
 import type { EnrollmentService, EnrollRequest, EnrollResult, ProgressListener } from './contracts.js';
 import { prepareImage } from './prepare.js';
+import { calibrateOperatingPoint } from './operating-point.js';
 import { buildProfile, resolveRecipe, type RecipeOverrides } from './profile-builder.js';
+import type { ScoringWorkspace } from './scoring-workspace.js';
 import { calibrationCount, splitImages } from './split.js';
 
 export interface EnrollmentSettings {
@@ -39,6 +41,11 @@ export interface EnrollmentDeps {
   readonly vectorIndexes: VectorIndexFactory;
   readonly profiles: ProfileStore;
   readonly artifacts: ArtifactStore;
+  /**
+   * Where the held-out normals are scored through the pipeline to set the consistency baseline and the operating
+   * thresholds (operating-point.ts); without it the version keeps the default operating point.
+   */
+  readonly workspace?: () => ScoringWorkspace;
 }
 
 interface Source extends EnrolledSource {
@@ -92,6 +99,15 @@ export class Enrollment implements EnrollmentService {
     };
     // One image decoded at a time: enrolment of many large images stays within a bounded memory.
     const built = await buildProfile(this.deps, recipe, mapAsync(bankSources, async (src) => ({ id: src.name, image: await prepare(src) })), mapAsync(calibrationSources, prepare), progress);
+    progress('operating point', 0.9);
+    const operatingStarted = performance.now();
+    const named = { ...built.profile, name: req.profile, createdAt: new Date().toISOString(), pixelSizeUm: profilePixelUm, enrolled: { bank: [], calibration: [] } };
+    const calibrated = this.deps.workspace
+      ? (await calibrateOperatingPoint({ decoder: this.deps.decoder, workspace: this.deps.workspace, ...(this.settings.limits ? { limits: this.settings.limits } : {}) }, named, calibrationSources.map((s) => ({
+        name: s.name, bytes: s.bytes, ...(s.pixelSizeUm ?? profilePixelUm ? { pixelSizeUm: (s.pixelSizeUm ?? profilePixelUm)! } : {}),
+      })))).profile
+      : named;
+    const operatingMs = performance.now() - operatingStarted;
 
     progress('save', 0.97);
     const saveStarted = performance.now();
@@ -99,10 +115,7 @@ export class Enrollment implements EnrollmentService {
       await this.deps.artifacts.put(sourceKey(req.tenant, req.profile, src.sha256), src.bytes, 'application/octet-stream');
     }
     const version = await this.deps.profiles.saveNewVersion(req.tenant, {
-      ...built.profile,
-      name: req.profile,
-      createdAt: new Date().toISOString(),
-      pixelSizeUm: profilePixelUm,
+      ...calibrated,
       enrolled: { bank: bankSources.map((x) => x.name), calibration: calibrationSources.map((x) => x.name) },
       sources: sources.map(({ name, sha256, role, pixelSizeUm }) => ({ name, sha256, role, ...(pixelSizeUm ? { pixelSizeUm } : {}) })),
     });
@@ -114,7 +127,8 @@ export class Enrollment implements EnrollmentService {
       calibrationImages: calibrationSources.length,
       bankVectors: built.profile.bank.count,
       thresholds: { suspect: built.profile.calibration.suspect, anomalous: built.profile.calibration.anomalous },
-      timingsMs: { ...built.timingsMs, load: Math.round(loadMs), save: Math.round(performance.now() - saveStarted) },
+      operating: calibrated.settings.operating,
+      timingsMs: { ...built.timingsMs, operatingPoint: Math.round(operatingMs), load: Math.round(loadMs), save: Math.round(performance.now() - saveStarted) },
     };
   }
 

@@ -36,14 +36,16 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(p1.bank.count).toBeGreaterThan(0);
     expect(p1.embeddings.ids).toEqual(p1.enrolled.bank);
     // The version records every setting that changes a score: the defaults, the tiles' overlap from the backbone,
-    // the heatmap floor from the calibration maps.
+    // the heatmap floor from the calibration maps, the operating point from the calibration normals' fused scores.
     const d = runtime.backbone.descriptor;
     const strides = d.layers.filter((l) => p1.features.layers.includes(l.name)).map((l) => l.stride);
     expect(p1.settings).toEqual({
       ...DEFAULT_SCORING_SETTINGS,
       tiling: { tileSize: DEFAULT_TILE_SIZE, overlap: tileOverlap(DEFAULT_TILE_SIZE, d.sizeMultiple, strides) },
       heatmapLow: expect.any(Number),
+      operating: { ...DEFAULT_SCORING_SETTINGS.operating, source: 'extrapolated', thresholds: expect.any(Object), calibrationSize: p1.enrolled.calibration.length, warning: expect.stringMatching(/needs 99 normals/) },
     });
+    expect(p1.calibration.normalConsistencyScores).toHaveLength(p1.enrolled.calibration.length);
     expect(p1.settings.borderPad).toBe(DEFAULT_BORDER_PAD);
     expect(p1.settings.heatmapLow).toBeLessThan(p1.calibration.pixelThreshold);
 
@@ -56,8 +58,8 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     for (const name of p1.enrolled.calibration) expect(p2.enrolled.calibration).toContain(name);
     expect(p2.enrolled.bank.filter((n) => p2.enrolled.calibration.includes(n))).toEqual([]);
     expect((await runtime.profiles.load('local', 'grow', 1)).enrolled.bank).toEqual(p1.enrolled.bank);
-    // The next version keeps the previous one's settings; only the heatmap floor is recalibrated.
-    expect(p2.settings).toEqual({ ...p1.settings, heatmapLow: p2.settings.heatmapLow });
+    // The next version keeps the previous one's settings; only the heatmap floor and the operating point are recalibrated.
+    expect(p2.settings).toEqual({ ...p1.settings, heatmapLow: p2.settings.heatmapLow, operating: { ...p1.settings.operating, thresholds: p2.settings.operating.thresholds, calibrationSize: p2.enrolled.calibration.length, warning: p2.settings.operating.warning } });
 
     await expect(runtime.enrollment.enroll({ tenant: 'local', profile: 'grow', images: [first[1]!] })).rejects.toMatchObject({ code: 'validation_failed' });
     await expect(runtime.enrollment.enroll({ tenant: 'local', profile: 'lonely', images: [first[1]!] })).rejects.toMatchObject({ code: 'validation_failed' });

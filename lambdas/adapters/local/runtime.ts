@@ -13,6 +13,7 @@ import { BankIndexCache } from './bank-index-cache.js';
 import { SharpImageDecoder } from '../image/sharp-image-decoder.js';
 import { SharpImageEncoder } from '../image/sharp-image-encoder.js';
 import { LocalPatchScorer } from './local-patch-scorer.js';
+import { evaluationWorkspace } from './evaluation/workspace.js';
 import { loadBackbone } from '../onnx/model-store.js';
 import { FileArtifactStore } from '../files/file-artifact-store.js';
 import { FileProfileStore } from './store/profile-store.js';
@@ -99,7 +100,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const artifacts = new FileArtifactStore(join(config.home, 'artifacts'));
   const banks = new BankIndexCache(profiles, vectorIndexes, (size) => (size > config.approximateAbove ? 'approximate' : 'exact'));
   const recipe = options.enrollment?.recipe ?? {};
-  const enrollment = new Enrollment({ decoder, backbone, vectorIndexes, profiles, artifacts }, {
+  const workspace = () => evaluationWorkspace(backbone, 'exact');
+  const enrollment = new Enrollment({ decoder, backbone, vectorIndexes, profiles, artifacts, workspace }, {
     limits,
     ...options.enrollment,
     recipe: { ...recipe, settings: { ...(config.tileSize ? { tileSize: Math.max(config.tileSize, backbone.descriptor.sizeMultiple) } : {}), ...recipe.settings } },

@@ -5,20 +5,16 @@ import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
 import type { ScoringSettings } from '../../domain/profile/settings.js';
 import type { RocPoint } from '../../domain/evaluation/ranking.js';
 import type { Backbone } from '../../ports/backbone.js';
-import type { EmbeddingIndex } from '../../ports/embedding-index.js';
-import { DEFAULT_INGEST_LIMITS, type ImageDecoder, type ImageEncoder } from '../../ports/image-codec.js';
-import type { ProfileCatalog } from '../../ports/inspection.js';
-import type { PatchScorer } from '../../ports/patch-scorer.js';
-import type { Scratch } from '../../ports/scratch.js';
-import type { ArtifactStore, ProfileStore } from '../../ports/stores.js';
+import { DEFAULT_INGEST_LIMITS, type ImageDecoder } from '../../ports/image-codec.js';
 import type { VectorIndexFactory } from '../../ports/vector-index.js';
 import type { ProgressListener } from '../contracts.js';
+import { scoringDeps, type ScoringWorkspace } from '../scoring-workspace.js';
 import { SCORING_STAGES } from '../pipeline/definition.js';
-import type { PipelineDeps } from '../pipeline/deps.js';
 import { reasonOf, StageFailure } from '../pipeline/failure.js';
 import { runStages } from '../pipeline/run-stages.js';
 import type { InspectionState } from '../pipeline/state.js';
 import { prepareImage } from '../prepare.js';
+import { calibrateOperatingPoint } from '../operating-point.js';
 import { buildProfile, resolveRecipe, type RecipeOverrides } from '../profile-builder.js';
 import { parseManifest, type EvaluationSource, type ManifestItem } from './manifest.js';
 import { methodScorers, type MethodName } from './methods.js';
@@ -41,13 +37,7 @@ export interface EvaluateOptions {
 }
 
 /** The profile an evaluation builds, and the pipeline ports that score against it (in memory). */
-export interface EvaluationWorkspace {
-  readonly profiles: ProfileStore & ProfileCatalog;
-  readonly scorer: PatchScorer;
-  readonly embeddings: EmbeddingIndex;
-  readonly scratch: () => Scratch;
-  dispose(): Promise<void>;
-}
+export type EvaluationWorkspace = ScoringWorkspace;
 
 export interface EvaluateDeps {
   readonly source: EvaluationSource;
@@ -139,15 +129,22 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   }
   const buildStarted = performance.now();
   const built = await buildProfile(deps, recipe, mapIds(images(split.bank, 'embed bank')), images(split.calibration, 'embed calibration'));
+  // As enrolment does: the calibration normals through the scoring stages set the consistency baseline and the operating point.
+  const operatingStarted = performance.now();
+  const { profile: calibrated } = await calibrateOperatingPoint(
+    { decoder: deps.decoder, workspace: deps.workspace },
+    { ...built.profile, name: PROFILE, createdAt: new Date().toISOString(), pixelSizeUm: null, enrolled: { bank: [], calibration: [] } },
+    mapAsyncItems(split.calibration.map((i) => items[i]!), async (item) => ({ name: item.path, bytes: await deps.source.readFile(item.path) })),
+  );
   const workspace = deps.workspace();
-  const timings: Record<string, number> = { ...prefixKeys('profile.', built.timingsMs), profile: performance.now() - buildStarted };
+  const timings: Record<string, number> = {
+    ...prefixKeys('profile.', built.timingsMs), 'profile.operatingPoint': performance.now() - operatingStarted, profile: performance.now() - buildStarted,
+  };
   const records: TestRecord[] = [];
   const failures: EvaluationResult['failures'][number][] = [];
   let scorers: ReturnType<typeof methodScorers>;
   try {
-    const version = await workspace.profiles.saveNewVersion(TENANT, {
-      ...built.profile, name: PROFILE, createdAt: new Date().toISOString(), pixelSizeUm: null, enrolled: { bank: [], calibration: [] },
-    });
+    const version = await workspace.profiles.saveNewVersion(TENANT, calibrated);
     const profile = await workspace.profiles.load(TENANT, PROFILE, version);
     scorers = methodScorers(profile, built.calibrationEmbeddings);
     // Test images' maps and masks for the pixel metrics, in bounded memory (results.ts).
@@ -185,7 +182,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
       backbone: { id: deps.backbone.descriptor.id, sha256: deps.backbone.descriptor.sha256 },
       seed: options.seed,
       split: { source: split.source, bank: split.bank.length, calibration: split.calibration.length, testNormal: labels.filter((l) => l === 0).length, testAnomalous: labels.filter((l) => l === 1).length },
-      profile: { features: built.profile.features, settings: built.profile.settings, bankVectors: built.profile.bank.count },
+      profile: { features: calibrated.features, settings: calibrated.settings, bankVectors: calibrated.bank.count },
       methods: methods.map(({ roc: _roc, ...rest }) => rest),
       failures,
       timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
@@ -199,21 +196,8 @@ async function scoreItem(
   deps: EvaluateDeps, workspace: EvaluationWorkspace, item: ManifestItem, version: number, timings: Record<string, number>, keeper: MapKeeper,
 ): Promise<{ state: InspectionState; map: KeptMap; embedding: Float32Array } | { failure: { code: string; message: string } }> {
   const bytes = await deps.source.readFile(item.path);
-  const scratch = workspace.scratch();
-  const pipeline: PipelineDeps = {
-    inputs: { read: async () => ({ bytes }) },
-    profiles: workspace.profiles,
-    decoder: deps.decoder,
-    encoder: unused<ImageEncoder>('encoder'),
-    scorer: async () => workspace.scorer,
-    embeddings: () => workspace.embeddings,
-    scratch,
-    artifacts: unused<ArtifactStore>('artifacts'),
-    reports: unused<PipelineDeps['reports']>('reports'),
-    // Evaluation images are unrelated fields: no replicates, no cycling histories.
-    history: { replicates: async () => [], cyclingHistories: async () => [] },
-    limits: DEFAULT_INGEST_LIMITS,
-  };
+  const pipeline = scoringDeps(workspace, deps.decoder, bytes);
+  const { scratch } = pipeline;
   const job = {
     tenant: TENANT, reportId: item.path, createdAt: new Date().toISOString(), name: item.path,
     profile: { name: PROFILE, version }, input: { bucket: 'manifest', key: item.path, size: bytes.byteLength },
@@ -227,11 +211,6 @@ async function scoreItem(
     const { code, message } = reasonOf(error.cause, error.stage);
     return { failure: { code, message } };
   }
-}
-
-/** A port the scoring stages never call (evaluation renders and writes nothing). */
-function unused<T>(name: string): T {
-  return new Proxy({}, { get: () => () => Promise.reject(new Error(`evaluation does not use the ${name} port`)) }) as T;
 }
 
 async function decodeItem(deps: EvaluateDeps, path: string) {
@@ -248,6 +227,10 @@ async function readMask(deps: EvaluateDeps, item: ManifestItem): Promise<Uint8Ar
   const mask = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) mask[i] = data[i]! > MASK_THRESHOLD ? 1 : 0;
   return Object.assign(mask, { width: decoded.image.width, height: decoded.image.height });
+}
+
+async function* mapAsyncItems<T, U>(list: readonly T[], fn: (item: T) => Promise<U>): AsyncGenerator<U> {
+  for (const item of list) yield await fn(item);
 }
 
 async function* mapIds(images: AsyncIterable<GreyImage>): AsyncGenerator<{ id: string; image: GreyImage }> {

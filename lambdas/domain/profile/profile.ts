@@ -37,6 +37,11 @@ export interface ScoreCalibration {
   readonly pixelThreshold: number;
   /** Raw novelty distances of the calibration images to the enrolled embeddings. */
   readonly normalNoveltyScores: readonly number[];
+  /**
+   * Raw consistency severities of the calibration images (rules that fire on normal images of this material are
+   * not evidence against a new one; absent in profiles built before it was measured: no baseline).
+   */
+  readonly normalConsistencyScores?: readonly number[];
 }
 
 export interface ImageEmbeddings {

@@ -52,19 +52,19 @@ export const ScoringSettingsSchema = z.object({
   /**
    * The operating point: fused scores at or above `thresholds.suspect` are flagged, at or above
    * `thresholds.anomalous` are anomalous. `source` says how they were set: the calibrated scale's fixed levels
-   * (0.5 / 0.9), conformal quantiles of the calibration normals' fused scores at the declared false-alarm rates,
-   * or expert feedback.
+   * (0.5 / 0.9), conformal quantiles of the calibration normals' fused scores at the declared false-alarm rates
+   * (or extrapolated where the calibration set is too small to resolve them; see `warning`), or expert feedback.
    */
   operating: z.object({
     thresholds: z.object({ suspect: z.number().min(0).max(1), anomalous: z.number().min(0).max(1) }),
-    source: z.enum(['default', 'conformal', 'feedback']),
-    /** Declared false-alarm rates on normal images for the anomalous and suspect levels. */
+    source: z.enum(['default', 'conformal', 'extrapolated', 'feedback']),
+    /** Declared false-alarm rates on normal images: anomalous (falseAlarmRate) and flagged at all (suspectRate). */
     falseAlarmRate: z.number().gt(0).lt(0.5),
     suspectRate: z.number().gt(0).lt(0.5),
     /** Normal images the thresholds were calibrated on, and what they could resolve (a rate below 1/(n+1) cannot be). */
     calibrationSize: z.number().int().nonnegative(),
     warning: z.string().optional(),
-  }).default({ thresholds: { suspect: 0.5, anomalous: 0.9 }, source: 'default', falseAlarmRate: 0.01, suspectRate: 0.05, calibrationSize: 0 }),
+  }).default({ thresholds: { suspect: 0.5, anomalous: 0.9 }, source: 'default', falseAlarmRate: 0.001, suspectRate: 0.01, calibrationSize: 0 }),
   /** Capacity-retention forecast: the cycle it is made for and the interval's confidence. */
   forecast: z.object({ cycle: z.number().int().positive().max(100000), confidence: z.number().gt(0).lt(1) }).default({ cycle: 100, confidence: 0.9 }),
   /** Nearest enrolled images a report lists. */
@@ -111,7 +111,8 @@ export const DEFAULT_SCORING_SETTINGS: Omit<ScoringSettings, 'heatmapLow' | 'til
   modality: 'sem',
   reproducibility: { tolerance: 0.15 },
   forecast: { cycle: 100, confidence: 0.9 },
-  operating: { thresholds: { suspect: 0.5, anomalous: 0.9 }, source: 'default', falseAlarmRate: 0.01, suspectRate: 0.05, calibrationSize: 0 },
+  // Flagged (suspect or worse) on 1 % of normal images, anomalous on 0.1 %: set at enrolment from held-out normals.
+  operating: { thresholds: { suspect: 0.5, anomalous: 0.9 }, source: 'default', falseAlarmRate: 0.001, suspectRate: 0.01, calibrationSize: 0 },
 };
 
 /**

@@ -60,6 +60,17 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/**
+ * The consistency component on the calibrated scale: 1 − 2^(−excess), the excess being the raw rule severity beyond
+ * what normal images of the profile show (the 95th percentile of their severities; 0 without them). So one warning
+ * more than normals show gives 0.5 (suspect), a critical finding more 0.94, and rules that fire on every normal of
+ * a material (a segmentation that reads its texture as cracks) weigh nothing.
+ */
+export function calibrateConsistency(raw: number, normalSeverities: readonly number[] | undefined): number {
+  const baseline = normalSeverities?.length ? quantile(normalSeverities, 0.95) : 0;
+  return 1 - Math.pow(2, -Math.max(0, raw - baseline));
+}
+
 /** Quantile of pixel scores used as the region threshold (see pixelThresholds). */
 export const DEFAULT_PIXEL_QUANTILE = 0.999;
 /** Pixel scores sampled at most, so calibrating on many large images stays fast. */

@@ -125,7 +125,11 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect(result.failures).toEqual([]);
     // The profile version it built and scored with: the recipe given over the product's defaults, as enrolment records it.
     expect(result.profile.features).toEqual({ layers: [...backbone.descriptor.patchLayers], neighbourhood: 3, k: 1, coresetRatio: 0.25, projectionDim: null, seed: 5, coresetMaxSize: 20000 });
-    expect(result.profile.settings).toEqual({ ...DEFAULT_SCORING_SETTINGS, tiling: { tileSize: DEFAULT_TILE_SIZE, overlap: expect.any(Number) }, heatmapLow: expect.any(Number) });
+    expect(result.profile.settings).toEqual({
+      ...DEFAULT_SCORING_SETTINGS, tiling: { tileSize: DEFAULT_TILE_SIZE, overlap: expect.any(Number) }, heatmapLow: expect.any(Number),
+      // As enrolment: the operating point from the calibration normals' fused scores (extrapolated: 3 normals cannot resolve 1 %).
+      operating: { ...DEFAULT_SCORING_SETTINGS.operating, source: 'extrapolated', thresholds: expect.any(Object), calibrationSize: result.split.calibration, warning: expect.any(String) },
+    });
     expect(result.profile.bankVectors).toBeGreaterThan(0);
     // Scored through the pipeline's stages (ingest to fuse), timed per stage.
     for (const stage of ['ingest', 'microstructure', 'normalise', 'embed', 'patch', 'novelty', 'fuse']) expect(result.timingsMs[`score.${stage}`]).toBeGreaterThanOrEqual(0);
@@ -145,7 +149,8 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect(knn!.perClass[1]!.pixelAuroc).toBeGreaterThan(0.8);
 
     expect(fused!.method).toBe('fused');
-    expect(fused!.thresholds).toEqual({ suspect: 0.5, anomalous: 0.9 });
+    expect(fused!.thresholds).toEqual(result.profile.settings.operating.thresholds);
+    expect(fused!.thresholds.anomalous).toBeGreaterThan(fused!.thresholds.suspect);
     expect(fused!.details).toEqual({ components: 'patch + novelty + consistency + reproducibility' });
     expect(fused!.image.auroc).toBeGreaterThan(0.8);
     expect(centroid!.method).toBe('centroid');

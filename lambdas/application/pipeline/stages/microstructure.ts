@@ -1,21 +1,26 @@
 import { analyseMicrostructure } from '../../../domain/microstructure/index.js';
+import { calibrateConsistency } from '../../../domain/scoring/calibration.js';
 import type { PipelineDeps } from '../deps.js';
 import { requireResults, type InspectionState, type StageResults } from '../state.js';
 
 /**
  * Microstructure and consistency: phases, particles, pores, cracks and voids measured on the original micrograph
- * (at its own pixel size, so sizes come out in µm), checked against the declared synthesis sheet.
+ * (at its own pixel size, so sizes come out in µm), checked against the declared synthesis sheet; the consistency
+ * component counts only the severity beyond what the profile's normal images show.
  */
 export async function microstructure(state: InspectionState, deps: PipelineDeps): Promise<StageResults['microstructure']> {
-  const { ingest } = requireResults(state, 'ingest');
-  const original = await deps.scratch.getGrey(ingest.original);
+  const { job, ingest } = requireResults(state, 'ingest');
+  const [original, { calibration }] = await Promise.all([
+    deps.scratch.getGrey(ingest.original),
+    deps.profiles.describe(job.tenant, ingest.profile.name, ingest.profile.version),
+  ]);
   const analysis = analyseMicrostructure(original, {
     ...(ingest.pixelSizeUm ? { pixelSizeUm: ingest.pixelSizeUm } : {}),
     metadata: ingest.metadata,
     modality: ingest.modality,
   });
   return {
-    consistency: analysis.consistency,
+    consistency: { raw: analysis.consistency.raw, calibrated: calibrateConsistency(analysis.consistency.raw, calibration.normalConsistencyScores) },
     detail: deps.scratch.putJson('microstructure', { microstructure: analysis.microstructure, findings: analysis.findings }),
     phases: deps.scratch.putRgba('phases', analysis.phaseOverlay),
   };
