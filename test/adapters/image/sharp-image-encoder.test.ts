@@ -23,3 +23,11 @@ test('RGBA round-trips exactly', async () => {
 test('RGBA with the wrong length is refused', async () => {
   await expect(encoder.encodePng({ width: 2, height: 2, data: new Uint8ClampedArray(15) })).rejects.toThrow(/expected 16/);
 });
+
+test('an opaque RGBA image (every rendered map) is written as RGB: the same pixels, a quarter less data', async () => {
+  const rgba = Uint8ClampedArray.from({ length: 64 * 64 * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256));
+  const png = await encoder.encodePng({ width: 64, height: 64, data: rgba });
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  expect(info.channels).toBe(3);
+  expect(Array.from(data)).toEqual(Array.from(rgba).filter((_, i) => i % 4 !== 3));
+});
