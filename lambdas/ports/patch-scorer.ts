@@ -31,7 +31,7 @@ export interface ScoredTiles {
 /**
  * Backbone + memory-bank search in one place, so feature maps never cross a network: tiles in, patch scores out.
  * The GPU endpoint in the cloud (adapters/aws/sagemaker-backbone.ts), ONNX Runtime in process locally
- * (adapters/local/local-patch-scorer.ts); both follow the profile version's settings.
+ * (adapters/scoring/in-process-patch-scorer.ts); both follow the profile version's settings.
  */
 export interface PatchScorer {
   readonly descriptor: BackboneDescriptor;

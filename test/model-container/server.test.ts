@@ -4,8 +4,8 @@ import { createSageMakerClient, isRetryable, SageMakerBackbone, SageMakerEndpoin
 import { encodeFrame, TENSOR_CONTENT_TYPE } from '../../lambdas/domain/wire/tensor-frame.js';
 import { builtinBackbone, loadBackbone } from '../../lambdas/adapters/onnx/model-store.js';
 import type { OnnxBackbone } from '../../lambdas/adapters/onnx/onnx-backbone.js';
-import { BankIndexCache } from '../../lambdas/adapters/local/bank-index-cache.js';
-import { LocalPatchScorer } from '../../lambdas/adapters/local/local-patch-scorer.js';
+import { BankIndexCache } from '../../lambdas/adapters/scoring/bank-index-cache.js';
+import { InProcessPatchScorer } from '../../lambdas/adapters/scoring/in-process-patch-scorer.js';
 import { ExactIndex } from '../../lambdas/adapters/local/vector-index/exact-index.js';
 import { LocalVectorIndexFactory } from '../../lambdas/adapters/local/vector-index/index.js';
 import { MmdoError } from '../../lambdas/domain/errors.js';
@@ -146,7 +146,7 @@ describe('model container through the SageMaker adapter (real server on loopback
     expect(max(cells)).toBeGreaterThan(max(0) * 1.2);
   });
 
-  test('a padded tile\'s embedding is pooled over its inside rectangle, equal to the local scorer\'s (LocalPatchScorer / poolInside)', async () => {
+  test('a padded tile\'s embedding is pooled over its inside rectangle, equal to the local scorer\'s (InProcessPatchScorer / poolInside)', async () => {
     // An image tiled as inspection tiles it with the profile's border: tiles of the padded image, each with the
     // rectangle that shows the image itself (the rest is mirrored border).
     const ref = { tenant: 'acme', name: 'grains', version: 1 };
@@ -160,7 +160,7 @@ describe('model container through the SageMaker adapter (real server on loopback
 
     const remote = await (await SageMakerPatchScorer.create(container.endpoint())).scoreTiles(tiles, ref);
     const banks = new BankIndexCache(container.profiles, new LocalVectorIndexFactory(), () => 'exact');
-    const inProcess = await new LocalPatchScorer(multi, banks).scoreTiles(tiles, ref).finally(() => banks.dispose());
+    const inProcess = await new InProcessPatchScorer(multi, banks).scoreTiles(tiles, ref).finally(() => banks.dispose());
     expect(remote.embeddingDim).toBe(inProcess.embeddingDim);
     expect(remote.embeddings).toHaveLength(tiles.length * remote.embeddingDim);
     const relative = (a: ArrayLike<number>, b: ArrayLike<number>) => {

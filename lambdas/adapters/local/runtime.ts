@@ -9,10 +9,10 @@ import type { Backbone } from '../../ports/backbone.js';
 import { DEFAULT_INGEST_LIMITS, type ImageDecoder, type ImageEncoder, type IngestLimits } from '../../ports/image-codec.js';
 import type { VectorIndexFactory } from '../../ports/vector-index.js';
 import { MemoryScratch } from '../scratch/memory-scratch.js';
-import { BankIndexCache } from './bank-index-cache.js';
+import { BankIndexCache } from '../scoring/bank-index-cache.js';
 import { SharpImageDecoder } from '../image/sharp-image-decoder.js';
 import { SharpImageEncoder } from '../image/sharp-image-encoder.js';
-import { LocalPatchScorer } from './local-patch-scorer.js';
+import { InProcessPatchScorer } from '../scoring/in-process-patch-scorer.js';
 import { evaluationWorkspace } from './evaluation/workspace.js';
 import { loadBackbone } from '../onnx/model-store.js';
 import { FileArtifactStore } from '../files/file-artifact-store.js';
@@ -22,7 +22,7 @@ import { SqliteHistoryStore } from './store/history-store.js';
 import { SqliteFeedbackStore } from './store/feedback-store.js';
 import { ReportHistory } from '../report-history.js';
 import { LocalVectorIndexFactory } from './vector-index/index.js';
-import { ProfileEmbeddingIndex } from './vector-index/profile-embeddings.js';
+import { ProfileEmbeddingIndex } from '../scoring/profile-embeddings.js';
 
 /** Settings from the environment, validated once at start-up. */
 export const LocalConfigSchema = z.object({
@@ -106,7 +106,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ...options.enrollment,
     recipe: { ...recipe, settings: { ...(config.tileSize ? { tileSize: Math.max(config.tileSize, backbone.descriptor.sizeMultiple) } : {}), ...recipe.settings } },
   });
-  const scorer = new LocalPatchScorer(backbone, banks);
+  const scorer = new InProcessPatchScorer(backbone, banks);
   const embeddings = new ProfileEmbeddingIndex(profiles);
   const inspections = new LocalPipeline({
     profiles,

@@ -6,10 +6,11 @@ import type { PatchScorer, ProfileVersionRef, ScoredTiles, ScoringTile } from '.
 import type { BankIndexCache } from './bank-index-cache.js';
 
 /**
- * The PatchScorer port in process: the ONNX backbone on this machine, the profile's patch features (domain
- * `tileFeatures`, as enrolment and the model container build them) and its memory bank in an in-process index.
+ * The PatchScorer port in process: any Backbone (ONNX Runtime on this machine locally; the SageMaker endpoint for
+ * cloud enrolment), the profile's patch features (domain `tileFeatures`, as enrolment and the model container build
+ * them) and its memory bank in an in-process index (BankIndexCache).
  */
-export class LocalPatchScorer implements PatchScorer {
+export class InProcessPatchScorer implements PatchScorer {
   constructor(private readonly backbone: Backbone, private readonly banks: BankIndexCache, private readonly batchSize = 8) {}
 
   get descriptor(): BackboneDescriptor {

@@ -1,8 +1,8 @@
-import { nearestImages } from '../../../application/scoring.js';
-import { LruCache } from '../../../domain/cache/lru.js';
-import type { ImageEmbeddings } from '../../../domain/profile/profile.js';
-import type { EmbeddingFilter, EmbeddingIndex, EmbeddingNeighbour } from '../../../ports/embedding-index.js';
-import type { ProfileStore } from '../../../ports/stores.js';
+import { nearestImages } from '../../application/scoring.js';
+import { LruCache } from '../../domain/cache/lru.js';
+import type { ImageEmbeddings } from '../../domain/profile/profile.js';
+import type { EmbeddingFilter, EmbeddingIndex, EmbeddingNeighbour } from '../../ports/embedding-index.js';
+import type { ProfileStore } from '../../ports/stores.js';
 
 /**
  * The EmbeddingIndex port on one machine: a profile version's own enrolled embeddings, searched exactly (the

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../domain/errors.js';
+import { ValidationError } from '../../domain/errors.js';
 
 /** Number of vectors in a flat array; rejects empty or ragged input. */
 export function checkVectors(vectors: Float32Array, dim: number): number {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { BatchMatches, Index, MetricKind, ScalarKind, type Matches } from 'usearch';
 import type { NeighbourResult, VectorIndex } from '../../../ports/vector-index.js';
-import { checkSearchArgs, checkVectors } from './checks.js';
+import { checkSearchArgs, checkVectors } from '../../vector-index/checks.js';
 
 export interface HnswOptions {
   /** Graph degree (HNSW M). */

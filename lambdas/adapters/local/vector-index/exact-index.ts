@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import type { NeighbourResult, VectorIndex } from '../../../ports/vector-index.js';
 import { GraphBuilder } from '../../onnx/graph-builder.js';
 import { sessionOptions } from '../../onnx/onnx-backbone.js';
-import { checkSearchArgs, checkVectors } from './checks.js';
+import { checkSearchArgs, checkVectors } from '../../vector-index/checks.js';
 
 /** Default bound on the queries × bank distance matrix held at once (values), i.e. about 64 MB. */
 const MAX_DISTANCE_VALUES = 16 * 1024 * 1024;
