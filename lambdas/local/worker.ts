@@ -20,11 +20,6 @@ export interface WorkerOptions {
    * queue's file), so a crash can never record the end without its announcement, or the reverse.
    */
   readonly announce?: (report: Report) => void;
-  /**
-   * Runs before a job's end is recorded, and again if the service dies before recording it (the job is requeued and
-   * settles again): for idempotent work that must not be lost to a crash, such as metering a report by its id.
-   */
-  readonly beforeFinish?: (report: Report) => Promise<void>;
 }
 
 const LOG_STAGES_AFTER_MS = 2000;
@@ -180,7 +175,6 @@ export class Worker {
    */
   private async settle(id: string, key: string, job: InspectionJob, report: Report, store: boolean): Promise<void> {
     if (store) await this.deps.reports.put(report);
-    await this.options.beforeFinish?.(report);
     const reason = report.status === 'completed' ? null : `${report.failure?.code ?? 'failed'}: ${report.failure?.message ?? 'no reason given'}`;
     const announce = this.options.announce;
     this.queue.finish(id, report.status === 'completed' ? 'completed' : 'failed', reason, announce ? () => announce(report) : undefined);
