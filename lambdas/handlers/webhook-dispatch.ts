@@ -10,7 +10,9 @@ import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE } from '../application/pipelin
 import { DynamoDbReportStore } from '../adapters/aws/dynamodb-report-store.js';
 import { DynamoDbWebhookSubscriptions } from '../adapters/aws/dynamodb-webhook-subscriptions.js';
 import { createWebhookSender } from '../adapters/webhooks/http-sender.js';
-import { dispatchResultEvent, retryDelivery, RetryMessageSchema, type CloudDispatchDeps } from '../application/webhooks/cloud-dispatch.js';
+import {
+  dispatchProfileEvent, dispatchResultEvent, PROFILE_EVENT_DETAIL_TYPE, PROFILE_EVENT_SOURCE, retryDelivery, RetryMessageSchema, type CloudDispatchDeps,
+} from '../application/webhooks/cloud-dispatch.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/webhooks/retry.js';
 
 const logger = new Logger({ serviceName: 'mmdo' });
@@ -28,13 +30,18 @@ const EnvSchema = z.object({
   MMDO_SQS_ENDPOINT_URL: z.string().url().optional(),
 });
 
-/** An SQS message body: the result event as EventBridge delivered it, or one of our retry messages. */
+/** An SQS message body: a result or profile event as EventBridge delivered it, or one of our retry messages. */
 const ResultEventSchema = z.object({
   source: z.literal(RESULT_EVENT_SOURCE),
   'detail-type': z.enum([RESULT_DETAIL_TYPES.completed, RESULT_DETAIL_TYPES.failed]),
   detail: z.unknown(),
 });
-const MessageSchema = z.union([RetryMessageSchema, ResultEventSchema]);
+const ProfileEventMessageSchema = z.object({
+  source: z.literal(PROFILE_EVENT_SOURCE),
+  'detail-type': z.literal(PROFILE_EVENT_DETAIL_TYPE),
+  detail: z.unknown(),
+});
+const MessageSchema = z.union([RetryMessageSchema, ResultEventSchema, ProfileEventMessageSchema]);
 
 /** The composition root: AWS clients from the environment. In the cloud, loopback and private targets are always refused. */
 export function dispatchDepsFromEnv(env: NodeJS.ProcessEnv = process.env): CloudDispatchDeps {
@@ -61,7 +68,7 @@ export function dispatchDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Cloud
 }
 
 /**
- * SQS-triggered: each record is a result event to fan out or a retry to attempt. Records are independent
+ * SQS-triggered: each record is a result or profile event to fan out, or a retry to attempt. Records are independent
  * (Powertools batch processing): one that throws (DynamoDB or SQS unavailable, a malformed body) is reported as a
  * batch item failure, so SQS delivers it again and, after maxReceiveCount, moves it to the dead-letter queue.
  * Delivery failures never throw: they are scheduled as retry messages.
@@ -72,6 +79,7 @@ export function createWebhookDispatchHandler(deps: () => CloudDispatchDeps = laz
     try {
       const message = MessageSchema.parse(JSON.parse(record.body));
       if ('kind' in message) await retryDelivery(message, deps());
+      else if (message.source === PROFILE_EVENT_SOURCE) await dispatchProfileEvent(message.detail, deps());
       else await dispatchResultEvent(message.detail, deps());
     } catch (error) {
       const reason = error instanceof ZodError ? `not a result event or retry message: ${z.prettifyError(error)}` : (error as Error).message;

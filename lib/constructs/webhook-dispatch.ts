@@ -14,6 +14,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WEBHOOKS_TABLE } from '../../lambdas/adapters/aws/dynamodb-webhook-subscriptions.js';
+import { PROFILE_EVENT_DETAIL_TYPE, PROFILE_EVENT_SOURCE } from '../../lambdas/application/webhooks/cloud-dispatch.js';
 import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE } from '../handler-entries.js';
 import { esmBundling, REPO_ROOT } from '../lambda-bundling.js';
 import { acknowledgeFindings, wildcardResourceFinding } from '../nag.js';
@@ -82,7 +83,8 @@ export interface WebhookDispatchProps {
 const FUNCTION_TIMEOUT = Duration.seconds(60);
 
 /**
- * Stateless half: result events (source mmdo.inspection) → SQS → the dispatcher Lambda, which signs and POSTs to
+ * Stateless half: result events (source mmdo.inspection) and profile changes (source mmdo.profile) → SQS → the
+ * dispatcher Lambda, which signs and POSTs to
  * each subscriber. Failed attempts come back to the same queue as delayed retry messages (the Standard Webhooks
  * schedule, about 28 h); exhausted or refused deliveries, and records that keep failing, land in a dead-letter
  * queue with an alarm. A queue in front (rather than the rule invoking the Lambda) absorbs bursts and gives the
@@ -143,6 +145,11 @@ export class WebhookDispatch extends Construct {
     new events.Rule(this, 'OnResult', {
       description: 'Announces every finished inspection to its tenant\'s webhook subscribers',
       eventPattern: { source: [RESULT_EVENT_SOURCE], detailType: [RESULT_DETAIL_TYPES.completed, RESULT_DETAIL_TYPES.failed] },
+      targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 10, maxEventAge: Duration.hours(24) })],
+    });
+    new events.Rule(this, 'OnProfileUpdate', {
+      description: 'Announces every profile change made through the API (version created, activated, profile deleted) to its tenant\'s webhook subscribers',
+      eventPattern: { source: [PROFILE_EVENT_SOURCE], detailType: [PROFILE_EVENT_DETAIL_TYPE] },
       targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 10, maxEventAge: Duration.hours(24) })],
     });
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { PROFILE_EVENT_DETAIL_TYPE, PROFILE_EVENT_SOURCE } from '../../lambdas/application/webhooks/cloud-dispatch.js';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -45,9 +46,13 @@ describe('webhook subscriptions table (stateful)', () => {
 });
 
 describe('webhook dispatch (stateless)', () => {
-  test('result events of both types go through an encrypted queue with a DLQ to the dispatcher', () => {
+  test('result events of both types and profile changes go through an encrypted queue with a DLQ to the dispatcher', () => {
     stateless.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: [RESULT_EVENT_SOURCE], 'detail-type': [RESULT_DETAIL_TYPES.completed, RESULT_DETAIL_TYPES.failed] },
+      Targets: [Match.objectLike({ Arn: Match.anyValue(), DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }), RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 10 }) })],
+    });
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [PROFILE_EVENT_SOURCE], 'detail-type': [PROFILE_EVENT_DETAIL_TYPE] },
       Targets: [Match.objectLike({ Arn: Match.anyValue(), DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }), RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 10 }) })],
     });
     stateless.hasResourceProperties('AWS::SQS::Queue', {

@@ -7,7 +7,7 @@ import { DynamoDbReportStore } from '../../lambdas/adapters/aws/dynamodb-report-
 import { reportsTableDefinition } from '../../lambdas/adapters/aws/dynamodb-tables.js';
 import { DynamoDbWebhookSubscriptions, webhooksTableDefinition } from '../../lambdas/adapters/aws/dynamodb-webhook-subscriptions.js';
 import { createWebhookSender } from '../../lambdas/adapters/webhooks/http-sender.js';
-import type { CloudDispatchDeps, RetryMessage } from '../../lambdas/application/webhooks/cloud-dispatch.js';
+import { PROFILE_EVENT_DETAIL_TYPE, PROFILE_EVENT_SOURCE, type CloudDispatchDeps, type RetryMessage } from '../../lambdas/application/webhooks/cloud-dispatch.js';
 import { createWebhookDispatchHandler } from '../../lambdas/handlers/webhook-dispatch.js';
 import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE } from '../../lib/handler-entries.js';
 import { Receiver } from '../adapters/local/webhooks/receiver.js';
@@ -84,7 +84,7 @@ describe('webhook-dispatch handler (dynalite, real receiver, mock SQS)', () => {
     detail: { tenant, reportId, status, written: true },
   });
 
-  async function subscribe(events: ('inspection.completed' | 'inspection.failed')[] = ['inspection.completed', 'inspection.failed']) {
+  async function subscribe(events: ('inspection.completed' | 'inspection.failed' | 'profile.updated')[] = ['inspection.completed', 'inspection.failed']) {
     const created = await subscriptions.create(tenant, { url: receiver.url, events });
     receiver.secret = created.secret;
     return created.subscription;
@@ -102,6 +102,26 @@ describe('webhook-dispatch handler (dynalite, real receiver, mock SQS)', () => {
       data: { reportId: 'r1', tenant, verdict: 'anomalous', links: { report: 'https://api.example.com/v1/inspections/r1' } },
     });
     expect(JSON.stringify(await subscriptions.list(tenant))).not.toContain('whsec_');
+  });
+
+  test('a profile event (EventBridge mmdo.profile) reaches the subscribers of profile.updated only, signed, with the same webhook-id when redelivered', async () => {
+    await subscribe(['profile.updated']);
+    await subscriptions.create(tenant, { url: 'https://inspections-only.example.com/', events: ['inspection.completed'] });
+    const event = {
+      version: '0', id: 'evt-p1', source: PROFILE_EVENT_SOURCE, 'detail-type': PROFILE_EVENT_DETAIL_TYPE,
+      detail: { eventId: `${tenant}:grains:v2:created`, tenant, profile: 'grains', action: 'version_created', version: 2, activeVersion: 2, source: 'feedback', job: { kind: 'recalibration', id: 'rcl_1' }, occurredAt: new Date(clock).toISOString() },
+    };
+    expect(await handler(sqsEvent(event, event), context)).toEqual({ batchItemFailures: [] });
+    expect(receiver.received).toHaveLength(2);
+    expect(receiver.received.every((r) => r.verified)).toBe(true);
+    expect(receiver.received[1]!.headers['webhook-id']).toBe(receiver.received[0]!.headers['webhook-id']);
+    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({
+      type: 'profile.updated',
+      data: { tenant, profile: 'grains', action: 'version_created', version: 2, links: { job: 'https://api.example.com/v1/profiles/grains/recalibrations/rcl_1' } },
+    });
+    // A malformed profile event is a batch item failure (SQS redelivers it, then dead-letters it).
+    const bad = await handler(sqsEvent({ ...event, detail: { ...event.detail, action: 'renamed' } }), context);
+    expect(bad.batchItemFailures).toHaveLength(1);
   });
 
   test('a failed attempt becomes a delayed retry message; the retry delivers with the same webhook-id', async () => {

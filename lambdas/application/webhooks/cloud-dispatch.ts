@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MmdoError } from '../../domain/errors.js';
 import type { Report } from '../../domain/report/report.js';
-import { webhookPayloadFromReport, type WebhookEventType } from '../../domain/webhooks/payload.js';
+import { PROFILE_EVENT_TYPE, profileWebhookPayload, ProfileEventSchema, webhookPayloadFromReport, type WebhookEventType } from '../../domain/webhooks/payload.js';
 import { classifyResponse, nextRetryDelayMs, type RetryPolicy } from '../../domain/webhooks/retry.js';
 import type { WebhookSender } from '../../ports/webhook-sender.js';
 
@@ -28,6 +28,14 @@ export const RetryMessageSchema = z.object({
   notBefore: z.number().int(),
 });
 export type RetryMessage = z.infer<typeof RetryMessageSchema>;
+
+/**
+ * Profile changes made in the cloud (the API function: activation, deletion; the profile-jobs function: versions
+ * made by enrolment and recalibration) go onto the default event bus with this source and detail type; the detail
+ * is the ProfileEvent itself (domain/webhooks/payload.ts), so the dispatcher needs to read nothing back.
+ */
+export const PROFILE_EVENT_SOURCE = 'mmdo.profile';
+export const PROFILE_EVENT_DETAIL_TYPE = 'Profile Updated';
 
 /** The part of the result event detail this reads (pipeline/definition.ts RESULT_DETAIL_TYPES). */
 export const ResultEventDetailSchema = z.object({ tenant: z.string().min(1), reportId: z.string().min(1) }).passthrough();
@@ -84,6 +92,21 @@ export async function dispatchResultEvent(detail: unknown, deps: CloudDispatchDe
   return Promise.all(
     subscribers.map((subscriber) =>
       attempt(subscriber, { kind: 'webhook-retry', tenant, subscriptionId: subscriber.id, messageId: messageIdFor(subscriber.id, payload.type, reportId), body, attempts: 0, notBefore: 0 }, deps),
+    ),
+  );
+}
+
+/** Fans one profile change (`profile.updated`) out to every active subscriber of its tenant to that type. */
+export async function dispatchProfileEvent(detail: unknown, deps: CloudDispatchDeps): Promise<AttemptEnd[]> {
+  const event = ProfileEventSchema.parse(detail);
+  const payload = profileWebhookPayload(event, deps.apiBaseUrl);
+  const body = JSON.stringify(payload);
+  const subscribers = await deps.subscriptions.forEvent(event.tenant, PROFILE_EVENT_TYPE);
+  return Promise.all(
+    subscribers.map((subscriber) =>
+      attempt(subscriber, {
+        kind: 'webhook-retry', tenant: event.tenant, subscriptionId: subscriber.id, messageId: messageIdFor(subscriber.id, PROFILE_EVENT_TYPE, event.eventId), body, attempts: 0, notBefore: 0,
+      }, deps),
     ),
   );
 }
@@ -148,7 +171,10 @@ function eventTypeOf(body: string): string {
   }
 }
 
-/** Same subscriber and event → same webhook-id, however often the event is delivered to us. */
-export function messageIdFor(subscriptionId: string, type: WebhookEventType, reportId: string): string {
-  return `msg_${createHash('sha256').update(`${subscriptionId}\n${type}\n${reportId}`).digest('hex').slice(0, 32)}`;
+/**
+ * Same subscriber and event → same webhook-id, however often the event is delivered to us. The event is named by
+ * its report id (inspections) or its event id (profile changes).
+ */
+export function messageIdFor(subscriptionId: string, type: WebhookEventType, eventKey: string): string {
+  return `msg_${createHash('sha256').update(`${subscriptionId}\n${type}\n${eventKey}`).digest('hex').slice(0, 32)}`;
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Report } from '../../../domain/report/report.js';
-import { webhookPayloadFromReport } from '../../../domain/webhooks/payload.js';
+import { profileWebhookPayload, webhookPayloadFromReport, type ProfileEvent } from '../../../domain/webhooks/payload.js';
 import { classifyResponse, DEFAULT_RETRY_POLICY, nextRetryDelayMs, type RetryPolicy } from '../../../domain/webhooks/retry.js';
 import { sendWebhook } from '../../webhooks/http-sender.js';
 import type { Resolver, TargetPolicy } from '../../webhooks/target-guard.js';
@@ -76,6 +76,16 @@ export class LocalWebhooks {
     const added = this.outbox.enqueue(report.tenant, webhookPayloadFromReport(report, apiBaseUrl));
     // Inside a caller's transaction the rows are not committed yet: the loop's next claim (woken now or at its
     // poll) sees them once they are.
+    if (added > 0) queueMicrotask(() => this.wake());
+    return added;
+  }
+
+  /**
+   * Queues a profile change (`profile.updated`) for every subscriber of its tenant to that type. Called inside the
+   * transaction that records the change where there is one (a profile job's end), like `announce`.
+   */
+  announceProfile(event: ProfileEvent, apiBaseUrl?: string): number {
+    const added = this.outbox.enqueue(event.tenant, profileWebhookPayload(event, apiBaseUrl));
     if (added > 0) queueMicrotask(() => this.wake());
     return added;
   }

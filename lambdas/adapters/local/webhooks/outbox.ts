@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { generateMessageId } from '../../../domain/webhooks/signature.js';
-import type { WebhookPayload } from '../../../domain/webhooks/payload.js';
+import { webhookEventKey, type AnyWebhookPayload } from '../../../domain/webhooks/payload.js';
 
 export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'dead';
 
@@ -70,13 +70,13 @@ export class SqliteWebhookOutbox {
   ) {}
 
   /**
-   * One delivery per active subscription of `tenant` to this event type. Idempotent per event (type + report
-   * id): announcing the same report again adds nothing. Returns how many deliveries were added.
+   * One delivery per active subscription of `tenant` to this event type. Idempotent per event (type + report id,
+   * or type + profile event id): announcing the same event again adds nothing. Returns how many deliveries were added.
    */
-  enqueue(tenant: string, payload: WebhookPayload): number {
+  enqueue(tenant: string, payload: AnyWebhookPayload): number {
     const t = this.now();
     const body = JSON.stringify(payload);
-    const eventKey = `${payload.type}:${payload.data.reportId}`;
+    const eventKey = webhookEventKey(payload);
     return this.db.transaction(() => {
       const subscribers = this.db
         .prepare(

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { openWebhookDatabase } from '../../../../lambdas/adapters/local/webhooks/database.js';
 import { SqliteWebhookOutbox } from '../../../../lambdas/adapters/local/webhooks/outbox.js';
 import { SqliteWebhookSubscriptions } from '../../../../lambdas/adapters/local/webhooks/subscriptions.js';
-import { webhookPayloadFromReport } from '../../../../lambdas/domain/webhooks/payload.js';
+import { profileWebhookPayload, webhookPayloadFromReport } from '../../../../lambdas/domain/webhooks/payload.js';
 import { sampleReport } from '../../../domain/webhooks/fixtures.js';
 
 describe('SQLite webhook subscriptions and outbox', () => {
@@ -46,6 +46,20 @@ describe('SQLite webhook subscriptions and outbox', () => {
     expect(due).toHaveLength(3);
     expect(new Set(due.map((d) => d.messageId)).size).toBe(3);
     expect(JSON.parse(due[0]!.body)).toEqual(completed);
+  });
+
+  test('profile.updated goes to subscribers of that type only, once per profile event id', () => {
+    const all = subscriptions.create('local', { url: 'https://a.example.com/', events: ['inspection.completed', 'inspection.failed', 'profile.updated'] }).subscription;
+    subscriptions.create('local', { url: 'https://b.example.com/', events: ['inspection.completed'] });
+    subscriptions.create('other', { url: 'https://c.example.com/', events: ['profile.updated'] });
+    const event = (eventId: string) => profileWebhookPayload({
+      eventId, tenant: 'local', profile: 'grains', action: 'version_activated', version: 1, activeVersion: 1, source: 'api', occurredAt: '2026-12-05T10:00:00Z',
+    });
+    expect(outbox.enqueue('local', event('evt_1'))).toBe(1);
+    expect(outbox.enqueue('local', event('evt_1'))).toBe(0);
+    expect(outbox.enqueue('local', event('evt_2'))).toBe(1);
+    expect(outbox.list('local', all.id).map((d) => d.eventType)).toEqual(['profile.updated', 'profile.updated']);
+    expect(JSON.parse(outbox.claimDue(10, 1000)[0]!.body)).toMatchObject({ type: 'profile.updated', data: { eventId: 'evt_1', profile: 'grains' } });
   });
 
   test('claims lease; a retry waits its delay; an expired lease is claimed again; dead ends it', () => {
