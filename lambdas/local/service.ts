@@ -5,6 +5,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_LOCAL_WEBHOOK_OPTIONS, type LocalWebhookOptions } from '../adapters/local/webhooks/dispatcher.js';
 import { SqliteApiStore } from '../adapters/local/store/api-store.js';
+import { SqliteProfileJobStore } from '../adapters/local/store/profile-job-store.js';
+import { FeedbackService } from '../application/feedback/index.js';
+import type { FeedbackApplier } from '../application/profile-jobs.js';
+import type { EnrollmentService } from '../application/contracts.js';
+import { MmdoError } from '../domain/errors.js';
+import type { ProfileEventSink } from '../ports/profile-jobs.js';
+import type { FeedbackApi } from '../api/backend.js';
 import { createApiApp } from '../api/app.js';
 import { hostAllowList, type BrowserPolicy } from '../api/security.js';
 import { Hono } from 'hono';
@@ -15,7 +22,9 @@ import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../ports/image-codec.j
 import type { Principal } from '../ports/partner-api.js';
 import { LOCAL_TENANT, type LocalServiceDeps } from './deps.js';
 import { localBackend } from './http/backend.js';
+import { ProfileJobRunner } from './http/profile-job-runner.js';
 import { UPLOAD_RECEIVER_PATH, uploadReceiver } from './http/upload-receiver.js';
+import { mountWebPage } from './http/web-page.js';
 import { Inbox } from './inbox.js';
 import { Intake } from './intake.js';
 import type { SqliteJobQueue } from './job-queue.js';
@@ -55,6 +64,10 @@ export interface LocalServiceOptions {
 export const DEFAULT_PORT = 7433;
 
 export const DEFAULT_DETECT_MAX_PIXELS = 4 * 1024 * 1024;
+
+/** Enrolments through the local API: up to this many images per job, each within the image limit, 4 GiB in all. */
+export const LOCAL_ENROLMENT_MAX_IMAGES = 500;
+export const LOCAL_ENROLMENT_MAX_TOTAL_BYTES = 4 * 1024 ** 3;
 
 const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
 
@@ -104,6 +117,7 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
   const state = openServiceState<InspectionJob>(serviceDir, { ...DEFAULT_LOCAL_WEBHOOK_OPTIONS, ...options.webhooks }, log);
   const { queue, webhooks } = state;
   const store = new SqliteApiStore(queue.database);
+  const profileJobs = new SqliteProfileJobStore(queue.database);
   let url = '';
 
   let inbox: Inbox | undefined;
@@ -125,12 +139,27 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
     );
   }
 
+  // Enrolments and feedback applications: queued in the service state, run one at a time off the event loop when
+  // the service has a profile thread (mmdo serve), else in this process.
+  const { feedbackApi, applier, enrollment } = profileWorkOf(deps);
+  const profileEvents: ProfileEventSink = { publish: async (event) => void webhooks.announceProfile(event, url) };
+  const profileRunner = new ProfileJobRunner(profileJobs, {
+    artifacts: deps.artifacts, profiles: deps.profiles, enrollment, feedback: applier, controls: store, usage: store, events: profileEvents, log,
+  }, log);
+
   const backend = localBackend(deps, queue, intake, {
-    limits: { maxImageBytes: options.limits.maxBytes, maxUploadBytes: options.limits.maxBytes, maxPixels: options.limits.maxPixels, detectMaxPixels: options.detectMaxPixels },
+    limits: {
+      maxImageBytes: options.limits.maxBytes, maxUploadBytes: options.limits.maxBytes, maxPixels: options.limits.maxPixels, detectMaxPixels: options.detectMaxPixels,
+      enrolment: { maxImages: LOCAL_ENROLMENT_MAX_IMAGES, maxImageBytes: options.limits.maxBytes, maxTotalBytes: LOCAL_ENROLMENT_MAX_TOTAL_BYTES },
+    },
     baseUrl: () => url,
     health: () => ({ ...(options.apiKeys === 'off' ? { tenant: LOCAL_TENANT } : {}), queue: queue.counts(), workerBusy: worker.busy, inbox: options.inbox }),
     webhooks,
     store,
+    profileJobs,
+    wakeProfileJobs: () => profileRunner.wake(),
+    feedback: feedbackApi,
+    profileEvents,
   });
   const app = createApiApp({
     backend,
@@ -139,11 +168,12 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
     defaultProfile: options.defaultProfile,
     log,
   });
+  mountWebPage(app); // the web page at `/` (web/bundle), same origin as the API
 
   // The API, and beside it the stand-in for the upload bucket that presigned uploads and instruments post to.
   const receiver = new Hono();
   receiver.use('*', hostAllowList(options.browser));
-  receiver.route(UPLOAD_RECEIVER_PATH, uploadReceiver({ store, intake, maxBytes: options.limits.maxBytes, maxPixels: options.limits.maxPixels, log }));
+  receiver.route(UPLOAD_RECEIVER_PATH, uploadReceiver({ store, intake, profileJobs, artifacts: deps.artifacts, maxBytes: options.limits.maxBytes, maxPixels: options.limits.maxPixels, log }));
   const fetch = (request: Request, env: unknown) => (new URL(request.url).pathname === UPLOAD_RECEIVER_PATH ? receiver.fetch(request, env) : app.fetch(request, env));
 
   let server: Server;
@@ -166,6 +196,7 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
 
   worker.start();
   webhooks.start();
+  profileRunner.start();
   await inbox?.start();
 
   let stopped: Promise<void> | undefined;
@@ -185,8 +216,32 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
           server.closeIdleConnections();
         });
         await worker.stop(options.shutdownGraceMs);
+        await profileRunner.stop(options.shutdownGraceMs);
         await webhooks.stop();
         state.close();
       })()),
   };
+}
+
+/** A runtime part this service was started without: its routes answer 501 with the reason. */
+function notConfigured(what: string): never {
+  throw new MmdoError('not_configured', `this service was started without ${what}`, 501);
+}
+
+/**
+ * The feedback routes' service and where profile jobs run: `deps.profileWork` (a thread) when given, else the
+ * runtime's own enrolment and feedback service in this process.
+ */
+function profileWorkOf(deps: LocalServiceDeps): { feedbackApi: FeedbackApi; applier: FeedbackApplier; enrollment: EnrollmentService } {
+  const enrollment: EnrollmentService = deps.profileWork ?? deps.enrollment ?? { enroll: async () => notConfigured('an enrolment service') };
+  const { profiles, feedback } = deps;
+  if (!feedback || !profiles.describe) {
+    const missing = async () => notConfigured('a feedback store');
+    return { feedbackApi: { record: missing, ofReport: missing, queue: missing, labelled: missing }, applier: deps.profileWork ?? { apply: missing }, enrollment };
+  }
+  const service = new FeedbackService({
+    reports: deps.reports, feedback, profiles: profiles as typeof profiles & { describe: NonNullable<typeof profiles.describe> }, artifacts: deps.artifacts, enrollment,
+    ...(deps.rescorer ? { rescorer: deps.rescorer } : {}),
+  });
+  return { feedbackApi: service, applier: deps.profileWork ?? service, enrollment };
 }

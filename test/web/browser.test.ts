@@ -1,0 +1,216 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { RunningService } from '../../lambdas/local/service.js';
+import { createDeps, micrographPng, prepareDemoProfile, start, tempHome, testOptions, type TestDeps } from '../local/support.js';
+
+/**
+ * The web page in a real browser (Debian's chromium driven by playwright-core) against the real local service on a
+ * free port with a fresh MMDO_HOME: upload an image, wait for its report, read the viewer's pixels (overlay, heatmap,
+ * phases), submit a review, and see the lists update. Screenshots of each view go to a temporary folder, or to
+ * docs/images/ (the README's) with MMDO_SCREENSHOTS=1.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`test/web/browser.test.ts skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
+const describeInBrowser = haveChromium ? describe : describe.skip;
+
+const SHOTS = process.env.MMDO_SCREENSHOTS ? join(process.cwd(), 'docs', 'images') : mkdtempSync(join(tmpdir(), 'mmdo-web-shots-'));
+
+interface CanvasStats {
+  readonly image: number;
+  readonly grey: number;
+  readonly yellow: number;
+  readonly blue: number;
+  readonly cyan: number;
+  readonly meanLuma: number;
+}
+
+/** Colour statistics of the viewer's canvas (every 5th pixel; the dark background left out). */
+const CANVAS_STATS = `(() => {
+  const c = document.querySelector('.viewer-canvas');
+  const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+  let image = 0, grey = 0, yellow = 0, blue = 0, cyan = 0, luma = 0;
+  for (let i = 0; i < data.length; i += 20) {
+    const r = data[i], g = data[i + 1], b = data[i + 2];
+    if (r === 32 && g === 37 && b === 43) continue;
+    image++;
+    luma += 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    if (Math.max(r, g, b) - Math.min(r, g, b) < 10) grey++;
+    if (r > 170 && g > 140 && b < 120) yellow++;
+    if (b > 90 && b - r > 40 && b - g > 25) blue++;
+    if (r < 90 && g > 180 && b > 180) cyan++;
+  }
+  return { image, grey: grey / image, yellow: yellow / image, blue: blue / image, cyan: cyan / image, meanLuma: luma / image };
+})()`;
+
+const FRAMES = 'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))';
+
+/**
+ * Polls an expression in the page until it is true. (Playwright's waitForFunction polls with eval inside the page,
+ * which the page's CSP rightly refuses; page.evaluate goes through the DevTools protocol.)
+ */
+async function waitUntil(page: Page, expression: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate<boolean>(`Boolean(${expression})`))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describeInBrowser('web page in chromium', () => {
+  let home: string;
+  let cleanup: () => void;
+  let deps: TestDeps;
+  let service: RunningService;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    ({ home, cleanup } = tempHome());
+    deps = await createDeps(home);
+    await prepareDemoProfile(deps, home);
+    service = await start(deps, testOptions(home, { inbox: null }));
+    userDataDir = mkdtempSync(join(tmpdir(), 'mmdo-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 800 },
+      timeout: 30_000,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 40[49]/.test(m.text())) problems.push(`console: ${m.text()}`);
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  }, 90_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await service?.stop();
+    await deps?.close();
+    cleanup?.();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  const stats = async (): Promise<CanvasStats> => {
+    await page.evaluate(FRAMES);
+    return page.evaluate<CanvasStats>(CANVAS_STATS);
+  };
+
+  let reportId = '';
+
+  test('upload an image by the file picker; it is followed to its report', async () => {
+    await page.goto(`${service.url}/#/upload`);
+    await page.getByLabel('Batch').fill('B-web-1');
+    await page.getByLabel('Sulfur loading (wt%)').fill('70');
+    const png = Buffer.from(await micrographPng(31, 256, 'void'));
+    await page.setInputFiles('#upload-files', [{ name: 'web-void.png', mimeType: 'image/png', buffer: png }]);
+    const item = page.locator('li.upload-item[data-file="web-void.png"]');
+    await item.locator('a', { hasText: 'Open report' }).waitFor({ timeout: 60_000 });
+    expect(await item.getAttribute('data-status')).toBe('completed');
+    reportId = (await item.getAttribute('data-id'))!;
+    expect(reportId).toMatch(/^[A-Za-z0-9_-]+$/);
+    await page.screenshot({ path: join(SHOTS, 'web-upload.png') });
+  }, 90_000);
+
+  test('the report: overlay, heatmap and phases render (pixels), regions listed with µm²', async () => {
+    await page.goto(`${service.url}/#/reports/${reportId}`);
+    await waitUntil(page, `document.querySelector('.viewer')?.dataset.layers === 'base heatmap phases'`);
+    await page.getByRole('heading', { name: 'web-void.png', level: 1 }).waitFor();
+    await page.getByLabel('Region outlines').uncheck();
+
+    await page.getByLabel('Heatmap opacity').fill('0');
+    const overlay = await stats();
+    await page.getByLabel('Heatmap opacity').fill('100');
+    const heatmap = await stats();
+    await page.getByLabel('Phase overlay').check();
+    await page.getByLabel('Heatmap opacity').fill('0');
+    const phases = await stats();
+
+    expect(overlay.image).toBeGreaterThan(10_000);
+    // The overlay is the micrograph in grey with colour where anomalous; the heatmap is the inferno map, mostly dark
+    // colour; the phase overlay tints sulfur yellow and pores blue.
+    expect(overlay.grey).toBeGreaterThan(0.5);
+    expect(heatmap.grey).toBeLessThan(overlay.grey - 0.3);
+    expect(heatmap.meanLuma).toBeLessThan(overlay.meanLuma * 0.6);
+    expect(phases.yellow).toBeGreaterThan(0.03);
+    expect(phases.blue).toBeGreaterThan(0.01);
+    expect(overlay.yellow).toBeLessThan(phases.yellow / 2);
+
+    // Region outlines drawn by the viewer on top.
+    await page.getByLabel('Phase overlay').uncheck();
+    const before = await stats();
+    await page.getByLabel('Region outlines').check();
+    const outlined = await stats();
+    expect(outlined.cyan).toBeGreaterThan(before.cyan);
+    const regions = page.locator('section', { has: page.getByRole('heading', { name: 'Regions' }) });
+    expect(await regions.locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(await regions.textContent()).toMatch(/µm²/);
+    expect(await page.locator('section', { has: page.getByRole('heading', { name: 'Microstructure' }) }).textContent()).toMatch(/D10 \/ D50 \/ D90[\d.\s/]+µm/);
+
+    // Keyboard: the canvas takes focus and zooms.
+    await page.getByLabel('Heatmap opacity').fill('50');
+    await page.locator('.viewer-canvas').focus();
+    const zoomBefore = await page.locator('.zoom').textContent();
+    await page.keyboard.press('+');
+    await page.evaluate(FRAMES);
+    expect(await page.locator('.zoom').textContent()).not.toBe(zoomBefore);
+    await page.keyboard.press('0');
+    await page.evaluate(FRAMES);
+    await page.screenshot({ path: join(SHOTS, 'web-report.png') });
+  }, 60_000);
+
+  test('the inspections list shows the report, filters by batch and verdict', async () => {
+    await page.goto(`${service.url}/#/inspections`);
+    const row = page.locator(`tr[data-report-id="${reportId}"]`);
+    await row.waitFor();
+    await waitUntil(page, `document.querySelector('tr[data-report-id="${reportId}"] canvas.thumb')?.dataset.loaded === 'true'`);
+    await page.goto(`${service.url}/#/inspections?batch=none-such`);
+    await page.getByText('No reports match.').waitFor();
+    await page.goto(`${service.url}/#/inspections?batch=B-web-1`);
+    await row.waitFor();
+    await page.screenshot({ path: join(SHOTS, 'web-inspections.png') });
+  }, 30_000);
+
+  test('profiles, webhooks and usage views answer from the API', async () => {
+    await page.goto(`${service.url}/#/profiles/demo`);
+    await page.getByRole('heading', { name: 'Versions' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'web-profiles.png') });
+
+    await page.goto(`${service.url}/#/webhooks`);
+    await page.getByLabel('Target URL').fill('http://127.0.0.1:9/hooks/mmdo');
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.getByLabel('Signing secret').waitFor();
+    expect(await page.getByLabel('Signing secret').inputValue()).toMatch(/^whsec_/);
+    await page.locator('td', { hasText: 'http://127.0.0.1:9/hooks/mmdo' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'web-webhooks.png') });
+
+    await page.goto(`${service.url}/#/usage`);
+    await page.getByRole('heading', { name: 'Totals' }).waitFor();
+    expect(await page.locator('dl.facts').first().textContent()).toMatch(/inspection\s*1/);
+    await page.screenshot({ path: join(SHOTS, 'web-usage.png') });
+  }, 30_000);
+
+  test('on a tablet (820×1180, touch) the report is one column', async () => {
+    const tablet = await context.newPage();
+    await tablet.setViewportSize({ width: 820, height: 1180 });
+    await tablet.goto(`${service.url}/#/reports/${reportId}`);
+    await waitUntil(tablet, `document.querySelector('.viewer')?.dataset.layers === 'base heatmap phases'`);
+    const [viewer, side] = await Promise.all([tablet.locator('.viewer').boundingBox(), tablet.locator('.side').boundingBox()]);
+    expect(side!.y).toBeGreaterThanOrEqual(viewer!.y + viewer!.height - 1);
+    expect(side!.width).toBeGreaterThan(700);
+    await tablet.screenshot({ path: join(SHOTS, 'web-report-tablet.png') });
+    await tablet.close();
+  }, 30_000);
+
+  test('no page error and no CSP violation on the way', () => {
+    expect(problems).toEqual([]);
+  });
+});
