@@ -155,7 +155,7 @@ export async function applyFeedback(deps: ApplyFeedbackDeps, tenant: string, req
   const anomalous = examples.map((e) => e.anomalous);
   const before = examples.map((e) => refuse(e.components, settings.fusion.weights, settings.operating.thresholds, fused));
   const after = examples.map((e) => refuse(e.components, learnt.weights, settings.operating.thresholds, fused));
-  const chosen = chooseThresholds(after, anomalous, settings.operating);
+  const chosen = chooseThresholds(after, anomalous, settings.operating, { weightsChanged: learnt.learnt && JSON.stringify(learnt.weights) !== JSON.stringify(settings.fusion.weights) });
   const newSettings: ScoringSettings = { ...settings, fusion: { ...settings.fusion, weights: learnt.weights }, operating: chosen.operating };
   const recalibrated = JSON.stringify(newSettings) !== JSON.stringify(settings);
   const f1Before = examples.length ? metricsAt(before, anomalous, settings.operating.thresholds.suspect).f1 : undefined;
@@ -290,7 +290,8 @@ export function scoringFingerprint(p: Pick<ProfileDescription, 'backbone' | 'fea
     scoring,
     sources: (p.sources ?? []).map((s) => `${s.sha256}:${s.role}`).sort(),
     bank: p.bank.count,
-    calibration: { suspect: p.calibration.suspect, anomalous: p.calibration.anomalous, pixelThreshold: p.calibration.pixelThreshold, normals: p.calibration.normalImageScores.length },
+    // Every component's calibration (image scores, novelty distances, consistency baseline...).
+    calibration: p.calibration,
   });
 }
 

@@ -230,8 +230,14 @@ export interface ChosenThresholds {
  *   with the conformal guarantee; with fewer normals the choice is by F1 alone and a warning says so.
  * - Anomalous: just above the conformal threshold of the normals at the declared false-alarm rate when they can
  *   resolve it, otherwise the current one; never below the suspect threshold.
+ * - Unchanged thresholds keep their source, unless the weights changed: thresholds set on scores fused with other
+ *   weights and now re-validated on the labels are the labels' ('feedback').
  */
-export function chooseThresholds(scores: readonly number[], anomalous: readonly boolean[], current: Operating): ChosenThresholds {
+export function chooseThresholds(
+  scores: readonly number[], anomalous: readonly boolean[], current: Operating,
+  /** The scores were fused with new weights: thresholds kept at the same values are then re-validated ones ('feedback'). */
+  options: { readonly weightsChanged?: boolean } = {},
+): ChosenThresholds {
   const normalScores = scores.filter((_, i) => !anomalous[i]);
   const positives = scores.length - normalScores.length;
   if (Math.min(positives, normalScores.length) < MIN_LABELS_PER_CLASS) {
@@ -265,7 +271,7 @@ export function chooseThresholds(scores: readonly number[], anomalous: readonly 
   const alarm = conformalThreshold(normalScores, current.falseAlarmRate);
   const anomalousThreshold = Math.min(1, Math.max(suspect, alarm.resolvable ? alarm.threshold + 1e-9 : current.thresholds.anomalous));
   if (!alarm.resolvable) warnings.push(`the anomalous threshold is kept: ${normalScores.length} held-out normals cannot resolve the declared false-alarm rate ${current.falseAlarmRate} (${alarm.minimumN} needed)`);
-  if (suspect === current.thresholds.suspect && anomalousThreshold === current.thresholds.anomalous) {
+  if (!options.weightsChanged && suspect === current.thresholds.suspect && anomalousThreshold === current.thresholds.anomalous) {
     return { operating: current, chosen: false, metrics, constrained: bound.resolvable, reason: `thresholds kept: the operating threshold ${suspect.toFixed(4)} already maximises F1 (${metrics.f1.toFixed(3)}) on ${scores.length} labels` };
   }
   const operating: Operating = {

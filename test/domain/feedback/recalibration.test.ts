@@ -145,6 +145,9 @@ describe('operating thresholds from labels', () => {
     const kept = chooseThresholds(scores, labels, OPERATING);
     expect(kept).toMatchObject({ chosen: false, operating: OPERATING, metrics: { f1: 1 } });
     expect(kept.reason).toMatch(/already maximises F1/);
+    // The same numbers on scores fused with new weights: re-validated by the labels, so now theirs.
+    const revalidated = chooseThresholds(scores, labels, OPERATING, { weightsChanged: true });
+    expect(revalidated).toMatchObject({ chosen: true, operating: { thresholds: OPERATING.thresholds, source: 'feedback', calibrationSize: 5 } });
     // From 0.9 the best F1 (1) is reached only at the midpoint 0.45: chosen.
     const moved = chooseThresholds(scores, labels, { ...OPERATING, thresholds: { suspect: 0.9, anomalous: 0.95 } });
     expect(moved.operating.thresholds.suspect).toBeCloseTo(0.45, 12);
