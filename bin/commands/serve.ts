@@ -8,6 +8,7 @@ import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
 import { DEFAULT_DEMO, seedDemoProfile } from '../../lambdas/local/demo-profile.js';
 import { stderrLog } from '../../lambdas/local/log.js';
 import { defaultPipelineThreads, PipelinePool, pipelineThreadConfig } from '../../lambdas/local/pipeline-pool.js';
+import { ProfileWorkThread } from '../../lambdas/local/http/profile-thread.js';
 import { DEFAULT_PORT, defaultServiceOptions, startLocalService } from '../../lambdas/local/service.js';
 
 const OptionsSchema = z.object({
@@ -47,24 +48,33 @@ export function register(program: Command): void {
       // API, the queue and the inbox on this thread stay responsive during a large job.
       const concurrency = cli.concurrency ?? defaultPipelineThreads();
       let pool: PipelinePool | undefined;
+      // Enrolments and feedback applications through the API run in their own thread (started on first use).
+      const profileWork = new ProfileWorkThread(pipelineThreadConfig(runtime, defaults.limits));
       let service: Awaited<ReturnType<typeof startLocalService>>;
       try {
         pool = await PipelinePool.start({ ...pipelineThreadConfig(runtime, defaults.limits), size: concurrency });
         service = await startLocalService(
-          { ...runtime, inspections: pool },
+          { ...runtime, inspections: pool, profileWork },
           { ...defaults, port, inbox, defaultProfile: profile, worker: { ...defaults.worker, concurrency } },
           log,
         );
       } catch (error) {
         await pool?.close();
+        await profileWork.close();
         await runtime.close();
         throw startError(error, port);
       }
-      log(`${concurrency} pipeline thread(s)`);
-      log(`listening on ${service.url}`);
-      log(`  POST ${service.url}/v1/inspections   image as the body (image/png|jpeg|tiff) or multipart 'image'; ?profile=&pixelSizeUm=`);
-      log(`  GET  ${service.url}/v1/inspections/{id}  (+ /heatmap.png, /overlay.png), GET ${service.url}/v1/profiles, GET ${service.url}/healthz`);
-      log(`  try: curl -s -H 'Content-Type: image/png' --data-binary @${join(home, 'samples', 'sample-void.png')} ${service.url}/v1/inspections`);
+      const url = service.url;
+      log(`${concurrency} pipeline thread(s); enrolments and feedback run in a thread of their own`);
+      log(`listening on ${url}: the partner API, contract at ${url}/v1/openapi.json (docs/openapi.json)`);
+      log(defaults.apiKeys === 'required'
+        ? `API keys required (MMDO_API_KEYS=required): send 'Authorization: Bearer mmdo_…' (mmdo tenant create, mmdo key create)`
+        : `API keys off: every request is tenant '${LOCAL_TENANT}' with every scope (MMDO_API_KEYS=required turns them on)`);
+      log(`  inspections  POST /v1/detect, POST /v1/inspections, POST /v1/inspections/uploads, GET /v1/inspections[/{id}[/heatmap.png|overlay.png|phases.png]]`);
+      log(`  profiles     GET/POST /v1/profiles, GET /v1/profiles/{name}[/versions], PUT …/active-version, DELETE, POST …/enrolments (+ /{id}/start)`);
+      log(`  feedback     GET /v1/review-queue, POST/GET /v1/inspections/{id}/feedback, GET /v1/profiles/{name}/labels, POST …/recalibrations`);
+      log(`  also         /v1/webhooks, /v1/instruments, /v1/keys, /v1/usage, GET /healthz`);
+      log(`  try: curl -s -H 'Content-Type: image/png' --data-binary @${join(home, 'samples', 'sample-void.png')} '${url}/v1/detect?profile=${profile}'`);
       log(`default profile '${profile}'; Ctrl-C stops (the running job finishes or goes back to the queue)`);
 
       await new Promise<void>((resolveStop) => {
@@ -76,6 +86,7 @@ export function register(program: Command): void {
           void service
             .stop()
             .then(() => pool?.close())
+            .then(() => profileWork.close())
             .then(() => runtime.close())
             .then(() => {
               log('stopped');

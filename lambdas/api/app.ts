@@ -4,19 +4,23 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { createHash, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import { MmdoError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { IngestError, MmdoError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { normaliseSheet } from '../domain/metadata/sheet.js';
 import type { Report } from '../domain/report/report.js';
 import { checkImageHeader } from '../local/image-header.js';
 import { createTenant, issueKey, publicKeyView, requireScope } from '../application/tenancy/api-keys.js';
 import { summarise, usageCsv } from '../application/metering/usage.js';
 import type { Instrument, Principal, StoredResponse, UploadSlot } from '../ports/partner-api.js';
+import type { ProfileJob, ProfileJobKind } from '../ports/profile-jobs.js';
+import { enrolmentStagingKey, newProfileJobId } from '../application/profile-jobs.js';
+import type { FeedbackRecord } from '../domain/feedback/feedback.js';
 import type { ApiBackend, ArtifactKind, CheckedUpload, InspectionView } from './backend.js';
 import { ClientAbortedError, discardBody, readBodyWithLimit, tooLarge } from './body.js';
 import { PROBLEM_CONTENT_TYPE, problem, problemFromError, type Problem } from './problem.js';
 import { ROUTES, type ApiRoute, type RouteName } from './routes.js';
 import {
   ActivateSchema, InstrumentCreateSchema, KeyCreateSchema, ListQuerySchema, RotateSchema, UploadOptionsSchema, UploadRequestSchema, UsageQuerySchema, WebhookCreateSchema,
+  EnrolmentRequestSchema, FeedbackRequestSchema, ProfileCreateSchema, RecalibrationRequestSchema, ReviewQueueQuerySchema,
 } from './schemas.js';
 import { apiUploadKey, instrumentKeyPrefix } from '../application/pipeline/upload-key.js';
 import { crossSiteGuard, escapeForLog, hostAllowList, type BrowserPolicy } from './security.js';
@@ -150,14 +154,111 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
       if (!profile.versions.some((v) => v.version === version)) throw new MmdoError('profile_not_found', `Profile '${name}' has no version ${version}.`, 404, { profile: name, version });
       await backend.profileControls.activate(tenant, name, version);
       log(`profile ${escapeForLog(name)} of tenant ${tenant}: version ${version} active`);
+      await backend.profileEvents.publish({
+        eventId: `evt_${randomBytes(12).toString('hex')}`, tenant, profile: name, action: 'version_activated', version, activeVersion: version, source: 'api', occurredAt: new Date().toISOString(),
+      });
       return c.json(await profileNamed(tenant, name));
     },
     deleteProfile: async (c) => {
       const tenant = c.get('principal').tenant;
       const name = c.req.param('name')!;
       await profileNamed(tenant, name);
-      await backend.profileControls.markDeleted(tenant, name, new Date().toISOString());
+      const at = new Date().toISOString();
+      await backend.profileControls.markDeleted(tenant, name, at);
+      await backend.profileEvents.publish({
+        eventId: `evt_${randomBytes(12).toString('hex')}`, tenant, profile: name, action: 'deleted', version: null, activeVersion: null, source: 'api', occurredAt: at,
+      });
       return c.body(null, 204);
+    },
+    createProfile: async (c) => {
+      const principal = c.get('principal');
+      const input = valid<z.infer<typeof ProfileCreateSchema>>(c, 'json');
+      return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
+        const { name, ...request } = input;
+        if ((await backend.listProfiles(principal.tenant)).some((p) => p.name === name)) {
+          const deleted = (await backend.profileControls.getControl(principal.tenant, name))?.deletedAt;
+          throw new MmdoError('profile_exists', deleted
+            ? `Profile '${name}' was deleted; its versions remain: activate one (PUT /v1/profiles/${name}/active-version) to restore it, or choose another name.`
+            : `Profile '${name}' exists: enrol more images with POST /v1/profiles/${name}/enrolments.`, 409, { profile: name });
+        }
+        return createEnrolment(c, principal.tenant, name, request, true);
+      });
+    },
+    createEnrolment: async (c) => {
+      const principal = c.get('principal');
+      const name = c.req.param('name')!;
+      const input = valid<z.infer<typeof EnrolmentRequestSchema>>(c, 'json');
+      return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
+        await profileNamed(principal.tenant, name);
+        return createEnrolment(c, principal.tenant, name, input, false);
+      });
+    },
+    getEnrolment: async (c) => profileJobResponse(c, await findProfileJob(c, 'enrolment')),
+    startEnrolment: async (c) => {
+      const principal = c.get('principal');
+      return idempotent(c, principal, fingerprintOf(c, new Uint8Array(0)), async () => {
+        const job = await findProfileJob(c, 'enrolment');
+        if (job.status !== 'awaiting_upload') {
+          throw new MmdoError('enrolment_not_awaiting_upload', `Enrolment '${job.id}' is ${job.status}: it was started already.`, 409, { status: job.status });
+        }
+        const uploaded = await backend.uploadedEnrolmentImages(job);
+        const missing = (job.images ?? []).filter((i) => !uploaded.has(i.index)).map((i) => ({ index: i.index, name: i.name }));
+        if (missing.length > 0) {
+          throw new MmdoError('enrolment_incomplete', `${missing.length} of ${job.images!.length} image(s) are not uploaded (with their declared size) yet: ${missing.slice(0, 5).map((m) => `${m.index} '${m.name}'`).join(', ')}${missing.length > 5 ? ', ...' : ''}.`, 409, { missing });
+        }
+        if (!(await backend.profileJobs.queue(principal.tenant, job.id, new Date().toISOString()))) {
+          throw new MmdoError('enrolment_not_awaiting_upload', `Enrolment '${job.id}' was started already.`, 409);
+        }
+        await backend.runProfileJob(principal.tenant, job.id);
+        log(`enrolment ${job.id} of ${principal.tenant}/${escapeForLog(job.profile)} queued (${job.images!.length} image(s))`);
+        return profileJobResponse(c, (await backend.profileJobs.get(principal.tenant, job.id))!, 202);
+      });
+    },
+    listLabels: async (c) => {
+      const tenant = c.get('principal').tenant;
+      const name = c.req.param('name')!;
+      await profileNamed(tenant, name);
+      const items = (await backend.feedback.labelled(tenant, name)).map((l) => ({
+        reportId: l.report.id, name: l.report.input.name, createdAt: l.report.createdAt, profile: l.report.profile, label: l.label, anomalous: l.anomalous,
+        source: l.source, reviewers: l.reviewers, at: l.at, verdict: l.report.scores?.verdict ?? null, score: l.report.scores?.score ?? null,
+        links: { self: selfLink(l.report.id), feedback: `${selfLink(l.report.id)}/feedback` },
+      }));
+      return c.json({ items });
+    },
+    createRecalibration: async (c) => {
+      const principal = c.get('principal');
+      const name = c.req.param('name')!;
+      const input = RecalibrationRequestSchema.parse(valid<z.input<typeof RecalibrationRequestSchema> | undefined>(c, 'json') ?? {});
+      return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
+        await profileNamed(principal.tenant, name);
+        const now = new Date().toISOString();
+        const id = newProfileJobId('recalibration');
+        await backend.profileJobs.create({
+          id, tenant: principal.tenant, kind: 'recalibration', profile: name, status: 'queued', createdAt: now,
+          recalibration: { reviewer: input.reviewer ?? defaultReviewer(principal), dryRun: input.dryRun, enrolNormals: input.enrolNormals },
+        });
+        await backend.runProfileJob(principal.tenant, id);
+        log(`recalibration ${id} of ${principal.tenant}/${escapeForLog(name)} queued${input.dryRun ? ' (dry run)' : ''}`);
+        return profileJobResponse(c, (await backend.profileJobs.get(principal.tenant, id))!, 202);
+      });
+    },
+    getRecalibration: async (c) => profileJobResponse(c, await findProfileJob(c, 'recalibration')),
+    reviewQueue: async (c) => {
+      const query = valid<z.infer<typeof ReviewQueueQuerySchema>>(c, 'query');
+      const queue = await backend.feedback.queue(c.get('principal').tenant, { limit: query.limit, ...(query.profile ? { profile: query.profile } : {}) });
+      return c.json({ ...queue, items: queue.items.map((item) => ({ ...item, links: { self: selfLink(item.reportId), feedback: `${selfLink(item.reportId)}/feedback` } })) });
+    },
+    listFeedback: async (c) => {
+      const items = await backend.feedback.ofReport(c.get('principal').tenant, c.req.param('id')!);
+      return c.json({ items: items.map(feedbackView) });
+    },
+    recordFeedback: async (c) => {
+      const principal = c.get('principal');
+      const input = valid<z.infer<typeof FeedbackRequestSchema>>(c, 'json');
+      return idempotent(c, principal, fingerprintOf(c, c.get('rawBody')), async () => {
+        const recorded = await backend.feedback.record(principal.tenant, c.req.param('id')!, { ...input, reviewer: input.reviewer ?? defaultReviewer(principal) });
+        return c.json({ feedback: feedbackView(recorded.feedback), outcome: recorded.outcome }, recorded.outcome === 'created' ? 201 : 200);
+      });
     },
     createWebhook: async (c) => {
       const principal = c.get('principal');
@@ -314,6 +415,73 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
     return { name, version: version ?? profile.activeVersion };
   }
 
+  /** A new enrolment job with its images' staging keys, awaiting their uploads (the answer carries an upload form each). */
+  async function createEnrolment(c: C, tenant: string, profile: string, input: z.infer<typeof EnrolmentRequestSchema>, creates: boolean): Promise<Response> {
+    const limits = backend.limits.enrolment;
+    if (input.images.length > limits.maxImages) {
+      throw new ValidationError(`An enrolment takes at most ${limits.maxImages} images here; got ${input.images.length}: enrol them in several jobs.`, { maxImages: limits.maxImages });
+    }
+    const names = new Set<string>();
+    let total = 0;
+    for (const [index, image] of input.images.entries()) {
+      if (names.has(image.name)) throw new ValidationError(`Image names must be unique in an enrolment: '${image.name}' is given twice.`, { index });
+      names.add(image.name);
+      if (image.bytes > limits.maxImageBytes) throw new IngestError('input_too_large', `Image ${index} ('${image.name}') declares ${image.bytes} bytes, more than the ${limits.maxImageBytes} an enrolment image may have here.`, { index, maxBytes: limits.maxImageBytes });
+      total += image.bytes;
+    }
+    if (total > limits.maxTotalBytes) throw new IngestError('input_too_large', `The images declare ${total} bytes in all, more than the ${limits.maxTotalBytes} one enrolment may hold here: enrol them in several jobs.`, { maxTotalBytes: limits.maxTotalBytes });
+    const id = newProfileJobId('enrolment');
+    const { images, ...options } = input;
+    await backend.profileJobs.create({
+      id, tenant, kind: 'enrolment', profile, status: 'awaiting_upload', createdAt: new Date().toISOString(), creates,
+      images: images.map((image, index) => ({ index, ...image, key: enrolmentStagingKey(tenant, id, index) })),
+      enrolment: options,
+    });
+    log(`enrolment ${id} of ${tenant}/${escapeForLog(profile)} created (${images.length} image(s), ${total} bytes)`);
+    return profileJobResponse(c, (await backend.profileJobs.get(tenant, id))!, 201);
+  }
+
+  /** A job of this tenant, of the kind and profile the path names (anything else is 404). */
+  async function findProfileJob(c: C, kind: ProfileJobKind): Promise<ProfileJob> {
+    const tenant = c.get('principal').tenant;
+    const id = c.req.param('id')!;
+    let job = await backend.profileJobs.get(tenant, id);
+    if (!job || job.kind !== kind || job.profile !== c.req.param('name')) throw new NotFoundError(kind, id);
+    // A runner that vanished (the cloud function's time limit, memory) cannot record its end: the lease says it.
+    const maxRunMs = backend.limits.enrolment.maxRunMs;
+    if (job.status === 'running' && maxRunMs !== undefined && job.startedAt && Date.parse(job.startedAt) + maxRunMs < Date.now()) {
+      await backend.profileJobs.finish(tenant, id, {
+        status: 'failed', at: new Date().toISOString(),
+        failure: { code: 'profile_job_interrupted', message: `The ${kind} did not finish within ${Math.round(maxRunMs / 60_000)} minutes (its function ran out of time or memory): enrol fewer or smaller images per job.` },
+      });
+      job = (await backend.profileJobs.get(tenant, id))!;
+    }
+    return job;
+  }
+
+  async function profileJobResponse(c: C, job: ProfileJob, status: 200 | 201 | 202 = 200): Promise<Response> {
+    const profile = `/v1/profiles/${encodeURIComponent(job.profile)}`;
+    const self = `${profile}/${job.kind === 'enrolment' ? 'enrolments' : 'recalibrations'}/${job.id}`;
+    const awaiting = job.status === 'awaiting_upload';
+    const uploaded = job.kind === 'enrolment' && awaiting ? await backend.uploadedEnrolmentImages(job) : undefined;
+    const images = job.images?.map(({ key: _key, ...image }) => ({ ...image, uploaded: uploaded ? uploaded.has(image.index) : true }));
+    const uploads = uploaded
+      ? await Promise.all((job.images ?? []).filter((i) => !uploaded.has(i.index)).map(async (i) => ({ index: i.index, name: i.name, upload: await backend.presignEnrolmentImage(job, i) })))
+      : undefined;
+    const pending = job.status === 'queued' || job.status === 'running';
+    const body = {
+      id: job.id, kind: job.kind, profile: job.profile, status: job.status, stage: job.stage, progress: job.progress, createdAt: job.createdAt, updatedAt: job.updatedAt,
+      ...(job.startedAt ? { startedAt: job.startedAt } : {}), ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}),
+      ...(images ? { images } : {}), ...(uploads ? { uploads } : {}),
+      options: job.enrolment ?? job.recalibration ?? {},
+      versions: job.versions ?? [], result: job.result ?? null, failure: job.failure ?? null,
+      links: { self, profile, ...(awaiting ? { start: `${self}/start` } : {}), ...(job.versions?.length ? { versions: `${profile}/versions` } : {}) },
+    };
+    return c.json(body, status, {
+      ...(status === 201 || status === 202 ? { Location: self } : {}), ...(pending ? { 'Retry-After': '2' } : {}), ...(uploads ? { 'Cache-Control': 'no-store' } : {}),
+    });
+  }
+
   function authenticateFor(route: ApiRoute): MiddlewareHandler<ApiEnv> {
     return async (c, next) => {
       if (route.scope !== null) {
@@ -421,6 +589,16 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
     await store.complete(principal.tenant, key, fingerprint, { status: response.status, body: await response.clone().text(), headers });
     return response;
   }
+}
+
+/** Who a judgement or recalibration is recorded under when the request names nobody: the API key. */
+function defaultReviewer(principal: Principal): string {
+  return principal.keyId ? `key:${principal.keyId}` : principal.tenant;
+}
+
+function feedbackView(record: FeedbackRecord) {
+  const { tenant: _tenant, sha256: _sha256, ...view } = record;
+  return view;
 }
 
 function instrumentView(instrument: Instrument) {
@@ -555,8 +733,9 @@ export function openApiDocument(): Record<string, unknown> {
     tags: [
       { name: 'service', description: 'Liveness and this document.' },
       { name: 'inspections', description: 'Submit images, read reports and their images.' },
-      { name: 'profiles', description: 'What images are compared against.' },
-      { name: 'webhooks', description: 'Signed events (Standard Webhooks) when inspections end.' },
+      { name: 'profiles', description: 'What images are compared against: versions, enrolment of normal images by presigned uploads.' },
+      { name: 'feedback', description: 'Expert judgements of reports and regions, the review queue, the labelled set, recalibration from them.' },
+      { name: 'webhooks', description: 'Signed events (Standard Webhooks) when inspections end and when profiles change.' },
       { name: 'usage', description: 'The usage ledger: what is billed.' },
       { name: 'keys', description: "The tenant's API keys." },
       { name: 'instruments', description: 'Instruments that upload straight into storage under their own key prefix.' },

@@ -1,7 +1,9 @@
+import type { FeedbackService } from '../application/feedback/index.js';
 import type { ProfileSummary } from '../domain/profile/profile.js';
 import type { Report } from '../domain/report/report.js';
 import type { WebhookEventType } from '../domain/webhooks/payload.js';
 import type { CredentialStore, IdempotencyStore, Instrument, ProfileControls, UploadRegistry, UploadSlot, UsageLedger } from '../ports/partner-api.js';
+import type { EnrolmentImage, ProfileEventSink, ProfileJob, ProfileJobStore } from '../ports/profile-jobs.js';
 import type { ReportPage, ReportQuery } from '../ports/stores.js';
 
 /**
@@ -39,6 +41,34 @@ export interface ApiBackend {
   readonly credentials: CredentialStore;
   readonly idempotency: IdempotencyStore;
   readonly usage: UsageLedger;
+  /** Enrolments and recalibrations: stored here, run by the runtime's runner (a local thread; the cloud's profile-jobs function). */
+  readonly profileJobs: ProfileJobStore;
+  /** A presigned POST for one enrolment image: its staging key, exact size and content type. */
+  presignEnrolmentImage(job: ProfileJob, image: EnrolmentImage): Promise<PresignedUpload>;
+  /** Indexes of the job's images that are uploaded with their declared size. */
+  uploadedEnrolmentImages(job: ProfileJob): Promise<ReadonlySet<number>>;
+  /** Hands a queued job to the runner; returns once it is handed over (the job runs after). */
+  runProfileJob(tenant: string, id: string): Promise<void>;
+  /** Expert feedback: judgements, the review queue, the labelled set (applying it is a profile job). */
+  readonly feedback: FeedbackApi;
+  /** Announces a profile change a request made (activation, deletion) as `profile.updated`. */
+  readonly profileEvents: ProfileEventSink;
+}
+
+export type FeedbackApi = Pick<FeedbackService, 'record' | 'ofReport' | 'queue' | 'labelled'>;
+
+/** What an enrolment through the API may hold (the runtime's own limits; the README states them). */
+export interface EnrolmentLimits {
+  readonly maxImages: number;
+  /** Per image, bytes. */
+  readonly maxImageBytes: number;
+  /** All images of one enrolment together, bytes. */
+  readonly maxTotalBytes: number;
+  /**
+   * A job still `running` this long after it started is reported failed (`profile_job_interrupted`): its runner is
+   * gone (the cloud function's time limit, or it ran out of memory). Absent: no limit (locally, a restart ends it).
+   */
+  readonly maxRunMs?: number;
 }
 
 /** An HTML-form style upload: POST multipart/form-data to `url` with `fields`, then the file as `file` (last). */
@@ -64,6 +94,7 @@ export interface ApiLimits {
   readonly maxPixels: number;
   /** Images up to this many pixels are answered synchronously by POST /v1/detect; larger ones are queued (202). */
   readonly detectMaxPixels: number;
+  readonly enrolment: EnrolmentLimits;
 }
 
 /** An upload that passed the door checks. */

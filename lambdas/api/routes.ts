@@ -6,6 +6,8 @@ import {
   ReportWithLinksSchema, UploadOptionsSchema, UsageQuerySchema, UsageSchema, WebhookCreateSchema, WebhookCreatedSchema, WebhookListSchema,
   WebhookParams, WebhookSchema, RotateSchema, WebhookRotatedSchema, UploadRequestSchema, UploadSlotSchema, InstrumentCreateSchema,
   InstrumentCreatedSchema, InstrumentListSchema, InstrumentParams, CredentialsSchema, ProfileVersionsSchema, ActivateSchema,
+  ProfileCreateSchema, EnrolmentRequestSchema, EnrolmentParams, ProfileJobSchema, RecalibrationRequestSchema, RecalibrationParams,
+  FeedbackRequestSchema, FeedbackRecordedSchema, FeedbackListSchema, ReviewQueueQuerySchema, ReviewQueueSchema, LabelledSetSchema,
 } from './schemas.js';
 import { z } from '@hono/zod-openapi';
 import { ARTIFACT_KINDS } from './backend.js';
@@ -24,6 +26,8 @@ export interface ApiRoute {
 
 /** JSON request bodies are small: a subscription or a key request. */
 export const JSON_BODY_LIMIT = 64 * 1024;
+/** An enrolment request declares every image (name, type, size): room for the largest allowed count. */
+export const ENROLMENT_BODY_LIMIT = 256 * 1024;
 
 const problems = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, { description: PROBLEM_TEXT[s] ?? 'Error', content: { 'application/problem+json': { schema: ProblemSchema } } }]));
@@ -32,7 +36,7 @@ const PROBLEM_TEXT: Record<number, string> = {
   401: 'No valid API key.',
   403: 'The key lacks the scope, or the request came from another site or host.',
   404: 'Not found (or not this tenant\'s).',
-  409: 'Conflict: not ready yet, or an Idempotency-Key reused with another body.',
+  409: 'Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body.',
   413: 'The body or image is larger than the documented limit.',
   415: 'Unsupported media type or image format.',
   422: 'The image cannot be read (empty, corrupt, truncated).',
@@ -127,6 +131,28 @@ export const ROUTES = {
       },
     }),
   },
+  listFeedback: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/inspections/{id}/feedback', tags: ['feedback'], operationId: 'listFeedback', security: secured,
+      summary: "Expert judgements of a report and of its regions", request: { params: IdParams },
+      responses: { 200: json(FeedbackListSchema, 'The judgements, the report\'s first.'), ...problems(...COMMON, 404) },
+    }),
+  },
+  recordFeedback: {
+    scope: 'inspect', body: JSON_BODY_LIMIT,
+    config: createRoute({
+      method: 'post', path: '/v1/inspections/{id}/feedback', tags: ['feedback'], operationId: 'recordFeedback', security: secured,
+      summary: 'Confirm, reject or relabel a report, or one of its regions',
+      description: 'One judgement per report (and per region): judging the same target again replaces the earlier judgement. The report must be completed (409 `report_not_reviewable` for a failed one). Labels form the profile\'s validation set (`GET /v1/profiles/{name}/labels`); `POST /v1/profiles/{name}/recalibrations` learns from them.',
+      request: { params: IdParams, headers: IdempotencyHeader, body: { required: true, content: { 'application/json': { schema: FeedbackRequestSchema } } } },
+      responses: {
+        201: json(FeedbackRecordedSchema, 'The first judgement of this target.'),
+        200: json(FeedbackRecordedSchema, 'A judgement that replaced an earlier one, or the same one again.'),
+        ...problems(400, ...COMMON, 404, 409, 413, 415),
+      },
+    }),
+  },
   getArtifact: {
     scope: 'read', body: 0,
     config: createRoute({
@@ -181,6 +207,79 @@ export const ROUTES = {
       summary: 'Delete a profile: no new inspections with it; its versions stay for the reports that cite them',
       request: { params: ProfileParams },
       responses: { 204: { description: 'Deleted.' }, ...problems(...COMMON, 404) },
+    }),
+  },
+  createProfile: {
+    scope: 'admin', body: ENROLMENT_BODY_LIMIT,
+    config: createRoute({
+      method: 'post', path: '/v1/profiles', tags: ['profiles'], operationId: 'createProfile', security: secured,
+      summary: 'Create a profile: its first enrolment, with an upload form per image',
+      description: 'Declares the normal images (name, content type, exact size); the answer is an enrolment job with a presigned POST per image. Upload each, then `POST …/enrolments/{id}/start`; poll `links.self` until `completed` (the new profile version) or `failed` (the reason). 409 `profile_exists` when the name is taken (a deleted profile too: activate a version to restore it).',
+      request: { headers: IdempotencyHeader, body: { required: true, content: { 'application/json': { schema: ProfileCreateSchema } } } },
+      responses: { 201: json(ProfileJobSchema, 'The enrolment, awaiting its uploads.'), ...problems(400, ...COMMON, 409, 413, 415) },
+    }),
+  },
+  createEnrolment: {
+    scope: 'admin', body: ENROLMENT_BODY_LIMIT,
+    config: createRoute({
+      method: 'post', path: '/v1/profiles/{name}/enrolments', tags: ['profiles'], operationId: 'createEnrolment', security: secured,
+      summary: 'Enrol more normal images into a profile (a new version), by presigned uploads',
+      description: 'As `POST /v1/profiles`, for an existing profile: the new version holds its earlier images and these.',
+      request: { params: ProfileParams, headers: IdempotencyHeader, body: { required: true, content: { 'application/json': { schema: EnrolmentRequestSchema } } } },
+      responses: { 201: json(ProfileJobSchema, 'The enrolment, awaiting its uploads.'), ...problems(400, ...COMMON, 404, 409, 413, 415) },
+    }),
+  },
+  getEnrolment: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/profiles/{name}/enrolments/{id}', tags: ['profiles'], operationId: 'getEnrolment', security: secured,
+      summary: 'An enrolment: its uploads, progress, and the version it made or why it failed', request: { params: EnrolmentParams },
+      responses: { 200: json(ProfileJobSchema, 'The enrolment (`Retry-After` while it is queued or running).'), ...problems(...COMMON, 404) },
+    }),
+  },
+  startEnrolment: {
+    scope: 'admin', body: 0,
+    config: createRoute({
+      method: 'post', path: '/v1/profiles/{name}/enrolments/{id}/start', tags: ['profiles'], operationId: 'startEnrolment', security: secured,
+      summary: 'Start an enrolment once every image is uploaded',
+      description: '409 `enrolment_incomplete` (naming the images) while uploads are missing or of another size; 409 `enrolment_not_awaiting_upload` once started.',
+      request: { params: EnrolmentParams, headers: IdempotencyHeader },
+      responses: { 202: json(ProfileJobSchema, 'Queued; poll `links.self`.'), ...problems(...COMMON, 404, 409) },
+    }),
+  },
+  listLabels: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/profiles/{name}/labels', tags: ['feedback'], operationId: 'listLabels', security: secured,
+      summary: "The profile's labelled set: its reports with an expert label", request: { params: ProfileParams },
+      responses: { 200: json(LabelledSetSchema, 'The labelled reports, by report id.'), ...problems(...COMMON, 404) },
+    }),
+  },
+  createRecalibration: {
+    scope: 'admin', body: JSON_BODY_LIMIT,
+    config: createRoute({
+      method: 'post', path: '/v1/profiles/{name}/recalibrations', tags: ['feedback'], operationId: 'createRecalibration', security: secured,
+      summary: 'Apply the expert feedback: enrol confirmed normals, recalibrate weights and thresholds (new versions)',
+      description: 'Runs as a job: 202, then poll `links.self`. The result says what changed (as `mmdo review apply`); the versions it made are announced as `profile.updated`.',
+      request: { params: ProfileParams, headers: IdempotencyHeader, body: { required: false, content: { 'application/json': { schema: RecalibrationRequestSchema } } } },
+      responses: { 202: json(ProfileJobSchema, 'Queued.'), ...problems(400, ...COMMON, 404, 409, 413, 415) },
+    }),
+  },
+  getRecalibration: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/profiles/{name}/recalibrations/{id}', tags: ['feedback'], operationId: 'getRecalibration', security: secured,
+      summary: 'A recalibration: its progress and result', request: { params: RecalibrationParams },
+      responses: { 200: json(ProfileJobSchema, 'The recalibration (`Retry-After` while it is queued or running).'), ...problems(...COMMON, 404) },
+    }),
+  },
+  reviewQueue: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/review-queue', tags: ['feedback'], operationId: 'reviewQueue', security: secured,
+      summary: 'Unreviewed reports, most uncertain first (what an expert should judge next)',
+      request: { query: ReviewQueueQuerySchema },
+      responses: { 200: json(ReviewQueueSchema, 'The queue.'), ...problems(400, ...COMMON) },
     }),
   },
   createWebhook: {

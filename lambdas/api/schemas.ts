@@ -219,3 +219,127 @@ export const ProfileVersionsSchema = z
   })
   .openapi('ProfileVersions');
 export const ActivateSchema = z.strictObject({ version: z.number().int().positive() }).openapi('ProfileActivation');
+
+/* Profile jobs: enrolments (images by presigned uploads) and recalibrations (expert feedback applied). */
+
+const EnrolmentImageRequestSchema = z.strictObject({
+  name: FileName,
+  contentType: z.enum(UPLOAD_CONTENT_TYPES),
+  bytes: z.number().int().positive().openapi({ description: 'The exact size of the file; its upload must match it.' }),
+  pixelSizeUm: z.number().positive().max(1000).optional().openapi({ description: 'µm per pixel of this image, overriding its file and the enrolment\'s.' }),
+});
+
+const enrolmentFields = {
+  images: z.array(EnrolmentImageRequestSchema).min(1).max(1000).openapi({
+    description: 'The normal images to enrol, declared before upload. At least 2 in all with the profile\'s earlier images (one for the bank, one held out for calibration); the runtime\'s limits on count and sizes are in the README.',
+  }),
+  pixelSizeUm: z.number().positive().max(1000).optional().openapi({ description: 'µm per pixel of the profile (default: the earlier version\'s, else the first image\'s own).' }),
+  calibrationFraction: z.number().gt(0).lt(1).optional().openapi({ description: 'Share of the new images held out for calibration (default 0.2).' }),
+  coresetRatio: z.number().gt(0).max(1).optional().openapi({ description: 'Share of patches kept in the memory bank (default: the earlier version\'s, else 0.1).' }),
+  seed: z.number().int().optional(),
+};
+
+export const EnrolmentRequestSchema = z.strictObject(enrolmentFields).openapi('EnrolmentRequest');
+export const ProfileCreateSchema = z.strictObject({ name: ProfileName.openapi({ example: 'cathode-sem' }), ...enrolmentFields }).openapi('ProfileCreate');
+
+export const RecalibrationRequestSchema = z
+  .strictObject({
+    reviewer: z.string().trim().min(1).max(200).optional().openapi({ description: 'Who asked for it (kept with the recalibration); default: the API key.' }),
+    dryRun: z.boolean().default(false).openapi({ description: 'Compute and report what would change; enrol and save nothing.' }),
+    enrolNormals: z.boolean().default(true).openapi({ description: 'Enrol the reports confirmed normal into the profile first (false: recalibrate only).' }),
+  })
+  .openapi('RecalibrationRequest');
+
+const ProfileJobId = z.string().regex(/^(enr|rcl)_[0-9a-f]{24}$/);
+export const EnrolmentParams = ProfileParams.extend({ id: ProfileJobId.openapi({ param: { name: 'id', in: 'path' }, example: 'enr_0123456789abcdef01234567' }) });
+export const RecalibrationParams = ProfileParams.extend({ id: ProfileJobId.openapi({ param: { name: 'id', in: 'path' }, example: 'rcl_0123456789abcdef01234567' }) });
+
+export const ProfileJobSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['enrolment', 'recalibration']),
+    profile: z.string(),
+    status: z.enum(['awaiting_upload', 'queued', 'running', 'completed', 'failed']).openapi({
+      description: 'awaiting_upload (enrolments: until `start`), queued, running (with stage and progress), then completed (with the versions made) or failed (with the reason).',
+    }),
+    stage: z.string().nullable(),
+    progress: z.number().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    startedAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    images: z.array(z.object({
+      index: z.number().int(), name: z.string(), contentType: z.string(), bytes: z.number().int(), pixelSizeUm: z.number().optional(),
+      uploaded: z.boolean(),
+    })).optional().openapi({ description: 'Enrolments: the declared images and whether each is uploaded.' }),
+    uploads: z.array(z.object({ index: z.number().int(), name: z.string(), upload: PresignedUploadSchema })).optional().openapi({
+      description: 'While awaiting_upload: a presigned POST for each image not uploaded yet (fresh on every read). Post its `fields`, then the file as `file`.',
+    }),
+    options: z.record(z.string(), z.unknown()).openapi({ description: 'What was asked: enrolment options, or the recalibration request.' }),
+    versions: z.array(z.object({ version: z.number().int(), source: z.enum(['enrolment', 'feedback']) })).openapi({ description: 'The profile versions the job made.' }),
+    result: z.record(z.string(), z.unknown()).nullable().openapi({
+      description: 'Enrolment: version, bank and calibration image counts, bank vectors, thresholds, operating point, timings, images enrolled. Recalibration: labels used, weights and thresholds before and after, F1, warnings (as `mmdo review apply --json` prints).',
+    }),
+    failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+    links: LinksSchema,
+  })
+  .openapi('ProfileJob');
+
+/* Expert feedback. */
+
+export const FeedbackRequestSchema = z
+  .strictObject({
+    action: z.enum(['confirm', 'reject', 'relabel']).openapi({ description: 'confirm: the verdict is right (a region: a real defect); reject: it is wrong (a region: a false alarm); relabel: set `label`.' }),
+    regionId: z.number().int().nonnegative().optional().openapi({ description: 'A region of the report; absent: the whole report.' }),
+    label: z.string().min(1).max(64).optional().openapi({ description: '`normal`, `anomalous` or a defect class (e.g. `crack`); required by relabel.' }),
+    reviewer: z.string().trim().min(1).max(200).optional().openapi({ description: 'Who judged (default: the API key).' }),
+    note: z.string().max(2000).optional(),
+  })
+  .openapi('FeedbackRequest');
+
+const FeedbackTargetSchema = z.union([z.object({ kind: z.literal('report') }), z.object({ kind: z.literal('region'), regionId: z.number().int() })]);
+export const FeedbackSchema = z
+  .object({
+    reportId: z.string(),
+    target: FeedbackTargetSchema,
+    action: z.enum(['confirm', 'reject', 'relabel']),
+    label: z.string(),
+    reviewer: z.string(),
+    note: z.string().optional(),
+    at: z.string(),
+    profile: z.object({ name: z.string(), version: z.number().int() }).nullable(),
+    verdict: z.enum(['normal', 'suspect', 'anomalous']).openapi({ description: 'The verdict judged.' }),
+    score: z.number(),
+  })
+  .openapi('Feedback');
+export const FeedbackRecordedSchema = z
+  .object({ feedback: FeedbackSchema, outcome: z.enum(['created', 'updated', 'unchanged']) })
+  .openapi('FeedbackRecorded');
+export const FeedbackListSchema = z.object({ items: z.array(FeedbackSchema) }).openapi('FeedbackList');
+
+export const ReviewQueueQuerySchema = z.object({
+  profile: ProfileName.optional().openapi({ description: 'Only reports of this profile.' }),
+  limit: z.coerce.number().int().min(1).max(500).default(20),
+});
+export const ReviewQueueSchema = z
+  .object({
+    items: z.array(z.object({
+      reportId: z.string(), name: z.string(), createdAt: z.string(), profile: z.object({ name: z.string(), version: z.number().int() }),
+      score: z.number(), verdict: z.enum(['normal', 'suspect', 'anomalous']), thresholds: z.object({ suspect: z.number(), anomalous: z.number() }),
+      margin: z.number(), nearestThreshold: z.enum(['suspect', 'anomalous']), disagreement: z.number(), uncertainty: z.number(),
+      components: z.array(z.object({ name: z.string(), calibrated: z.number(), weight: z.number() })), regions: z.number().int(),
+      links: LinksSchema,
+    })).openapi({ description: 'Unreviewed completed reports, most uncertain first, judged at the profile\'s current operating point.' }),
+    unreviewed: z.number().int(),
+    scanned: z.number().int(),
+  })
+  .openapi('ReviewQueue');
+export const LabelledSetSchema = z
+  .object({
+    items: z.array(z.object({
+      reportId: z.string(), name: z.string(), createdAt: z.string(), profile: z.object({ name: z.string(), version: z.number().int() }).nullable(),
+      label: z.string(), anomalous: z.boolean(), source: z.enum(['report', 'regions']), reviewers: z.array(z.string()), at: z.string(),
+      verdict: z.enum(['normal', 'suspect', 'anomalous']).nullable(), score: z.number().nullable(), links: LinksSchema,
+    })),
+  })
+  .openapi('LabelledSet');

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'hono';
 import { handle } from 'hono/aws-lambda';
@@ -7,9 +8,11 @@ import { createApiApp } from '../api/app.js';
 import type { ApiBackend } from '../api/backend.js';
 import { UnauthorizedError } from '../application/tenancy/api-keys.js';
 import { createS3Client } from '../adapters/aws/s3-artifact-store.js';
+import { createEventBridgeClient, EventBridgeProfileEvents } from '../adapters/aws/eventbridge-profile-events.js';
 import { SCOPES, type Principal } from '../ports/partner-api.js';
 import { DEFAULT_INGEST_LIMITS } from '../ports/image-codec.js';
 import { cloudApiBackend } from './support/api-backend.js';
+import { CLOUD_ENROLMENT_LIMITS } from './support/profile-job-limits.js';
 import { cloudRuntimeFromEnv } from './support/cloud-runtime.js';
 
 const logger = new Logger({ serviceName: 'mmdo-api' });
@@ -28,6 +31,10 @@ const ApiEnvSchema = z.object({
   MMDO_API_MAX_IMAGE_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   /** Sized so /v1/detect answers inside API Gateway's 29 s. */
   MMDO_DETECT_MAX_PIXELS: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  /** The profile-jobs function's queue (enrolments and recalibrations run there). */
+  MMDO_PROFILE_JOBS_QUEUE_URL: z.string().url().optional(),
+  MMDO_SQS_ENDPOINT_URL: z.string().url().optional(),
+  MMDO_EVENTS_ENDPOINT_URL: z.string().url().optional(),
   MMDO_S3_ENDPOINT_URL: z.string().url().optional(),
   MMDO_DYNAMODB_ENDPOINT_URL: z.string().url().optional(),
 });
@@ -52,6 +59,8 @@ export function apiBackendFromEnv(env: NodeJS.ProcessEnv = process.env): ApiBack
   const region = config.AWS_REGION;
   const s3 = createS3Client({ region, ...(config.MMDO_S3_ENDPOINT_URL ? { endpoint: config.MMDO_S3_ENDPOINT_URL } : {}) });
   const dynamo = new DynamoDBClient({ region, ...(config.MMDO_DYNAMODB_ENDPOINT_URL ? { endpoint: config.MMDO_DYNAMODB_ENDPOINT_URL } : {}) });
+  const sqs = new SQSClient({ region, ...(config.MMDO_SQS_ENDPOINT_URL ? { endpoint: config.MMDO_SQS_ENDPOINT_URL } : {}) });
+  const events = new EventBridgeProfileEvents(createEventBridgeClient({ region, ...(config.MMDO_EVENTS_ENDPOINT_URL ? { endpoint: config.MMDO_EVENTS_ENDPOINT_URL } : {}) }));
   return cloudApiBackend(cloudRuntimeFromEnv(env), { s3, dynamo }, {
     uploadBucket: config.MMDO_UPLOAD_BUCKET,
     artifactBucket: config.MMDO_ARTIFACT_BUCKET,
@@ -62,9 +71,11 @@ export function apiBackendFromEnv(env: NodeJS.ProcessEnv = process.env): ApiBack
     webhooksTable: config.MMDO_WEBHOOKS_TABLE,
     limits: {
       maxImageBytes: config.MMDO_API_MAX_IMAGE_BYTES, maxUploadBytes: DEFAULT_INGEST_LIMITS.maxBytes, maxPixels: DEFAULT_INGEST_LIMITS.maxPixels, detectMaxPixels: config.MMDO_DETECT_MAX_PIXELS,
+      enrolment: CLOUD_ENROLMENT_LIMITS,
     },
     linkSeconds: 900,
-  });
+    ...(config.MMDO_PROFILE_JOBS_QUEUE_URL ? { profileJobQueueUrl: config.MMDO_PROFILE_JOBS_QUEUE_URL } : {}),
+  }, { sqs, profileEvents: events });
 }
 
 /**

@@ -50,6 +50,17 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
 
   const keyOf = (tenant: (typeof TENANTS)[number]) => rt.keys[tenant];
 
+  /** Polls a profile job (as A) until it ends; the cloud's job function runs beside the API and is awaited by settle. */
+  async function finished(self: string): Promise<Record<string, unknown>> {
+    for (let i = 0; i < 600; i++) {
+      await rt.settle(A, '');
+      const job = await json<{ status: string }>(await rt.call('GET', self, { key: keyOf(A) }));
+      if (job.status === 'completed' || job.status === 'failed') return job;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${self} did not end`);
+  }
+
   test('route walk: every documented route is there (no 404 route_not_found, no 405); an undocumented one is 404', async () => {
     for (const route of routeTable()) {
       const res = await rt.call(route.method, samplePath(route.path, route.name), { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: route.method === 'POST' ? '{}' : undefined });
@@ -280,6 +291,157 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect((await json<{ items: unknown[] }>(await rt.call('GET', '/v1/profiles', { key: keyOf(A) }))).items).toHaveLength(1);
   });
 
+  test('profiles by enrolment: declared images, presigned uploads, start, polled to a new version; limits; per tenant; billed; profile.updated', async () => {
+    const watchA = await rt.watchProfileEvents(A);
+    const images = await Promise.all([0, 1, 2, 3].map((i) => micrographPng(400 + i, SIZE)));
+    const declare = (list: Uint8Array[], prefix: string) => list.map((bytes, i) => ({ name: `${prefix}${i}.png`, contentType: 'image/png', bytes: bytes.length }));
+    const post = (path: string, body: unknown, key = keyOf(A), headers: Record<string, string> = {}) =>
+      rt.call('POST', path, { key, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+    const created = await post('/v1/profiles', { name: 'coupons', images: declare(images, 'n'), pixelSizeUm: 0.1 }, keyOf(A), { 'idempotency-key': 'coupons-1' });
+    expect(created.status).toBe(201);
+    type Job = {
+      id: string; status: string; profile: string; versions: { version: number; source: string }[]; result: Record<string, unknown> | null; failure: { code: string } | null;
+      images: { index: number; uploaded: boolean }[]; uploads?: { index: number; upload: { url: string; fields: Record<string, string>; maxBytes: number } }[]; links: Record<string, string>;
+    };
+    const job = await json<Job>(created);
+    expect(job).toMatchObject({ status: 'awaiting_upload', profile: 'coupons', versions: [], failure: null, links: { self: `/v1/profiles/coupons/enrolments/${job.id}` } });
+    expect(created.headers.get('location')).toBe(job.links.self);
+    expect(job.uploads!.map((u) => [u.index, u.upload.maxBytes])).toEqual(images.map((b, i) => [i, b.length]));
+    const replayed = await post('/v1/profiles', { name: 'coupons', images: declare(images, 'n'), pixelSizeUm: 0.1 }, keyOf(A), { 'idempotency-key': 'coupons-1' });
+    expect((await json<Job>(replayed)).id).toBe(job.id);
+    if (rt.name === 'cloud') {
+      const policy = JSON.parse(Buffer.from(job.uploads![0]!.upload.fields.Policy!, 'base64').toString()) as { conditions: unknown[] };
+      expect(policy.conditions).toEqual(expect.arrayContaining([['content-length-range', images[0]!.length, images[0]!.length], { 'Content-Type': 'image/png' }]));
+      expect(job.uploads![0]!.upload.fields.key).toBe(`work/${A}/enrolments/${job.id}/0`);
+    } else {
+      expect((await postForm(job.uploads![0]!.upload, images[0]!.slice(0, 50), 'n0.png')).status).toBe(400);
+    }
+    // Nothing of it for another tenant; nothing starts before every image is there.
+    expect((await rt.call('GET', job.links.self, { key: keyOf(B) })).status).toBe(404);
+    expect((await rt.call('POST', job.links.start!, { key: keyOf(B) })).status).toBe(404);
+    const early = await rt.call('POST', job.links.start!, { key: keyOf(A) });
+    expect(await json(early)).toMatchObject({ status: 409, code: 'enrolment_incomplete', details: { missing: images.map((_, index) => ({ index, name: `n${index}.png` })) } });
+    for (const u of job.uploads!.slice(0, 3)) expect((await postForm(u.upload, images[u.index]!, `n${u.index}.png`)).status).toBe(204);
+    const partial = await json<Job>(await rt.call('GET', job.links.self, { key: keyOf(A) }));
+    expect(partial.images.map((i) => i.uploaded)).toEqual([true, true, true, false]);
+    expect(partial.uploads!.map((u) => u.index)).toEqual([3]);
+    expect((await postForm(partial.uploads![0]!.upload, images[3]!, 'n3.png')).status).toBe(204);
+    const started = await rt.call('POST', job.links.start!, { key: keyOf(A) });
+    expect(started.status).toBe(202);
+    expect((await json<Job>(started)).status).toMatch(/^(queued|running|completed)$/);
+    expect(await json(await rt.call('POST', job.links.start!, { key: keyOf(A) }))).toMatchObject({ status: 409, code: 'enrolment_not_awaiting_upload' });
+    const done = await finished(job.links.self);
+    expect(done).toMatchObject({ status: 'completed', versions: [{ version: 1, source: 'enrolment' }], failure: null, result: { version: 1, enrolledImages: 4 } });
+
+    // The new profile inspects like any other; a second enrolment makes version 2 with the earlier images and these.
+    expect(await json(await rt.call('GET', '/v1/profiles/coupons', { key: keyOf(A) }))).toMatchObject({ name: 'coupons', latestVersion: 1, activeVersion: 1 });
+    const detected = await rt.call('POST', '/v1/detect?profile=coupons', { key: keyOf(A), headers: { 'content-type': 'image/png' }, body: png });
+    expect(await json(detected)).toMatchObject({ status: 'completed', profile: { name: 'coupons', version: 1 } });
+    const more = [await micrographPng(410, SIZE), await micrographPng(411, SIZE)];
+    const second = await json<Job>(await post('/v1/profiles/coupons/enrolments', { images: declare(more, 'm') }));
+    for (const u of second.uploads!) expect((await postForm(u.upload, more[u.index]!, `m${u.index}.png`)).status).toBe(204);
+    expect((await rt.call('POST', second.links.start!, { key: keyOf(A) })).status).toBe(202);
+    expect(await finished(second.links.self)).toMatchObject({ status: 'completed', versions: [{ version: 2, source: 'enrolment' }], result: { bankImages: expect.any(Number), enrolledImages: 2 } });
+    expect((await json<{ activeVersion: number; items: unknown[] }>(await rt.call('GET', '/v1/profiles/coupons/versions', { key: keyOf(A) })))).toMatchObject({ activeVersion: 2, items: [{ version: 1 }, { version: 2 }] });
+
+    // A bad image ends the job failed with the reason, and makes nothing.
+    const broken = await json<Job>(await post('/v1/profiles', { name: 'broken', images: [{ name: 'a.png', contentType: 'image/png', bytes: images[0]!.length }, { name: 'b.png', contentType: 'image/png', bytes: 64 }] }));
+    await postForm(broken.uploads![0]!.upload, images[0]!, 'a.png');
+    await postForm(broken.uploads![1]!.upload, new TextEncoder().encode('x'.repeat(64)), 'b.png');
+    expect((await rt.call('POST', broken.links.start!, { key: keyOf(A) })).status).toBe(202);
+    const failed = await finished(broken.links.self);
+    expect(failed).toMatchObject({ status: 'failed', versions: [], failure: { code: 'unsupported_format' } });
+    expect((await rt.call('GET', '/v1/profiles/broken', { key: keyOf(A) })).status).toBe(404);
+
+    // Refused at the door: a taken name, too many images, an image over the size limit, names given twice, no images.
+    expect(await json(await post('/v1/profiles', { name: 'coupons', images: declare(images, 'n') }))).toMatchObject({ status: 409, code: 'profile_exists' });
+    const limits = rt.name === 'cloud' ? { maxImages: 200, maxImageBytes: 64 * 1024 ** 2 } : { maxImages: 500, maxImageBytes: 200 * 1024 ** 2 };
+    const many = Array.from({ length: limits.maxImages + 1 }, (_, i) => ({ name: `x${i}.png`, contentType: 'image/png', bytes: 1000 }));
+    expect(await json(await post('/v1/profiles', { name: 'many', images: many }))).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(await json(await post('/v1/profiles', { name: 'huge', images: [{ name: 'h.png', contentType: 'image/png', bytes: limits.maxImageBytes + 1 }] }))).toMatchObject({ status: 413, code: 'input_too_large' });
+    expect(await json(await post('/v1/profiles', { name: 'twice', images: [...declare(images.slice(0, 1), 'd'), ...declare(images.slice(0, 1), 'd')] }))).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(await json(await post('/v1/profiles', { name: 'none', images: [] }))).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(await json(await post('/v1/profiles/nothing-here/enrolments', { images: declare(images, 'n') }))).toMatchObject({ status: 404, code: 'not_found' });
+    // An inspect key cannot create profiles.
+    const inspector = await json<{ key: string }>(await post('/v1/keys', { name: 'inspector', scopes: ['inspect'] }));
+    expect((await post('/v1/profiles', { name: 'nope', images: declare(images, 'n') }, inspector.key)).status).toBe(403);
+
+    // Billed per image enrolled (failed jobs are not), to A only; B has no such profile.
+    const usage = await json<{ totals: Record<string, number>; byProfile: { profile: string; kind: string; quantity: number }[] }>(await rt.call('GET', '/v1/usage', { key: keyOf(A) }));
+    expect(usage.totals.enrolment_image).toBe(6);
+    expect(usage.byProfile).toEqual(expect.arrayContaining([{ profile: 'coupons', kind: 'enrolment_image', quantity: 6 }]));
+    expect((await json<{ totals: Record<string, number> }>(await rt.call('GET', '/v1/usage', { key: keyOf(B) }))).totals.enrolment_image ?? 0).toBe(0);
+    expect((await rt.call('GET', '/v1/profiles/coupons', { key: keyOf(B) })).status).toBe(404);
+
+    // profile.updated: each version made, an activation and a deletion (restored after).
+    await rt.call('PUT', '/v1/profiles/coupons/active-version', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: '{"version":1}' });
+    expect((await rt.call('DELETE', '/v1/profiles/coupons', { key: keyOf(A) })).status).toBe(204);
+    await rt.call('PUT', '/v1/profiles/coupons/active-version', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: '{"version":2}' });
+    const events = await eventually(() => watchA.events(), (e) => e.length >= 5);
+    await watchA.stop();
+    // Local deliveries may arrive in any order (several in flight at once): compared as a set.
+    const key = (e: { action: string; version: number | null; activeVersion: number | null; source: string }) => JSON.stringify([e.action, e.version, e.activeVersion, e.source]);
+    expect(events.map(key).sort()).toEqual([
+      ['version_created', 1, 1, 'enrolment'], ['version_created', 2, 2, 'enrolment'], ['version_activated', 1, 1, 'api'], ['deleted', null, null, 'api'], ['version_activated', 2, 2, 'api'],
+    ].map((t) => JSON.stringify(t)).sort());
+    expect(events.find((e) => e.version === 1 && e.action === 'version_created')).toMatchObject({ tenant: A, profile: 'coupons', job: { kind: 'enrolment', id: job.id }, eventId: `${A}:coupons:v1:created` });
+  }, 240_000);
+
+  test('expert feedback: the review queue, judgements of reports and regions (inspect), the labelled set, recalibration (admin) into a new version; per tenant', async () => {
+    const watchA = await rt.watchProfileEvents(A);
+    const ids: string[] = [];
+    for (const [seed, anomaly] of [[420, undefined], [421, undefined], [422, 'crack'], [423, 'void']] as const) {
+      const res = await rt.call('POST', `/v1/detect?profile=coupons&name=f${seed}.png`, { key: keyOf(A), headers: { 'content-type': 'image/png' }, body: await micrographPng(seed, SIZE, anomaly) });
+      ids.push((await json<{ id: string }>(res)).id);
+    }
+    const queue = await json<{ items: { reportId: string; uncertainty: number; links: { feedback: string } }[]; unreviewed: number }>(await rt.call('GET', '/v1/review-queue?profile=coupons&limit=10', { key: keyOf(A) }));
+    expect(queue.items.map((i) => i.reportId).sort()).toEqual(expect.arrayContaining([...ids].sort()));
+    expect(queue.items.map((i) => i.uncertainty)).toEqual([...queue.items.map((i) => i.uncertainty)].sort((a, b) => b - a));
+    expect((await json<{ items: unknown[] }>(await rt.call('GET', '/v1/review-queue?profile=coupons', { key: keyOf(B) }))).items).toEqual([]);
+
+    const judge = (id: string, body: unknown, key = keyOf(A)) => rt.call('POST', `/v1/inspections/${id}/feedback`, { key, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const reader = await json<{ key: string }>(await rt.call('POST', '/v1/keys', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'fb-reader', scopes: ['read'] }) }));
+    const inspector = await json<{ id: string; key: string }>(await rt.call('POST', '/v1/keys', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'fb-inspector', scopes: ['inspect'] }) }));
+    expect((await judge(ids[0]!, { action: 'relabel', label: 'normal' }, reader.key)).status).toBe(403);
+    const first = await judge(ids[0]!, { action: 'relabel', label: 'normal' }, inspector.key);
+    expect(first.status).toBe(201);
+    expect(await json(first)).toMatchObject({ outcome: 'created', feedback: { reportId: ids[0], label: 'normal', reviewer: `key:${inspector.id}`, target: { kind: 'report' } } });
+    expect((await judge(ids[0]!, { action: 'relabel', label: 'normal' }, inspector.key)).status).toBe(200);
+    expect(await json(await judge(ids[1]!, { action: 'relabel', label: 'normal', reviewer: 'dr-k', note: 'clean field' }))).toMatchObject({ outcome: 'created' });
+    expect(await json(await judge(ids[2]!, { action: 'relabel', label: 'crack' }))).toMatchObject({ outcome: 'created', feedback: { label: 'crack' } });
+    expect(await json(await judge(ids[2]!, { action: 'relabel', label: 'anomalous' }))).toMatchObject({ outcome: 'updated', feedback: { label: 'anomalous' } });
+    expect(await json(await judge(ids[3]!, { action: 'confirm', regionId: 999 }))).toMatchObject({ status: 404 });
+    expect(await json(await judge(ids[3]!, { action: 'relabel' }))).toMatchObject({ status: 400, code: 'validation_failed' });
+    // Another tenant can neither judge nor read A's judgements.
+    expect((await judge(ids[0]!, { action: 'confirm' }, keyOf(B))).status).toBe(404);
+    expect((await rt.call('GET', `/v1/inspections/${ids[0]}/feedback`, { key: keyOf(B) })).status).toBe(404);
+    expect(await json(await rt.call('GET', `/v1/inspections/${ids[2]}/feedback`, { key: keyOf(A) }))).toMatchObject({ items: [{ action: 'relabel', label: 'anomalous' }] });
+
+    const labels = await json<{ items: { reportId: string; label: string; anomalous: boolean }[] }>(await rt.call('GET', '/v1/profiles/coupons/labels', { key: keyOf(A) }));
+    expect(labels.items.map((l) => [l.reportId, l.label, l.anomalous])).toEqual([[ids[0], 'normal', false], [ids[1], 'normal', false], [ids[2], 'anomalous', true]].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)));
+    const after = await json<{ items: { reportId: string }[] }>(await rt.call('GET', '/v1/review-queue?profile=coupons&limit=10', { key: keyOf(A) }));
+    expect(after.items.map((i) => i.reportId)).not.toEqual(expect.arrayContaining([ids[0]]));
+
+    // Applying feedback: admin only, a job; a dry run changes nothing; the real one enrols the two confirmed normals.
+    const recal = (body: unknown, key = keyOf(A)) => rt.call('POST', '/v1/profiles/coupons/recalibrations', { key, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await recal({}, inspector.key)).status).toBe(403);
+    expect((await recal({}, keyOf(B))).status).toBe(404);
+    const dry = await recal({ dryRun: true });
+    expect(dry.status).toBe(202);
+    const dryJob = await finished((await json<{ links: { self: string } }>(dry)).links.self);
+    expect(dryJob).toMatchObject({ status: 'completed', kind: 'recalibration', versions: [], result: { dryRun: true, labels: { total: 3, normal: 2, anomalous: 1 } } });
+    const real = await json<{ id: string; links: { self: string } }>(await recal({ reviewer: 'dr-k' }));
+    expect((await rt.call('GET', real.links.self, { key: keyOf(B) })).status).toBe(404);
+    const applied = await finished(real.links.self);
+    expect(applied).toMatchObject({ status: 'completed', options: { reviewer: 'dr-k', dryRun: false, enrolNormals: true }, versions: [{ version: 3, source: 'feedback' }], result: { fromVersion: 2, enrolledVersion: 3, confirmedNormals: { enrolled: 2 } } });
+    expect((await json<{ latestVersion: number }>(await rt.call('GET', '/v1/profiles/coupons', { key: keyOf(A) }))).latestVersion).toBe(3);
+    const events = await eventually(() => watchA.events(), (e) => e.length >= 1);
+    await watchA.stop();
+    expect(events).toEqual([expect.objectContaining({ action: 'version_created', version: 3, source: 'feedback', job: { kind: 'recalibration', id: real.id } })]);
+    expect((await json<{ totals: Record<string, number> }>(await rt.call('GET', '/v1/usage', { key: keyOf(A) }))).totals.enrolment_image).toBe(8);
+  }, 240_000);
+
   test('errors are problem+json with stable codes; request bodies have limits', async () => {
     const tooBig = await rt.call('POST', '/v1/webhooks', { key: keyOf(A), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: PUBLIC_HOOK, description: 'x'.repeat(70_000) }) });
     expect(tooBig.status).toBe(413);
@@ -292,6 +454,16 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect(await json(wrongType)).toMatchObject({ status: 415, code: 'unsupported_media_type' });
   });
 });
+
+/** Waits (up to 30 s) until `read` gives what `done` accepts: webhook deliveries arrive after the call that made them. */
+async function eventually<T>(read: () => T, done: (value: T) => boolean): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const value = read();
+    if (done(value)) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return read();
+}
 
 /** An HTML-form style upload, as a browser or curl -F sends it: the fields, then the file. */
 async function postForm(upload: { url: string; fields: Record<string, string> }, bytes: Uint8Array, fileName: string): Promise<Response> {

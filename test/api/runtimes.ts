@@ -21,6 +21,12 @@ import { createApiHandler } from '../../lambdas/handlers/api.js';
 import { createAuthorizer } from '../../lambdas/handlers/authorizer.js';
 import { cloudApiBackend } from '../../lambdas/handlers/support/api-backend.js';
 import type { CredentialStore, UsageLedger } from '../../lambdas/ports/partner-api.js';
+import type { ProfileEvent } from '../../lambdas/ports/profile-jobs.js';
+import { createSageMakerClient, SageMakerBackbone, SageMakerEndpoint } from '../../lambdas/adapters/aws/sagemaker-backbone.js';
+import { createProfileJobHandler } from '../../lambdas/handlers/profile-jobs.js';
+import { cloudProfileJobDeps } from '../../lambdas/handlers/support/profile-job-runtime.js';
+import { CLOUD_ENROLMENT_LIMITS } from '../../lambdas/handlers/support/profile-job-limits.js';
+import { Receiver } from '../adapters/local/webhooks/receiver.js';
 import type { RunningService } from '../../lambdas/local/service.js';
 import { ARTIFACTS, startCloudFixture, UPLOADS, type CloudFixture } from '../e2e-cloud/cloud-fixture.js';
 import { createDeps, micrographPng, start, tempHome, testOptions, type TestDeps } from '../local/support.js';
@@ -44,6 +50,12 @@ export interface ApiRuntime {
   call(method: string, path: string, init?: CallInit): Promise<Response>;
   /** Runs (cloud) or waits for (local) everything queued so far, until each has its report. */
   settle(tenant: string, id: string): Promise<void>;
+  /**
+   * From now on, the tenant's `profile.updated` events as a subscriber gets them: locally a real receiver subscribed
+   * through the API (signature verified), in the cloud the events the API and the profile-jobs function put on the
+   * bus (the dispatcher's side is test/handlers/webhook-dispatch.test.ts). `stop` ends the watch.
+   */
+  watchProfileEvents(tenant: (typeof TENANTS)[number]): Promise<{ events(): Omit<ProfileEvent, 'occurredAt'>[]; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -77,6 +89,22 @@ export async function startLocalApi(): Promise<ApiRuntime> {
         headers: { ...(init.key ? { authorization: `Bearer ${init.key}` } : {}), ...init.headers },
         ...(init.body !== undefined ? { body: init.body } : {}),
       }),
+    async watchProfileEvents(tenant) {
+      const receiver = await Receiver.start();
+      const res = await fetch(`${service.url}/v1/webhooks`, {
+        method: 'POST', headers: { authorization: `Bearer ${keys[tenant]}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: receiver.url, events: ['profile.updated'] }),
+      });
+      const { id, secret } = (await res.json()) as { id: string; secret: string };
+      receiver.secret = secret;
+      return {
+        events: () => receiver.received.filter((r) => r.verified).map((r) => (JSON.parse(r.body) as { data: Omit<ProfileEvent, 'occurredAt'> }).data),
+        async stop() {
+          await fetch(`${service.url}/v1/webhooks/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${keys[tenant]}` } });
+          await receiver.close();
+        },
+      };
+    },
     async settle() {
       // Everything queued ends (completed or failed): the worker is idle with nothing queued.
       for (let i = 0; i < 1200; i++) {
@@ -109,11 +137,26 @@ export async function startCloudApi(): Promise<ApiRuntime> {
   }
   const store = new DynamoDbApiStore(fixture.dynamo.client, API_TABLE);
   const usage = new DynamoDbUsageLedger(fixture.dynamo.client, USAGE_TABLE);
+  // What the API and the profile-jobs function put on the event bus (EventBridge has no stand-in here).
+  const published: ProfileEvent[] = [];
+  const bus = { publish: async (event: ProfileEvent) => void published.push(event) };
+  // The profile-jobs function as deployed (SQS-triggered), features from the model container as the SageMaker endpoint.
+  const backbone = await SageMakerBackbone.create(new SageMakerEndpoint(createSageMakerClient({ region: 'us-east-1', endpoint: fixture.modelUrl }), 'mmdo-embed-local'));
+  const jobDeps = cloudProfileJobDeps(fixture.deps, fixture.dynamo.client, { api: API_TABLE, usage: USAGE_TABLE, reports: 'mmdo-reports' }, { backbone, events: bus });
+  const jobHandler = createProfileJobHandler(async () => jobDeps, { exitAfterDeadline: false });
+  const runningJobs: Promise<unknown>[] = [];
   const backend = cloudApiBackend(fixture.deps, { s3: fixture.s3.client, dynamo: fixture.dynamo.client }, {
     uploadBucket: UPLOADS, artifactBucket: ARTIFACTS, reportsTable: 'mmdo-reports', profilesTable: 'mmdo-profiles',
     apiTable: API_TABLE, usageTable: USAGE_TABLE, webhooksTable: WEBHOOKS_TABLE,
-    limits: { maxImageBytes: 4 * 1024 * 1024, maxUploadBytes: 200 * 1024 * 1024, maxPixels: 64 * 1024 * 1024, detectMaxPixels: 4 * 1024 * 1024 },
+    limits: { maxImageBytes: 4 * 1024 * 1024, maxUploadBytes: 200 * 1024 * 1024, maxPixels: 64 * 1024 * 1024, detectMaxPixels: 4 * 1024 * 1024, enrolment: CLOUD_ENROLMENT_LIMITS },
     linkSeconds: 900,
+  }, {
+    profileEvents: bus,
+    // SQS would deliver the message to the profile-jobs function: it runs beside the API, as a separate Lambda would.
+    startProfileJob: async (tenant, id) => {
+      const event = { Records: [{ messageId: randomUUID(), body: JSON.stringify({ tenant, id }) }] };
+      runningJobs.push(jobHandler(event as never, { getRemainingTimeInMillis: () => 900_000, functionName: 'profile-jobs', awsRequestId: randomUUID() } as never));
+    },
   });
   const api = createApiHandler(() => backend);
   // The report step as deployed with MMDO_USAGE_TABLE set: completed reports are billed where they are written.
@@ -172,7 +215,16 @@ export async function startCloudApi(): Promise<ApiRuntime> {
       for (const [k, vs] of Object.entries(result.multiValueHeaders ?? {})) for (const v of vs) responseHeaders.append(k, String(v));
       return new Response([204, 302, 304].includes(result.statusCode) || bytes.length === 0 ? null : bytes, { status: result.statusCode, headers: responseHeaders });
     },
+    async watchProfileEvents(tenant) {
+      const from = published.length;
+      let until: number | undefined;
+      return {
+        events: () => published.slice(from, until).filter((e) => e.tenant === tenant).map(({ occurredAt: _at, ...event }) => event),
+        stop: async () => void (until = published.length),
+      };
+    },
     async settle(tenant, id) {
+      await Promise.all(runningJobs.splice(0));
       for (const [key, object] of pendingEvents) {
         pendingEvents.delete(key);
         const event = {

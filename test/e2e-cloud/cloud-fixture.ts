@@ -42,6 +42,8 @@ export interface CloudFixture {
   readonly reports: DynamoDbReportStore;
   readonly artifacts: S3ArtifactStore;
   readonly embeddings: InProcessEmbeddingIndex;
+  /** The model container's URL (the SageMaker endpoint's stand-in). */
+  readonly modelUrl: string;
   /** The cloud handlers' ports as their composition root builds them (with the embedding index stand-in). */
   readonly deps: CloudDeps;
   readonly handlers: Record<WorkflowFunction, StepHandler>;
@@ -114,7 +116,7 @@ export async function startCloudFixture(options: FixtureOptions): Promise<CloudF
   };
   const sinks: ResultEventSink = { events: [], deadLetters: [] };
   return {
-    s3, dynamo, local, deps, handlers, sinks, embeddings,
+    s3, dynamo, local, deps, handlers, sinks, embeddings, modelUrl: container.url,
     reports: new DynamoDbReportStore(dynamo.client, REPORTS),
     artifacts: new S3ArtifactStore(s3.client, ARTIFACTS),
     async upload(key, body, metadata) {

@@ -9,9 +9,11 @@ import { z } from 'zod';
  */
 export const UploadPolicySchema = z.object({
   tenant: z.string(),
-  /** The slot (one object) or the instrument (any object under `keyPrefix`) the policy is for. */
+  /** The slot (one object), the instrument (any object under `keyPrefix`) or the enrolment image the policy is for. */
   slot: z.string().optional(),
   instrument: z.string().optional(),
+  enrolment: z.string().optional(),
+  index: z.number().int().nonnegative().optional(),
   key: z.string().optional(),
   keyPrefix: z.string().optional(),
   minBytes: z.number().int().nonnegative(),

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ApiBackend, ApiLimits, InspectionView, WebhookAdmin } from '../../api/backend.js';
+import type { ApiBackend, ApiLimits, FeedbackApi, InspectionView, WebhookAdmin } from '../../api/backend.js';
+import { DynamoDbFeedbackStore } from '../../adapters/aws/dynamodb-feedback-store.js';
+import { DynamoDbProfileJobStore } from '../../adapters/aws/dynamodb-profile-job-store.js';
+import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.js';
+import { FeedbackService } from '../../application/feedback/index.js';
+import { inputKey } from '../../application/pipeline/run-local.js';
+import { MmdoError } from '../../domain/errors.js';
+import type { ProfileEventSink } from '../../ports/profile-jobs.js';
 import { DynamoDbApiStore } from '../../adapters/aws/dynamodb-api-store.js';
 import { DynamoDbReportStore } from '../../adapters/aws/dynamodb-report-store.js';
 import { DynamoDbUsageLedger } from '../../adapters/aws/dynamodb-usage-ledger.js';
@@ -38,6 +46,19 @@ export interface CloudApiSettings {
   readonly limits: ApiLimits;
   /** How long presigned links to report images stay valid. */
   readonly linkSeconds: number;
+  /** The profile-jobs function's queue: a started enrolment or recalibration is one message (`{ tenant, id }`). */
+  readonly profileJobQueueUrl?: string;
+}
+
+/** Enrolment image upload forms last this long (a fresh one comes with every read of the enrolment). */
+const ENROLMENT_UPLOAD_SECONDS = 3600;
+
+/** How the cloud API reaches the rest: the profile-jobs queue (SQS) and the event bus (profile changes). */
+export interface CloudApiPorts {
+  readonly sqs?: SQSClient;
+  readonly profileEvents: ProfileEventSink;
+  /** Replaces the SQS message that starts a profile job (tests run the job function directly). */
+  readonly startProfileJob?: (tenant: string, id: string) => Promise<void>;
 }
 
 /**
@@ -47,7 +68,7 @@ export interface CloudApiSettings {
  * /v1/detect runs the same stages in this Lambda (the cloud adapters: SageMaker endpoint, OpenSearch, S3, DynamoDB)
  * and the report is written and billed as the workflow writes it. Report images are presigned S3 links.
  */
-export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo: DynamoDBClient }, settings: CloudApiSettings): ApiBackend {
+export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo: DynamoDBClient }, settings: CloudApiSettings, ports: CloudApiPorts): ApiBackend {
   const store = new DynamoDbApiStore(clients.dynamo, settings.apiTable);
   const usage = new DynamoDbUsageLedger(clients.dynamo, settings.usageTable);
   const reports = new DynamoDbReportStore(clients.dynamo, settings.reportsTable);
@@ -56,6 +77,43 @@ export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo
   const { claims: _claims, scratchFor: _scratchFor, ...stages } = deps;
   const pipeline = new LocalPipeline({ ...stages, reports: new MeteredReportStore(deps.reports, usage), scratch: () => new MemoryScratch() });
   const presign = (key: string) => getSignedUrl(clients.s3, new GetObjectCommand({ Bucket: settings.artifactBucket, Key: key }), { expiresIn: settings.linkSeconds });
+  const profileJobs = new DynamoDbProfileJobStore(clients.dynamo, settings.apiTable);
+  const artifacts = new S3ArtifactStore(clients.s3, settings.artifactBucket);
+  const feedbackService = new FeedbackService({
+    reports, feedback: new DynamoDbFeedbackStore(clients.dynamo, settings.reportsTable), profiles, artifacts,
+    // Applying feedback is a profile job (the profile-jobs function); the API only records and reads.
+    enrollment: { enroll: async () => { throw new MmdoError('not_configured', 'enrolment runs in the profile-jobs function', 501); } },
+  });
+  const feedback: FeedbackApi = {
+    async record(tenant, reportId, input) {
+      const recorded = await feedbackService.record(tenant, reportId, input);
+      await keepInput(tenant, reportId, recorded.feedback.sha256);
+      return recorded;
+    },
+    ofReport: (tenant, reportId) => feedbackService.ofReport(tenant, reportId),
+    queue: (tenant, query) => feedbackService.queue(tenant, query),
+    labelled: (tenant, profile) => feedbackService.labelled(tenant, profile),
+  };
+
+  /**
+   * A judged image's bytes where applying feedback reads them (`inputKey` in the artifact bucket: the confirmed
+   * normals it enrols, the labels it scores again). /v1/detect keeps them there already; an image queued through
+   * POST /v1/inspections is copied from the upload bucket now. Images that came through an upload slot or an
+   * instrument are not kept: their labels count with their stored scores.
+   */
+  async function keepInput(tenant: string, reportId: string, sha256: string): Promise<void> {
+    const key = inputKey(tenant, sha256);
+    const kept = await clients.s3.send(new HeadObjectCommand({ Bucket: settings.artifactBucket, Key: key })).then(() => true, (error: { name?: string }) => {
+      if (error.name === 'NotFound' || error.name === 'NoSuchKey') return false;
+      throw error;
+    });
+    if (kept) return;
+    const upload = await store.getUpload(tenant, reportId);
+    if (!upload) return;
+    await clients.s3.send(new CopyObjectCommand({
+      Bucket: settings.artifactBucket, Key: key, CopySource: `${settings.uploadBucket}/${upload.key.split('/').map(encodeURIComponent).join('/')}`, ContentType: 'application/octet-stream', MetadataDirective: 'REPLACE',
+    }));
+  }
 
   const webhooks: WebhookAdmin = {
     async checkTarget(url) {
@@ -179,5 +237,32 @@ export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo
     credentials: store,
     idempotency: store,
     usage,
+    profileJobs,
+    async presignEnrolmentImage(_job, image) {
+      const post = await createPresignedPost(clients.s3, {
+        Bucket: settings.artifactBucket, Key: image.key, Fields: { 'Content-Type': image.contentType }, Expires: ENROLMENT_UPLOAD_SECONDS,
+        // One key (the SDK adds it), exactly the declared size and content type.
+        Conditions: [['content-length-range', image.bytes, image.bytes]],
+      });
+      return { method: 'POST', url: post.url, fields: post.fields, expiresAt: new Date(Date.now() + ENROLMENT_UPLOAD_SECONDS * 1000).toISOString(), maxBytes: image.bytes };
+    },
+    async uploadedEnrolmentImages(job) {
+      const sizes = new Map<string, number>();
+      const prefix = `${job.images?.[0]?.key.replace(/\/\d+$/, '') ?? ''}/`;
+      let token: string | undefined;
+      do {
+        const out = await clients.s3.send(new ListObjectsV2Command({ Bucket: settings.artifactBucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        for (const object of out.Contents ?? []) if (object.Key) sizes.set(object.Key, object.Size ?? -1);
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+      return new Set((job.images ?? []).filter((i) => sizes.get(i.key) === i.bytes).map((i) => i.index));
+    },
+    async runProfileJob(tenant, id) {
+      if (ports.startProfileJob) return ports.startProfileJob(tenant, id);
+      if (!ports.sqs || !settings.profileJobQueueUrl) throw new MmdoError('not_configured', 'MMDO_PROFILE_JOBS_QUEUE_URL is not set', 500);
+      await ports.sqs.send(new SendMessageCommand({ QueueUrl: settings.profileJobQueueUrl, MessageBody: JSON.stringify({ tenant, id }) }));
+    },
+    feedback,
+    profileEvents: ports.profileEvents,
   };
 }

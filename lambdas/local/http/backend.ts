@@ -3,11 +3,13 @@ import { checkTargetAddresses, WebhookTargetError } from '../../adapters/webhook
 import type { SqliteApiStore } from '../../adapters/local/store/api-store.js';
 import { meterReport } from '../../application/metering/usage.js';
 import type { Report } from '../../domain/report/report.js';
-import type { ApiBackend, ApiLimits, CheckedUpload, InspectionView, WebhookAdmin } from '../../api/backend.js';
+import type { ApiBackend, ApiLimits, CheckedUpload, FeedbackApi, InspectionView, WebhookAdmin } from '../../api/backend.js';
+import type { SqliteProfileJobStore } from '../../adapters/local/store/profile-job-store.js';
+import type { ProfileEventSink } from '../../ports/profile-jobs.js';
 import { selfLink } from '../../api/app.js';
 import { newSigningSecret, signPolicy } from '../../application/tenancy/upload-policy.js';
 import type { LocalServiceDeps } from '../deps.js';
-import { INSTRUMENT_CREDENTIALS_MS, UPLOAD_POLICY_SECRET, UPLOAD_RECEIVER_PATH } from './upload-receiver.js';
+import { ENROLMENT_UPLOAD_MS, INSTRUMENT_CREDENTIALS_MS, UPLOAD_POLICY_SECRET, UPLOAD_RECEIVER_PATH } from './upload-receiver.js';
 import type { Intake } from '../intake.js';
 import type { JobCounts, SqliteJobQueue } from '../job-queue.js';
 import type { InspectionJob } from '../jobs.js';
@@ -19,6 +21,11 @@ export interface LocalBackendOptions {
   readonly health: () => { tenant?: string; queue: JobCounts; workerBusy: number; inbox: string | null };
   readonly webhooks: LocalWebhooks;
   readonly store: SqliteApiStore;
+  readonly profileJobs: SqliteProfileJobStore;
+  /** Wakes the service's profile-job runner (it takes queued jobs one at a time). */
+  readonly wakeProfileJobs: () => void;
+  readonly feedback: FeedbackApi;
+  readonly profileEvents: ProfileEventSink;
 }
 
 /**
@@ -81,6 +88,20 @@ export function localBackend(deps: LocalServiceDeps, queue: SqliteJobQueue<Inspe
     credentials: options.store,
     idempotency: options.store,
     usage: options.store,
+    profileJobs: options.profileJobs,
+    async presignEnrolmentImage(job, image) {
+      const expiresAt = new Date(Date.now() + ENROLMENT_UPLOAD_MS).toISOString();
+      const fields = signPolicy(secret(), {
+        tenant: job.tenant, enrolment: job.id, index: image.index, key: image.key, minBytes: image.bytes, maxBytes: image.bytes, contentType: image.contentType, expiresAt,
+      });
+      return { method: 'POST', url: `${options.baseUrl()}${UPLOAD_RECEIVER_PATH}`, fields: { key: image.key, 'Content-Type': image.contentType, ...fields }, expiresAt, maxBytes: image.bytes };
+    },
+    uploadedEnrolmentImages: async (job) => new Set(job.uploaded ?? []),
+    async runProfileJob() {
+      options.wakeProfileJobs();
+    },
+    feedback: options.feedback,
+    profileEvents: options.profileEvents,
   };
 }
 

@@ -4,6 +4,8 @@ import { normaliseSheet } from '../../domain/metadata/sheet.js';
 import { readBodyWithLimit, tooLarge } from '../../api/body.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from '../../api/problem.js';
 import type { SqliteApiStore } from '../../adapters/local/store/api-store.js';
+import type { SqliteProfileJobStore } from '../../adapters/local/store/profile-job-store.js';
+import type { ArtifactStore } from '../../ports/stores.js';
 import { contentTypeAllowed, newSigningSecret, verifyPolicy } from '../../application/tenancy/upload-policy.js';
 import { checkImageHeader } from '../image-header.js';
 import type { Intake } from '../intake.js';
@@ -14,6 +16,8 @@ export const UPLOAD_RECEIVER_PATH = '/uploads';
 export const UPLOAD_POLICY_SECRET = 'upload-policy';
 /** Instrument credentials last this long; renew them (POST /v1/instruments/{id}/credentials) before. */
 export const INSTRUMENT_CREDENTIALS_MS = 6 * 3600_000;
+/** An enrolment image's upload form lasts this long (a fresh one comes with every read of the enrolment). */
+export const ENROLMENT_UPLOAD_MS = 3600_000;
 /** Object metadata fields an upload form may carry (as S3's x-amz-meta-*): the pixel size and sheet fields. */
 const META_PREFIX = 'x-amz-meta-';
 const MULTIPART_OVERHEAD = 1024 * 1024;
@@ -21,6 +25,9 @@ const MULTIPART_OVERHEAD = 1024 * 1024;
 export interface UploadReceiverOptions {
   readonly store: SqliteApiStore;
   readonly intake: Intake;
+  /** Enrolment images are kept in the artifact store under their staging key until the enrolment runs. */
+  readonly profileJobs: SqliteProfileJobStore;
+  readonly artifacts: Pick<ArtifactStore, 'put'>;
   readonly maxBytes: number;
   readonly maxPixels: number;
   readonly log: Log;
@@ -30,7 +37,7 @@ export interface UploadReceiverOptions {
  * The local stand-in for S3's POST Object with a presigned policy: a multipart form with the fields the API handed
  * out (`key`, `policy`, `signature`, `Content-Type`, `x-amz-meta-*`) and the `file` last. The policy's signature,
  * expiry, key (or key prefix), size and content type are checked as S3 checks them, then the image is queued as
- * the slot or instrument declares. 204 like S3.
+ * the slot or instrument declares, or kept for its enrolment. 204 like S3.
  */
 export function uploadReceiver(options: UploadReceiverOptions): Hono {
   const app = new Hono();
@@ -79,6 +86,18 @@ export function uploadReceiver(options: UploadReceiverOptions): Hono {
         ...(slot.metadata !== undefined ? { metadata: slot.metadata } : {}),
       });
       if (!options.store.useSlot(slot.id, accepted.id)) throw new MmdoError('upload_slot_used', 'This upload slot was used already; ask for a new one.', 409);
+      return c.body(null, 204);
+    }
+
+    if (policy.enrolment) {
+      if (resolvedKey !== policy.key) throw new MmdoError('access_denied', 'The key is not the one the policy allows.', 403);
+      const job = options.profileJobs.find(policy.enrolment);
+      const image = job?.images?.find((i) => i.index === policy.index);
+      if (!job || job.tenant !== policy.tenant || !image || image.key !== policy.key) throw new MmdoError('access_denied', 'The enrolment does not exist.', 403);
+      if (job.status !== 'awaiting_upload') throw new MmdoError('enrolment_not_awaiting_upload', `Enrolment '${job.id}' was started already: it takes no more uploads.`, 409);
+      // Like S3: stored as sent (size and type as the policy says); the enrolment decodes it and names a bad image.
+      await options.artifacts.put(image.key, bytes, type);
+      await options.profileJobs.markUploaded(job.tenant, job.id, image.index);
       return c.body(null, 204);
     }
 
