@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { RunningService } from '../../lambdas/local/service.js';
-import { createDeps, micrographPng, prepareDemoProfile, start, tempHome, testOptions, type TestDeps } from '../local/support.js';
+import { SqliteApiStore } from '../../lambdas/adapters/local/store/api-store.js';
+import { createTenant, issueKey } from '../../lambdas/application/tenancy/api-keys.js';
+import { createDeps, micrographPng, prepareDemoProfile, saveTinyProfile, start, tempHome, testOptions, type TestDeps } from '../local/support.js';
 
 /**
  * The web page in a real browser (Debian's chromium driven by playwright-core) against the real local service on a
@@ -106,16 +108,28 @@ describeInBrowser('web page in chromium', () => {
 
   let reportId = '';
 
-  test('upload an image by the file picker; it is followed to its report', async () => {
+  test('upload images by the file picker and by drag and drop; each is followed to its report', async () => {
     await page.goto(`${service.url}/#/upload`);
     await page.getByLabel('Batch').fill('B-web-1');
-    await page.getByLabel('Sulfur loading (wt%)').fill('70');
-    const png = Buffer.from(await micrographPng(31, 256, 'void'));
-    await page.setInputFiles('#upload-files', [{ name: 'web-void.png', mimeType: 'image/png', buffer: png }]);
-    const item = page.locator('li.upload-item[data-file="web-void.png"]');
-    await item.locator('a', { hasText: 'Open report' }).waitFor({ timeout: 60_000 });
-    expect(await item.getAttribute('data-status')).toBe('completed');
-    reportId = (await item.getAttribute('data-id'))!;
+    const [voidPng, normalPng, crackPng] = await Promise.all([micrographPng(31, 256, 'void'), micrographPng(32, 256), micrographPng(33, 256, 'crack')]);
+    await page.setInputFiles('#upload-files', [
+      { name: 'web-void.png', mimeType: 'image/png', buffer: Buffer.from(voidPng) },
+      { name: 'web-normal.png', mimeType: 'image/png', buffer: Buffer.from(normalPng) },
+    ]);
+    await page.evaluate(`(() => {
+      const bytes = Uint8Array.from(atob('${Buffer.from(crackPng).toString('base64')}'), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'web-crack.png', { type: 'image/png' }));
+      const zone = document.querySelector('.dropzone');
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    })()`);
+    for (const name of ['web-void.png', 'web-normal.png', 'web-crack.png']) {
+      const item = page.locator(`li.upload-item[data-file="${name}"]`);
+      await item.locator('a', { hasText: 'Open report' }).waitFor({ timeout: 60_000 });
+      expect(await item.getAttribute('data-status')).toBe('completed');
+    }
+    reportId = (await page.locator('li.upload-item[data-file="web-void.png"]').getAttribute('data-id'))!;
     expect(reportId).toMatch(/^[A-Za-z0-9_-]+$/);
     await page.screenshot({ path: join(SHOTS, 'web-upload.png') });
   }, 90_000);
@@ -180,10 +194,6 @@ describeInBrowser('web page in chromium', () => {
   }, 30_000);
 
   test('profiles, webhooks and usage views answer from the API', async () => {
-    await page.goto(`${service.url}/#/profiles/demo`);
-    await page.getByRole('heading', { name: 'Versions' }).waitFor();
-    await page.screenshot({ path: join(SHOTS, 'web-profiles.png') });
-
     await page.goto(`${service.url}/#/webhooks`);
     await page.getByLabel('Target URL').fill('http://127.0.0.1:9/hooks/mmdo');
     await page.getByRole('button', { name: 'Subscribe' }).click();
@@ -194,9 +204,60 @@ describeInBrowser('web page in chromium', () => {
 
     await page.goto(`${service.url}/#/usage`);
     await page.getByRole('heading', { name: 'Totals' }).waitFor();
-    expect(await page.locator('dl.facts').first().textContent()).toMatch(/inspection\s*1/);
+    expect(await page.locator('dl.facts').first().textContent()).toMatch(/inspection\s*3/);
     await page.screenshot({ path: join(SHOTS, 'web-usage.png') });
   }, 30_000);
+
+  test('review queue: most uncertain first, judged from the keyboard; the queue and the labelled set update', async () => {
+    await page.goto(`${service.url}/#/review?profile=demo`);
+    const queue = page.getByRole('listbox', { name: /Reports to review/ });
+    await queue.locator('li[role="option"]').first().waitFor();
+    const ids = await queue.locator('li[role="option"]').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-report-id')));
+    expect(ids).toHaveLength(3);
+    const uncertainties = (await queue.locator('.uncertainty').allTextContents()).map((t) => Number(t.replace(/[^\d.]/g, '')));
+    expect([...uncertainties].sort((a, b) => b - a)).toEqual(uncertainties);
+    await waitUntil(page, `[...document.querySelectorAll('canvas.thumb')].every((c) => c.dataset.loaded === 'true')`);
+    await page.screenshot({ path: join(SHOTS, 'web-review.png') });
+
+    // The listbox has focus: move to the void image's row, confirm it with "c"; relabel the next with "l".
+    const target = ids.indexOf(reportId);
+    for (let i = 0; i < target; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('c');
+    await queue.locator(`li[data-report-id="${reportId}"][data-judged]`).waitFor();
+    expect(await queue.locator(`li[data-report-id="${reportId}"]`).getAttribute('data-judged')).toBe('anomalous');
+    const other = ids.find((id, k) => k !== target && id !== null)!;
+    for (let i = 0; i < 3; i++) await page.keyboard.press(ids.indexOf(other) > target ? 'ArrowDown' : 'ArrowUp');
+    await page.keyboard.press('l');
+    await page.keyboard.type('crack');
+    await page.keyboard.press('Enter');
+    await queue.locator(`li[data-report-id="${other}"][data-judged="crack"]`).waitFor();
+
+    await page.reload();
+    await page.getByRole('listbox', { name: /Reports to review/ }).locator('li[role="option"]').first().waitFor();
+    const left = await page.locator('li[role="option"]').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-report-id')));
+    expect(left).toHaveLength(1);
+    expect(left).not.toContain(reportId);
+
+    await page.goto(`${service.url}/#/profiles/demo`);
+    const labelled = page.locator('section', { has: page.getByRole('heading', { name: 'Labelled set (validation)' }) });
+    await labelled.locator('tbody tr').nth(1).waitFor();
+    expect(await labelled.textContent()).toMatch(/web-void\.png\s*anomalous/);
+  }, 30_000);
+
+  test('enrol new normal images into a profile: declared, uploaded to their forms, a new version', async () => {
+    await page.goto(`${service.url}/#/profiles/demo`);
+    const enrol = page.locator('section', { has: page.getByRole('heading', { name: 'Enrol new normal images' }) });
+    const [a, b] = await Promise.all([micrographPng(41, 128), micrographPng(42, 128)]);
+    await enrol.getByLabel('Normal images').setInputFiles([
+      { name: 'normal-41.png', mimeType: 'image/png', buffer: Buffer.from(a) },
+      { name: 'normal-42.png', mimeType: 'image/png', buffer: Buffer.from(b) },
+    ]);
+    await enrol.getByRole('button', { name: 'Enrol' }).click();
+    await enrol.locator('form[data-status]').waitFor({ timeout: 90_000 });
+    expect(await enrol.locator('form').getAttribute('data-status')).toBe('completed');
+    await page.locator('section', { has: page.getByRole('heading', { name: 'Versions' }) }).getByText('v2', { exact: true }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'web-profiles.png'), fullPage: true });
+  }, 120_000);
 
   test('on a tablet (820×1180, touch) the report is one column', async () => {
     const tablet = await context.newPage();
@@ -208,6 +269,34 @@ describeInBrowser('web page in chromium', () => {
     expect(side!.width).toBeGreaterThan(700);
     await tablet.screenshot({ path: join(SHOTS, 'web-report-tablet.png') });
     await tablet.close();
+  }, 30_000);
+
+  test('with API keys required, the page asks for a key, keeps it in memory only, and works with it', async () => {
+    const keyed = tempHome();
+    const keyedDeps = await createDeps(keyed.home);
+    await saveTinyProfile(keyedDeps, 'demo');
+    const keyedService = await start(keyedDeps, { ...testOptions(keyed.home, { inbox: null, worker: { concurrency: 0, leaseMs: 1000, maxAttempts: 1, retryDelayMs: 0, pollMs: 50 } }), apiKeys: 'required' });
+    const store = new SqliteApiStore(join(keyed.home, 'service', 'queue.sqlite'));
+    const keyedPage = await context.newPage();
+    try {
+      await createTenant(store, 'acme');
+      const { key } = await issueKey(store, 'acme', ['admin'], 'web test');
+      await keyedPage.goto(`${keyedService.url}/#/profiles`);
+      const dialog = keyedPage.getByRole('dialog', { name: 'API key' });
+      await dialog.waitFor();
+      await dialog.getByLabel('Key').fill(key);
+      await dialog.getByRole('button', { name: 'Use key' }).click();
+      await keyedPage.getByRole('heading', { name: 'New profile' }).waitFor();
+      // acme has no profile of its own (the tiny one is tenant local's): the key's tenant is what the page sees.
+      expect(await keyedPage.locator('main').textContent()).toContain('No profile yet.');
+      expect(await keyedPage.evaluate<string>('JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }) + document.cookie')).not.toContain(key);
+    } finally {
+      await keyedPage.close();
+      store.close();
+      await keyedService.stop();
+      await keyedDeps.close();
+      keyed.cleanup();
+    }
   }, 30_000);
 
   test('no page error and no CSP violation on the way', () => {

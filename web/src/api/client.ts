@@ -24,6 +24,12 @@ export type Region = Report['regions'][number];
 export type ScoreComponent = NonNullable<Report['scores']>['components'][number];
 export type InspectionView = Report | PendingInspection;
 export type WebhookEvent = Schemas['WebhookCreate']['events'][number];
+export type ReviewQueue = Schemas['ReviewQueue'];
+export type ReviewItem = ReviewQueue['items'][number];
+export type FeedbackRequest = Schemas['FeedbackRequest'];
+export type Feedback = Schemas['Feedback'];
+export type ProfileJob = Schemas['ProfileJob'];
+export type LabelledSet = Schemas['LabelledSet'];
 
 /** Base URL of the API: empty for the origin that served the page (the local service), else the cloud API's. */
 export const API_BASE = (document.querySelector('meta[name="mmdo-api-base"]')?.getAttribute('content') ?? '').replace(/\/$/, '');
@@ -162,7 +168,7 @@ export function uploadImage(file: File, options: UploadOptions, onProgress: (fra
 }
 
 async function uploadThroughSlot(file: File, options: UploadOptions, onProgress: (f: number) => void, xhr: XMLHttpRequest, aborted: () => boolean, idempotencyKey: string): Promise<Accepted> {
-  const contentType = file.type === 'image/png' || file.type === 'image/jpeg' || file.type === 'image/tiff' ? file.type : /\.tiff?$/i.test(file.name) ? 'image/tiff' : /\.jpe?g$/i.test(file.name) ? 'image/jpeg' : 'image/png';
+  const contentType = imageContentType(file);
   const slot: UploadSlot = await ok(api.POST('/v1/inspections/uploads', {
     params: { header: { 'idempotency-key': idempotencyKey } },
     body: {
@@ -181,6 +187,20 @@ async function uploadThroughSlot(file: File, options: UploadOptions, onProgress:
   form.set('file', file);
   await send(xhr, 'POST', resolveLink(slot.upload.url), form, {}, onProgress);
   return { id: slot.id, status: 'queued', links: slot.links };
+}
+
+/** A presigned POST (an upload slot, an enrolment image): its fields, then the file as `file`, with progress. */
+export function postPresigned(upload: { url: string; fields: Record<string, string> }, file: File, onProgress: (fraction: number) => void): Promise<string> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(upload.fields)) form.set(k, v);
+  form.set('file', file);
+  return send(new XMLHttpRequest(), 'POST', resolveLink(upload.url), form, {}, onProgress);
+}
+
+/** The content type an image file is declared with. */
+export function imageContentType(file: File): 'image/png' | 'image/jpeg' | 'image/tiff' {
+  if (file.type === 'image/png' || file.type === 'image/jpeg' || file.type === 'image/tiff') return file.type;
+  return /\.tiff?$/i.test(file.name) ? 'image/tiff' : /\.jpe?g$/i.test(file.name) ? 'image/jpeg' : 'image/png';
 }
 
 function send(xhr: XMLHttpRequest, method: string, url: string, body: FormData, headers: Record<string, string>, onProgress: (f: number) => void): Promise<string> {

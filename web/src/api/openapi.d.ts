@@ -112,6 +112,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/inspections/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Expert judgements of a report and of its regions */
+        get: operations["listFeedback"];
+        put?: never;
+        /**
+         * Confirm, reject or relabel a report, or one of its regions
+         * @description One judgement per report (and per region): judging the same target again replaces the earlier judgement. The report must be completed (409 `report_not_reviewable` for a failed one). Labels form the profile's validation set (`GET /v1/profiles/{name}/labels`); `POST /v1/profiles/{name}/recalibrations` learns from them.
+         */
+        post: operations["recordFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/inspections/{id}/{artifact}": {
         parameters: {
             query?: never;
@@ -139,7 +160,11 @@ export interface paths {
         /** Profiles and their versions */
         get: operations["listProfiles"];
         put?: never;
-        post?: never;
+        /**
+         * Create a profile: its first enrolment, with an upload form per image
+         * @description Declares the normal images (name, content type, exact size); the answer is an enrolment job with a presigned POST per image. Upload each, then `POST …/enrolments/{id}/start`; poll `links.self` until `completed` (the new profile version) or `failed` (the reason). 409 `profile_exists` when the name is taken (a deleted profile too: activate a version to restore it).
+         */
+        post: operations["createProfile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -191,6 +216,134 @@ export interface paths {
         get?: never;
         /** Choose the version inspections use when they name none (undoes a deletion) */
         put: operations["activateProfileVersion"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/profiles/{name}/enrolments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enrol more normal images into a profile (a new version), by presigned uploads
+         * @description As `POST /v1/profiles`, for an existing profile: the new version holds its earlier images and these.
+         */
+        post: operations["createEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/profiles/{name}/enrolments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An enrolment: its uploads, progress, and the version it made or why it failed */
+        get: operations["getEnrolment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/profiles/{name}/enrolments/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an enrolment once every image is uploaded
+         * @description 409 `enrolment_incomplete` (naming the images) while uploads are missing or of another size; 409 `enrolment_not_awaiting_upload` once started.
+         */
+        post: operations["startEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/profiles/{name}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The profile's labelled set: its reports with an expert label */
+        get: operations["listLabels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/profiles/{name}/recalibrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply the expert feedback: enrol confirmed normals, recalibrate weights and thresholds (new versions)
+         * @description Runs as a job: 202, then poll `links.self`. The result says what changed (as `mmdo review apply`); the versions it made are announced as `profile.updated`.
+         */
+        post: operations["createRecalibration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/profiles/{name}/recalibrations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A recalibration: its progress and result */
+        get: operations["getRecalibration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/review-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unreviewed reports, most uncertain first (what an expert should judge next) */
+        get: operations["reviewQueue"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -627,6 +780,55 @@ export interface components {
             submittedAt: string;
             links: components["schemas"]["Links"];
         };
+        FeedbackList: {
+            items: components["schemas"]["Feedback"][];
+        };
+        Feedback: {
+            reportId: string;
+            target: {
+                /** @enum {string} */
+                kind: "report";
+            } | {
+                /** @enum {string} */
+                kind: "region";
+                regionId: number;
+            };
+            /** @enum {string} */
+            action: "confirm" | "reject" | "relabel";
+            label: string;
+            reviewer: string;
+            note?: string;
+            at: string;
+            profile: {
+                name: string;
+                version: number;
+            } | null;
+            /**
+             * @description The verdict judged.
+             * @enum {string}
+             */
+            verdict: "normal" | "suspect" | "anomalous";
+            score: number;
+        };
+        FeedbackRecorded: {
+            feedback: components["schemas"]["Feedback"];
+            /** @enum {string} */
+            outcome: "created" | "updated" | "unchanged";
+        };
+        FeedbackRequest: {
+            /**
+             * @description confirm: the verdict is right (a region: a real defect); reject: it is wrong (a region: a false alarm); relabel: set `label`.
+             * @enum {string}
+             */
+            action: "confirm" | "reject" | "relabel";
+            /** @description A region of the report; absent: the whole report. */
+            regionId?: number;
+            /** @description `normal`, `anomalous` or a defect class (e.g. `crack`); required by relabel. */
+            label?: string;
+            /** @description Who judged (default: the API key). */
+            reviewer?: string;
+            note?: string;
+        };
         ProfileList: {
             defaultProfile: string | null;
             items: components["schemas"]["Profile"][];
@@ -655,6 +857,165 @@ export interface components {
         };
         ProfileActivation: {
             version: number;
+        };
+        ProfileJob: {
+            id: string;
+            /** @enum {string} */
+            kind: "enrolment" | "recalibration";
+            profile: string;
+            /**
+             * @description awaiting_upload (enrolments: until `start`), queued, running (with stage and progress), then completed (with the versions made) or failed (with the reason).
+             * @enum {string}
+             */
+            status: "awaiting_upload" | "queued" | "running" | "completed" | "failed";
+            stage: string | null;
+            progress: number | null;
+            createdAt: string;
+            updatedAt: string;
+            startedAt?: string;
+            finishedAt?: string;
+            /** @description Enrolments: the declared images and whether each is uploaded. */
+            images?: {
+                index: number;
+                name: string;
+                contentType: string;
+                bytes: number;
+                pixelSizeUm?: number;
+                uploaded: boolean;
+            }[];
+            /** @description While awaiting_upload: a presigned POST for each image not uploaded yet (fresh on every read). Post its `fields`, then the file as `file`. */
+            uploads?: {
+                index: number;
+                name: string;
+                upload: components["schemas"]["PresignedUpload"];
+            }[];
+            /** @description What was asked: enrolment options, or the recalibration request. */
+            options: {
+                [key: string]: unknown;
+            };
+            /** @description The profile versions the job made. */
+            versions: {
+                version: number;
+                /** @enum {string} */
+                source: "enrolment" | "feedback";
+            }[];
+            /** @description Enrolment: version, bank and calibration image counts, bank vectors, thresholds, operating point, timings, images enrolled. Recalibration: labels used, weights and thresholds before and after, F1, warnings (as `mmdo review apply --json` prints). */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            failure: {
+                code: string;
+                message: string;
+            } | null;
+            links: components["schemas"]["Links"];
+        };
+        ProfileCreate: {
+            /** @example cathode-sem */
+            name: string;
+            /** @description The normal images to enrol, declared before upload. At least 2 in all with the profile's earlier images (one for the bank, one held out for calibration); the runtime's limits on count and sizes are in the README. */
+            images: {
+                name: string;
+                /** @enum {string} */
+                contentType: "image/png" | "image/jpeg" | "image/tiff";
+                /** @description The exact size of the file; its upload must match it. */
+                bytes: number;
+                /** @description µm per pixel of this image, overriding its file and the enrolment's. */
+                pixelSizeUm?: number;
+            }[];
+            /** @description µm per pixel of the profile (default: the earlier version's, else the first image's own). */
+            pixelSizeUm?: number;
+            /** @description Share of the new images held out for calibration (default 0.2). */
+            calibrationFraction?: number;
+            /** @description Share of patches kept in the memory bank (default: the earlier version's, else 0.1). */
+            coresetRatio?: number;
+            seed?: number;
+        };
+        EnrolmentRequest: {
+            /** @description The normal images to enrol, declared before upload. At least 2 in all with the profile's earlier images (one for the bank, one held out for calibration); the runtime's limits on count and sizes are in the README. */
+            images: {
+                name: string;
+                /** @enum {string} */
+                contentType: "image/png" | "image/jpeg" | "image/tiff";
+                /** @description The exact size of the file; its upload must match it. */
+                bytes: number;
+                /** @description µm per pixel of this image, overriding its file and the enrolment's. */
+                pixelSizeUm?: number;
+            }[];
+            /** @description µm per pixel of the profile (default: the earlier version's, else the first image's own). */
+            pixelSizeUm?: number;
+            /** @description Share of the new images held out for calibration (default 0.2). */
+            calibrationFraction?: number;
+            /** @description Share of patches kept in the memory bank (default: the earlier version's, else 0.1). */
+            coresetRatio?: number;
+            seed?: number;
+        };
+        LabelledSet: {
+            items: {
+                reportId: string;
+                name: string;
+                createdAt: string;
+                profile: {
+                    name: string;
+                    version: number;
+                } | null;
+                label: string;
+                anomalous: boolean;
+                /** @enum {string} */
+                source: "report" | "regions";
+                reviewers: string[];
+                at: string;
+                /** @enum {string|null} */
+                verdict: "normal" | "suspect" | "anomalous" | null;
+                score: number | null;
+                links: components["schemas"]["Links"];
+            }[];
+        };
+        RecalibrationRequest: {
+            /** @description Who asked for it (kept with the recalibration); default: the API key. */
+            reviewer?: string;
+            /**
+             * @description Compute and report what would change; enrol and save nothing.
+             * @default false
+             */
+            dryRun: boolean;
+            /**
+             * @description Enrol the reports confirmed normal into the profile first (false: recalibrate only).
+             * @default true
+             */
+            enrolNormals: boolean;
+        };
+        ReviewQueue: {
+            /** @description Unreviewed completed reports, most uncertain first, judged at the profile's current operating point. */
+            items: {
+                reportId: string;
+                name: string;
+                createdAt: string;
+                profile: {
+                    name: string;
+                    version: number;
+                };
+                score: number;
+                /** @enum {string} */
+                verdict: "normal" | "suspect" | "anomalous";
+                thresholds: {
+                    suspect: number;
+                    anomalous: number;
+                };
+                margin: number;
+                /** @enum {string} */
+                nearestThreshold: "suspect" | "anomalous";
+                disagreement: number;
+                uncertainty: number;
+                components: {
+                    name: string;
+                    calibrated: number;
+                    weight: number;
+                }[];
+                regions: number;
+                links: components["schemas"]["Links"];
+            }[];
+            unreviewed: number;
+            scanned: number;
         };
         WebhookCreated: components["schemas"]["Webhook"] & {
             /** @description The signing secret, shown this once. */
@@ -933,7 +1294,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: not ready yet, or an Idempotency-Key reused with another body. */
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1113,7 +1474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: not ready yet, or an Idempotency-Key reused with another body. */
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1212,7 +1573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: not ready yet, or an Idempotency-Key reused with another body. */
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1290,6 +1651,156 @@ export interface operations {
             };
         };
     };
+    listFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The judgements, the report's first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackList"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordFeedback: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key and body return the first answer; the same key with another body is 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackRequest"];
+            };
+        };
+        responses: {
+            /** @description A judgement that replaced an earlier one, or the same one again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackRecorded"];
+                };
+            };
+            /** @description The first judgement of this target. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackRecorded"];
+                };
+            };
+            /** @description Invalid request (the problem names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or image is larger than the documented limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type or image format. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getArtifact: {
         parameters: {
             query?: never;
@@ -1346,7 +1857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: not ready yet, or an Idempotency-Key reused with another body. */
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1386,6 +1897,87 @@ export interface operations {
             };
             /** @description The key lacks the scope, or the request came from another site or host. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createProfile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key and body return the first answer; the same key with another body is 409. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileCreate"];
+            };
+        };
+        responses: {
+            /** @description The enrolment, awaiting its uploads. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileJob"];
+                };
+            };
+            /** @description Invalid request (the problem names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or image is larger than the documented limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type or image format. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1620,6 +2212,452 @@ export interface operations {
             };
         };
     };
+    createEnrolment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key and body return the first answer; the same key with another body is 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnrolmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The enrolment, awaiting its uploads. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileJob"];
+                };
+            };
+            /** @description Invalid request (the problem names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or image is larger than the documented limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type or image format. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The enrolment (`Retry-After` while it is queued or running). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileJob"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startEnrolment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key and body return the first answer; the same key with another body is 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                name: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued; poll `links.self`. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileJob"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLabels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The labelled reports, by report id. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelledSet"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRecalibration: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key and body return the first answer; the same key with another body is 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RecalibrationRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileJob"];
+                };
+            };
+            /** @description Invalid request (the problem names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or image is larger than the documented limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type or image format. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRecalibration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recalibration (`Retry-After` while it is queued or running). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileJob"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reviewQueue: {
+        parameters: {
+            query?: {
+                /** @description Only reports of this profile. */
+                profile?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueue"];
+                };
+            };
+            /** @description Invalid request (the problem names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listWebhooks: {
         parameters: {
             query?: never;
@@ -1710,7 +2748,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: not ready yet, or an Idempotency-Key reused with another body. */
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1907,7 +2945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: not ready yet, or an Idempotency-Key reused with another body. */
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2139,7 +3177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: not ready yet, or an Idempotency-Key reused with another body. */
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2215,7 +3253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: not ready yet, or an Idempotency-Key reused with another body. */
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2363,7 +3401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: not ready yet, or an Idempotency-Key reused with another body. */
+            /** @description Conflict: not ready yet (or not in the state the call needs), or an Idempotency-Key reused with another body. */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -6,7 +6,7 @@ import { api, ok, type Webhook, type WebhookEvent } from '../api/client.js';
 import { announce, clear, errorBox, field, h, section, table, when } from '../dom.js';
 import type { Route } from '../router.js';
 
-const EVENTS: WebhookEvent[] = ['inspection.completed', 'inspection.failed'];
+const EVENTS: WebhookEvent[] = ['inspection.completed', 'inspection.failed', 'profile.updated'];
 
 export async function webhooksView(main: HTMLElement, _route: Route, signal: AbortSignal): Promise<void> {
   main.appendChild(h('div', { className: 'view-head' }, h('h1', {}, 'Webhooks')));
