@@ -19,6 +19,7 @@ import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
 import { InspectionWorkflow } from './constructs/inspection-workflow.js';
 import { PartnerApi, partnerApiTableNames } from './constructs/partner-api.js';
 import { WebhookDispatch } from './constructs/webhook-dispatch.js';
+import { ProfileJobs } from './constructs/profile-jobs.js';
 import { WORKFLOW_FUNCTIONS, type HandlerEntries, type WorkflowFunction } from './handler-entries.js';
 import { uploadKeyWildcards } from '../lambdas/application/pipeline/upload-key.js';
 import { esmBundling, REPO_ROOT } from './lambda-bundling.js';
@@ -37,10 +38,10 @@ export interface StatelessStackProps extends StackProps {
    */
   readonly webhooks?: { readonly entry: string; readonly apiBaseUrl?: string };
   /**
-   * The partner REST API (needs the stateful stack's `partnerApi` tables): the API function and its authorizer
-   * (PARTNER_API_ENTRIES). With it, the report step bills each completed report in the usage ledger.
+   * The partner REST API (needs the stateful stack's `partnerApi` tables): the API function, its authorizer and the
+   * profile-jobs function (PARTNER_API_ENTRIES). With it, the report step bills each completed report in the usage ledger.
    */
-  readonly partnerApi?: { readonly entries: { readonly api: string; readonly authorizer: string } };
+  readonly partnerApi?: { readonly entries: { readonly api: string; readonly authorizer: string; readonly profileJobs: string } };
 }
 
 /** The workflow functions that read profile versions (every cloud step: each stage reads its settings). */
@@ -80,6 +81,7 @@ export class StatelessStack extends Stack {
   readonly alarmTopic: sns.Topic;
   readonly webhooks?: WebhookDispatch;
   readonly partnerApi?: PartnerApi;
+  readonly profileJobs?: ProfileJobs;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -204,6 +206,20 @@ export class StatelessStack extends Stack {
         endpointArn: this.endpoint.endpointArn,
         searchArn: `${this.formatArn({ service: 'es', resource: 'domain', resourceName: names.searchDomain })}/${EMBEDDING_INDEX_PREFIX}*/_search`,
       });
+      // Enrolments and recalibrations started through the API run in the profile-jobs function.
+      const profileJobs = (this.profileJobs = new ProfileJobs(this, 'ProfileJobs', {
+        entry: props.partnerApi.entries.profileJobs,
+        names,
+        tables: partnerApiTableNames(config.prefix),
+        pipelineEnvironment: environment,
+        ...(sharpLayer ? { sharpLayer } : {}),
+        endpointArn: this.endpoint.endpointArn,
+        searchDomainArn: this.formatArn({ service: 'es', resource: 'domain', resourceName: names.searchDomain }),
+        embeddingIndexPrefix: EMBEDDING_INDEX_PREFIX,
+        alarmTopic: this.alarmTopic,
+      }));
+      this.partnerApi.function.addEnvironment('MMDO_PROFILE_JOBS_QUEUE_URL', profileJobs.queue.queueUrl);
+      profileJobs.queue.grantSendMessages(this.partnerApi.function);
       // The report step bills completed reports where it writes them (MeteredReportStore).
       const usageTable = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: partnerApiTableNames(config.prefix).usage });
       this.functions.report.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [usageTable] }));

@@ -14,8 +14,8 @@ import { acknowledgeFindings, wildcardResourceFinding } from '../nag.js';
 import type { ResourceNames } from '../resource-names.js';
 import { webhookResourceNames } from './webhook-dispatch.js';
 
-/** Default sources of the API function and its authorizer (relative to the repository root). */
-export const PARTNER_API_ENTRIES = { api: 'lambdas/handlers/api.ts', authorizer: 'lambdas/handlers/authorizer.ts' } as const;
+/** Default sources of the API function, its authorizer and the profile-jobs function (relative to the repository root). */
+export const PARTNER_API_ENTRIES = { api: 'lambdas/handlers/api.ts', authorizer: 'lambdas/handlers/authorizer.ts', profileJobs: 'lambdas/handlers/profile-jobs.ts' } as const;
 
 /** Physical names both stacks derive from the prefix (no cross-stack exports, like resource-names.ts). */
 export function partnerApiTableNames(prefix: string): { api: string; usage: string } {
@@ -208,7 +208,10 @@ export class PartnerApi extends Construct {
       'ForAnyValue:StringEquals': { 'kms:ResourceAliases': webhooks.keyAlias },
       StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
     });
-    allow(fn, ['s3:PutObject'], [`${bucketArn(names.uploadBucket)}/*`]);
+    // Put: queued images and sidecars; Get: an upload slot's object (HEAD) and a judged image kept for feedback (copy).
+    allow(fn, ['s3:PutObject', 's3:GetObject'], [`${bucketArn(names.uploadBucket)}/*`]);
+    // Profile changes (activation, deletion) go onto the default bus for the webhook dispatcher.
+    allow(fn, ['events:PutEvents'], [Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })]);
     allow(fn, ['s3:GetObject', 's3:PutObject'], [`${bucketArn(names.artifactBucket)}/*`]);
     allow(fn, ['s3:ListBucket'], [bucketArn(names.artifactBucket)]);
     allow(fn, ['sagemaker:InvokeEndpoint'], [props.endpointArn]);

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { build } from 'esbuild';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { routeTable } from '../../lambdas/api/routes.js';
+import { PARTNER_API_ENTRIES } from '../../lib/constructs/partner-api.js';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
 import { WORKFLOW_FUNCTIONS, type HandlerEntries } from '../../lib/handler-entries.js';
 import { StatefulStack } from '../../lib/stateful-stack.js';
@@ -26,7 +28,7 @@ beforeAll(() => {
     searchDomainEndpoint: data.searchDomain.domainEndpoint,
     handlerEntries: entries,
     webhooks: { entry: FIXTURE },
-    partnerApi: { entries: { api: FIXTURE, authorizer: FIXTURE } },
+    partnerApi: { entries: { api: FIXTURE, authorizer: FIXTURE, profileJobs: FIXTURE } },
   });
   stateful = Template.fromStack(data);
   stateless = Template.fromStack(processing);
@@ -85,6 +87,55 @@ describe('partner API (stateless)', () => {
     expect(onUsage.flatMap((st) => [st.Action].flat())).toEqual(['dynamodb:PutItem']);
     stateless.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MMDO_STEP: 'report', MMDO_USAGE_TABLE: 'mmdo-usage' }) } });
     stateless.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MMDO_WEBHOOK_API_BASE_URL: Match.anyValue() }) } });
+  });
+});
+
+describe('profile jobs (enrolment, recalibration)', () => {
+  const statementsOf = (role: string) =>
+    Object.values(stateless.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } }))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+  const actionsOn = (statements: { Action: string | string[]; Resource: unknown }[], fragment: string) =>
+    statements.filter((st) => JSON.stringify(st.Resource).includes(fragment)).flatMap((st) => [st.Action].flat()).sort();
+
+  test('one SQS-triggered function (batch 1, 15 min, 10 GB) behind an encrypted queue with a DLQ and an alarm; the API function sends to it', () => {
+    const jobs = processing.profileJobs!;
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 900, MemorySize: 10240, Runtime: 'nodejs22.x', Architectures: ['arm64'],
+      Environment: { Variables: Match.objectLike({ MMDO_API_TABLE: 'mmdo-api', MMDO_USAGE_TABLE: 'mmdo-usage', MMDO_PROFILES_TABLE: 'mmdo-profiles', MMDO_SAGEMAKER_ENDPOINT: Match.anyValue() }) },
+    });
+    stateless.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, VisibilityTimeout: 5400, RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 3 } });
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 1, FunctionName: { Ref: processing.getLogicalId(jobs.function.node.defaultChild as never) } });
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'mmdo-api', MMDO_PROFILE_JOBS_QUEUE_URL: { Ref: processing.getLogicalId(jobs.queue.node.defaultChild as never) } }) },
+    });
+    const apiRole = processing.getLogicalId(processing.partnerApi!.function.role!.node.defaultChild as never);
+    expect(actionsOn(statementsOf(apiRole), processing.getLogicalId(jobs.queue.node.defaultChild as never))).toEqual(expect.arrayContaining(['sqs:SendMessage']));
+    expect(actionsOn(statementsOf(apiRole), 'event-bus/default')).toEqual(['events:PutEvents']);
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).filter((a) => /profile-jobs DLQ/.test(a.Properties.AlarmDescription));
+    expect(alarms).toHaveLength(1);
+  });
+
+  test('the real profile-jobs and API handlers bundle without a native addon (no onnxruntime, usearch or SQLite; sharp from the layer)', async () => {
+    for (const entry of [PARTNER_API_ENTRIES.profileJobs, PARTNER_API_ENTRIES.api]) {
+      const result = await build({
+        entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node22', write: false, metafile: true, external: ['sharp'], mainFields: ['module', 'main'], logLevel: 'silent',
+      });
+      expect([entry, Object.keys(result.metafile.inputs).filter((i) => /onnxruntime|usearch|better-sqlite3/.test(i))]).toEqual([entry, []]);
+    }
+  }, 60_000);
+
+  test('least privilege: the artifact bucket (no delete), registry claims, jobs, one usage put, reports and judgements, the endpoint, indexing, the default bus; not the upload bucket', () => {
+    const role = processing.getLogicalId(processing.profileJobs!.function.role!.node.defaultChild as never);
+    const statements = statementsOf(role);
+    expect(actionsOn(statements, ':s3:::mmdo-artifacts')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(actionsOn(statements, ':s3:::mmdo-uploads')).toEqual([]);
+    expect(actionsOn(statements, ':table/mmdo-profiles')).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(actionsOn(statements, ':table/mmdo-api')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn(statements, ':table/mmdo-usage')).toEqual(['dynamodb:PutItem']);
+    expect(actionsOn(statements, ':table/mmdo-webhooks')).toEqual([]);
+    expect(actionsOn(statements, 'event-bus/default')).toEqual(['events:PutEvents']);
+    expect(statements.flatMap((st) => [st.Action].flat())).not.toEqual(expect.arrayContaining(['s3:DeleteObject']));
+    expect(actionsOn(statements, '/_bulk')).toEqual(['es:ESHttpPost']);
   });
 });
 
