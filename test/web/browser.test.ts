@@ -47,6 +47,39 @@ const CANVAS_STATS = `(() => {
   return { image, grey: grey / image, yellow: yellow / image, blue: blue / image, cyan: cyan / image, meanLuma: luma / image };
 })()`;
 
+/**
+ * Text whose contrast with what is behind it is under 4.5:1 (WCAG AA for body text), the element's and its
+ * ancestors' opacity included; disabled controls are exempt (as WCAG says).
+ */
+const CONTRAST_PROBLEMS = `(() => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return [0, 0, 0, 0]; const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const over = (top, bottom, a) => top.map((v, i) => v * a + bottom[i] * (1 - a));
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c[3] > 0) layers.push(c); if (c[3] >= 1) break; }
+    let bg = [255, 255, 255];
+    for (const c of layers.reverse()) bg = over(c.slice(0, 3), bg, c[3]);
+    return bg;
+  };
+  const problems = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    if (!el.getClientRects().length || el.closest('[disabled], [hidden], .sr-only, option, dialog:not([open])')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden') continue;
+    let opacity = 1;
+    for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+    const fg = parse(style.color);
+    const bg = background(el);
+    const shown = over(fg.slice(0, 3), bg, fg[3] * opacity);
+    const [a, b] = [lum(shown), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    if (ratio < 4.5) problems.push(el.tagName.toLowerCase() + '.' + el.className + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+  }
+  return problems;
+})()`;
+
 const FRAMES = 'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))';
 
 /**
@@ -59,6 +92,10 @@ async function waitUntil(page: Page, expression: string, timeoutMs = 30_000): Pr
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+async function expectReadable(page: Page): Promise<void> {
+  expect(await page.evaluate<string[]>(CONTRAST_PROBLEMS)).toEqual([]);
 }
 
 describeInBrowser('web page in chromium', () => {
@@ -131,6 +168,7 @@ describeInBrowser('web page in chromium', () => {
     }
     reportId = (await page.locator('li.upload-item[data-file="web-void.png"]').getAttribute('data-id'))!;
     expect(reportId).toMatch(/^[A-Za-z0-9_-]+$/);
+    await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-upload.png') });
   }, 90_000);
 
@@ -178,6 +216,7 @@ describeInBrowser('web page in chromium', () => {
     expect(await page.locator('.zoom').textContent()).not.toBe(zoomBefore);
     await page.keyboard.press('0');
     await page.evaluate(FRAMES);
+    await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-report.png') });
   }, 60_000);
 
@@ -190,6 +229,7 @@ describeInBrowser('web page in chromium', () => {
     await page.getByText('No reports match.').waitFor();
     await page.goto(`${service.url}/#/inspections?batch=B-web-1`);
     await row.waitFor();
+    await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-inspections.png') });
   }, 30_000);
 
@@ -200,11 +240,13 @@ describeInBrowser('web page in chromium', () => {
     await page.getByLabel('Signing secret').waitFor();
     expect(await page.getByLabel('Signing secret').inputValue()).toMatch(/^whsec_/);
     await page.locator('td', { hasText: 'http://127.0.0.1:9/hooks/mmdo' }).waitFor();
+    await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-webhooks.png') });
 
     await page.goto(`${service.url}/#/usage`);
     await page.getByRole('heading', { name: 'Totals' }).waitFor();
     expect(await page.locator('dl.facts').first().textContent()).toMatch(/inspection\s*3/);
+    await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-usage.png') });
   }, 30_000);
 
@@ -217,6 +259,7 @@ describeInBrowser('web page in chromium', () => {
     const uncertainties = (await queue.locator('.uncertainty').allTextContents()).map((t) => Number(t.replace(/[^\d.]/g, '')));
     expect([...uncertainties].sort((a, b) => b - a)).toEqual(uncertainties);
     await waitUntil(page, `[...document.querySelectorAll('canvas.thumb')].every((c) => c.dataset.loaded === 'true')`);
+    await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-review.png') });
 
     // The listbox has focus: move to the void image's row, confirm it with "c"; relabel the next with "l".
@@ -256,6 +299,7 @@ describeInBrowser('web page in chromium', () => {
     await enrol.locator('form[data-status]').waitFor({ timeout: 90_000 });
     expect(await enrol.locator('form').getAttribute('data-status')).toBe('completed');
     await page.locator('section', { has: page.getByRole('heading', { name: 'Versions' }) }).getByText('v2', { exact: true }).waitFor();
+    await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-profiles.png'), fullPage: true });
   }, 120_000);
 

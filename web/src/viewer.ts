@@ -13,6 +13,8 @@
 
 export const OVERVIEW = 2048;
 export const TILE = 1024;
+/** Region labels drawn at most at once (the regions table lists them all). */
+const MAX_LABELS = 12;
 
 export interface Pyramid {
   readonly width: number;
@@ -279,43 +281,60 @@ export class MicrographViewer {
     }
     const { w, h } = this.viewSize();
     for (const t of p.tiles) {
-      const x = this.tx + t.x * scaleX;
-      const y = this.ty + t.y * scaleY;
-      const tw = t.w * scaleX;
-      const th = t.h * scaleY;
-      if (x > w || y > h || x + tw < 0 || y + th < 0) continue;
-      // Tiles overlap by a hair so no seam shows when smoothing is on.
-      ctx.drawImage(t.bitmap, x, y, tw + 0.5, th + 0.5);
+      // Edges rounded to device pixels: neighbouring tiles meet exactly (no gap, no overlap drawn twice).
+      const x0 = Math.round(this.tx + t.x * scaleX);
+      const y0 = Math.round(this.ty + t.y * scaleY);
+      const x1 = Math.round(this.tx + (t.x + t.w) * scaleX);
+      const y1 = Math.round(this.ty + (t.y + t.h) * scaleY);
+      if (x0 > w || y0 > h || x1 < 0 || y1 < 0) continue;
+      ctx.drawImage(t.bitmap, x0, y0, x1 - x0, y1 - y0);
     }
   }
 
+  /**
+   * Outlines every region in view; labels the largest-scoring ones that have room (at most MAX_LABELS, none
+   * overlapping another), and always the selected one, so a large image with many small regions stays legible.
+   */
   private drawRegions(): void {
     const ctx = this.ctx;
     const dpr = window.devicePixelRatio || 1;
+    const { w, h } = this.viewSize();
     ctx.font = `${Math.round(12 * dpr)}px system-ui, sans-serif`;
     ctx.textBaseline = 'top';
-    for (const region of this.regions) {
-      const { x, y, width, height } = region.bbox;
-      const rx = this.tx + x * this.scale;
-      const ry = this.ty + y * this.scale;
-      const rw = width * this.scale;
-      const rh = height * this.scale;
-      const selected = region.id === this.selected;
+    const boxes = this.regions.map((region) => ({
+      region,
+      x: this.tx + region.bbox.x * this.scale,
+      y: this.ty + region.bbox.y * this.scale,
+      w: region.bbox.width * this.scale,
+      h: region.bbox.height * this.scale,
+    })).filter((b) => b.x < w && b.y < h && b.x + b.w > 0 && b.y + b.h > 0);
+    for (const b of boxes) {
+      const selected = b.region.id === this.selected;
       ctx.lineWidth = (selected ? 3 : 2) * dpr;
       ctx.strokeStyle = '#000000';
-      ctx.strokeRect(rx - dpr, ry - dpr, rw + 2 * dpr, rh + 2 * dpr);
+      ctx.strokeRect(b.x - dpr, b.y - dpr, b.w + 2 * dpr, b.h + 2 * dpr);
       ctx.strokeStyle = selected ? '#ffe14d' : '#00e5ff';
-      ctx.strokeRect(rx, ry, rw, rh);
-      const text = region.label;
+      ctx.strokeRect(b.x, b.y, b.w, b.h);
+    }
+    const placed: { x: number; y: number; w: number; h: number }[] = [];
+    const order = [...boxes].sort((a, b) => Number(b.region.id === this.selected) - Number(a.region.id === this.selected) || a.region.id - b.region.id);
+    let labels = 0;
+    for (const b of order) {
+      const selected = b.region.id === this.selected;
+      if (!selected && labels >= MAX_LABELS) break;
       const pad = 3 * dpr;
-      const tw = ctx.measureText(text).width + pad * 2;
+      const tw = ctx.measureText(b.region.label).width + pad * 2;
       const th = 16 * dpr;
-      const ly = ry - th - 2 * dpr >= 0 ? ry - th - 2 * dpr : ry + rh + 2 * dpr;
-      const lx = Math.max(0, Math.min(rx, this.viewSize().w - tw));
+      const ly = b.y - th - 2 * dpr >= 0 ? b.y - th - 2 * dpr : b.y + b.h + 2 * dpr;
+      const lx = Math.max(0, Math.min(b.x, w - tw));
+      const rect = { x: lx, y: ly, w: tw, h: th };
+      if (!selected && placed.some((p) => p.x < rect.x + rect.w && rect.x < p.x + p.w && p.y < rect.y + rect.h && rect.y < p.y + p.h)) continue;
+      placed.push(rect);
+      labels += 1;
       ctx.fillStyle = 'rgba(0, 0, 0, 0.78)';
       ctx.fillRect(lx, ly, tw, th);
       ctx.fillStyle = selected ? '#ffe14d' : '#ffffff';
-      ctx.fillText(text, lx + pad, ly + 2 * dpr);
+      ctx.fillText(b.region.label, lx + pad, ly + 2 * dpr);
     }
   }
 
