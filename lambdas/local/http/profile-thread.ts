@@ -30,7 +30,7 @@ interface Task {
   reject(error: Error): void;
 }
 
-const THREAD_ENTRY = new URL('./profile-thread.mjs', import.meta.url);
+const THREAD_ENTRY = new URL('./profile-thread-entry.mjs', import.meta.url);
 
 /**
  * Enrolment and feedback application off the service's event loop: one worker thread with its own local runtime
