@@ -74,6 +74,7 @@ export function register(program: Command): void {
       log(`  profiles     GET/POST /v1/profiles, GET /v1/profiles/{name}[/versions], PUT …/active-version, DELETE, POST …/enrolments (+ /{id}/start)`);
       log(`  feedback     GET /v1/review-queue, POST/GET /v1/inspections/{id}/feedback, GET /v1/profiles/{name}/labels, POST …/recalibrations`);
       log(`  also         /v1/webhooks, /v1/instruments, /v1/keys, /v1/usage, GET /healthz`);
+      log(`  web page     ${url}/`);
       log(`  try: curl -s -H 'Content-Type: image/png' --data-binary @${join(home, 'samples', 'sample-void.png')} '${url}/v1/detect?profile=${profile}'`);
       log(`default profile '${profile}'; Ctrl-C stops (the running job finishes or goes back to the queue)`);
 

@@ -38,7 +38,7 @@ export interface ProfileJobsProps {
  *
  * Why one Lambda, not a Step Functions job: the application code builds a version in one call (features, coreset,
  * calibration scoring, operating point), and splitting it would mean a second implementation of enrolment. The
- * API's limits (lambdas/handlers/support/profile-job-limits.ts: 200 images, 64 MB and 16 MP each, 2 GB in all) keep
+ * API's limits (lambdas/handlers/support/profile-job-limits.ts: 100 images, 64 MB and 4 MP each, 1 GB in all) keep
  * a job well inside Lambda's 15 minutes (README: the estimate); a job that would not fit is recorded failed 30 s
  * before the limit, and one whose invocation died is reported failed by its status (never left `running`).
  * Larger sets are enrolled in several jobs or locally (`mmdo enroll --publish`). At-most-once: the job is claimed
@@ -74,7 +74,7 @@ export class ProfileJobs extends Construct {
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      // An enrolment holds its images (up to 2 GB) and one decoded image at a time; memory also buys vCPUs.
+      // An enrolment holds all its images (this job's, up to 1 GB, and the profile's earlier ones) and one decoded image at a time.
       memorySize: 10240,
       timeout,
       role,

@@ -356,7 +356,7 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
 
     // Refused at the door: a taken name, too many images, an image over the size limit, names given twice, no images.
     expect(await json(await post('/v1/profiles', { name: 'coupons', images: declare(images, 'n') }))).toMatchObject({ status: 409, code: 'profile_exists' });
-    const limits = rt.name === 'cloud' ? { maxImages: 200, maxImageBytes: 64 * 1024 ** 2 } : { maxImages: 500, maxImageBytes: 200 * 1024 ** 2 };
+    const limits = rt.name === 'cloud' ? { maxImages: 100, maxImageBytes: 64 * 1024 ** 2 } : { maxImages: 500, maxImageBytes: 200 * 1024 ** 2 };
     const many = Array.from({ length: limits.maxImages + 1 }, (_, i) => ({ name: `x${i}.png`, contentType: 'image/png', bytes: 1000 }));
     expect(await json(await post('/v1/profiles', { name: 'many', images: many }))).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(await json(await post('/v1/profiles', { name: 'huge', images: [{ name: 'h.png', contentType: 'image/png', bytes: limits.maxImageBytes + 1 }] }))).toMatchObject({ status: 413, code: 'input_too_large' });
