@@ -31,10 +31,9 @@ export interface ProfileJobDeps {
   /** The staged enrolment uploads. */
   readonly artifacts: Pick<ArtifactStore, 'get'>;
   readonly profiles: Pick<ProfileStore, 'load'>;
+  /** Saves each version where inspections read it (in the cloud with its embeddings published: PublishingProfileStore). */
   readonly enrollment: EnrollmentService;
   readonly feedback?: FeedbackApplier;
-  /** Makes a new version's enrolled image embeddings searchable (the cloud's OpenSearch); locally the profile holds them. */
-  readonly publish?: (tenant: string, profile: string, version: number) => Promise<void>;
   readonly controls: Pick<ProfileControls, 'getControl'>;
   readonly usage: Pick<UsageLedger, 'record'>;
   readonly events: ProfileEventSink;
@@ -66,7 +65,6 @@ export async function runProfileJob(deps: ProfileJobDeps, tenant: string, id: st
   };
   try {
     const { result, versions, enrolled } = job.kind === 'enrolment' ? await enrol(deps, job, progress) : await recalibrate(deps, job, progress);
-    for (const v of versions) await deps.publish?.(tenant, job.profile, v.version);
     if (enrolled > 0) {
       await deps.usage.record({ tenant, eventId: `${job.kind}:${job.id}`, kind: 'enrolment_image', quantity: enrolled, occurredAt: now(), profile: job.profile });
     }
