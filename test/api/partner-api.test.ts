@@ -391,9 +391,12 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
   test('expert feedback: the review queue, judgements of reports and regions (inspect), the labelled set, recalibration (admin) into a new version; per tenant', async () => {
     const watchA = await rt.watchProfileEvents(A);
     const ids: string[] = [];
+    const regionsOf: number[][] = [];
     for (const [seed, anomaly] of [[420, undefined], [421, undefined], [422, 'crack'], [423, 'void']] as const) {
       const res = await rt.call('POST', `/v1/detect?profile=coupons&name=f${seed}.png`, { key: keyOf(A), headers: { 'content-type': 'image/png' }, body: await micrographPng(seed, SIZE, anomaly) });
-      ids.push((await json<{ id: string }>(res)).id);
+      const report = await json<{ id: string; regions: { id: number }[] }>(res);
+      ids.push(report.id);
+      regionsOf.push(report.regions.map((r) => r.id));
     }
     const queue = await json<{ items: { reportId: string; uncertainty: number; links: { feedback: string } }[]; unreviewed: number }>(await rt.call('GET', '/v1/review-queue?profile=coupons&limit=10', { key: keyOf(A) }));
     expect(queue.items.map((i) => i.reportId).sort()).toEqual(expect.arrayContaining([...ids].sort()));
@@ -412,14 +415,19 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect(await json(await judge(ids[2]!, { action: 'relabel', label: 'crack' }))).toMatchObject({ outcome: 'created', feedback: { label: 'crack' } });
     expect(await json(await judge(ids[2]!, { action: 'relabel', label: 'anomalous' }))).toMatchObject({ outcome: 'updated', feedback: { label: 'anomalous' } });
     expect(await json(await judge(ids[3]!, { action: 'confirm', regionId: 999 }))).toMatchObject({ status: 404 });
+    // A region confirmed as a real defect labels its report anomalous (source: regions).
+    expect(regionsOf[3]!.length).toBeGreaterThan(0);
+    expect(await json(await judge(ids[3]!, { action: 'confirm', regionId: regionsOf[3]![0] }))).toMatchObject({ outcome: 'created', feedback: { target: { kind: 'region', regionId: regionsOf[3]![0] }, label: 'anomalous' } });
     expect(await json(await judge(ids[3]!, { action: 'relabel' }))).toMatchObject({ status: 400, code: 'validation_failed' });
     // Another tenant can neither judge nor read A's judgements.
     expect((await judge(ids[0]!, { action: 'confirm' }, keyOf(B))).status).toBe(404);
     expect((await rt.call('GET', `/v1/inspections/${ids[0]}/feedback`, { key: keyOf(B) })).status).toBe(404);
     expect(await json(await rt.call('GET', `/v1/inspections/${ids[2]}/feedback`, { key: keyOf(A) }))).toMatchObject({ items: [{ action: 'relabel', label: 'anomalous' }] });
 
-    const labels = await json<{ items: { reportId: string; label: string; anomalous: boolean }[] }>(await rt.call('GET', '/v1/profiles/coupons/labels', { key: keyOf(A) }));
-    expect(labels.items.map((l) => [l.reportId, l.label, l.anomalous])).toEqual([[ids[0], 'normal', false], [ids[1], 'normal', false], [ids[2], 'anomalous', true]].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)));
+    const labels = await json<{ items: { reportId: string; label: string; anomalous: boolean; source: string }[] }>(await rt.call('GET', '/v1/profiles/coupons/labels', { key: keyOf(A) }));
+    expect(labels.items.map((l) => [l.reportId, l.label, l.anomalous, l.source])).toEqual([
+      [ids[0], 'normal', false, 'report'], [ids[1], 'normal', false, 'report'], [ids[2], 'anomalous', true, 'report'], [ids[3], 'anomalous', true, 'regions'],
+    ].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)));
     const after = await json<{ items: { reportId: string }[] }>(await rt.call('GET', '/v1/review-queue?profile=coupons&limit=10', { key: keyOf(A) }));
     expect(after.items.map((i) => i.reportId)).not.toEqual(expect.arrayContaining([ids[0]]));
 
@@ -430,7 +438,7 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     const dry = await recal({ dryRun: true });
     expect(dry.status).toBe(202);
     const dryJob = await finished((await json<{ links: { self: string } }>(dry)).links.self);
-    expect(dryJob).toMatchObject({ status: 'completed', kind: 'recalibration', versions: [], result: { dryRun: true, labels: { total: 3, normal: 2, anomalous: 1 } } });
+    expect(dryJob).toMatchObject({ status: 'completed', kind: 'recalibration', versions: [], result: { dryRun: true, labels: { total: 4, normal: 2, anomalous: 2 } } });
     const real = await json<{ id: string; links: { self: string } }>(await recal({ reviewer: 'dr-k' }));
     expect((await rt.call('GET', real.links.self, { key: keyOf(B) })).status).toBe(404);
     const applied = await finished(real.links.self);
