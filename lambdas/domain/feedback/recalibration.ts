@@ -38,7 +38,13 @@ export interface LogisticFit {
  * −Σ log-likelihood + λ/2 ‖β‖² (the intercept b is not penalised, bar 1e-8 for numerical safety). The objective is
  * strictly convex, so Newton converges to its unique minimum, also on separable data (where the penalty keeps β finite).
  */
-export function logisticRegression(x: readonly (readonly number[])[], y: readonly number[], lambda = RIDGE_LAMBDA, maxIterations = 100): LogisticFit {
+export function logisticRegression(
+  x: readonly (readonly number[])[], y: readonly number[], lambda = RIDGE_LAMBDA,
+  /** Per-row weights of the likelihood (default 1), and the iteration cap. */
+  options: { readonly weights?: readonly number[]; readonly maxIterations?: number } = {},
+): LogisticFit {
+  const maxIterations = options.maxIterations ?? 100;
+  const rowWeight = (i: number) => options.weights?.[i] ?? 1;
   const n = x.length;
   if (n === 0 || y.length !== n) throw new RangeError('logistic regression needs as many labels as rows, at least one');
   const p = x[0]!.length;
@@ -54,9 +60,10 @@ export function logisticRegression(x: readonly (readonly number[])[], y: readonl
       let eta = beta[0]!;
       for (let j = 1; j < d; j++) eta += beta[j]! * row(i, j);
       const mu = 1 / (1 + Math.exp(-eta));
-      const w = Math.max(mu * (1 - mu), 1e-12);
+      const c = rowWeight(i);
+      const w = c * Math.max(mu * (1 - mu), 1e-12);
       for (let j = 0; j < d; j++) {
-        g[j] += (mu - y[i]!) * row(i, j);
+        g[j] += c * (mu - y[i]!) * row(i, j);
         for (let k = 0; k <= j; k++) h[j * d + k] += w * row(i, j) * row(i, k);
       }
     }
@@ -93,7 +100,7 @@ export interface LearntWeights {
 }
 
 /** How much better (AUROC on the labels) a less preferred candidate must rank them to be chosen (rule 5). */
-export const SELECTION_MARGIN = 0.01;
+export const SELECTION_MARGIN = 0.05;
 
 /**
  * Fusion weights from labels. The rule:
@@ -208,6 +215,54 @@ export function metricsAt(scores: readonly number[], anomalous: readonly boolean
   };
 }
 
+/** Unlabelled images scored like the labelled ones: each counts `weight` times, anomalous with its probability. */
+export interface UnlabelledScores {
+  readonly scores: readonly number[];
+  readonly probabilities: readonly number[];
+  readonly weight: number;
+}
+
+/**
+ * F1 and the rest at a threshold from weighted labels and, when given, unlabelled images counted by their
+ * probability of being anomalous (expected counts: TP = Σ wᵢ[yᵢ][sᵢ ≥ t] + W Σ pⱼ[uⱼ ≥ t], and so on).
+ */
+export function expectedMetricsAt(
+  scores: readonly number[], anomalous: readonly boolean[], weights: readonly number[], threshold: number, unlabelled?: UnlabelledScores,
+): ThresholdMetrics {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let normals = 0;
+  scores.forEach((s, i) => {
+    const w = weights[i] ?? 1;
+    if (anomalous[i]) {
+      if (s >= threshold) tp += w;
+      else fn += w;
+    } else {
+      normals += w;
+      if (s >= threshold) fp += w;
+    }
+  });
+  if (unlabelled) {
+    unlabelled.scores.forEach((u, j) => {
+      const p = unlabelled.probabilities[j]!;
+      const w = unlabelled.weight;
+      normals += w * (1 - p);
+      if (u >= threshold) {
+        tp += w * p;
+        fp += w * (1 - p);
+      } else fn += w * p;
+    });
+  }
+  return {
+    threshold,
+    f1: 2 * tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn),
+    precision: tp + fp === 0 ? 0 : tp / (tp + fp),
+    recall: tp + fn === 0 ? 0 : tp / (tp + fn),
+    falseAlarmRate: normals === 0 ? 0 : fp / normals,
+  };
+}
+
 export interface ChosenThresholds {
   readonly operating: Operating;
   /** False when the current thresholds were kept (why: `reason`). */
@@ -222,8 +277,10 @@ export interface ChosenThresholds {
 /**
  * The operating point from labelled fused scores. The rule:
  * - With fewer than MIN_LABELS_PER_CLASS normal or anomalous labels, the current thresholds stay.
- * - Suspect (the operating threshold: s ≥ it is flagged): among the midpoints between consecutive distinct labelled
- *   scores (and the lowest score), the one with the highest F1 on the labelled set. The current threshold stays when
+ * - Suspect (the operating threshold: s ≥ it is flagged): among the midpoints between consecutive distinct scores
+ *   (and the lowest score), the one with the highest F1: on the labelled set (each label counted with its weight),
+ *   plus, when given, the unlabelled images counted by their probability of being anomalous (expected F1 over the
+ *   images inspected, not just the ones an expert happened to review). The current threshold stays when
  *   it does as well (no change without a gain); among several best candidates the highest (fewer false alarms, as
  *   `bestF1` breaks ties). When the normals can resolve the declared suspect rate α (n ≥ 1/α − 1), only
  *   thresholds above the conformal threshold of the normals' scores at α are allowed, so the declared rate holds
@@ -235,15 +292,23 @@ export interface ChosenThresholds {
  */
 export function chooseThresholds(
   scores: readonly number[], anomalous: readonly boolean[], current: Operating,
-  /** The scores were fused with new weights: thresholds kept at the same values are then re-validated ones ('feedback'). */
-  options: { readonly weightsChanged?: boolean } = {},
+  options: {
+    /** The scores were fused with new weights: thresholds kept at the same values are then re-validated ones ('feedback'). */
+    readonly weightsChanged?: boolean;
+    /** Each example's weight in the F1 counts (default 1; 0: only in the conformal bound, e.g. calibration normals). */
+    readonly weights?: readonly number[];
+    /** The inspected images without a label, counted by their estimated probability of being anomalous. */
+    readonly unlabelled?: UnlabelledScores;
+  } = {},
 ): ChosenThresholds {
+  const weights = options.weights ?? scores.map(() => 1);
+  const at = (t: number) => expectedMetricsAt(scores, anomalous, weights, t, options.unlabelled);
   const normalScores = scores.filter((_, i) => !anomalous[i]);
   const positives = scores.length - normalScores.length;
   if (Math.min(positives, normalScores.length) < MIN_LABELS_PER_CLASS) {
     return { operating: current, chosen: false, constrained: false, reason: `thresholds kept: ${positives} anomalous and ${normalScores.length} normal labels (at least ${MIN_LABELS_PER_CLASS} of each are needed)` };
   }
-  const distinct = [...new Set(scores)].sort((a, b) => a - b);
+  const distinct = [...new Set([...scores, ...(options.unlabelled?.scores ?? [])])].sort((a, b) => a - b);
   const candidates = [distinct[0]!, ...distinct.slice(1).map((v, i) => (v + distinct[i]!) / 2)];
   const bound = conformalThreshold(normalScores, current.suspectRate);
   const warnings: string[] = [];
@@ -255,11 +320,11 @@ export function chooseThresholds(
   if (feasible.length === 0) {
     // Every labelled score is at or below the bound: flag only above it.
     suspect = Math.min(1, (bound.threshold as number) + 1e-9);
-    metrics = metricsAt(scores, anomalous, suspect);
+    metrics = at(suspect);
   } else {
-    const all = feasible.map((t) => metricsAt(scores, anomalous, t));
+    const all = feasible.map(at);
     const best = Math.max(...all.map((m) => m.f1));
-    const atCurrent = metricsAt(scores, anomalous, current.thresholds.suspect);
+    const atCurrent = at(current.thresholds.suspect);
     const currentFeasible = !bound.resolvable || current.thresholds.suspect > bound.threshold;
     if (currentFeasible && atCurrent.f1 >= best - 1e-12) {
       metrics = atCurrent;
@@ -272,7 +337,7 @@ export function chooseThresholds(
   const anomalousThreshold = Math.min(1, Math.max(suspect, alarm.resolvable ? alarm.threshold + 1e-9 : current.thresholds.anomalous));
   if (!alarm.resolvable) warnings.push(`the anomalous threshold is kept: ${normalScores.length} held-out normals cannot resolve the declared false-alarm rate ${current.falseAlarmRate} (${alarm.minimumN} needed)`);
   if (!options.weightsChanged && suspect === current.thresholds.suspect && anomalousThreshold === current.thresholds.anomalous) {
-    return { operating: current, chosen: false, metrics, constrained: bound.resolvable, reason: `thresholds kept: the operating threshold ${suspect.toFixed(4)} already maximises F1 (${metrics.f1.toFixed(3)}) on ${scores.length} labels` };
+    return { operating: current, chosen: false, metrics, constrained: bound.resolvable, reason: `thresholds kept: the operating threshold ${suspect.toFixed(4)} already maximises F1 (${metrics.f1.toFixed(3)})` };
   }
   const operating: Operating = {
     thresholds: { suspect: Math.max(0, Math.min(1, suspect)), anomalous: anomalousThreshold },
@@ -287,6 +352,8 @@ export function chooseThresholds(
     chosen: true,
     metrics,
     constrained: bound.resolvable,
-    reason: `operating threshold ${operating.thresholds.suspect.toFixed(4)} maximises F1 (${metrics.f1.toFixed(3)}) on ${scores.length} labels${bound.resolvable ? ` with at most the declared ${current.suspectRate} of normals flagged (conformal bound)` : ''}`,
+    reason: `operating threshold ${operating.thresholds.suspect.toFixed(4)} maximises F1 (${metrics.f1.toFixed(3)}) on ${scores.length} labels`
+      + `${options.unlabelled ? ` and ${options.unlabelled.scores.length} unlabelled images (estimated)` : ''}`
+      + `${bound.resolvable ? ` with at most the declared ${current.suspectRate} of normals flagged (conformal bound)` : ''}`,
   };
 }

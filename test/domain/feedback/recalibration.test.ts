@@ -1,4 +1,4 @@
-import { chooseThresholds, learnFusionWeights, logisticRegression, metricsAt, MIN_LABELS_PER_CLASS, PRIOR_STRENGTH, refuse } from '../../../lambdas/domain/feedback/recalibration.js';
+import { chooseThresholds, expectedMetricsAt, learnFusionWeights, logisticRegression, metricsAt, MIN_LABELS_PER_CLASS, PRIOR_STRENGTH, refuse } from '../../../lambdas/domain/feedback/recalibration.js';
 import { DEFAULT_FUSION_WEIGHTS, type ComponentName } from '../../../lambdas/domain/profile/settings.js';
 import { createRandom } from '../../../lambdas/domain/synth/random.js';
 
@@ -159,6 +159,27 @@ describe('operating thresholds from labels', () => {
     const r = chooseThresholds(tie, tieLabels, { ...OPERATING, thresholds: { suspect: 0.95, anomalous: 0.97 } });
     expect(r.operating.thresholds.suspect).toBeCloseTo(0.33, 12);
     expect(r.metrics!.f1).toBeCloseTo(2 / 3, 12);
+  });
+
+  test('F1 over the inspected images: weighted labels plus unlabelled images counted by their probability', () => {
+    // Hand-computed at t = 0.5: labelled TP 1 (0.6), FN 1 (0.4), FP 2·1 (a normal at 0.55 weighted 2);
+    // unlabelled (weight 10): 0.9 with p 0.8 → TP 8, FP 2; 0.2 with p 0.1 → FN 1.
+    const m = expectedMetricsAt([0.6, 0.4, 0.55, 0.3], [true, true, false, false], [1, 1, 2, 2], 0.5, { scores: [0.9, 0.2], probabilities: [0.8, 0.1], weight: 10 });
+    expect(m.f1).toBeCloseTo((2 * 9) / (2 * 9 + 4 + 2), 12);
+    expect(m.precision).toBeCloseTo(9 / 13, 12);
+    expect(m.falseAlarmRate).toBeCloseTo(4 / (4 + 2 + 9), 12);
+    // The chosen threshold is the candidate (over labelled and unlabelled scores) with the best expected F1.
+    const normals = [0.3, 0.35, 0.4, 0.45, 0.5];
+    const anomalies = [0.42, 0.47, 0.52, 0.55, 0.6];
+    const scores = [...normals, ...anomalies];
+    const labels = [...normals.map(() => false), ...anomalies.map(() => true)];
+    const unlabelled = { scores: [0.1, 0.2, 0.48, 0.9], probabilities: [0.01, 0.05, 0.5, 0.99], weight: 20 };
+    const r = chooseThresholds(scores, labels, { ...OPERATING, thresholds: { suspect: 0.95, anomalous: 0.97 } }, { unlabelled });
+    const all = [...scores, ...unlabelled.scores].sort((a, b) => a - b);
+    const candidates = [all[0]!, ...all.slice(1).map((v, i) => (v + all[i]!) / 2)];
+    const best = Math.max(...candidates.map((t) => expectedMetricsAt(scores, labels, scores.map(() => 1), t, unlabelled).f1));
+    expect(r.metrics!.f1).toBeCloseTo(best, 12);
+    expect(r.reason).toMatch(/and 4 unlabelled images \(estimated\)/);
   });
 
   test('enough normals: no threshold at or below the conformal bound of the declared suspect rate', () => {
