@@ -67,30 +67,40 @@ export class MapKeeper {
     const { min, max } = rangeOf(map.data);
     if (this.kept + map.data.byteLength <= this.budgetBytes) {
       this.kept += map.data.byteLength;
-      return { width: map.width, height: map.height, min, max, get: () => map };
+      return wholeMap(map, min, max);
     }
     const embed = state.embed!;
     const [scores, layout] = await Promise.all([scratch.getFloats(embed.scores), scratch.getJson(embed.plan).then((j) => LayoutSchema.parse(j))]);
-    const data = scores.data.slice();
-    const [count, rows, cols] = scores.shape as [number, number, number];
-    const { width, height } = map;
-    const settings = this.settings;
-    return {
-      width, height, min, max,
-      get() {
-        // As the patch stage builds its tiles (pipeline/stages/patch.ts): each tile's grid, then patchScoring.
-        const tiles: TileScores[] = [];
-        for (let t = 0; t < count; t++) {
-          tiles.push({ tile: layout.tiles[t]!, stride: embed.stride, map: createGreyImage(cols, rows, data.slice(t * rows * cols, (t + 1) * rows * cols)) });
-        }
-        return patchScoring(tiles, layout, settings, { width, height }).map;
-      },
-    };
+    return remadeMap(scores.data.slice(), scores.shape as [number, number, number], layout, embed.stride, map.width, map.height, min, max, this.settings);
   }
 
   mask(mask: Uint8Array & { width: number; height: number }): KeptMask {
     return packMask(mask);
   }
+}
+
+// The two kinds of kept map are made in functions of their own: closures made in one function share its context,
+// so a remade map's closure would otherwise keep the full-resolution map alive too.
+function wholeMap(map: GreyImage, min: number, max: number): KeptMap {
+  return { width: map.width, height: map.height, min, max, get: () => map };
+}
+
+function remadeMap(
+  data: Float32Array, shape: [number, number, number], layout: z.infer<typeof LayoutSchema>, stride: number,
+  width: number, height: number, min: number, max: number, settings: Pick<ScoringSettings, 'smoothingSigmaPx' | 'imageScoreTopFraction'>,
+): KeptMap {
+  const [count, rows, cols] = shape;
+  return {
+    width, height, min, max,
+    get() {
+      // As the patch stage builds its tiles (pipeline/stages/patch.ts): each tile's grid, then patchScoring.
+      const tiles: TileScores[] = [];
+      for (let t = 0; t < count; t++) {
+        tiles.push({ tile: layout.tiles[t]!, stride, map: createGreyImage(cols, rows, data.slice(t * rows * cols, (t + 1) * rows * cols)) });
+      }
+      return patchScoring(tiles, layout, settings, { width, height }).map;
+    },
+  };
 }
 
 function rangeOf(data: Float32Array): { min: number; max: number } {
