@@ -107,9 +107,6 @@ export function formatApply(r: ApplyFeedbackResult): string {
   const weights = COMPONENT_NAMES.map((c) => (Math.abs(r.weights.before[c] - r.weights.after[c]) > 1e-12 ? `${c} ${fixed(r.weights.before[c])} → ${fixed(r.weights.after[c])}` : `${c} ${fixed(r.weights.after[c])}`));
   out.push(`  weights${r.weights.learnt ? '' : ' kept'}: ${weights.join(', ')}`);
   if (r.f1.before !== undefined && r.f1.after !== undefined) out.push(`  F1 on the labels used (in-sample): ${fixed(r.f1.before)} → ${fixed(r.f1.after)}`);
-  if (r.f1.estimatedBefore !== undefined && r.f1.estimatedAfter !== undefined) {
-    out.push(`  F1 estimated over the inspected images (labels + ${r.population.sampled} of ${r.population.total} unlabelled by P(anomalous | score)): ${fixed(r.f1.estimatedBefore)} → ${fixed(r.f1.estimatedAfter)}`);
-  }
   out.push(`  ${r.weights.reason}`);
   out.push(`  ${r.thresholds.reason}`);
   for (const w of r.warnings) out.push(`  warning: ${w}`);

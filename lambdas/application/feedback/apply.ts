@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.js';
 import type { RecalibrationRecord } from '../../domain/feedback/feedback.js';
-import { chooseThresholds, expectedMetricsAt, learnFusionWeights, logisticRegression, refuse, type LabelledScores, type UnlabelledScores, type Weights } from '../../domain/feedback/recalibration.js';
+import { chooseThresholds, learnFusionWeights, refuse, weightedMetricsAt, type LabelledScores, type Weights } from '../../domain/feedback/recalibration.js';
 import type { ProfileVersion } from '../../domain/profile/profile.js';
 import type { ScoringSettings } from '../../domain/profile/settings.js';
 import type { ComponentInput } from '../../domain/scoring/fusion.js';
@@ -12,7 +12,7 @@ import type { EnrollmentService, ProgressListener } from '../contracts.js';
 import { sourceKey } from '../enroll.js';
 import { inputKey } from '../pipeline/run-local.js';
 import { labelledSet, type LabelledReport } from './labelled.js';
-import { completedReports, componentsOf } from './reports.js';
+import { componentsOf } from './reports.js';
 import type { Rescorer } from './rescore.js';
 
 type Operating = ScoringSettings['operating'];
@@ -29,7 +29,7 @@ export const ApplyFeedbackRequestSchema = z.object({
 export type ApplyFeedbackRequest = z.input<typeof ApplyFeedbackRequestSchema>;
 
 export interface ApplyFeedbackDeps {
-  readonly reports: Pick<ReportStore, 'get' | 'list'>;
+  readonly reports: Pick<ReportStore, 'get'>;
   readonly feedback: FeedbackStore;
   readonly profiles: ProfileStore & Pick<ProfileCatalog, 'describe'>;
   /** Where the local runner kept each inspected image (`inputKey`): the confirmed normals' bytes. */
@@ -70,13 +70,8 @@ export interface ApplyFeedbackResult {
     readonly reason: string; readonly coefficients?: Record<string, number>;
   };
   readonly thresholds: { readonly before: Operating; readonly after: Operating; readonly chosen: boolean; readonly constrained: boolean; readonly reason: string };
-  /**
-   * F1 at the operating threshold, before and after: on the labels used (in-sample, normals weighted for those now
-   * in the bank), and estimated over the inspected images (labels, plus the unlabelled sample counted by P(anomalous | score)).
-   */
-  readonly f1: { readonly before?: number; readonly after?: number; readonly estimatedBefore?: number; readonly estimatedAfter?: number };
-  /** The profile's inspected images without a label, and how many of them were scored (a sample) and scored again. */
-  readonly population: { readonly total: number; readonly sampled: number; readonly rescored: number };
+  /** F1 at the operating threshold on the labels used (in-sample; normals weighted for those now in the bank), before and after. */
+  readonly f1: { readonly before?: number; readonly after?: number };
   readonly warnings: string[];
   readonly record?: RecalibrationRecord;
 }
@@ -98,9 +93,9 @@ interface Example extends LabelledScores {
  *    warning). The profile's calibration images, held-out normals by construction, are scored and join the
  *    labelled normals (most confirmed normals go into the bank, so without them the normals would thin out).
  * 3. Fusion weights (`learnFusionWeights`) are chosen on it, then the operating thresholds on the re-fused scores
- *    (`chooseThresholds`; domain/feedback/recalibration.ts states both rules): F1 counted over the images inspected,
- *    the labelled ones by their label (normals weighted up for the labelled normals now in the bank) and a sample of
- *    up to POPULATION_SAMPLE unlabelled ones, scored the same way, by P(anomalous | fused score) fitted on the labels.
+ *    (`chooseThresholds`; domain/feedback/recalibration.ts states both rules), F1 counted on the labelled reports with
+ *    their normals weighted up for the labelled normals now in the bank (a random share of them: enrolment splits new
+ *    images by hash), so the labels keep the balance of normal and anomalous the expert saw.
  * 4. If the settings changed, a further version with them (`settings.operating.source = 'feedback'`) is saved,
  *    and a recalibration record (labels used, date, before/after) is kept in the feedback store.
  */
@@ -154,10 +149,6 @@ export async function applyFeedback(deps: ApplyFeedbackDeps, tenant: string, req
   const calibrationNormals = examples.length - fromLabels.length;
   if (stale > 0) warnings.push(`${stale} label(s) scored with an older bank (their stored scores; no rescorer or no stored image)`);
 
-  // The images inspected without a label (a sample), scored the same way: the thresholds are for them too.
-  progress('score', 0.7, 'unlabelled images');
-  const population = await sampleUnlabelled(deps, tenant, base, labelled);
-
   // 3. Weights, then thresholds on the re-fused scores.
   const { settings } = base;
   const fused = settings.fusion.components;
@@ -169,23 +160,16 @@ export async function applyFeedback(deps: ApplyFeedbackDeps, tenant: string, req
   const heldOutNormals = fromLabels.filter((e) => !e.anomalous).length;
   const normalWeight = heldOutNormals > 0 ? (heldOutNormals + inBank) / heldOutNormals : 1;
   const f1Weights = examples.map((e) => (!e.labelled ? 0 : e.anomalous ? 1 : normalWeight));
-  const fuseWith = (w: Weights) => ({
-    labelled: examples.map((e) => refuse(e.components, w, settings.operating.thresholds, fused)),
-    unlabelled: population.components.map((c) => refuse(c, w, settings.operating.thresholds, fused)),
-  });
+  const fuseWith = (w: Weights) => examples.map((e) => refuse(e.components, w, settings.operating.thresholds, fused));
   const before = fuseWith(settings.fusion.weights);
   const after = fuseWith(learnt.weights);
-  const unlabelledAfter = estimateUnlabelled(after, anomalous, f1Weights, population.total);
   const weightsChanged = learnt.learnt && JSON.stringify(learnt.weights) !== JSON.stringify(settings.fusion.weights);
-  const chosen = chooseThresholds(after.labelled, anomalous, settings.operating, { weightsChanged, weights: f1Weights, ...(unlabelledAfter ? { unlabelled: unlabelledAfter } : {}) });
+  const chosen = chooseThresholds(after, anomalous, settings.operating, { weightsChanged, weights: f1Weights });
   const newSettings: ScoringSettings = { ...settings, fusion: { ...settings.fusion, weights: learnt.weights }, operating: chosen.operating };
   const recalibrated = JSON.stringify(newSettings) !== JSON.stringify(settings);
   const anyLabels = fromLabels.length > 0;
-  const f1Before = anyLabels ? expectedMetricsAt(before.labelled, anomalous, f1Weights, settings.operating.thresholds.suspect).f1 : undefined;
-  const f1After = anyLabels ? expectedMetricsAt(after.labelled, anomalous, f1Weights, chosen.operating.thresholds.suspect).f1 : undefined;
-  const unlabelledBefore = estimateUnlabelled(before, anomalous, f1Weights, population.total);
-  const estimatedBefore = unlabelledBefore ? expectedMetricsAt(before.labelled, anomalous, f1Weights, settings.operating.thresholds.suspect, unlabelledBefore).f1 : undefined;
-  const estimatedAfter = unlabelledAfter ? expectedMetricsAt(after.labelled, anomalous, f1Weights, chosen.operating.thresholds.suspect, unlabelledAfter).f1 : undefined;
+  const f1Before = anyLabels ? weightedMetricsAt(before, anomalous, f1Weights, settings.operating.thresholds.suspect).f1 : undefined;
+  const f1After = anyLabels ? weightedMetricsAt(after, anomalous, f1Weights, chosen.operating.thresholds.suspect).f1 : undefined;
 
   // 4. The recalibrated version and its provenance.
   let version = enrolledVersion ?? latest.version;
@@ -209,11 +193,7 @@ export async function applyFeedback(deps: ApplyFeedbackDeps, tenant: string, req
       ...(learnt.fit ? { coefficients: Object.fromEntries([['intercept', learnt.fit.intercept], ...learnt.features.map((f, i) => [f, learnt.fit!.coefficients[i]!])]) } : {}),
     },
     thresholds: { before: settings.operating, after: chosen.operating, chosen: chosen.chosen, constrained: chosen.constrained, reason: chosen.reason },
-    f1: {
-      ...(f1Before !== undefined ? { before: f1Before } : {}), ...(f1After !== undefined ? { after: f1After } : {}),
-      ...(estimatedBefore !== undefined ? { estimatedBefore } : {}), ...(estimatedAfter !== undefined ? { estimatedAfter } : {}),
-    },
-    population: { total: population.total, sampled: population.components.length, rescored: population.rescored },
+    f1: { ...(f1Before !== undefined ? { before: f1Before } : {}), ...(f1After !== undefined ? { after: f1After } : {}) },
     warnings: [...warnings, ...(chosen.operating.warning && chosen.chosen ? [chosen.operating.warning] : [])],
   };
   if (req.dryRun || version === latest.version) return result;
@@ -227,8 +207,8 @@ export async function applyFeedback(deps: ApplyFeedbackDeps, tenant: string, req
     labels: { ...counts, used: fromLabels.length, rescored },
     reportIds: fromLabels.map((e) => e.labelled!.report.id),
     confirmedNormals: enrolledHashes,
-    before: { thresholds: { ...settings.operating.thresholds }, weights: { ...settings.fusion.weights }, ...((estimatedBefore ?? f1Before) !== undefined ? { f1: (estimatedBefore ?? f1Before)! } : {}) },
-    after: { thresholds: { ...chosen.operating.thresholds }, weights: { ...learnt.weights }, ...((estimatedAfter ?? f1After) !== undefined ? { f1: (estimatedAfter ?? f1After)! } : {}) },
+    before: { thresholds: { ...settings.operating.thresholds }, weights: { ...settings.fusion.weights }, ...(f1Before !== undefined ? { f1: f1Before } : {}) },
+    after: { thresholds: { ...chosen.operating.thresholds }, weights: { ...learnt.weights }, ...(f1After !== undefined ? { f1: f1After } : {}) },
     prior,
     rules: { weights: learnt.reason, thresholds: chosen.reason },
     warnings: result.warnings,
@@ -296,53 +276,6 @@ async function scoreExamples(deps: ApplyFeedbackDeps, tenant: string, base: Prof
   }
   if (failures > 0) warnings.push(`${failures} image(s) could not be scored again (labelled ones keep their stored scores)`);
   return { examples, inBank };
-}
-
-/** Unlabelled images scored per apply at most (a deterministic sample: by content hash). */
-export const POPULATION_SAMPLE = 200;
-/** L2 penalty of the one-feature logistic P(anomalous | fused score) (scores in 0..1). */
-const PROBABILITY_LAMBDA = 0.01;
-
-/**
- * The profile's inspected images that carry no label and are not in the bank: up to POPULATION_SAMPLE of them
- * (each image once, by content hash), scored against the base version (or their stored scores without a rescorer).
- */
-async function sampleUnlabelled(deps: ApplyFeedbackDeps, tenant: string, base: ProfileVersion, labelled: readonly LabelledReport[]): Promise<{ components: ComponentInput[][]; total: number; rescored: number }> {
-  const skip = new Set([...labelled.map((l) => l.report.input.sha256), ...(base.sources ?? []).map((s) => s.sha256)]);
-  const { reports } = await completedReports(deps.reports, tenant, base.name);
-  const byImage = new Map<string, (typeof reports)[number]>();
-  for (const r of reports) if (!skip.has(r.input.sha256) && !byImage.has(r.input.sha256)) byImage.set(r.input.sha256, r);
-  const sample = [...byImage.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, POPULATION_SAMPLE).map(([, r]) => r);
-  const components: ComponentInput[][] = [];
-  let rescored = 0;
-  for (const report of sample) {
-    const bytes = deps.rescorer ? await deps.artifacts.get(inputKey(tenant, report.input.sha256)) : undefined;
-    const declared = report.input.pixelSizeSource === 'caller' ? report.input.pixelSizeUm : undefined;
-    const scored = bytes && deps.rescorer
-      ? await deps.rescorer.score({ tenant, profile: base.name, version: base.version, name: report.input.name, bytes: bytes.bytes, metadata: report.metadata ?? null, ...(declared ? { pixelSizeUm: declared } : {}) })
-      : undefined;
-    if (scored && 'components' in scored) {
-      components.push(scored.components.map((c) => ({ name: c.name, raw: c.raw, calibrated: c.calibrated })));
-      rescored++;
-    } else components.push(componentsOf(report));
-  }
-  return { components, total: byImage.size, rescored };
-}
-
-/**
- * The unlabelled images counted by P(anomalous | fused score), a logistic fitted on the labelled reports (with the
- * F1 weights). The review queue picks reports by their score, never by their label, so the labels are a biased
- * sample of scores but not of P(label | score); undefined when there is no unlabelled image or the labels lack a class.
- */
-function estimateUnlabelled(scores: { labelled: number[]; unlabelled: number[] }, anomalous: readonly boolean[], weights: readonly number[], total: number): UnlabelledScores | undefined {
-  const rows = weights.flatMap((w, i) => (w > 0 ? [i] : []));
-  if (scores.unlabelled.length === 0 || !rows.some((i) => anomalous[i]) || !rows.some((i) => !anomalous[i])) return undefined;
-  const fit = logisticRegression(rows.map((i) => [scores.labelled[i]!]), rows.map((i) => (anomalous[i] ? 1 : 0)), PROBABILITY_LAMBDA, { weights: rows.map((i) => weights[i]!) });
-  return {
-    scores: scores.unlabelled,
-    probabilities: scores.unlabelled.map((u) => 1 / (1 + Math.exp(-(fit.intercept + fit.coefficients[0]! * u)))),
-    weight: total / scores.unlabelled.length,
-  };
 }
 
 /**

@@ -215,20 +215,8 @@ export function metricsAt(scores: readonly number[], anomalous: readonly boolean
   };
 }
 
-/** Unlabelled images scored like the labelled ones: each counts `weight` times, anomalous with its probability. */
-export interface UnlabelledScores {
-  readonly scores: readonly number[];
-  readonly probabilities: readonly number[];
-  readonly weight: number;
-}
-
-/**
- * F1 and the rest at a threshold from weighted labels and, when given, unlabelled images counted by their
- * probability of being anomalous (expected counts: TP = Σ wᵢ[yᵢ][sᵢ ≥ t] + W Σ pⱼ[uⱼ ≥ t], and so on).
- */
-export function expectedMetricsAt(
-  scores: readonly number[], anomalous: readonly boolean[], weights: readonly number[], threshold: number, unlabelled?: UnlabelledScores,
-): ThresholdMetrics {
+/** F1 and the rest at a threshold with weighted labels (TP = Σ wᵢ[yᵢ][sᵢ ≥ t], and so on). */
+export function weightedMetricsAt(scores: readonly number[], anomalous: readonly boolean[], weights: readonly number[], threshold: number): ThresholdMetrics {
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -243,17 +231,6 @@ export function expectedMetricsAt(
       if (s >= threshold) fp += w;
     }
   });
-  if (unlabelled) {
-    unlabelled.scores.forEach((u, j) => {
-      const p = unlabelled.probabilities[j]!;
-      const w = unlabelled.weight;
-      normals += w * (1 - p);
-      if (u >= threshold) {
-        tp += w * p;
-        fp += w * (1 - p);
-      } else fn += w * p;
-    });
-  }
   return {
     threshold,
     f1: 2 * tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn),
@@ -277,10 +254,9 @@ export interface ChosenThresholds {
 /**
  * The operating point from labelled fused scores. The rule:
  * - With fewer than MIN_LABELS_PER_CLASS normal or anomalous labels, the current thresholds stay.
- * - Suspect (the operating threshold: s ≥ it is flagged): among the midpoints between consecutive distinct scores
- *   (and the lowest score), the one with the highest F1: on the labelled set (each label counted with its weight),
- *   plus, when given, the unlabelled images counted by their probability of being anomalous (expected F1 over the
- *   images inspected, not just the ones an expert happened to review). The current threshold stays when
+ * - Suspect (the operating threshold: s ≥ it is flagged): among the midpoints between consecutive distinct labelled
+ *   scores (and the lowest score), the one with the highest F1 on the labelled set, each label counted with its
+ *   weight. The current threshold stays when
  *   it does as well (no change without a gain); among several best candidates the highest (fewer false alarms, as
  *   `bestF1` breaks ties). When the normals can resolve the declared suspect rate α (n ≥ 1/α − 1), only
  *   thresholds above the conformal threshold of the normals' scores at α are allowed, so the declared rate holds
@@ -297,18 +273,16 @@ export function chooseThresholds(
     readonly weightsChanged?: boolean;
     /** Each example's weight in the F1 counts (default 1; 0: only in the conformal bound, e.g. calibration normals). */
     readonly weights?: readonly number[];
-    /** The inspected images without a label, counted by their estimated probability of being anomalous. */
-    readonly unlabelled?: UnlabelledScores;
   } = {},
 ): ChosenThresholds {
   const weights = options.weights ?? scores.map(() => 1);
-  const at = (t: number) => expectedMetricsAt(scores, anomalous, weights, t, options.unlabelled);
+  const at = (t: number) => weightedMetricsAt(scores, anomalous, weights, t);
   const normalScores = scores.filter((_, i) => !anomalous[i]);
   const positives = scores.length - normalScores.length;
   if (Math.min(positives, normalScores.length) < MIN_LABELS_PER_CLASS) {
     return { operating: current, chosen: false, constrained: false, reason: `thresholds kept: ${positives} anomalous and ${normalScores.length} normal labels (at least ${MIN_LABELS_PER_CLASS} of each are needed)` };
   }
-  const distinct = [...new Set([...scores, ...(options.unlabelled?.scores ?? [])])].sort((a, b) => a - b);
+  const distinct = [...new Set(scores)].sort((a, b) => a - b);
   const candidates = [distinct[0]!, ...distinct.slice(1).map((v, i) => (v + distinct[i]!) / 2)];
   const bound = conformalThreshold(normalScores, current.suspectRate);
   const warnings: string[] = [];
@@ -352,8 +326,7 @@ export function chooseThresholds(
     chosen: true,
     metrics,
     constrained: bound.resolvable,
-    reason: `operating threshold ${operating.thresholds.suspect.toFixed(4)} maximises F1 (${metrics.f1.toFixed(3)}) on ${scores.length} labels`
-      + `${options.unlabelled ? ` and ${options.unlabelled.scores.length} unlabelled images (estimated)` : ''}`
+    reason: `operating threshold ${operating.thresholds.suspect.toFixed(4)} maximises F1 (${metrics.f1.toFixed(3)}) on the labels`
       + `${bound.resolvable ? ` with at most the declared ${current.suspectRate} of normals flagged (conformal bound)` : ''}`,
   };
 }

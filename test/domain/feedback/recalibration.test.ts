@@ -1,4 +1,4 @@
-import { chooseThresholds, expectedMetricsAt, learnFusionWeights, logisticRegression, metricsAt, MIN_LABELS_PER_CLASS, PRIOR_STRENGTH, refuse } from '../../../lambdas/domain/feedback/recalibration.js';
+import { chooseThresholds, learnFusionWeights, logisticRegression, metricsAt, MIN_LABELS_PER_CLASS, PRIOR_STRENGTH, refuse, weightedMetricsAt } from '../../../lambdas/domain/feedback/recalibration.js';
 import { DEFAULT_FUSION_WEIGHTS, type ComponentName } from '../../../lambdas/domain/profile/settings.js';
 import { createRandom } from '../../../lambdas/domain/synth/random.js';
 
@@ -161,25 +161,19 @@ describe('operating thresholds from labels', () => {
     expect(r.metrics!.f1).toBeCloseTo(2 / 3, 12);
   });
 
-  test('F1 over the inspected images: weighted labels plus unlabelled images counted by their probability', () => {
-    // Hand-computed at t = 0.5: labelled TP 1 (0.6), FN 1 (0.4), FP 2·1 (a normal at 0.55 weighted 2);
-    // unlabelled (weight 10): 0.9 with p 0.8 → TP 8, FP 2; 0.2 with p 0.1 → FN 1.
-    const m = expectedMetricsAt([0.6, 0.4, 0.55, 0.3], [true, true, false, false], [1, 1, 2, 2], 0.5, { scores: [0.9, 0.2], probabilities: [0.8, 0.1], weight: 10 });
-    expect(m.f1).toBeCloseTo((2 * 9) / (2 * 9 + 4 + 2), 12);
-    expect(m.precision).toBeCloseTo(9 / 13, 12);
-    expect(m.falseAlarmRate).toBeCloseTo(4 / (4 + 2 + 9), 12);
-    // The chosen threshold is the candidate (over labelled and unlabelled scores) with the best expected F1.
-    const normals = [0.3, 0.35, 0.4, 0.45, 0.5];
-    const anomalies = [0.42, 0.47, 0.52, 0.55, 0.6];
-    const scores = [...normals, ...anomalies];
-    const labels = [...normals.map(() => false), ...anomalies.map(() => true)];
-    const unlabelled = { scores: [0.1, 0.2, 0.48, 0.9], probabilities: [0.01, 0.05, 0.5, 0.99], weight: 20 };
-    const r = chooseThresholds(scores, labels, { ...OPERATING, thresholds: { suspect: 0.95, anomalous: 0.97 } }, { unlabelled });
-    const all = [...scores, ...unlabelled.scores].sort((a, b) => a - b);
-    const candidates = [all[0]!, ...all.slice(1).map((v, i) => (v + all[i]!) / 2)];
-    const best = Math.max(...candidates.map((t) => expectedMetricsAt(scores, labels, scores.map(() => 1), t, unlabelled).f1));
-    expect(r.metrics!.f1).toBeCloseTo(best, 12);
-    expect(r.reason).toMatch(/and 4 unlabelled images \(estimated\)/);
+  test('labels counted with weights: normals standing in for those now in the bank', () => {
+    // Hand-computed at t = 0.5: TP 1 (0.6), FN 1 (0.4), FP 2 (the normal at 0.55, weight 2), TN 2 (0.3, weight 2).
+    const m = weightedMetricsAt([0.6, 0.4, 0.55, 0.3], [true, true, false, false], [1, 1, 2, 2], 0.5);
+    expect(m.f1).toBeCloseTo(2 / (2 + 2 + 1), 12);
+    expect(m.falseAlarmRate).toBeCloseTo(0.5, 12);
+    // Normals that count more push the F1-best threshold up.
+    const scores = [0.3, 0.35, 0.42, 0.45, 0.5, 0.4, 0.47, 0.52, 0.55, 0.6];
+    const labels = [false, false, false, false, false, true, true, true, true, true];
+    const from = { ...OPERATING, thresholds: { suspect: 0.95, anomalous: 0.97 } };
+    const plain = chooseThresholds(scores, labels, from);
+    const weighted = chooseThresholds(scores, labels, from, { weights: labels.map((a) => (a ? 1 : 3)) });
+    expect(weighted.operating.thresholds.suspect).toBeGreaterThan(plain.operating.thresholds.suspect);
+    expect(weighted.metrics!.f1).toBeCloseTo(weightedMetricsAt(scores, labels, labels.map((a) => (a ? 1 : 3)), weighted.operating.thresholds.suspect).f1, 12);
   });
 
   test('enough normals: no threshold at or below the conformal bound of the declared suspect rate', () => {
