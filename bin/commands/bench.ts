@@ -22,6 +22,7 @@ import { generateMicrograph } from '../../lambdas/domain/synth/index.js';
 import { sharedBackbonePath } from './evaluate.js';
 import { defaultPipelineThreads, PipelinePool, pipelineThreadConfig } from '../../lambdas/local/pipeline-pool.js';
 import { DEFAULT_INGEST_LIMITS } from '../../lambdas/ports/image-codec.js';
+import { DEFAULT_SCORING_SETTINGS } from '../../lambdas/domain/profile/settings.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -38,6 +39,8 @@ const OptionsSchema = z.object({
   /** Internal: only the large-image run (what --large runs in its child process). */
   largeOnly: z.boolean().optional(),
   backbone: z.string().min(1).optional(),
+  /** The image-level density component in the enrolled profiles (off: what inspection cost before it). */
+  density: z.boolean().default(true),
   json: z.boolean().optional(),
 });
 
@@ -75,12 +78,14 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'uploads in flight at once for the throughput row, through the pipeline threads (0: skip)', '4')
     .option('--large <side>', 'also inspect one side² image in a fresh process and report its peak memory (8192 = 64 MP; 0: skip)', '0')
     .option('--large-only', 'only the large-image run (used by --large)')
+    .option('--no-density', 'profiles without the image-level density component (to compare its cost)')
     .option('--json', 'print the result as one JSON document')
     .action(async (raw: unknown) => {
       const o = parseOptions(OptionsSchema, raw);
       const backbonePath = o.backbone ?? sharedBackbonePath() ?? 'builtin';
       const home = await mkdtemp(join(tmpdir(), 'mmdo-bench-'));
-      const runtime = await createLocalRuntime({ home, backboneOverride: backbonePath });
+      const density = { ...DEFAULT_SCORING_SETTINGS.density, enabled: o.density };
+      const runtime = await createLocalRuntime({ home, backboneOverride: backbonePath, enrollment: { recipe: { settings: { density } } } });
       try {
         if (o.largeOnly) {
           process.stdout.write(JSON.stringify(await largeRun(runtime, o.large || 8192)) + '\n');

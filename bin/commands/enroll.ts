@@ -80,6 +80,7 @@ export function register(program: Command): void {
           bar.listener,
         );
         bar.stop();
+        for (const warning of [...(result.warnings ?? []), ...(result.operating?.warning ? [result.operating.warning] : [])]) process.stderr.write(`warning: ${warning}\n`);
         const published = publish
           ? await publishToCloud(runtime.profiles, { tenant: LOCAL_TENANT, name: result.profile, version: result.version }, publish)
           : undefined;

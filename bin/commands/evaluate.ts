@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -7,10 +8,11 @@ import { parseOptions } from './cli-errors.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
 import { DEFAULT_RECIPE } from '../../lambdas/application/profile-builder.js';
 import { normaliseOptionsSchema, type NormaliseOptions } from '../../lambdas/domain/image/normalise.js';
-import { DEFAULT_BORDER_PAD, DEFAULT_SMOOTHING_SIGMA, DEFAULT_TILE_SIZE } from '../../lambdas/domain/profile/settings.js';
+import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_SMOOTHING_SIGMA, DEFAULT_TILE_SIZE } from '../../lambdas/domain/profile/settings.js';
 import { evaluationWorkspace } from '../../lambdas/adapters/local/evaluation/workspace.js';
 import { METHOD_NAMES, type MethodName } from '../../lambdas/application/evaluate/methods.js';
-import { formatEvaluation } from '../../lambdas/application/evaluate/table.js';
+import { formatEvaluation, formatRepeats } from '../../lambdas/application/evaluate/table.js';
+import { summariseRepeats } from '../../lambdas/application/evaluate/repeats.js';
 import { csvManifestSource } from '../../lambdas/adapters/local/evaluation/csv-manifest.js';
 import { writeEvaluationPlots } from '../../lambdas/adapters/local/evaluation/plot-writer.js';
 import { SharpImageDecoder } from '../../lambdas/adapters/image/sharp-image-decoder.js';
@@ -41,6 +43,10 @@ const OptionsSchema = z.object({
   trainNormals: z.coerce.number().int().positive().default(200),
   calibrationNormals: z.coerce.number().int().positive().optional(),
   seed: z.coerce.number().int().default(1),
+  repeats: z.coerce.number().int().min(1).max(50).default(1),
+  density: z.boolean().default(true),
+  densityViews: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).optional(),
+  densitySize: z.coerce.number().int().min(64).max(4096).optional(),
   backbone: z.string().min(1).optional(),
   layers: z.preprocess(list, z.array(z.string().min(1)).min(1)).optional(),
   k: z.coerce.number().int().positive().default(DEFAULT_RECIPE.k),
@@ -78,6 +84,10 @@ export function register(program: Command): void {
     .option('--train-normals <n>', 'normal images in the memory bank', '200')
     .option('--calibration-normals <n>', 'normal images held out to calibrate thresholds (default 20% of --train-normals)')
     .option('--seed <n>', 'seed of the split, the coreset and the projection', '1')
+    .option('--repeats <n>', 'evaluate on n seeded splits (seeds seed … seed+n−1) and report mean, standard deviation and the worst split', '1')
+    .option('--no-density', 'without the image-level density component')
+    .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors)')
+    .option('--density-size <px>', 'short side the density sees the image at')
     .option('--backbone <path>', 'ONNX backbone (default: MMDO_BACKBONE, else ../shared MobileNetV2 when present, else built-in)')
     .option('--layers <list>', 'backbone outputs used for patch features (default: the backbone manifest\'s patch layers)')
     .option('--k <n>', 'nearest bank patches averaged per patch score')
@@ -98,29 +108,52 @@ export function register(program: Command): void {
       const backbone = await loadBackbone({ model: backbonePath, ...(o.layers ? { layers: { patchLayers: o.layers } } : {}) });
       process.stderr.write(`evaluate: backbone ${backbone.descriptor.id} from ${backbonePath}\n`);
       const bar = progressBar('evaluate');
+      const density = {
+        ...DEFAULT_SCORING_SETTINGS.density,
+        enabled: o.density,
+        ...(o.densityViews ? { views: o.densityViews } : {}),
+        ...(o.densitySize ? { shortSide: o.densitySize } : {}),
+      };
+      const runOnce = (seed: number) => evaluate(
+        {
+          source: csvManifestSource(o.manifest), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory(),
+          workspace: () => evaluationWorkspace(backbone, o.index),
+        },
+        {
+          methods: o.method as MethodName[],
+          bankNormals: o.trainNormals,
+          calibrationNormals: o.calibrationNormals ?? Math.max(1, Math.round(0.2 * o.trainNormals)),
+          seed,
+          recipe: {
+            ...(o.layers ? { layers: o.layers } : {}),
+            neighbourhood: o.neighbourhood,
+            k: o.k,
+            coresetRatio: o.coresetRatio,
+            projectionDim: o.projection,
+            maxBankSize: o.maxBank,
+            settings: { borderPad: o.pad, smoothingSigmaPx: o.blur, tileSize: o.tileSize, normalise: NORMALISE_MODES[o.normalise], density },
+          },
+        },
+        bar.listener,
+      );
       try {
-        const { result, detail } = await evaluate(
-          {
-            source: csvManifestSource(o.manifest), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory(),
-            workspace: () => evaluationWorkspace(backbone, o.index),
-          },
-          {
-            methods: o.method as MethodName[],
-            bankNormals: o.trainNormals,
-            calibrationNormals: o.calibrationNormals ?? Math.max(1, Math.round(0.2 * o.trainNormals)),
-            seed: o.seed,
-            recipe: {
-              ...(o.layers ? { layers: o.layers } : {}),
-              neighbourhood: o.neighbourhood,
-              k: o.k,
-              coresetRatio: o.coresetRatio,
-              projectionDim: o.projection,
-              maxBankSize: o.maxBank,
-              settings: { borderPad: o.pad, smoothingSigmaPx: o.blur, tileSize: o.tileSize, normalise: NORMALISE_MODES[o.normalise] },
-            },
-          },
-          bar.listener,
-        );
+        if (o.repeats > 1) {
+          const runs = [];
+          for (let i = 0; i < o.repeats; i++) {
+            process.stderr.write(`evaluate: split ${i + 1}/${o.repeats} (seed ${o.seed + i})\n`);
+            runs.push((await runOnce(o.seed + i)).result);
+          }
+          bar.stop();
+          const repeated = summariseRepeats(runs);
+          if (o.out) {
+            await mkdir(o.out, { recursive: true });
+            await writeFile(join(o.out, 'repeats.json'), JSON.stringify(repeated, null, 2));
+            process.stderr.write(`evaluate: wrote repeats.json to ${resolve(o.out)}\n`);
+          }
+          process.stdout.write(o.json ? JSON.stringify(repeated, null, 2) + '\n' : formatRepeats(repeated));
+          return;
+        }
+        const { result, detail } = await runOnce(o.seed);
         bar.stop();
         if (o.out) {
           const files = await writeEvaluationPlots(o.out, result, detail, new SharpImageEncoder());

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MmdoError, ValidationError } from '../domain/errors.js';
 import type { ProfileSummary, ProfileVersion } from '../domain/profile/profile.js';
 import { legacySettings, ScoringSettingsSchema } from '../domain/profile/settings.js';
+import { restoreGaussian, type DensityComponent } from '../domain/scoring/density.js';
 import type { ProfileDescription } from '../ports/inspection.js';
 
 /**
@@ -10,9 +11,11 @@ import type { ProfileDescription } from '../ports/inspection.js';
  *                   settings were recorded, is read with the settings local inspection used then)
  *   bank.f32        memory bank, little-endian float32, count × dim, row-major
  *   embeddings.f32  enrolled image embeddings, little-endian float32, ids.length × dim
- * Stores decide where the three files live; this module decides what is in them and checks what is read back.
+ *   density.f32     the density component's Gaussians, when the version has one: per block (in the manifest's
+ *                   order) its mean (dim) then its centred samples (count × dim), little-endian float32
+ * Stores decide where the files live; this module decides what is in them and checks what is read back.
  */
-export const PROFILE_FILES = { manifest: 'profile.json', bank: 'bank.f32', embeddings: 'embeddings.f32' } as const;
+export const PROFILE_FILES = { manifest: 'profile.json', bank: 'bank.f32', embeddings: 'embeddings.f32', density: 'density.f32' } as const;
 
 const FeaturesSchema = z.object({
   layers: z.array(z.string()),
@@ -31,6 +34,23 @@ const CalibrationSchema = z.object({
   pixelThreshold: z.number(),
   normalNoveltyScores: z.array(z.number()),
   normalConsistencyScores: z.array(z.number()).optional(),
+  normalDensityScores: z.array(z.number()).optional(),
+});
+
+/** The density component's scalars; its arrays are in density.f32 (the Cholesky factors are recomputed at load). */
+const DensitySchema = z.object({
+  file: z.literal(PROFILE_FILES.density),
+  blocks: z.array(z.object({
+    name: z.string(),
+    dim: z.number().int().positive(),
+    count: z.number().int().min(2),
+    a: z.number().nonnegative(),
+    b: z.number().positive(),
+    shrinkage: z.number().min(0).max(1),
+    location: z.number(),
+    scale: z.number().positive(),
+    weight: z.number(),
+  })).min(1),
 });
 
 /** Optional in every format: only versions a tuner saved carry it. */
@@ -60,6 +80,7 @@ const CommonSchema = z.object({
     .array(z.object({ name: z.string(), sha256: z.string(), role: z.enum(['bank', 'calibration']), pixelSizeUm: z.number().positive().optional() }))
     .optional(),
   provenance: ProvenanceSchema.optional(),
+  density: DensitySchema.optional(),
 });
 
 export const ProfileManifestSchema = CommonSchema.extend({
@@ -84,13 +105,15 @@ const AnyManifestSchema = z.discriminatedUnion('format', [ProfileManifestSchema,
 });
 export type ProfileManifest = z.infer<typeof ProfileManifestSchema>;
 
-/** A profile version's three files, ready to write. */
+/** A profile version's files, ready to write. */
 export interface EncodedProfile {
   readonly manifest: ProfileManifest;
   /** profile.json's bytes (UTF-8 JSON). */
   readonly manifestBytes: Uint8Array;
   readonly bankBytes: Uint8Array;
   readonly embeddingsBytes: Uint8Array;
+  /** density.f32, when the version has a density component. */
+  readonly densityBytes?: Uint8Array;
 }
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
@@ -118,12 +141,49 @@ export function encodeProfile(p: ProfileVersion): EncodedProfile {
     enrolled: p.enrolled,
     ...(p.sources ? { sources: p.sources } : {}),
     ...(p.provenance ? { provenance: p.provenance } : {}),
+    ...(p.density ? { density: densityManifest(p.density) } : {}),
   });
   return {
     manifest,
     manifestBytes: Buffer.from(JSON.stringify(manifest, null, 1), 'utf8'),
     bankBytes: littleEndianBytes(p.bank.vectors),
     embeddingsBytes: littleEndianBytes(p.embeddings.vectors),
+    ...(p.density ? { densityBytes: littleEndianBytes(concatBlocks(p.density)) } : {}),
+  };
+}
+
+function densityManifest(d: DensityComponent): z.input<typeof DensitySchema> {
+  return {
+    file: PROFILE_FILES.density,
+    blocks: d.blocks.map(({ name, model: { dim, count, a, b, shrinkage }, standardiser: { location, scale }, weight }) => ({
+      name, dim, count, a, b, shrinkage, location, scale, weight,
+    })),
+  };
+}
+
+function concatBlocks(d: DensityComponent): Float32Array {
+  const out = new Float32Array(d.blocks.reduce((n, b) => n + b.model.dim * (b.model.count + 1), 0));
+  let o = 0;
+  for (const { model } of d.blocks) {
+    out.set(model.mean, o);
+    out.set(model.centred, o + model.dim);
+    o += model.dim * (model.count + 1);
+  }
+  return out;
+}
+
+/** The density component of a manifest that has one, from density.f32's bytes (checked against the manifest). */
+export function decodeDensity(m: ProfileManifest, bytes: Uint8Array, where: string): DensityComponent {
+  if (!m.density) throw corrupt(`profile ${where} has no density component`, where);
+  const values = decodeFloats(bytes, m.density.blocks.reduce((n, b) => n + b.dim * (b.count + 1), 0), `${where}/${m.density.file}`);
+  let o = 0;
+  return {
+    blocks: m.density.blocks.map(({ name, dim, count, a, b, shrinkage, location, scale, weight }) => {
+      const mean = values.subarray(o, o + dim);
+      const centred = values.subarray(o + dim, o + dim * (count + 1));
+      o += dim * (count + 1);
+      return { name, model: restoreGaussian({ dim, count, mean, centred, a, b, shrinkage }), standardiser: { location, scale }, weight };
+    }),
   };
 }
 
@@ -143,14 +203,18 @@ export function decodeManifest(bytes: Uint8Array | string, where: string): Profi
   return parsed.data;
 }
 
-/** The profile from its manifest and the two float files' bytes (checked against the manifest's sizes). */
-export function decodeProfile(m: ProfileManifest, bankBytes: Uint8Array, embeddingsBytes: Uint8Array, where: string): ProfileVersion {
-  const bank = decodeFloats(bankBytes, m.bank.count * m.bank.dim, `${where}/${m.bank.file}`);
-  const embeddings = decodeFloats(embeddingsBytes, m.embeddings.ids.length * m.embeddings.dim, `${where}/${m.embeddings.file}`);
+/** The profile from its manifest and float files' bytes (checked against the manifest's sizes). */
+export function decodeProfile(
+  m: ProfileManifest, files: { readonly bank: Uint8Array; readonly embeddings: Uint8Array; readonly density?: Uint8Array | undefined }, where: string,
+): ProfileVersion {
+  const bank = decodeFloats(files.bank, m.bank.count * m.bank.dim, `${where}/${m.bank.file}`);
+  const embeddings = decodeFloats(files.embeddings, m.embeddings.ids.length * m.embeddings.dim, `${where}/${m.embeddings.file}`);
+  if (m.density && !files.density) throw corrupt(`profile file ${where}/${m.density.file} is missing although its manifest names it`, where);
   return {
     ...describeManifest(m),
     bank: { dim: m.bank.dim, count: m.bank.count, vectors: bank },
     embeddings: { dim: m.embeddings.dim, ids: m.embeddings.ids, vectors: embeddings },
+    ...(m.density && files.density ? { density: decodeDensity(m, files.density, where) } : {}),
   };
 }
 

@@ -50,6 +50,8 @@ export interface EnrollResult {
   readonly thresholds: { readonly suspect: number; readonly anomalous: number };
   /** The version's operating point (fused-score thresholds, how they were set, any warning). */
   readonly operating?: import('../domain/profile/settings.js').ScoringSettings['operating'];
+  /** What the version lacks and why (e.g. no density component: too few bank images). */
+  readonly warnings?: readonly string[];
   readonly timingsMs: Record<string, number>;
 }
 

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MmdoError, NotFoundError, ValidationError } from '../domain/errors.js';
-import type { GreyImage } from '../domain/image/grey-image.js';
 import type { EnrolledSource, ProfileVersion } from '../domain/profile/profile.js';
 import type { Backbone } from '../ports/backbone.js';
 import type { ImageDecoder, IngestLimits } from '../ports/image-codec.js';
 import type { ArtifactStore, ProfileStore } from '../ports/stores.js';
 import type { VectorIndexFactory } from '../ports/vector-index.js';
 import type { EnrollmentService, EnrollRequest, EnrollResult, ProgressListener } from './contracts.js';
-import { prepareImage } from './prepare.js';
+import { prepareForProfile, type PreparedImage } from './prepare.js';
 import { calibrateOperatingPoint } from './operating-point.js';
 import { buildProfile, resolveRecipe, type RecipeOverrides } from './profile-builder.js';
 import type { ScoringWorkspace } from './scoring-workspace.js';
@@ -91,14 +90,14 @@ export class Enrollment implements EnrollmentService {
       ...(req.seed !== undefined ? { seed: req.seed } : {}),
     });
     const profilePixelUm = await this.profilePixelSize(req, previous);
-    const prepare = async (src: Source): Promise<GreyImage> => {
+    const prepare = async (src: Source): Promise<PreparedImage> => {
       const decoded = await this.deps.decoder.decode(src.bytes, this.settings.limits).catch((e: unknown) => {
         throw e instanceof MmdoError ? new MmdoError(e.code, `${src.name}: ${e.message}`, e.status, { ...e.details, image: src.name }) : e;
       });
-      return prepareImage(decoded.image, src.pixelSizeUm ?? decoded.pixelSizeUm, profilePixelUm, recipe.settings.normalise, this.settings.limits);
+      return prepareForProfile(decoded.image, src.pixelSizeUm ?? decoded.pixelSizeUm, profilePixelUm, recipe.settings, this.settings.limits);
     };
     // One image decoded at a time: enrolment of many large images stays within a bounded memory.
-    const built = await buildProfile(this.deps, recipe, mapAsync(bankSources, async (src) => ({ id: src.name, image: await prepare(src) })), mapAsync(calibrationSources, prepare), progress);
+    const built = await buildProfile(this.deps, recipe, mapAsync(bankSources, async (src) => ({ id: src.name, ...(await prepare(src)) })), mapAsync(calibrationSources, prepare), progress);
     progress('operating point', 0.9);
     const operatingStarted = performance.now();
     const named = { ...built.profile, name: req.profile, createdAt: new Date().toISOString(), pixelSizeUm: profilePixelUm, enrolled: { bank: [], calibration: [] } };
@@ -128,6 +127,7 @@ export class Enrollment implements EnrollmentService {
       bankVectors: built.profile.bank.count,
       thresholds: { suspect: built.profile.calibration.suspect, anomalous: built.profile.calibration.anomalous },
       operating: calibrated.settings.operating,
+      ...(built.warnings.length > 0 ? { warnings: [...built.warnings] } : {}),
       timingsMs: { ...built.timingsMs, operatingPoint: Math.round(operatingMs), load: Math.round(loadMs), save: Math.round(performance.now() - saveStarted) },
     };
   }

@@ -3,6 +3,7 @@ import type { GreyImage } from '../domain/image/grey-image.js';
 import { assertLargeEnough } from '../domain/image/limits.js';
 import { normalise, type NormaliseOptionsInput } from '../domain/image/normalise.js';
 import { resampleToPixelSize } from '../domain/image/resample.js';
+import type { ScoringSettings } from '../domain/profile/settings.js';
 import type { IngestLimits } from '../ports/image-codec.js';
 
 export type PixelSizeSource = 'caller' | 'file' | 'metadata' | 'profile' | 'unknown';
@@ -48,4 +49,21 @@ export function prepareImage(
     out = resampleToPixelSize(image, imagePixelUm, profilePixelUm);
   }
   return options === false ? out : normalise(out, options).image;
+}
+
+/** An image made ready for a profile: for the patch path and, when the profile has one, the density component. */
+export interface PreparedImage {
+  readonly image: GreyImage;
+  /** The same pixels at the density's own normalisation (settings.density), when the component is enabled. */
+  readonly density?: GreyImage;
+}
+
+/** `prepareImage` for both paths of a profile: resampled once, normalised for each. */
+export function prepareForProfile(
+  image: GreyImage, imagePixelUm: number | undefined, profilePixelUm: number | null,
+  settings: Pick<ScoringSettings, 'normalise' | 'density'>, limits?: Pick<IngestLimits, 'maxPixels'>,
+): PreparedImage {
+  const resampled = prepareImage(image, imagePixelUm, profilePixelUm, false, limits);
+  const as = (options: NormaliseOptionsInput | false) => (options === false ? resampled : normalise(resampled, options).image);
+  return { image: as(settings.normalise), ...(settings.density.enabled ? { density: as(settings.density.normalise) } : {}) };
 }

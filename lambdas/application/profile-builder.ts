@@ -2,11 +2,15 @@ import type { GreyImage } from '../domain/image/grey-image.js';
 import type { PatchFeatureConfig, ProfileVersion } from '../domain/profile/profile.js';
 import { DEFAULT_SCORING_SETTINGS, DEFAULT_TILE_SIZE, tileOverlap, type ScoringSettings } from '../domain/profile/settings.js';
 import { buildCalibration } from '../domain/scoring/calibration.js';
+import { fitDensityComponent, scoreDensityComponent, type DensityComponent } from '../domain/scoring/density.js';
+import { ValidationError } from '../domain/errors.js';
 import type { Backbone } from '../ports/backbone.js';
 import type { VectorIndexFactory } from '../ports/vector-index.js';
 import type { ProgressListener } from './contracts.js';
 import { concatFloat32 } from '../domain/arrays.js';
+import { densityBlockNames, densityFeatures } from './density.js';
 import { extractFeatures } from './features.js';
+import type { PreparedImage } from './prepare.js';
 import { StreamingMemoryBank } from './memory-bank.js';
 import { nearestImages, patchScoring, searchGrids } from './scoring.js';
 
@@ -54,7 +58,12 @@ export function resolveRecipe(backbone: Backbone, previous: Pick<ProfileVersion,
     seed: overrides.seed ?? previous?.features.seed ?? DEFAULT_RECIPE.seed,
   };
   const inherited = previous ? (({ heatmapLow: _low, tiling, ...rest }) => ({ ...rest, tileSize: tiling.tileSize }))(previous.settings) : {};
-  const settings = { ...DEFAULT_SCORING_SETTINGS, tileSize: DEFAULT_TILE_SIZE, ...inherited, ...overrides.settings };
+  const merged = { ...DEFAULT_SCORING_SETTINGS, tileSize: DEFAULT_TILE_SIZE, ...inherited, ...overrides.settings };
+  // The density pools the backbone's embedding layer unless the recipe names others.
+  const densityLayers = merged.density.layers.length > 0 ? merged.density.layers : [d.embeddingLayer];
+  const unknown = densityLayers.filter((l) => !d.layers.some((x) => x.name === l));
+  if (unknown.length > 0) throw new ValidationError(`backbone ${d.id} has no output ${unknown.map((l) => `'${l}'`).join(', ')} for the density component`);
+  const settings = { ...merged, density: { ...merged.density, layers: densityLayers } };
   return { features, maxBankSize: overrides.maxBankSize ?? previous?.features.coresetMaxSize ?? DEFAULT_RECIPE.maxBankSize, settings };
 }
 
@@ -62,19 +71,22 @@ export interface BuiltProfile {
   readonly profile: Omit<ProfileVersion, 'version' | 'name' | 'createdAt' | 'pixelSizeUm' | 'enrolled' | 'sources'>;
   /** The calibration images' embeddings (evaluation's centroid baseline). */
   readonly calibrationEmbeddings: readonly Float32Array[];
+  /** Why an enabled density component is absent (too few bank images), for the caller to pass on. */
+  readonly warnings: readonly string[];
   readonly timingsMs: Record<string, number>;
 }
 
 /**
- * Builds the scoring part of a profile version from normalised images: the memory bank (coreset of the bank
- * images' patches), the bank images' embeddings, and the calibration from the held-out images scored exactly as
- * inspection scores them (the same tiling and `patchScoring`). Used by enrolment and by evaluation.
+ * Builds the scoring part of a profile version from prepared images (prepare.ts `prepareForProfile`): the memory
+ * bank (coreset of the bank images' patches), the bank images' embeddings, the density component (fitted on the bank
+ * images' pooled blocks, when enabled), and the calibration from the held-out images scored exactly as inspection
+ * scores them (the same tiling, `patchScoring` and `densityFeatures`). Used by enrolment and by evaluation.
  */
 export async function buildProfile(
   deps: { readonly backbone: Backbone; readonly vectorIndexes: VectorIndexFactory },
   recipe: ProfileRecipe,
-  bankImages: AsyncIterable<{ id: string; image: GreyImage }> | Iterable<{ id: string; image: GreyImage }>,
-  calibrationImages: AsyncIterable<GreyImage> | Iterable<GreyImage>,
+  bankImages: AsyncIterable<PreparedImage & { id: string }> | Iterable<PreparedImage & { id: string }>,
+  calibrationImages: AsyncIterable<PreparedImage> | Iterable<PreparedImage>,
   progress: ProgressListener = () => {},
 ): Promise<BuiltProfile> {
   const { backbone } = deps;
@@ -98,10 +110,14 @@ export async function buildProfile(
   const streaming = new StreamingMemoryBank({ ratio: recipe.features.coresetRatio, maxSize: recipe.maxBankSize, seed: recipe.features.seed });
   const bankEmbeddings: Float32Array[] = [];
   const ids: string[] = [];
-  for await (const { id, image } of bankImages) {
+  const densitySettings = rest.density;
+  const pooled = (prepared: PreparedImage) => time('density', () => densityFeatures(backbone, densityImage(prepared), densitySettings, rest.borderPad));
+  const densitySamples: Float32Array[][] = densityBlockNames(densitySettings.layers).map(() => []);
+  for await (const { id, image, ...prepared } of bankImages) {
     const [f] = await time('embed', () => extractFeatures(backbone, [image], recipe.features, layout));
     await time('coreset', () => streaming.add(f!.grids.map((g) => g.data), f!.grids[0]!.dim));
     bankEmbeddings.push(f!.embedding);
+    if (densitySettings.enabled) (await pooled({ image, ...prepared })).forEach((v, b) => densitySamples[b]!.push(v));
     ids.push(id);
     progress('embed bank', 0.1 + 0.6 * Math.min(1, ids.length / 1000), `${ids.length} images`);
   }
@@ -109,6 +125,20 @@ export async function buildProfile(
   const bank = await time('coreset', () => streaming.finish());
   const embeddings = { dim: bankEmbeddings[0]!.length, ids, vectors: concatFloat32(bankEmbeddings) };
   bankEmbeddings.length = 0;
+  const warnings: string[] = [];
+  let density: DensityComponent | undefined;
+  if (densitySettings.enabled) {
+    if (ids.length >= 2 * densitySettings.folds) {
+      density = await time('density', () => fitDensityComponent(densitySamples, densityBlockNames(densitySettings.layers), {
+        folds: densitySettings.folds,
+        // Each layer weighs the same whatever the number of layers.
+        weights: densitySamples.map(() => 1 / densitySamples.length),
+      }).component);
+    } else {
+      warnings.push(`no density component: it needs at least ${2 * densitySettings.folds} bank images, this version has ${ids.length}`);
+    }
+  }
+  densitySamples.length = 0;
 
   progress('calibrate', 0.8);
   const index = await deps.vectorIndexes.build(bank.vectors, bank.dim, 'exact');
@@ -116,8 +146,11 @@ export async function buildProfile(
   const pixelSamples = new PixelSamples();
   const noveltyScores: number[] = [];
   const calibrationEmbeddings: Float32Array[] = [];
+  const densityScores: number[] = [];
   try {
-    for await (const image of calibrationImages) {
+    for await (const prepared of calibrationImages) {
+      const { image } = prepared;
+      if (density) densityScores.push(scoreDensityComponent(density, await pooled(prepared)).raw);
       const [f] = await time('embed', () => extractFeatures(backbone, [image], recipe.features, layout));
       await time('calibrate', async () => {
         const maps = await searchGrids(f!.grids, index, recipe.features.k);
@@ -133,7 +166,9 @@ export async function buildProfile(
     await index.dispose();
   }
   const scoreMaps = pixelSamples.maps();
-  const { calibration, heatmapLow } = buildCalibration({ imageScores, scoreMaps, noveltyScores });
+  const built = buildCalibration({ imageScores, scoreMaps, noveltyScores });
+  const calibration = density ? { ...built.calibration, normalDensityScores: densityScores } : built.calibration;
+  const { heatmapLow } = built;
   const settings: ScoringSettings = { ...rest, tiling, heatmapLow };
   return {
     profile: {
@@ -143,10 +178,17 @@ export async function buildProfile(
       bank,
       calibration,
       embeddings,
+      ...(density ? { density } : {}),
     },
     calibrationEmbeddings,
+    warnings,
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
   };
+}
+
+function densityImage(prepared: PreparedImage): GreyImage {
+  if (!prepared.density) throw new Error('the profile has a density component: prepare images with prepareForProfile');
+  return prepared.density;
 }
 
 /** Pixel scores kept at most (64 MB): beyond, the calibration maps are kept at a stride (see PixelSamples). */

@@ -1,4 +1,5 @@
 import type { ProfileVersion, ProfileSummary } from '../domain/profile/profile.js';
+import type { DensityComponent } from '../domain/scoring/density.js';
 import type { EmbeddingIndex } from '../ports/embedding-index.js';
 import type { ProfileCatalog, ProfileDescription } from '../ports/inspection.js';
 import type { ProfileStore } from '../ports/stores.js';
@@ -38,5 +39,9 @@ export class PublishingProfileStore implements ProfileStore, ProfileCatalog {
 
   describe(tenant: string, name: string, version?: number): Promise<ProfileDescription> {
     return this.inner.describe(tenant, name, version);
+  }
+
+  density(tenant: string, name: string, version: number): Promise<DensityComponent> {
+    return this.inner.density(tenant, name, version);
   }
 }

@@ -7,7 +7,10 @@ import type { BackboneDescriptor } from '../domain/backbone/descriptor.js';
 /** A feature extractor. Tiles in one call share a size; preprocessing from the manifest happens inside. */
 export interface Backbone {
   readonly descriptor: BackboneDescriptor;
-  /** One FeatureMap per requested layer (all patch layers and the embedding layer) for each tile. */
-  extract(tiles: readonly GreyImage[]): Promise<FeatureMap[][]>;
+  /**
+   * One FeatureMap per layer for each tile: the patch layers and the embedding layer, or at least `layers` when
+   * given (an implementation may compute only those: a hint that saves work, not a filter callers rely on).
+   */
+  extract(tiles: readonly GreyImage[], layers?: readonly string[]): Promise<FeatureMap[][]>;
   dispose(): Promise<void>;
 }

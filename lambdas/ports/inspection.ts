@@ -1,5 +1,6 @@
 import type { ProfileVersion } from '../domain/profile/profile.js';
 import type { Report } from '../domain/report/report.js';
+import type { DensityComponent } from '../domain/scoring/density.js';
 
 /**
  * Ports of the inspection pipeline (lambdas/application/pipeline), run in process locally and step by step in the
@@ -50,7 +51,7 @@ export interface ResultEvents {
 }
 
 /** What a stage needs to know about a profile version without its float arrays (settings, thresholds, sizes). */
-export type ProfileDescription = Omit<ProfileVersion, 'bank' | 'embeddings'> & {
+export type ProfileDescription = Omit<ProfileVersion, 'bank' | 'embeddings' | 'density'> & {
   readonly bank: { readonly dim: number; readonly count: number };
   readonly embeddings: { readonly dim: number; readonly ids: readonly string[] };
 };
@@ -59,4 +60,6 @@ export type ProfileDescription = Omit<ProfileVersion, 'bank' | 'embeddings'> & {
 export interface ProfileCatalog {
   /** The version's settings and calibration (the latest ready version when omitted); NotFoundError when absent. */
   describe(tenant: string, name: string, version?: number): Promise<ProfileDescription>;
+  /** The version's density component (kept in memory between calls: versions never change); NotFoundError without one. */
+  density(tenant: string, name: string, version: number): Promise<DensityComponent>;
 }

@@ -1,5 +1,6 @@
 import type { GreyImage } from '../domain/image/grey-image.js';
 import type { PixelRect } from '../domain/image/tiling.js';
+import type { FeatureMap } from '../domain/features/feature-map.js';
 import type { BackboneDescriptor } from './backbone.js';
 
 /** A profile version a scorer searches against. */
@@ -36,4 +37,6 @@ export interface ScoredTiles {
 export interface PatchScorer {
   readonly descriptor: BackboneDescriptor;
   scoreTiles(tiles: readonly ScoringTile[], profile: ProfileVersionRef): Promise<ScoredTiles>;
+  /** The backbone's feature maps of the named layers for equally sized images (image-level scores: density). */
+  extract(images: readonly GreyImage[], layers: readonly string[]): Promise<FeatureMap[][]>;
 }

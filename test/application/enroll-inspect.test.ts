@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { STAGES } from '../../lambdas/application/pipeline/definition.js';
 import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_TILE_SIZE, tileOverlap } from '../../lambdas/domain/profile/settings.js';
+import { createGreyImage } from '../../lambdas/domain/image/grey-image.js';
 import { grainTexture, toPng } from '../e2e/textures.js';
 
 const SIZE = 96;
@@ -27,6 +28,8 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const fractions: number[] = [];
     const v1 = await runtime.enrollment.enroll({ tenant: 'local', profile: 'grow', images: first, seed: 3 }, (_s, f) => fractions.push(f));
     expect(v1).toMatchObject({ version: 1, bankImages: 5, calibrationImages: 1 });
+    // Too few bank images for the density component's five folds: the version has none and says so.
+    expect(v1.warnings).toEqual([expect.stringMatching(/needs at least 10 bank images, this version has 5/)]);
     expect(fractions.at(-1)).toBe(1);
     expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
 
@@ -43,9 +46,11 @@ describe('enrolment and inspection services (built-in backbone)', () => {
       ...DEFAULT_SCORING_SETTINGS,
       tiling: { tileSize: DEFAULT_TILE_SIZE, overlap: tileOverlap(DEFAULT_TILE_SIZE, d.sizeMultiple, strides) },
       heatmapLow: expect.any(Number),
+      density: { ...DEFAULT_SCORING_SETTINGS.density, layers: [d.embeddingLayer] },
       operating: { ...DEFAULT_SCORING_SETTINGS.operating, source: 'extrapolated', thresholds: expect.any(Object), calibrationSize: p1.enrolled.calibration.length, warning: expect.stringMatching(/needs 99 normals/) },
     });
     expect(p1.calibration.normalConsistencyScores).toHaveLength(p1.enrolled.calibration.length);
+    expect(p1.density).toBeUndefined();
     expect(p1.settings.borderPad).toBe(DEFAULT_BORDER_PAD);
     expect(p1.settings.heatmapLow).toBeLessThan(p1.calibration.pixelThreshold);
 
@@ -95,11 +100,31 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect((await runtime.reports.list('local', { batch: 'B7' })).items.map((r) => r.id)).toEqual([report.id]);
   });
 
+  test('with ten bank images a version has a density component: stored, reported per block and fused', async () => {
+    const images = await Promise.all(Array.from({ length: 13 }, (_, i) => 41 + i).map(async (s) => ({ name: `d${s}.png`, bytes: await png(s) })));
+    const enrolled = await runtime.enrollment.enroll({ tenant: 'local', profile: 'dense', images, seed: 5 });
+    expect(enrolled.bankImages).toBeGreaterThanOrEqual(10);
+    expect(enrolled.warnings).toBeUndefined();
+    const profile = await runtime.profiles.load('local', 'dense');
+    const layer = runtime.backbone.descriptor.embeddingLayer;
+    expect(profile.density!.blocks.map((b) => [b.name, b.model.count])).toEqual([[`${layer}.mean`, enrolled.bankImages], [`${layer}.std`, enrolled.bankImages]]);
+    expect(profile.calibration.normalDensityScores).toHaveLength(enrolled.calibrationImages);
+
+    const normal = await runtime.inspections.inspect({ tenant: 'local', name: 'normal.png', bytes: await png(60), profile: 'dense' });
+    expect(normal.density!.blocks.map((b) => b.name)).toEqual([`${layer}.mean`, `${layer}.std`]);
+    expect(normal.density!.score).toBeCloseTo(normal.density!.blocks.reduce((s, b) => s + b.weight * b.z, 0), 6);
+    expect(normal.scores!.components.map((c) => c.name)).toContain('density');
+    // A smooth ramp, nothing like the enrolled grains, sits far from the normals' pooled statistics.
+    const ramp = createGreyImage(SIZE, SIZE, Float32Array.from({ length: SIZE * SIZE }, (_, i) => (i % SIZE) / SIZE));
+    const smooth = await runtime.inspections.inspect({ tenant: 'local', name: 'ramp.png', bytes: await toPng(ramp), profile: 'dense' });
+    expect(smooth.density!.score).toBeGreaterThan(normal.density!.score + 3);
+  });
+
   test('the profile\'s fusion settings decide which components are fused, with its weights', async () => {
     const images = await Promise.all([31, 32, 33, 34, 35].map(async (s) => ({ name: `f${s}.png`, bytes: await png(s) })));
     const local = await createLocalRuntime({
       home, backboneOverride: 'builtin',
-      enrollment: { recipe: { settings: { fusion: { components: ['patch', 'novelty'], weights: { patch: 0.5, novelty: 0.5, consistency: 0, reproducibility: 0 } } } } },
+      enrollment: { recipe: { settings: { fusion: { components: ['patch', 'novelty'], weights: { patch: 0.5, novelty: 0.5, consistency: 0, reproducibility: 0, density: 0 } } } } },
     });
     try {
       await local.enrollment.enroll({ tenant: 'local', profile: 'fused-two', images });

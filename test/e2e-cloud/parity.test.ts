@@ -29,7 +29,8 @@ const pairs: { name: string; local: Report; cloud: Report }[] = [];
 beforeAll(async () => {
   const micrograph = (seed: number, size: number, anomaly?: (typeof ANOMALY_TYPES)[number]) =>
     generateMicrograph({ seed, width: size, height: size, pixelSizeUm: PIXEL_UM, ...(anomaly ? { anomaly } : {}) });
-  const normals = await Promise.all(Array.from({ length: 8 }, (_, i) => encodeGreyPng(micrograph(100 + i, SIZE).image)));
+  // Twelve normals: ten in the bank, enough for the density component's five folds, so the cloud's density step runs too.
+  const normals = await Promise.all(Array.from({ length: 12 }, (_, i) => encodeGreyPng(micrograph(100 + i, SIZE).image)));
   fixture = await startCloudFixture({ tenant: TENANT, profile: PROFILE, normals, pixelSizeUm: PIXEL_UM, tileSize: 256 });
   cases.push({ name: 'normal.png', png: await encodeGreyPng(micrograph(300, SIZE).image) });
   for (const [i, anomaly] of ANOMALY_TYPES.entries()) cases.push({ name: `${anomaly}.png`, png: await encodeGreyPng(micrograph(310 + i, SIZE, anomaly).image) });
@@ -56,9 +57,9 @@ afterAll(async () => {
     const row = (p: (typeof pairs)[number]) => {
       const comp = (r: Report, n: string) => r.scores!.components.find((c) => c.name === n)?.calibrated.toFixed(4) ?? '–';
       return `| ${p.name} | ${p.local.scores!.verdict} ${p.local.scores!.score.toFixed(4)} | ${p.cloud.scores!.verdict} ${p.cloud.scores!.score.toFixed(4)} | ` +
-        `${['patch', 'novelty', 'consistency'].map((n) => `${comp(p.local, n)} / ${comp(p.cloud, n)}`).join(' | ')} | ${p.local.regions.length} / ${p.cloud.regions.length} | ${(p.local.findings ?? []).length} / ${(p.cloud.findings ?? []).length} |`;
+        `${['patch', 'novelty', 'consistency', 'density'].map((n) => `${comp(p.local, n)} / ${comp(p.cloud, n)}`).join(' | ')} | ${p.local.regions.length} / ${p.cloud.regions.length} | ${(p.local.findings ?? []).length} / ${(p.cloud.findings ?? []).length} |`;
     };
-    process.stderr.write(['| image | local | cloud | patch (local / cloud) | novelty | consistency | regions | findings |', '|---|---|---|---|---|---|---|---|', ...pairs.map(row)].join('\n') + '\n');
+    process.stderr.write(['| image | local | cloud | patch (local / cloud) | novelty | consistency | density | regions | findings |', '|---|---|---|---|---|---|---|---|---|', ...pairs.map(row)].join('\n') + '\n');
   }
   await fixture?.close();
 });
@@ -83,6 +84,14 @@ describe('local runner and cloud workflow give the same report', () => {
         expect({ name, component: c.name, calibrated: Math.abs(c.calibrated - l.calibrated) < 1e-3, contribution: Math.abs(c.contribution - l.contribution) < 1e-3, weight: c.weight })
           .toEqual({ name, component: l.name, calibrated: true, contribution: true, weight: l.weight });
       });
+    }
+  });
+
+  test('the image-level density runs in both: the same score and the same block z-scores', () => {
+    for (const { name, local, cloud } of pairs) {
+      expect({ name, density: local.scores!.components.some((c) => c.name === 'density') }).toEqual({ name, density: true });
+      expect(Math.abs(cloud.density!.score - local.density!.score)).toBeLessThan(1e-3);
+      expect(cloud.density!.blocks.map((b) => b.name)).toEqual(local.density!.blocks.map((b) => b.name));
     }
   });
 

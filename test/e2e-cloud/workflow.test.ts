@@ -35,6 +35,7 @@ async function handlersWithFlakyScorer(error: () => Error, times: number): Promi
   const flaky: PatchScorer = {
     descriptor: real.descriptor,
     scoreTiles: (tiles, ref) => (++calls <= times ? Promise.reject(error()) : real.scoreTiles(tiles, ref)),
+    extract: (images, layers) => real.extract(images, layers),
   };
   const deps: CloudDeps = { ...fixture.deps, scorer: async () => flaky };
   const { createAnalyseHandler } = await import('../../lambdas/handlers/analyse.js');

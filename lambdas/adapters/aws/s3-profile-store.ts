@@ -3,9 +3,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { MmdoError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ProfileSummary, ProfileVersion } from '../../domain/profile/profile.js';
+import type { DensityComponent } from '../../domain/scoring/density.js';
 import type { ProfileCatalog, ProfileDescription } from '../../ports/inspection.js';
 import type { ArtifactStore, ProfileStore } from '../../ports/stores.js';
-import { decodeManifest, decodeProfile, describeManifest, encodeProfile, PROFILE_FILES, type ProfileManifest } from '../profile-codec.js';
+import { DensityCache } from '../density-cache.js';
+import { decodeDensity, decodeManifest, decodeProfile, describeManifest, encodeProfile, PROFILE_FILES, type ProfileManifest } from '../profile-codec.js';
 import { ProfileRegistry, type RegistryRow } from './profile-registry.js';
 import { S3ArtifactStore } from './s3-artifact-store.js';
 
@@ -27,10 +29,13 @@ export function profileVersionPrefix(tenant: string, name: string, version: numb
   return `${segment(tenant, 'tenant')}/profiles/${segment(name, 'profile name')}/v${version}`;
 }
 
-/** The three object keys of one profile version (the model container reads `bank` by version). */
-export function profileObjectKeys(tenant: string, name: string, version: number): { manifest: string; bank: string; embeddings: string } {
+/** The object keys of one profile version (the model container reads `bank` by version). */
+export function profileObjectKeys(tenant: string, name: string, version: number): { manifest: string; bank: string; embeddings: string; density: string } {
   const prefix = profileVersionPrefix(tenant, name, version);
-  return { manifest: `${prefix}/${PROFILE_FILES.manifest}`, bank: `${prefix}/${PROFILE_FILES.bank}`, embeddings: `${prefix}/${PROFILE_FILES.embeddings}` };
+  return {
+    manifest: `${prefix}/${PROFILE_FILES.manifest}`, bank: `${prefix}/${PROFILE_FILES.bank}`,
+    embeddings: `${prefix}/${PROFILE_FILES.embeddings}`, density: `${prefix}/${PROFILE_FILES.density}`,
+  };
 }
 
 /**
@@ -53,12 +58,13 @@ export function profileObjectKeys(tenant: string, name: string, version: number)
 export class ProfileVersionFiles {
   constructor(private readonly objects: ArtifactStore) {}
 
-  /** Writes the version's files, bank and embeddings before the manifest. Callers own the number (S3ProfileStore claims it). */
+  /** Writes the version's files, the float files before the manifest. Callers own the number (S3ProfileStore claims it). */
   async write(tenant: string, profile: ProfileVersion): Promise<void> {
     const encoded = encodeProfile(profile);
     const keys = profileObjectKeys(tenant, profile.name, profile.version);
     await this.objects.put(keys.bank, encoded.bankBytes, 'application/octet-stream');
     await this.objects.put(keys.embeddings, encoded.embeddingsBytes, 'application/octet-stream');
+    if (encoded.densityBytes) await this.objects.put(keys.density, encoded.densityBytes, 'application/octet-stream');
     await this.objects.put(keys.manifest, encoded.manifestBytes, 'application/json');
   }
 
@@ -83,8 +89,17 @@ export class ProfileVersionFiles {
   /** The float arrays of a version whose manifest is already read. */
   async loadWith(manifest: ProfileManifest, tenant: string): Promise<ProfileVersion> {
     const keys = profileObjectKeys(tenant, manifest.name, manifest.version);
-    const [bank, embeddings] = await Promise.all([this.required(keys.bank), this.required(keys.embeddings)]);
-    return decodeProfile(manifest, bank, embeddings, profileVersionPrefix(tenant, manifest.name, manifest.version));
+    const [bank, embeddings, density] = await Promise.all([
+      this.required(keys.bank), this.required(keys.embeddings), manifest.density ? this.required(keys.density) : undefined,
+    ]);
+    return decodeProfile(manifest, { bank, embeddings, density }, profileVersionPrefix(tenant, manifest.name, manifest.version));
+  }
+
+  /** The density component of a version whose manifest is already read (NotFoundError when it has none). */
+  async densityWith(manifest: ProfileManifest, tenant: string): Promise<DensityComponent> {
+    if (!manifest.density) throw new NotFoundError('density component of profile version', `${manifest.name}@${manifest.version}`);
+    const keys = profileObjectKeys(tenant, manifest.name, manifest.version);
+    return decodeDensity(manifest, await this.required(keys.density), profileVersionPrefix(tenant, manifest.name, manifest.version));
   }
 
   private async required(key: string): Promise<Uint8Array> {
@@ -97,6 +112,7 @@ export class ProfileVersionFiles {
 export class S3ProfileStore implements ProfileStore, ProfileCatalog {
   private readonly files: ProfileVersionFiles;
   private readonly registry: ProfileRegistry;
+  private readonly densities = new DensityCache();
 
   constructor(s3: S3Client, dynamo: DynamoDBClient, options: S3ProfileStoreOptions) {
     this.files = new ProfileVersionFiles(new S3ArtifactStore(s3, options.bucket));
@@ -143,6 +159,10 @@ export class S3ProfileStore implements ProfileStore, ProfileCatalog {
   /** The version's settings, calibration and sizes without downloading its float arrays (ingest and fuse steps). */
   async describe(tenant: string, name: string, version?: number): Promise<ProfileDescription> {
     return describeManifest(await this.manifest(tenant, name, version));
+  }
+
+  density(tenant: string, name: string, version: number): Promise<DensityComponent> {
+    return this.densities.get(tenant, name, version, async () => this.files.densityWith(await this.manifest(tenant, name, version), tenant));
   }
 
   async list(tenant: string): Promise<ProfileSummary[]> {

@@ -168,17 +168,22 @@ export interface SageMakerAdapterOptions {
 
 /** The Backbone port on a SageMaker endpoint: feature maps of the patch and embedding layers. */
 export class SageMakerBackbone implements Backbone {
-  private constructor(private readonly endpoint: SageMakerEndpoint, readonly descriptor: BackboneDescriptor, private readonly options: SageMakerAdapterOptions) {}
+  constructor(private readonly endpoint: SageMakerEndpoint, readonly descriptor: BackboneDescriptor, private readonly options: SageMakerAdapterOptions) {}
 
   static async create(endpoint: SageMakerEndpoint, options: SageMakerAdapterOptions = {}): Promise<SageMakerBackbone> {
     return new SageMakerBackbone(endpoint, (await endpoint.describe()).backbone, options);
   }
 
-  async extract(tiles: readonly GreyImage[]): Promise<FeatureMap[][]> {
+  async extract(tiles: readonly GreyImage[], only?: readonly string[]): Promise<FeatureMap[][]> {
     if (tiles.length === 0) return [];
     const { width, height } = checkTiles(tiles);
     const d = this.descriptor;
-    const layers = [...new Set([...d.patchLayers, d.embeddingLayer])].map((name) => d.layers.find((l) => l.name === name)!);
+    const wanted = only ?? [...new Set([...d.patchLayers, d.embeddingLayer])];
+    const layers = wanted.map((name) => {
+      const layer = d.layers.find((l) => l.name === name);
+      if (!layer) throw new MmdoError('backbone_invalid', `backbone ${d.id} has no output '${name}'`, 422);
+      return layer;
+    });
     const responsePerTile = layers.reduce((n, l) => n + 4 * l.channels * Math.ceil(height / l.stride) * Math.ceil(width / l.stride), 0);
     const per = tilesPerRequest(4 * width * height, responsePerTile, this.options.payloadLimit);
     const stack = tileStack(tiles);
@@ -207,10 +212,18 @@ export class SageMakerBackbone implements Backbone {
 
 /** The PatchScorer port on a SageMaker endpoint: the endpoint scores patches against the profile's memory bank. */
 export class SageMakerPatchScorer implements PatchScorer {
-  private constructor(private readonly endpoint: SageMakerEndpoint, readonly descriptor: BackboneDescriptor, private readonly options: SageMakerAdapterOptions) {}
+  private readonly features: SageMakerBackbone;
+
+  private constructor(private readonly endpoint: SageMakerEndpoint, readonly descriptor: BackboneDescriptor, private readonly options: SageMakerAdapterOptions) {
+    this.features = new SageMakerBackbone(endpoint, descriptor, options);
+  }
 
   static async create(endpoint: SageMakerEndpoint, options: SageMakerAdapterOptions = {}): Promise<SageMakerPatchScorer> {
     return new SageMakerPatchScorer(endpoint, (await endpoint.describe()).backbone, options);
+  }
+
+  extract(images: readonly GreyImage[], layers: readonly string[]): Promise<FeatureMap[][]> {
+    return this.features.extract(images, layers);
   }
 
   async scoreTiles(scoring: readonly ScoringTile[], profile: ProfileVersionRef): Promise<ScoredTiles> {

@@ -1,5 +1,6 @@
 import { NotFoundError } from '../../domain/errors.js';
 import type { ProfileSummary, ProfileVersion } from '../../domain/profile/profile.js';
+import type { DensityComponent } from '../../domain/scoring/density.js';
 import type { ProfileCatalog, ProfileDescription } from '../../ports/inspection.js';
 import type { ProfileStore } from '../../ports/stores.js';
 
@@ -26,8 +27,14 @@ export class MemoryProfileStore implements ProfileStore, ProfileCatalog {
   }
 
   async describe(tenant: string, name: string, version?: number): Promise<ProfileDescription> {
-    const { bank, embeddings, ...rest } = await this.load(tenant, name, version);
+    const { bank, embeddings, density: _density, ...rest } = await this.load(tenant, name, version);
     return { ...rest, bank: { dim: bank.dim, count: bank.count }, embeddings: { dim: embeddings.dim, ids: embeddings.ids } };
+  }
+
+  async density(tenant: string, name: string, version: number): Promise<DensityComponent> {
+    const { density } = await this.load(tenant, name, version);
+    if (!density) throw new NotFoundError('density component of profile version', `${name}@${version}`);
+    return density;
   }
 
   async list(tenant: string): Promise<ProfileSummary[]> {

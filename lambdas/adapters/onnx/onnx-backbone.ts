@@ -54,8 +54,11 @@ export class OnnxBackbone implements Backbone {
     return new OnnxBackbone(session, manifest, sha256);
   }
 
-  async extract(tiles: readonly GreyImage[]): Promise<FeatureMap[][]> {
+  async extract(tiles: readonly GreyImage[], only?: readonly string[]): Promise<FeatureMap[][]> {
     if (tiles.length === 0) return [];
+    const fetches = only ? this.session.outputNames.filter((n) => only.includes(n)) : [...this.layers];
+    const unknown = only?.filter((n) => !this.session.outputNames.includes(n)) ?? [];
+    if (unknown.length) throw new BackboneError('backbone_invalid', `backbone ${this.manifest.id} has no output(s) ${unknown.join(', ')}`, { outputs: this.session.outputNames });
     const { width, height } = tiles[0]!;
     const m = this.descriptor.sizeMultiple;
     if (tiles.some((t) => t.width !== width || t.height !== height)) {
@@ -73,8 +76,8 @@ export class OnnxBackbone implements Backbone {
       const input = new Float32Array(group.length * perTile);
       group.forEach((tile, i) => this.preprocess(tile.data, input, i * perTile, width * height));
       const feeds = { [this.inputName]: new ort.Tensor('float32', input, [group.length, channels, height, width]) };
-      const outputs = await this.session.run(feeds, this.layers as string[]);
-      for (let i = 0; i < group.length; i++) result.push(this.layers.map((name) => this.slice(name, outputs[name]!, i)));
+      const outputs = await this.session.run(feeds, fetches);
+      for (let i = 0; i < group.length; i++) result.push(fetches.map((name) => this.slice(name, outputs[name]!, i)));
     }
     return result;
   }

@@ -1,4 +1,5 @@
-import type { PatchGrid } from '../../domain/features/feature-map.js';
+import type { FeatureMap, PatchGrid } from '../../domain/features/feature-map.js';
+import type { GreyImage } from '../../domain/image/grey-image.js';
 import { tileFeatures } from '../../domain/scoring/patch-grid.js';
 import { searchGrids } from '../../application/scoring.js';
 import type { Backbone, BackboneDescriptor } from '../../ports/backbone.js';
@@ -15,6 +16,10 @@ export class InProcessPatchScorer implements PatchScorer {
 
   get descriptor(): BackboneDescriptor {
     return this.backbone.descriptor;
+  }
+
+  extract(images: readonly GreyImage[], layers: readonly string[]): Promise<FeatureMap[][]> {
+    return this.backbone.extract(images, layers);
   }
 
   async scoreTiles(tiles: readonly ScoringTile[], ref: ProfileVersionRef): Promise<ScoredTiles> {

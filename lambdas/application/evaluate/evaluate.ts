@@ -13,11 +13,11 @@ import { SCORING_STAGES } from '../pipeline/definition.js';
 import { reasonOf, StageFailure } from '../pipeline/failure.js';
 import { runStages } from '../pipeline/run-stages.js';
 import type { InspectionState } from '../pipeline/state.js';
-import { prepareImage } from '../prepare.js';
+import { prepareForProfile, type PreparedImage } from '../prepare.js';
 import { calibrateOperatingPoint } from '../operating-point.js';
 import { buildProfile, resolveRecipe, type RecipeOverrides } from '../profile-builder.js';
 import { parseManifest, type EvaluationSource, type ManifestItem } from './manifest.js';
-import { methodScorers, type MethodName } from './methods.js';
+import { MAP_METHODS, methodScorers, type MethodName, type MethodScorer } from './methods.js';
 import { MapKeeper, methodResult, missesOf, pixelMetrics, type ClassMetrics, type KeptMap, type TestRecord } from './results.js';
 import type { ConfusionMatrix, ThresholdScores } from '../../domain/evaluation/classification.js';
 
@@ -117,9 +117,9 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   if (!testItems.some((t) => t.label === 1)) throw new MmdoError('validation_failed', 'the test set has no anomalous image: AUROC needs both classes');
 
   const recipe = resolveRecipe(deps.backbone, undefined, { seed: options.seed, ...options.recipe });
-  const prepare = async (item: ManifestItem): Promise<GreyImage> => {
+  const prepare = async (item: ManifestItem): Promise<PreparedImage> => {
     const decoded = await decodeItem(deps, item.path);
-    return prepareImage(decoded.image, undefined, null, recipe.settings.normalise, DEFAULT_INGEST_LIMITS);
+    return prepareForProfile(decoded.image, undefined, null, recipe.settings, DEFAULT_INGEST_LIMITS);
   };
   async function* images(indices: readonly number[], stage: string) {
     for (const [n, i] of indices.entries()) {
@@ -142,11 +142,14 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   };
   const records: TestRecord[] = [];
   const failures: EvaluationResult['failures'][number][] = [];
-  let scorers: ReturnType<typeof methodScorers>;
+  let scorers: Partial<Record<MethodName, MethodScorer>>;
+  let measured: MethodName[] = [];
   try {
     const version = await workspace.profiles.saveNewVersion(TENANT, calibrated);
     const profile = await workspace.profiles.load(TENANT, PROFILE, version);
     scorers = methodScorers(profile, built.calibrationEmbeddings);
+    // A method the profile lacks (e.g. density with too few bank images) is left out, not scored as zero.
+    measured = options.methods.filter((m) => scorers[m]);
     // Test images' maps and masks for the pixel metrics, in bounded memory (results.ts).
     const keeper = new MapKeeper(profile.settings, options.keptMapBytes);
     for (const [n, item] of testItems.entries()) {
@@ -154,7 +157,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
       if ('failure' in scored) failures.push({ path: item.path, ...scored.failure });
       else {
         const { state, map, embedding } = scored;
-        const scores = Object.fromEntries(options.methods.map((m) => [m, scorers[m].score(state, embedding)])) as Record<MethodName, number>;
+        const scores = Object.fromEntries(measured.map((m) => [m, scorers[m]!.score(state, embedding)])) as Record<MethodName, number>;
         records.push({ item, scores, map, ...(item.mask && item.label === 1 ? { mask: keeper.mask(await readMask(deps, item)) } : {}) });
       }
       progress('score', 0.15 + 0.8 * ((n + 1) / testItems.length), `${n + 1}/${testItems.length}`);
@@ -165,15 +168,15 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   const labels = records.map((r) => r.item.label);
   const classes = [...new Set(records.filter((r) => r.item.label === 1).map((r) => r.item.className))].sort();
   const pixel = pixelMetrics(records, classes, options.pixelBins);
-  const methods = options.methods.map((m) => methodResult(scorers[m], records, classes, m === 'patch-knn' || m === 'fused' ? pixel : undefined));
-  const missMethod = options.methods.includes('fused') ? scorers.fused : scorers[options.methods[0]!];
+  const methods = measured.map((m) => methodResult(scorers[m]!, records, classes, MAP_METHODS.includes(m) ? pixel : undefined));
+  const missMethod = scorers[measured.includes('fused') ? 'fused' : measured[0]!]!;
   const detail: EvaluationDetail = {
     rocs: Object.fromEntries(methods.map((m) => [m.method, m.roc])),
-    scores: Object.fromEntries(options.methods.map((m) => [m, {
+    scores: Object.fromEntries(measured.map((m) => [m, {
       normal: records.filter((r) => r.item.label === 0).map((r) => r.scores[m]),
       anomalous: records.filter((r) => r.item.label === 1).map((r) => r.scores[m]),
     }])),
-    misses: await missesOf(records, missMethod, options.worstMisses ?? 4, prepare),
+    misses: await missesOf(records, missMethod, options.worstMisses ?? 4, async (item) => (await prepare(item)).image),
   };
   timings.total = performance.now() - started;
   return {
@@ -233,9 +236,9 @@ async function* mapAsyncItems<T, U>(list: readonly T[], fn: (item: T) => Promise
   for (const item of list) yield await fn(item);
 }
 
-async function* mapIds(images: AsyncIterable<GreyImage>): AsyncGenerator<{ id: string; image: GreyImage }> {
+async function* mapIds(images: AsyncIterable<PreparedImage>): AsyncGenerator<PreparedImage & { id: string }> {
   let n = 0;
-  for await (const image of images) yield { id: `bank-${n++}`, image };
+  for await (const image of images) yield { id: `bank-${n++}`, ...image };
 }
 
 function prefixKeys(prefix: string, values: Record<string, number>): Record<string, number> {

@@ -1,4 +1,5 @@
 import type { EvaluationResult } from './evaluate.js';
+import type { RepeatedEvaluation, Spread } from './repeats.js';
 
 /** Left-aligned first column, right-aligned others, columns padded to their widest cell. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -25,6 +26,9 @@ export function formatEvaluation(r: EvaluationResult): string {
       `tiles ${s.tiling.tileSize} px (overlap ${s.tiling.overlap}), pad ${s.borderPad} px, smoothing σ ${s.smoothingSigmaPx} px, normalise ${s.normalise === false ? 'none' : 'product'}, ` +
       `fusion ${s.fusion.components.map((c) => `${c} ${s.fusion.weights[c]}`).join(', ')}`,
   );
+  out.push(s.density.enabled
+    ? `density: ${s.density.layers.join('+')} mean+std, short side ${s.density.shortSide} px, ${s.density.views} view(s), normalise ${s.density.normalise === false ? 'none' : s.density.normalise.clahe ? 'with CLAHE' : 'without CLAHE'}`
+    : 'density: off');
   if (r.failures.length) out.push(`not scored: ${r.failures.length} image(s), e.g. ${r.failures[0]!.path}: ${r.failures[0]!.code}: ${r.failures[0]!.message}`);
   out.push('');
   out.push(
@@ -75,5 +79,32 @@ export function formatEvaluation(r: EvaluationResult): string {
   out.push('');
   const t = r.timingsMs;
   out.push(`timings: ${Object.entries(t).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+  return out.join('\n') + '\n';
+}
+
+/** Repeated splits as people read them: mean ± sd (worst split) per method and metric, then per class. */
+export function formatRepeats(r: RepeatedEvaluation): string {
+  const cell = (s: Spread | undefined) => (s ? `${num(s.mean)} ± ${num(s.sd)} (${num(s.worst)})` : '–');
+  const out: string[] = [];
+  out.push(`manifest ${r.manifest}`);
+  out.push(`${r.seeds.length} seeded splits (seeds ${r.seeds.join(', ')}): mean ± standard deviation (worst split)`);
+  const first = r.runs[0]!;
+  out.push(`split: bank ${first.split.bank}, calibration ${first.split.calibration}, test ${first.split.testNormal} normal + ${first.split.testAnomalous} anomalous`);
+  out.push('');
+  const metrics: [string, string][] = [
+    ['auroc', 'image AUROC'], ['aupr', 'AUPR'], ['bestF1', 'best F1'], ['f1AtOperating', 'F1 @op'],
+    ['normalsFlagged', 'normals flagged @op'], ['pixelAuroc', 'pixel AUROC'], ['aupro', 'AUPRO@30%'],
+  ];
+  out.push(renderTable(['method', ...metrics.map(([, label]) => label)], r.summary.map((m) => [m.method, ...metrics.map(([key]) => cell(m.metrics[key]))])));
+  out.push('');
+  out.push('per class: image AUROC (for normal: the share flagged at the operating threshold)');
+  const classes = r.summary[0]?.perClass.map((c) => c.className) ?? [];
+  out.push(renderTable(['class', ...r.summary.map((m) => m.method)], classes.map((name) => [
+    name,
+    ...r.summary.map((m) => {
+      const c = m.perClass.find((x) => x.className === name);
+      return cell(name === 'normal' ? c?.metrics['flagged.normal'] : c?.metrics['auroc']);
+    }),
+  ])));
   return out.join('\n') + '\n';
 }

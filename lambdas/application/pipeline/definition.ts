@@ -6,7 +6,7 @@
  */
 
 /** Stage names, in the order the cloud runs them. */
-export const STAGE_NAMES = ['ingest', 'microstructure', 'normalise', 'embed', 'patch', 'novelty', 'replicates', 'forecast', 'fuse', 'render', 'write'] as const;
+export const STAGE_NAMES = ['ingest', 'microstructure', 'normalise', 'density', 'embed', 'patch', 'novelty', 'replicates', 'forecast', 'fuse', 'render', 'write'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
 /**
@@ -36,12 +36,13 @@ export const STAGES: readonly StageInfo[] = [
   { name: 'ingest', needs: [], step: 'analyse', progress: 0.02 },
   { name: 'microstructure', needs: ['ingest'], step: 'analyse', progress: 0.1 },
   { name: 'normalise', needs: ['ingest'], step: 'analyse', progress: 0.1 },
+  { name: 'density', needs: ['ingest'], step: 'analyse', progress: 0.15 },
   { name: 'embed', needs: ['normalise'], step: 'analyse', progress: 0.2 },
   { name: 'patch', needs: ['embed'], step: 'analyse', progress: 0.6 },
   { name: 'novelty', needs: ['embed'], step: 'analyse', progress: 0.7 },
   { name: 'replicates', needs: ['ingest', 'microstructure', 'patch', 'novelty'], step: 'report', progress: 0.75 },
   { name: 'forecast', needs: ['ingest', 'microstructure'], step: 'report', progress: 0.75 },
-  { name: 'fuse', needs: ['patch', 'novelty', 'microstructure', 'replicates'], step: 'report', progress: 0.8 },
+  { name: 'fuse', needs: ['patch', 'novelty', 'density', 'microstructure', 'replicates'], step: 'report', progress: 0.8 },
   { name: 'render', needs: ['ingest', 'patch', 'microstructure'], step: 'report', progress: 0.85 },
   { name: 'write', needs: ['fuse', 'render', 'forecast'], step: 'report', progress: 0.95 },
 ];

@@ -78,6 +78,16 @@ export const NoveltyResultSchema = z.discriminatedUnion('present', [
   z.object({ present: z.literal(false), reason: z.string() }),
 ]);
 
+export const DensityResultSchema = z.discriminatedUnion('present', [
+  CalibratedSchema.extend({
+    present: z.literal(true),
+    /** Each pooled block's z against the enrolled normals and its weight in the raw score (Σ weight·z). */
+    blocks: z.array(z.object({ name: z.string(), z: z.number(), weight: z.number() })),
+  }),
+  /** Off in the profile's settings, or the version was enrolled with too few images to fit one. */
+  z.object({ present: z.literal(false), reason: z.string() }),
+]);
+
 export const ReplicatesResultSchema = z.discriminatedUnion('present', [
   ReproducibilitySchema.extend({ present: z.literal(true), raw: z.number(), calibrated: z.number().min(0).max(1) }),
   z.object({ present: z.literal(false), reason: z.string() }),
@@ -109,6 +119,7 @@ export const STAGE_RESULT_SCHEMAS = {
   ingest: IngestResultSchema,
   microstructure: MicrostructureResultSchema,
   normalise: NormaliseResultSchema,
+  density: DensityResultSchema,
   embed: EmbedResultSchema,
   patch: PatchResultSchema,
   novelty: NoveltyResultSchema,
@@ -129,6 +140,7 @@ export const InspectionStateSchema = z.object({
   ingest: IngestResultSchema.optional(),
   microstructure: MicrostructureResultSchema.optional(),
   normalise: NormaliseResultSchema.optional(),
+  density: DensityResultSchema.optional(),
   embed: EmbedResultSchema.optional(),
   patch: PatchResultSchema.optional(),
   novelty: NoveltyResultSchema.optional(),

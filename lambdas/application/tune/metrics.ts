@@ -1,5 +1,5 @@
 import type { MethodResult } from '../evaluate/evaluate.js';
-import { METHOD_NAMES, type MethodName } from '../evaluate/methods.js';
+import { MAP_METHODS, METHOD_NAMES, type MethodName } from '../evaluate/methods.js';
 
 /**
  * Metrics of `mmdo evaluate` a tuning run can maximise, named `METHOD.METRIC` (e.g. `fused.auroc`, the default;
@@ -16,11 +16,11 @@ const READERS = {
 } as const satisfies Record<string, (m: MethodResult) => number | undefined>;
 type MetricKey = keyof typeof READERS;
 
-/** Pixel metrics come from the anomaly map: patch-knn and fused have one, centroid does not. */
+/** Pixel metrics come from the anomaly map (MAP_METHODS). */
 const PIXEL: readonly MetricKey[] = ['pixel-auroc', 'aupro'];
 
 export const METRIC_NAMES: readonly string[] = METHOD_NAMES.flatMap((method) =>
-  (Object.keys(READERS) as MetricKey[]).filter((k) => method !== 'centroid' || !PIXEL.includes(k)).map((k) => `${method}.${k}`));
+  (Object.keys(READERS) as MetricKey[]).filter((k) => MAP_METHODS.includes(method) || !PIXEL.includes(k)).map((k) => `${method}.${k}`));
 
 export const DEFAULT_METRIC = 'fused.auroc';
 

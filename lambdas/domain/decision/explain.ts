@@ -9,6 +9,7 @@ export const COMPONENT_LABELS: Readonly<Record<ComponentName, string>> = {
   novelty: 'novelty',
   consistency: 'consistency with the synthesis sheet',
   reproducibility: 'disagreement with the other fields of view of this sample',
+  density: 'the whole-image texture statistics',
 };
 
 export interface Contribution {

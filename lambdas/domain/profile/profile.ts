@@ -1,3 +1,4 @@
+import type { DensityComponent } from '../scoring/density.js';
 import type { ScoringSettings } from './settings.js';
 
 /**
@@ -42,6 +43,8 @@ export interface ScoreCalibration {
    * not evidence against a new one; absent in profiles built before it was measured: no baseline).
    */
   readonly normalConsistencyScores?: readonly number[];
+  /** Raw density scores of the calibration images (when the profile has a density component). */
+  readonly normalDensityScores?: readonly number[];
 }
 
 export interface ImageEmbeddings {
@@ -64,6 +67,8 @@ export interface ProfileVersion {
   readonly bank: MemoryBank;
   readonly calibration: ScoreCalibration;
   readonly embeddings: ImageEmbeddings;
+  /** The image-level density component fitted on the bank images (settings.density), when enabled. */
+  readonly density?: DensityComponent;
   /** Names (or content hashes) of the images used, by role; bank and calibration never overlap. */
   readonly enrolled: { readonly bank: readonly string[]; readonly calibration: readonly string[] };
   /**

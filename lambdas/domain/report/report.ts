@@ -80,6 +80,15 @@ export const NoveltySchema = z.object({
   nearest: z.array(z.object({ id: z.string(), distance: z.number(), label: z.string().optional() })),
 });
 
+/**
+ * The density component's evidence: its raw score (Σ weight·z, about 0 on a typical normal image) and each pooled
+ * block's z against the enrolled normals (e.g. `out_relu.std` high: texture contrast unlike the normals').
+ */
+export const DensitySchema = z.object({
+  score: z.number(),
+  blocks: z.array(z.object({ name: z.string(), z: z.number(), weight: z.number() })),
+});
+
 /** Spread of the metrics over replicate fields of view of one sample (present only when replicates exist). */
 export const ReproducibilitySchema = z.object({
   /** Fields of view compared, this one included. */
@@ -134,6 +143,7 @@ export const ReportSchema = z.object({
   scores: ScoresSchema.nullable(),
   regions: z.array(RegionSchema),
   novelty: NoveltySchema.optional(),
+  density: DensitySchema.optional(),
   /** Microstructure metrics, graph and consistency findings (filled by the microstructure stage). */
   microstructure: z.record(z.string(), z.unknown()).optional(),
   findings: z.array(z.record(z.string(), z.unknown())).optional(),

@@ -22,6 +22,8 @@ export const LIFT_LEVEL: Readonly<Record<ComponentName, number>> = {
   consistency: SUSPECT_CALIBRATED,
   // A sample whose fields of view disagree is uneven, not necessarily defective: it lifts only when clear.
   reproducibility: ANOMALOUS_CALIBRATED,
+  // Whole-image evidence calibrated on held-out normals, like the patch score.
+  density: SUSPECT_CALIBRATED,
 };
 
 export interface FusedScore {

@@ -180,17 +180,27 @@ function addResized(
 }
 
 /**
- * The per-channel mean of a feature map over the cells whose centres lie inside a pixel rectangle of its input
- * (not normalised): a tile's embedding averages the image, not its mirrored border, which would pull every
- * embedding towards its own reflection and blur novelty. A rectangle that holds no cell centre pools the whole map.
+ * The cells of a feature map whose centres lie inside a pixel rectangle of its input, or undefined when none does:
+ * image-level statistics cover the image, not its mirrored border.
  */
-export function poolInside(map: FeatureMap, inside: { x0: number; y0: number; x1: number; y1: number }): Float32Array {
+export function insideCells(map: FeatureMap, inside: { x0: number; y0: number; x1: number; y1: number }): { x0: number; y0: number; x1: number; y1: number } | undefined {
   const first = (p: number) => Math.max(0, Math.ceil(p / map.stride - 0.5));
   const last = (p: number, n: number) => Math.min(n, Math.ceil(p / map.stride - 0.5));
-  const [cx0, cy0, cx1, cy1] = [first(inside.x0), first(inside.y0), last(inside.x1, map.width), last(inside.y1, map.height)];
-  if (cx1 <= cx0 || cy1 <= cy0) return imageEmbedding(map, { normalise: false });
+  const cells = { x0: first(inside.x0), y0: first(inside.y0), x1: last(inside.x1, map.width), y1: last(inside.y1, map.height) };
+  return cells.x1 <= cells.x0 || cells.y1 <= cells.y0 ? undefined : cells;
+}
+
+/**
+ * The per-channel mean of a feature map over the cells inside a pixel rectangle of its input (not normalised): a
+ * tile's embedding averages the image, not its mirrored border, which would pull every embedding towards its own
+ * reflection and blur novelty. A rectangle that holds no cell centre pools the whole map.
+ */
+export function poolInside(map: FeatureMap, inside: { x0: number; y0: number; x1: number; y1: number }): Float32Array {
+  const cells = insideCells(map, inside);
+  if (!cells) return imageEmbedding(map, { normalise: false });
+  const { x0: cx0, y0: cy0, x1: cx1, y1: cy1 } = cells;
   const plane = map.height * map.width;
-  const cells = (cx1 - cx0) * (cy1 - cy0);
+  const count = (cx1 - cx0) * (cy1 - cy0);
   const out = new Float32Array(map.channels);
   for (let c = 0; c < map.channels; c++) {
     let sum = 0;
@@ -198,7 +208,7 @@ export function poolInside(map: FeatureMap, inside: { x0: number; y0: number; x1
       const row = c * plane + y * map.width;
       for (let x = cx0; x < cx1; x++) sum += map.data[row + x];
     }
-    out[c] = sum / cells;
+    out[c] = sum / count;
   }
   return out;
 }

@@ -91,7 +91,7 @@ describe('S3ProfileStore against s3rver and dynalite', () => {
     const p = profile('layout', 2);
     const version = await store.saveNewVersion('acme', p);
     const keys = profileObjectKeys('acme', 'layout', version);
-    expect(keys).toEqual({ manifest: 'acme/profiles/layout/v1/profile.json', bank: 'acme/profiles/layout/v1/bank.f32', embeddings: 'acme/profiles/layout/v1/embeddings.f32' });
+    expect(keys).toEqual({ manifest: 'acme/profiles/layout/v1/profile.json', bank: 'acme/profiles/layout/v1/bank.f32', embeddings: 'acme/profiles/layout/v1/embeddings.f32', density: 'acme/profiles/layout/v1/density.f32' });
     const bank = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: keys.bank }));
     expect(Buffer.from(await bank.Body!.transformToByteArray()).equals(bytesOf(p.bank.vectors))).toBe(true);
     const manifest = JSON.parse(await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: keys.manifest }))).Body!.transformToString());

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { evaluate } from '../../../lambdas/application/evaluate/evaluate.js';
 import { parseManifest } from '../../../lambdas/application/evaluate/manifest.js';
-import { formatEvaluation } from '../../../lambdas/application/evaluate/table.js';
+import { formatEvaluation, formatRepeats } from '../../../lambdas/application/evaluate/table.js';
+import { summariseRepeats } from '../../../lambdas/application/evaluate/repeats.js';
 import { csvManifestSource } from '../../../lambdas/adapters/local/evaluation/csv-manifest.js';
 import { writeEvaluationPlots } from '../../../lambdas/adapters/local/evaluation/plot-writer.js';
 import { evaluationWorkspace } from '../../../lambdas/adapters/local/evaluation/workspace.js';
@@ -127,6 +128,7 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect(result.profile.features).toEqual({ layers: [...backbone.descriptor.patchLayers], neighbourhood: 3, k: 1, coresetRatio: 0.25, projectionDim: null, seed: 5, coresetMaxSize: 20000 });
     expect(result.profile.settings).toEqual({
       ...DEFAULT_SCORING_SETTINGS, tiling: { tileSize: DEFAULT_TILE_SIZE, overlap: expect.any(Number) }, heatmapLow: expect.any(Number),
+      density: { ...DEFAULT_SCORING_SETTINGS.density, layers: [backbone.descriptor.embeddingLayer] },
       // As enrolment: the operating point from the calibration normals' fused scores (extrapolated: 3 normals cannot resolve 1 %).
       operating: { ...DEFAULT_SCORING_SETTINGS.operating, source: 'extrapolated', thresholds: expect.any(Object), calibrationSize: result.split.calibration, warning: expect.any(String) },
     });
@@ -151,7 +153,7 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect(fused!.method).toBe('fused');
     expect(fused!.thresholds).toEqual(result.profile.settings.operating.thresholds);
     expect(fused!.thresholds.anomalous).toBeGreaterThan(fused!.thresholds.suspect);
-    expect(fused!.details).toEqual({ components: 'patch + novelty + consistency + reproducibility' });
+    expect(fused!.details).toEqual({ components: 'patch + novelty + consistency + reproducibility + density' });
     expect(fused!.image.auroc).toBeGreaterThan(0.8);
     expect(centroid!.method).toBe('centroid');
     expect(centroid!.pixel).toBeUndefined();
@@ -172,6 +174,36 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect([roc.format, roc.width, roc.height]).toEqual(['png', 500, 500]);
     const misses = await sharp(await readFile(join(out, 'misses.png'))).metadata();
     expect(misses.height).toBeGreaterThan(4 * 180);
+  });
+
+  test('repeated splits: each seed its own split; mean, spread and worst split per metric; density measured on its own', async () => {
+    const runs = [];
+    for (const seed of [1, 2]) {
+      const { result } = await evaluate(
+        {
+          source: csvManifestSource(join(dir, 'manifest.csv')), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory(),
+          workspace: () => evaluationWorkspace(backbone, 'exact'),
+        },
+        { methods: ['patch-knn', 'density', 'fused'], bankNormals: 10, calibrationNormals: 3, seed, recipe: { coresetRatio: 0.25, seed }, worstMisses: 0 },
+      );
+      runs.push(result);
+    }
+    // Ten bank images: the profile has a density component, measured as a method of its own and fused.
+    expect(runs[0]!.methods.map((m) => m.method)).toEqual(['patch-knn', 'density', 'fused']);
+    expect(runs[0]!.methods[2]!.details).toEqual({ components: 'patch + novelty + consistency + reproducibility + density' });
+    const repeated = summariseRepeats(runs);
+    expect(repeated.seeds).toEqual([1, 2]);
+    const aurocs = runs.map((r) => r.methods.find((m) => m.method === 'fused')!.image.auroc);
+    const fused = repeated.summary.find((m) => m.method === 'fused')!.metrics;
+    expect(fused['auroc']!.mean).toBeCloseTo((aurocs[0]! + aurocs[1]!) / 2, 10);
+    expect(fused['auroc']!.worst).toBe(Math.min(...aurocs));
+    expect(fused['auroc']!.sd).toBeCloseTo(Math.abs(aurocs[0]! - aurocs[1]!) / Math.SQRT2, 10);
+    const flagged = runs.map((r) => r.methods.find((m) => m.method === 'fused')!.image.operating.fpr);
+    expect(fused['normalsFlagged']!.worst).toBe(Math.max(...flagged)); // the worst false-alarm rate is the highest
+    expect(repeated.summary.find((m) => m.method === 'density')!.metrics['pixelAuroc']).toBeUndefined(); // no map
+    const table = formatRepeats(repeated);
+    expect(table).toContain('2 seeded splits (seeds 1, 2)');
+    expect(table).toMatch(/dark-spot\s+\d\.\d{3} ± \d\.\d{3} \(\d\.\d{3}\)/);
   });
 
   test('a test image the pipeline cannot read is reported as a failure with its reason and counts in no metric', async () => {

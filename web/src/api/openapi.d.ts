@@ -610,7 +610,7 @@ export interface components {
                 };
                 components: {
                     /** @enum {string} */
-                    name: "patch" | "novelty" | "consistency" | "reproducibility";
+                    name: "patch" | "novelty" | "consistency" | "reproducibility" | "density";
                     raw: number;
                     calibrated: number;
                     weight: number;
@@ -655,6 +655,14 @@ export interface components {
                     id: string;
                     distance: number;
                     label?: string;
+                }[];
+            };
+            density?: {
+                score: number;
+                blocks: {
+                    name: string;
+                    z: number;
+                    weight: number;
                 }[];
             };
             microstructure?: {

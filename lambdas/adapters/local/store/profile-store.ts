@@ -3,19 +3,23 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { MmdoError, NotFoundError } from '../../../domain/errors.js';
 import type { ProfileSummary, ProfileVersion } from '../../../domain/profile/profile.js';
+import type { DensityComponent } from '../../../domain/scoring/density.js';
 import type { ProfileCatalog, ProfileDescription } from '../../../ports/inspection.js';
 import type { ProfileStore } from '../../../ports/stores.js';
-import { decodeManifest, decodeProfile, describeManifest, encodeProfile, PROFILE_FILES, versionSummary, type ProfileManifest } from '../../profile-codec.js';
+import { DensityCache } from '../../density-cache.js';
+import { decodeDensity, decodeManifest, decodeProfile, describeManifest, encodeProfile, PROFILE_FILES, versionSummary, type ProfileManifest } from '../../profile-codec.js';
 import { assertSegment } from './keys.js';
 
 const VERSION_DIR = /^v(\d+)$/;
 
 /**
- * Profiles on disk: `root/<tenant>/<name>/v<N>/{profile.json,bank.f32,embeddings.f32}`.
+ * Profiles on disk: `root/<tenant>/<name>/v<N>/{profile.json,bank.f32,embeddings.f32[,density.f32]}`.
  * A version is written to a staging folder and renamed into place, so readers never see half a version
  * and two writers never get the same number (the rename fails for the loser, who takes the next one).
  */
 export class FileProfileStore implements ProfileStore, ProfileCatalog {
+  private readonly densities = new DensityCache();
+
   constructor(private readonly root: string) {}
 
   async saveNewVersion(tenant: string, profile: Omit<ProfileVersion, 'version'>): Promise<number> {
@@ -44,7 +48,28 @@ export class FileProfileStore implements ProfileStore, ProfileCatalog {
 
   async load(tenant: string, name: string, version?: number): Promise<ProfileVersion> {
     const { manifest, dir } = await this.manifest(tenant, name, version);
-    return decodeProfile(manifest, await readFile(join(dir, manifest.bank.file)), await readFile(join(dir, manifest.embeddings.file)), dir);
+    return decodeProfile(manifest, {
+      bank: await readFile(join(dir, manifest.bank.file)),
+      embeddings: await readFile(join(dir, manifest.embeddings.file)),
+      density: manifest.density ? await this.densityFile(dir, manifest) : undefined,
+    }, dir);
+  }
+
+  density(tenant: string, name: string, version: number): Promise<DensityComponent> {
+    return this.densities.get(tenant, name, version, async () => {
+      const { manifest, dir } = await this.manifest(tenant, name, version);
+      if (!manifest.density) throw new NotFoundError('density component of profile version', `${name}@${version}`);
+      return decodeDensity(manifest, await this.densityFile(dir, manifest), dir);
+    });
+  }
+
+  private async densityFile(dir: string, manifest: ProfileManifest): Promise<Uint8Array> {
+    try {
+      return await readFile(join(dir, manifest.density!.file));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new MmdoError('profile_corrupt', `profile file ${join(dir, PROFILE_FILES.density)} is missing although its manifest names it`, 500, { where: dir });
+    }
   }
 
   /** Settings and calibration only (profile.json), without the float files. */
@@ -98,6 +123,7 @@ export class FileProfileStore implements ProfileStore, ProfileCatalog {
     const encoded = encodeProfile(p);
     await writeFile(join(dir, PROFILE_FILES.bank), encoded.bankBytes);
     await writeFile(join(dir, PROFILE_FILES.embeddings), encoded.embeddingsBytes);
+    if (encoded.densityBytes) await writeFile(join(dir, PROFILE_FILES.density), encoded.densityBytes);
     await writeFile(join(dir, PROFILE_FILES.manifest), encoded.manifestBytes);
   }
 }

@@ -1,11 +1,10 @@
-import { MmdoError } from '../../../domain/errors.js';
 import { extractPaddedTile, insideRect, planPaddedTiles } from '../../../domain/image/tiling.js';
 import { meanNormalised } from '../../../domain/scoring/patch-grid.js';
 import type { TileLayout } from '../../scoring.js';
 import type { Tile } from '../../../domain/image/tiling.js';
 import type { PipelineDeps } from '../deps.js';
+import { requireProfileBackbone } from './backbone.js';
 import { requireResults, type InspectionState, type StageResults } from '../state.js';
-
 
 /**
  * Embed: pad the normalised image by the profile's reflected border, tile it as the profile says, and have the
@@ -16,11 +15,7 @@ export async function embed(state: InspectionState, deps: PipelineDeps): Promise
   const { job, ingest, normalise } = requireResults(state, 'ingest', 'normalise');
   const [scorer, profile] = await Promise.all([deps.scorer(), deps.profiles.describe(job.tenant, ingest.profile.name, ingest.profile.version)]);
   const d = scorer.descriptor;
-  if (profile.backbone.sha256 !== d.sha256) {
-    throw new MmdoError('backbone_mismatch',
-      `profile '${profile.name}' v${profile.version} was enrolled with backbone ${profile.backbone.id}, but this pipeline runs ${d.id}; ` +
-      're-enrol the profile, or run the backbone it was built with', 409, { profileBackbone: profile.backbone, backbone: { id: d.id, sha256: d.sha256 } });
-  }
+  requireProfileBackbone(profile, d);
   const image = await deps.scratch.getGrey(normalise.normalised);
   const { borderPad: pad, tiling } = profile.settings;
   const plan = planPaddedTiles(image.width, image.height, tiling, pad, d.sizeMultiple);

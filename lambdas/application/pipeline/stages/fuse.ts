@@ -9,11 +9,12 @@ import { requireResults, type InspectionState, type StageResults } from '../stat
  * the out-of-distribution flag (domain/scoring/decision.ts).
  */
 export async function fuse(state: InspectionState, deps: PipelineDeps): Promise<StageResults['fuse']> {
-  const { job, ingest, patch, novelty, microstructure, replicates } = requireResults(state, 'ingest', 'patch', 'novelty', 'microstructure', 'replicates');
+  const { job, ingest, patch, novelty, density, microstructure, replicates } = requireResults(state, 'ingest', 'patch', 'novelty', 'density', 'microstructure', 'replicates');
   const { settings, calibration } = await deps.profiles.describe(job.tenant, ingest.profile.name, ingest.profile.version);
   const available: CalibratedComponent[] = [
     { name: 'patch', raw: patch.raw, calibrated: patch.calibrated, normals: calibration.normalImageScores },
     ...(novelty.present ? [{ name: 'novelty' as const, raw: novelty.raw, calibrated: novelty.calibrated, normals: calibration.normalNoveltyScores }] : []),
+    ...(density.present ? [{ name: 'density' as const, raw: density.raw, calibrated: density.calibrated, normals: calibration.normalDensityScores ?? [] }] : []),
     { name: 'consistency', raw: microstructure.consistency.raw, calibrated: microstructure.consistency.calibrated },
     ...(replicates.present ? [{ name: 'reproducibility' as const, raw: replicates.raw, calibrated: replicates.calibrated }] : []),
   ];

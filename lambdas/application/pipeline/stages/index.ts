@@ -1,6 +1,7 @@
 import type { StageName } from '../definition.js';
 import type { PipelineDeps } from '../deps.js';
 import type { InspectionState, StageResults } from '../state.js';
+import { density } from './density.js';
 import { embed } from './embed.js';
 import { fuse } from './fuse.js';
 import { ingest } from './ingest.js';
@@ -17,5 +18,5 @@ export type StageFunction<K extends StageName> = (state: InspectionState, deps: 
 
 /** The function of every stage in ../definition.ts. */
 export const STAGE_FUNCTIONS: { readonly [K in StageName]: StageFunction<K> } = {
-  ingest, microstructure, normalise, embed, patch, novelty, replicates, forecast, fuse, render, write,
+  ingest, microstructure, normalise, density, embed, patch, novelty, replicates, forecast, fuse, render, write,
 };

@@ -7,8 +7,8 @@ const DetailSchema = z.object({ microstructure: z.record(z.string(), z.unknown()
 
 /** Write: the report, once per id (a completed report is never replaced); the result is the completed event's detail. */
 export async function write(state: InspectionState, deps: PipelineDeps): Promise<StageResults['write']> {
-  const { job, ingest, embed, patch, novelty, microstructure, replicates, forecast, fuse, render } =
-    requireResults(state, 'ingest', 'embed', 'patch', 'novelty', 'microstructure', 'replicates', 'forecast', 'fuse', 'render');
+  const { job, ingest, embed, patch, novelty, density, microstructure, replicates, forecast, fuse, render } =
+    requireResults(state, 'ingest', 'embed', 'patch', 'novelty', 'density', 'microstructure', 'replicates', 'forecast', 'fuse', 'render');
   const detail = DetailSchema.parse(await deps.scratch.getJson(microstructure.detail));
   const report = ReportSchema.parse({
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -23,6 +23,7 @@ export async function write(state: InspectionState, deps: PipelineDeps): Promise
     scores: fuse,
     regions: patch.regions,
     ...(novelty.present ? { novelty: { score: novelty.raw, nearest: novelty.nearest } } : {}),
+    ...(density.present ? { density: { score: density.raw, blocks: density.blocks } } : {}),
     microstructure: detail.microstructure,
     ...(detail.findings.length ? { findings: detail.findings } : {}),
     ...(replicates.present ? { reproducibility: (({ present: _p, raw: _r, calibrated: _c, ...rest }) => rest)(replicates) } : {}),

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { FileProfileStore } from '../../../../lambdas/adapters/local/store/profile-store.js';
 import type { ProfileVersion } from '../../../../lambdas/domain/profile/profile.js';
 import { DEFAULT_SCORING_SETTINGS, legacySettings } from '../../../../lambdas/domain/profile/settings.js';
+import { fitDensityComponent, scoreDensityComponent } from '../../../../lambdas/domain/scoring/density.js';
+import { createRandom } from '../../../../lambdas/domain/synth/random.js';
 import { testSettings } from '../../../support/profiles.js';
 
 function profile(name: string, bankCount: number, fill: number): Omit<ProfileVersion, 'version'> {
@@ -43,11 +45,33 @@ describe('FileProfileStore', () => {
     expect(first.sources?.map((s) => s.role)).toEqual(['bank', 'calibration']);
   });
 
+  test('a density component round-trips (density.f32 beside the manifest): the stored version scores exactly as the fitted one', async () => {
+    const rng = createRandom(3);
+    const rows = (n: number, dim: number) => Array.from({ length: n }, () => Float32Array.from({ length: dim }, () => rng.normal()));
+    const samples = [rows(12, 7), rows(12, 5)];
+    const { component } = fitDensityComponent(samples, ['x.mean', 'x.std'], { folds: 3, weights: [0.5, 0.5] });
+    const store = new FileProfileStore(root);
+    await store.saveNewVersion('local', { ...profile('dense', 2, 1), density: component });
+    const probe = [Float32Array.from({ length: 7 }, (_, i) => i / 3), Float32Array.from({ length: 5 }, (_, i) => -i)];
+    const expected = scoreDensityComponent(component, probe);
+    expect(scoreDensityComponent((await store.load('local', 'dense')).density!, probe).raw).toBeCloseTo(expected.raw, 4);
+    expect(scoreDensityComponent(await store.density('local', 'dense', 1), probe).parts).toEqual(expected.parts.map((p) => ({ ...p, z: expect.closeTo(p.z, 4) })));
+    expect((await store.describe('local', 'dense')) as object).not.toHaveProperty('density');
+    await expect(store.density('local', 'cathode-none', 1)).rejects.toMatchObject({ code: 'not_found' });
+    await store.saveNewVersion('local', profile('plain', 2, 1));
+    await expect(store.density('local', 'plain', 1)).rejects.toMatchObject({ code: 'not_found' });
+    // The manifest names the file: a version that lost it is corrupt, not silently without its component.
+    await store.saveNewVersion('local', { ...profile('lost', 2, 1), density: component });
+    await rm(join(root, 'local', 'lost', 'v1', 'density.f32'));
+    await expect(store.load('local', 'lost')).rejects.toMatchObject({ code: 'profile_corrupt' });
+    await expect(store.density('local', 'lost', 1)).rejects.toMatchObject({ code: 'profile_corrupt' });
+  });
+
   test('the scoring settings round-trip (border pad, tiling, heatmap floor...), in load and describe alike', async () => {
     const store = new FileProfileStore(root);
     const settings = testSettings({
       borderPad: 32, tiling: { tileSize: 512, overlap: 64 }, heatmapLow: 0.125, imageScoreTopFraction: 0.02, smoothingSigmaPx: 2,
-      fusion: { components: ['patch', 'consistency'], weights: { patch: 0.7, novelty: 0, consistency: 0.3, reproducibility: 0 } }, nearest: 5, modality: 'optical', normalise: false,
+      fusion: { components: ['patch', 'consistency'], weights: { patch: 0.7, novelty: 0, consistency: 0.3, reproducibility: 0, density: 0 } }, nearest: 5, modality: 'optical', normalise: false,
     });
     await store.saveNewVersion('local', { ...profile('padded', 2, 1), settings });
     expect((await store.load('local', 'padded')).settings).toEqual(settings);

@@ -1,0 +1,43 @@
+import { loadBackbone } from '../../lambdas/adapters/onnx/model-store.js';
+import { densityBlockNames, densityFeatures, type DensitySettings } from '../../lambdas/application/density.js';
+import { dihedral } from '../../lambdas/domain/image/dihedral.js';
+import { resize } from '../../lambdas/domain/image/resample.js';
+import type { Backbone } from '../../lambdas/ports/backbone.js';
+import { grainTexture } from '../e2e/textures.js';
+
+describe('densityFeatures (built-in backbone)', () => {
+  let backbone: Backbone;
+  let settings: DensitySettings;
+  beforeAll(async () => {
+    backbone = await loadBackbone({ model: 'builtin' });
+    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5 };
+  });
+  afterAll(async () => { await backbone.dispose(); });
+
+  test('one mean and one spread block per layer, each as long as the layer has channels', async () => {
+    const blocks = await densityFeatures(backbone, grainTexture(80, 1), settings, 16);
+    const channels = backbone.descriptor.layers.find((l) => l.name === settings.layers[0])!.channels;
+    expect(densityBlockNames(settings.layers)).toEqual([`${settings.layers[0]}.mean`, `${settings.layers[0]}.std`]);
+    expect(blocks.map((b) => b.length)).toEqual([channels, channels]);
+    expect(blocks[1]!.some((v) => v > 0)).toBe(true);
+  });
+
+  test('eight views make the pooled statistics independent of orientation; one view does not', async () => {
+    const image = grainTexture(80, 2);
+    const turned = dihedral(image, 1);
+    const [a, b] = await Promise.all([densityFeatures(backbone, image, settings, 16), densityFeatures(backbone, turned, settings, 16)]);
+    a.forEach((block, i) => block.forEach((v, j) => expect(b[i]![j]).toBeCloseTo(v, 4)));
+    const single = { ...settings, views: 1 as const };
+    const [c, d] = await Promise.all([densityFeatures(backbone, image, single, 16), densityFeatures(backbone, turned, single, 16)]);
+    expect(c[0]!.some((v, j) => Math.abs(v - d[0]![j]!) > 1e-3)).toBe(true);
+  });
+
+  test('the working scale is fixed: the same texture at twice the size pools to nearly the same statistics', async () => {
+    const small = grainTexture(64, 3);
+    const large = resize(small, 128, 128);
+    const [x, y, other] = await Promise.all([small, large, grainTexture(64, 4)].map((im) => densityFeatures(backbone, im, settings, 16).then((b) => b[0]!)));
+    const distance = (p: Float32Array, q: Float32Array) => Math.hypot(...Array.from(p, (v, i) => v - q[i]!));
+    // Closer to itself at another size than to another texture of the same kind.
+    expect(distance(x!, y!)).toBeLessThan(0.5 * distance(x!, other!));
+  });
+});
