@@ -44,6 +44,7 @@ export async function calibrateOperatingPoint(
         const state = await runStages({ job, timingsMs: {} }, COMPONENT_STAGES, scoringDeps(workspace, deps.decoder, image.bytes, deps.limits));
         const parts: ComponentInput[] = [{ name: 'patch', raw: state.patch!.raw, calibrated: state.patch!.calibrated }];
         if (state.novelty!.present) parts.push({ name: 'novelty', raw: state.novelty!.raw, calibrated: state.novelty!.calibrated });
+        if (state.density!.present) parts.push({ name: 'density', raw: state.density!.raw, calibrated: state.density!.calibrated });
         scored.push({ parts, consistencyRaw: state.microstructure!.consistency.raw });
       } catch (error) {
         if (!(error instanceof StageFailure)) throw error;

@@ -5,6 +5,7 @@ import { createLocalRuntime, type LocalRuntime } from '../../lambdas/adapters/lo
 import { STAGES } from '../../lambdas/application/pipeline/definition.js';
 import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_TILE_SIZE, tileOverlap } from '../../lambdas/domain/profile/settings.js';
 import { createGreyImage } from '../../lambdas/domain/image/grey-image.js';
+import { operatingPoint } from '../../lambdas/domain/scoring/operating.js';
 import { grainTexture, toPng } from '../e2e/textures.js';
 
 const SIZE = 96;
@@ -118,6 +119,20 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const ramp = createGreyImage(SIZE, SIZE, Float32Array.from({ length: SIZE * SIZE }, (_, i) => (i % SIZE) / SIZE));
     const smooth = await runtime.inspections.inspect({ tenant: 'local', name: 'ramp.png', bytes: await toPng(ramp), profile: 'dense' });
     expect(smooth.density!.score).toBeGreaterThan(normal.density!.score + 3);
+
+    // The operating thresholds come from the calibration normals' fused scores as an inspection fuses them,
+    // density included (inspections of the same bytes reproduce those scores).
+    const calibration = images.filter((i) => profile.enrolled.calibration.includes(i.name));
+    expect(calibration).toHaveLength(enrolled.calibrationImages);
+    const fused: number[] = [];
+    for (const image of calibration) {
+      const report = await runtime.inspections.inspect({ tenant: 'local', name: image.name, bytes: image.bytes, profile: 'dense' });
+      expect(report.scores!.components.map((c) => c.name)).toContain('density');
+      fused.push(report.scores!.score);
+    }
+    const expected = operatingPoint(fused, profile.settings.operating);
+    expect(profile.settings.operating.thresholds.suspect).toBeCloseTo(expected.thresholds.suspect, 6);
+    expect(profile.settings.operating.thresholds.anomalous).toBeCloseTo(expected.thresholds.anomalous, 6);
   });
 
   test('the profile\'s fusion settings decide which components are fused, with its weights', async () => {
