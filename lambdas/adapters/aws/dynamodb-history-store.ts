@@ -1,17 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import type { CyclingHistory, CyclingHistoryStore } from '../../ports/history.js';
+import { StoredCyclingHistorySchema } from '../history-codec.js';
 import { REPORTS_TABLE as T } from './dynamodb-tables.js';
-
-const HistorySchema = z.object({
-  batchId: z.string(),
-  points: z.array(z.object({ cycle: z.number(), retention: z.number() })),
-  synthetic: z.boolean(),
-  features: z.array(z.number()).optional(),
-  reports: z.number().int().nonnegative(),
-  attachedAt: z.string(),
-});
 
 /**
  * Cycling histories beside the tenant's reports (same table, sort key `HISTORY#<batch>`: one query lists a
@@ -25,7 +16,7 @@ export class DynamoDbHistoryStore implements CyclingHistoryStore {
   }
 
   async put(tenant: string, history: CyclingHistory): Promise<void> {
-    const valid = HistorySchema.parse(history);
+    const valid = StoredCyclingHistorySchema.parse(history);
     await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { [T.partitionKey]: `TENANT#${tenant}`, [T.sortKey]: `HISTORY#${valid.batchId}`, history: valid } }));
   }
 
@@ -40,7 +31,7 @@ export class DynamoDbHistoryStore implements CyclingHistoryStore {
         ExpressionAttributeValues: { ':p': `TENANT#${tenant}`, ':h': 'HISTORY#' },
         ExclusiveStartKey: start,
       }));
-      for (const item of page.Items ?? []) out.push(HistorySchema.parse(item.history));
+      for (const item of page.Items ?? []) out.push(StoredCyclingHistorySchema.parse(item.history));
       start = page.LastEvaluatedKey;
     } while (start);
     return out;

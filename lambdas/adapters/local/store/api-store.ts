@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import type {
   ApiKeyRecord, CredentialStore, IdempotencyBegin, IdempotencyStore, Instrument, ProfileControl, ProfileControls, Scope, StoredResponse, Tenant,
   UploadRegistry, UploadSlot, UsageLedger, UsageQuery, UsageRecord,
 } from '../../../ports/partner-api.js';
+import { connectSqlite } from './sqlite.js';
 
 /** An Idempotency-Key claim with no answer after this long was left by a request that died (a crash): it is taken over. */
 const STALE_CLAIM_MS = 5 * 60_000;
@@ -19,18 +18,9 @@ export class SqliteApiStore implements CredentialStore, IdempotencyStore, UsageL
   private readonly owned: boolean;
 
   constructor(file: string | Database.Database, private readonly now: () => number = Date.now) {
-    if (typeof file === 'string') {
-      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-      this.db = new Database(file);
-      if (file !== ':memory:') chmodSync(file, 0o600);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 5000');
-      this.owned = true;
-    } else {
-      this.db = file;
-      this.owned = false;
-    }
+    const connection = connectSqlite(file, { durable: true, ownerOnly: true });
+    this.db = connection.db;
+    this.owned = connection.owned;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS api_keys (

@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import { FeedbackRecordSchema, RecalibrationRecordSchema, targetKey, type FeedbackRecord, type FeedbackTarget, type RecalibrationRecord } from '../../../domain/feedback/feedback.js';
 import type { FeedbackQuery, FeedbackStore } from '../../../ports/feedback.js';
+import { openSqlite } from './sqlite.js';
 
 /**
  * Expert feedback in SQLite (beside the reports, in reports.sqlite): one row per (tenant, report, target); a later
@@ -13,10 +12,7 @@ export class SqliteFeedbackStore implements FeedbackStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqlite(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS feedback (
         tenant TEXT NOT NULL,

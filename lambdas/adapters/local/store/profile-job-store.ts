@@ -1,5 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { NewProfileJob, ProfileJob, ProfileJobEnd, ProfileJobStatus, ProfileJobStore } from '../../../ports/profile-jobs.js';
+import { connectSqlite } from './sqlite.js';
 
 interface JobRow {
   id: string;
@@ -24,15 +25,9 @@ export class SqliteProfileJobStore implements ProfileJobStore {
   private readonly owned: boolean;
 
   constructor(file: string | Database.Database) {
-    if (typeof file === 'string') {
-      this.db = new Database(file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('busy_timeout = 5000');
-      this.owned = true;
-    } else {
-      this.db = file;
-      this.owned = false;
-    }
+    const connection = connectSqlite(file);
+    this.db = connection.db;
+    this.owned = connection.owned;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS profile_jobs (
         id TEXT PRIMARY KEY, tenant TEXT NOT NULL, status TEXT NOT NULL, json TEXT NOT NULL, uploaded TEXT NOT NULL DEFAULT '[]',

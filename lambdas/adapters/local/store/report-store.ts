@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import { ValidationError } from '../../../domain/errors.js';
 import { ReportSchema, type Report } from '../../../domain/report/report.js';
 import type { OnceReportStore } from '../../../ports/inspection.js';
 import type { ReportPage, ReportQuery, ReportStore } from '../../../ports/stores.js';
 import { batchOf } from '../../../domain/report/batch.js';
+import { openSqlite } from './sqlite.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -20,10 +19,7 @@ export class SqliteReportStore implements ReportStore, OnceReportStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqlite(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS reports (
         tenant TEXT NOT NULL,
