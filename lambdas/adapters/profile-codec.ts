@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MmdoError, ValidationError } from '../domain/errors.js';
+import { PatchFeatureConfigSchema } from '../domain/profile/features.js';
 import type { ProfileSummary, ProfileVersion } from '../domain/profile/profile.js';
 import { legacySettings, ScoringSettingsSchema } from '../domain/profile/settings.js';
 import { restoreGaussian, type DensityComponent } from '../domain/scoring/density.js';
@@ -16,16 +17,6 @@ import type { ProfileDescription } from '../ports/inspection.js';
  * Stores decide where the files live; this module decides what is in them and checks what is read back.
  */
 export const PROFILE_FILES = { manifest: 'profile.json', bank: 'bank.f32', embeddings: 'embeddings.f32', density: 'density.f32' } as const;
-
-const FeaturesSchema = z.object({
-  layers: z.array(z.string()),
-  neighbourhood: z.number().int().positive(),
-  k: z.number().int().positive(),
-  coresetRatio: z.number().positive().max(1),
-  projectionDim: z.number().int().positive().nullable(),
-  seed: z.number().int(),
-  coresetMaxSize: z.number().int().positive().optional(),
-});
 
 const CalibrationSchema = z.object({
   normalImageScores: z.array(z.number()),
@@ -85,7 +76,7 @@ const CommonSchema = z.object({
 
 export const ProfileManifestSchema = CommonSchema.extend({
   format: z.literal(2),
-  features: FeaturesSchema,
+  features: PatchFeatureConfigSchema,
   calibration: CalibrationSchema,
   settings: ScoringSettingsSchema,
 });
@@ -93,7 +84,7 @@ export const ProfileManifestSchema = CommonSchema.extend({
 /** Format 1: border pad and image-score fraction under `features`, the heatmap floor under `calibration`. */
 const LegacyManifestSchema = CommonSchema.extend({
   format: z.literal(1),
-  features: FeaturesSchema.extend({ imageScoreTopFraction: z.number().positive().max(1).optional(), borderPad: z.number().int().nonnegative().optional() }),
+  features: PatchFeatureConfigSchema.extend({ imageScoreTopFraction: z.number().positive().max(1).optional(), borderPad: z.number().int().nonnegative().optional() }),
   calibration: CalibrationSchema.extend({ pixelScoreLow: z.number().optional() }),
 });
 

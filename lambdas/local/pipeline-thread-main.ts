@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLocalRuntime, type LocalRuntime } from '../adapters/local/runtime.js';
 import type { FromThread, PipelineThreadConfig, ToThread } from './pipeline-pool.js';
+import { startThreadRuntime } from './thread-runtime.js';
 
 /**
  * One pipeline thread: its own local runtime on the service's MMDO_HOME (reports in the same SQLite file, WAL;
@@ -9,14 +9,7 @@ import type { FromThread, PipelineThreadConfig, ToThread } from './pipeline-pool
 const port = parentPort!;
 const config = workerData as PipelineThreadConfig;
 const send = (message: FromThread) => port.postMessage(message);
-
-let runtime: LocalRuntime;
-try {
-  runtime = await createLocalRuntime({ home: config.home, backboneOverride: config.backbone, env: config.env, limits: config.limits });
-} catch (error) {
-  send({ type: 'failed-to-start', message: (error as Error).message });
-  process.exit(1);
-}
+const runtime = await startThreadRuntime(config, send);
 
 port.on('message', (message: ToThread) => {
   if (message.type !== 'inspect') return;

@@ -2,6 +2,7 @@ import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dy
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { DeliveryLogEntry } from '../../application/webhooks/cloud-dispatch.js';
 import { WebhookEventTypeSchema, type WebhookEventType } from '../../domain/webhooks/payload.js';
 import { MmdoError } from '../../domain/errors.js';
 import { generateSecret } from '../../domain/webhooks/signature.js';
@@ -52,13 +53,7 @@ const PUBLIC_ATTRIBUTES = ['id', 'tenant', 'url', 'events', 'description', 'crea
 const DELIVERY_LOG_DAYS = 30;
 
 /** One delivery of one event to one subscriber, as its log shows it (GET /v1/webhooks/{id}/deliveries). */
-export interface CloudDelivery {
-  readonly messageId: string;
-  readonly eventType: string;
-  readonly status: 'delivered' | 'retrying' | 'dead';
-  readonly attempts: number;
-  readonly lastStatus: number | null;
-  readonly lastError: string | null;
+export interface CloudDelivery extends DeliveryLogEntry {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -159,7 +154,7 @@ export class DynamoDbWebhookSubscriptions {
   }
 
   /** Records an attempt's outcome in the subscription's delivery log (one item per message, updated per attempt). */
-  async recordDelivery(tenant: string, subscriptionId: string, entry: Omit<CloudDelivery, 'createdAt' | 'updatedAt'>, at = new Date()): Promise<void> {
+  async recordDelivery(tenant: string, subscriptionId: string, entry: DeliveryLogEntry, at = new Date()): Promise<void> {
     const now = at.toISOString();
     await this.doc.send(new UpdateCommand({
       TableName: this.tableName,

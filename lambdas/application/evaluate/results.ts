@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { bestF1, confusionMatrix, scoresAt } from '../../domain/evaluation/classification.js';
 import { PixelMetricsAccumulator } from '../../domain/evaluation/pixel-metrics.js';
 import { auroc, averagePrecision, rocCurve, type RocPoint } from '../../domain/evaluation/ranking.js';
-import { createGreyImage, type GreyImage } from '../../domain/image/grey-image.js';
+import type { GreyImage } from '../../domain/image/grey-image.js';
 import { resize } from '../../domain/image/resample.js';
 import type { ScoringSettings } from '../../domain/profile/settings.js';
 import type { Scratch } from '../../ports/scratch.js';
+import { LayoutSchema, tileScores } from '../pipeline/stages/patch.js';
 import type { InspectionState } from '../pipeline/state.js';
-import { patchScoring, type TileScores } from '../scoring.js';
+import { patchScoring } from '../scoring.js';
 import type { Miss, MethodResult } from './evaluate.js';
 import type { ManifestItem } from './manifest.js';
 import type { MethodName, MethodScorer } from './methods.js';
@@ -38,14 +39,6 @@ export interface KeptMask {
 
 /** Full-resolution maps kept as they are, all test images together (beyond this they are remade when needed). */
 export const DEFAULT_KEPT_MAP_BYTES = 512 * 1024 * 1024;
-
-const LayoutSchema = z.object({
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  pad: z.number().int().nonnegative(),
-  overlap: z.number().int().nonnegative(),
-  tiles: z.array(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().positive(), height: z.number().int().positive() })),
-});
 
 /**
  * Keeps every test image's anomaly map for the pixel metrics in bounded memory. Maps are kept whole while they fit
@@ -89,16 +82,11 @@ function remadeMap(
   data: Float32Array, shape: [number, number, number], layout: z.infer<typeof LayoutSchema>, stride: number,
   width: number, height: number, min: number, max: number, settings: Pick<ScoringSettings, 'smoothingSigmaPx' | 'imageScoreTopFraction'>,
 ): KeptMap {
-  const [count, rows, cols] = shape;
   return {
     width, height, min, max,
     get() {
-      // As the patch stage builds its tiles (pipeline/stages/patch.ts): each tile's grid, then patchScoring.
-      const tiles: TileScores[] = [];
-      for (let t = 0; t < count; t++) {
-        tiles.push({ tile: layout.tiles[t]!, stride, map: createGreyImage(cols, rows, data.slice(t * rows * cols, (t + 1) * rows * cols)) });
-      }
-      return patchScoring(tiles, layout, settings, { width, height }).map;
+      // As the patch stage scores its tiles (pipeline/stages/patch.ts).
+      return patchScoring(tileScores(data, shape, layout, stride), layout, settings, { width, height }).map;
     },
   };
 }

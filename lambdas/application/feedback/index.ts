@@ -1,13 +1,10 @@
 import type { FeedbackRecord, RecalibrationRecord } from '../../domain/feedback/feedback.js';
-import type { FeedbackStore } from '../../ports/feedback.js';
-import type { ProfileCatalog } from '../../ports/inspection.js';
-import type { ArtifactStore, ProfileStore, ReportStore } from '../../ports/stores.js';
-import type { EnrollmentService, ProgressListener } from '../contracts.js';
-import { applyFeedback, type ApplyFeedbackRequest, type ApplyFeedbackResult } from './apply.js';
+import type { ReportStore } from '../../ports/stores.js';
+import type { ProgressListener } from '../contracts.js';
+import { applyFeedback, type ApplyFeedbackDeps, type ApplyFeedbackRequest, type ApplyFeedbackResult } from './apply.js';
 import { labelledSet, type LabelledReport } from './labelled.js';
 import { reviewQueue, type ReviewQueue, type ReviewQueueQuery } from './queue.js';
 import { feedbackOf, recordFeedback, type FeedbackInput, type RecordedFeedback } from './record.js';
-import type { Rescorer } from './rescore.js';
 
 export { ApplyFeedbackRequestSchema, type ApplyFeedbackRequest, type ApplyFeedbackResult } from './apply.js';
 export { FeedbackInputSchema, type FeedbackInput, type RecordedFeedback } from './record.js';
@@ -15,14 +12,9 @@ export { ReviewQueueQuerySchema, type ReviewQueue, type ReviewQueueItem, type Re
 export type { LabelledReport } from './labelled.js';
 export { pipelineRescorer, type Rescorer, type ScoreRequest } from './rescore.js';
 
-export interface FeedbackServiceDeps {
+/** What applying feedback needs, and reports listed too (the review queue, the labelled set). */
+export interface FeedbackServiceDeps extends ApplyFeedbackDeps {
   readonly reports: Pick<ReportStore, 'get' | 'list'>;
-  readonly feedback: FeedbackStore;
-  readonly profiles: ProfileStore & Pick<ProfileCatalog, 'describe'>;
-  readonly artifacts: Pick<ArtifactStore, 'get'>;
-  readonly enrollment: EnrollmentService;
-  readonly rescorer?: Rescorer;
-  readonly now?: () => Date;
 }
 
 /**

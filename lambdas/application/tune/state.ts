@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.js';
 import { OptimizerStateSchema } from '../../domain/decision/bayes-opt.js';
+import { PatchFeatureConfigSchema } from '../../domain/profile/features.js';
 import { ScoringSettingsSchema } from '../../domain/profile/settings.js';
 import type { ProfileRecipe } from '../profile-builder.js';
 
@@ -59,15 +60,8 @@ export type TestFigures = z.infer<typeof TestFiguresSchema>;
 
 /** A complete recipe (profile-builder's ProfileRecipe). */
 const RecipeSchema = z.object({
-  features: z.object({
-    layers: z.array(z.string()).min(1),
-    neighbourhood: z.number().int().positive(),
-    k: z.number().int().positive(),
-    coresetRatio: z.number().positive().max(1),
-    projectionDim: z.number().int().positive().nullable(),
-    seed: z.number().int(),
-    coresetMaxSize: z.number().int().positive().optional(),
-  }),
+  // A recipe must name a layer (a stored version's list is read as it is).
+  features: PatchFeatureConfigSchema.extend({ layers: z.array(z.string()).min(1) }),
   maxBankSize: z.number().int().positive(),
   settings: ScoringSettingsSchema.omit({ heatmapLow: true, tiling: true }).extend({ tileSize: z.number().int().min(32).max(8192) }),
 });

@@ -191,31 +191,12 @@ export interface ThresholdMetrics {
   readonly falseAlarmRate: number;
 }
 
+/** F1 and the rest at a threshold, every label counted once. */
 export function metricsAt(scores: readonly number[], anomalous: readonly boolean[], threshold: number): ThresholdMetrics {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  let normals = 0;
-  scores.forEach((s, i) => {
-    const flagged = s >= threshold;
-    if (anomalous[i]) {
-      if (flagged) tp++;
-      else fn++;
-    } else {
-      normals++;
-      if (flagged) fp++;
-    }
-  });
-  return {
-    threshold,
-    f1: 2 * tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn),
-    precision: tp + fp === 0 ? 0 : tp / (tp + fp),
-    recall: tp + fn === 0 ? 0 : tp / (tp + fn),
-    falseAlarmRate: normals === 0 ? 0 : fp / normals,
-  };
+  return weightedMetricsAt(scores, anomalous, [], threshold);
 }
 
-/** F1 and the rest at a threshold with weighted labels (TP = Σ wᵢ[yᵢ][sᵢ ≥ t], and so on). */
+/** F1 and the rest at a threshold with weighted labels (TP = Σ wᵢ[yᵢ][sᵢ ≥ t], and so on; a missing wᵢ is 1). */
 export function weightedMetricsAt(scores: readonly number[], anomalous: readonly boolean[], weights: readonly number[], threshold: number): ThresholdMetrics {
   let tp = 0;
   let fp = 0;

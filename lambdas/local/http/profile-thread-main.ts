@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLocalRuntime, type LocalRuntime } from '../../adapters/local/runtime.js';
 import { FeedbackService } from '../../application/feedback/index.js';
 import { MmdoError } from '../../domain/errors.js';
+import { startThreadRuntime } from '../thread-runtime.js';
 import type { FromProfileThread, ProfileThreadConfig, ToProfileThread } from './profile-thread.js';
 
 /**
@@ -11,14 +11,7 @@ import type { FromProfileThread, ProfileThreadConfig, ToProfileThread } from './
 const port = parentPort!;
 const config = workerData as ProfileThreadConfig;
 const send = (message: FromProfileThread) => port.postMessage(message);
-
-let runtime: LocalRuntime;
-try {
-  runtime = await createLocalRuntime({ home: config.home, backboneOverride: config.backbone, env: config.env, limits: config.limits });
-} catch (error) {
-  send({ type: 'failed-to-start', message: (error as Error).message });
-  process.exit(1);
-}
+const runtime = await startThreadRuntime(config, send);
 const feedback = new FeedbackService({
   reports: runtime.reports, feedback: runtime.feedback, profiles: runtime.profiles, artifacts: runtime.artifacts, enrollment: runtime.enrollment, rescorer: runtime.rescorer,
 });

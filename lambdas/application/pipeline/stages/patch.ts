@@ -6,7 +6,8 @@ import { patchScoring, type TileScores } from '../../scoring.js';
 import type { PipelineDeps } from '../deps.js';
 import { requireResults, type InspectionState, type StageResults } from '../state.js';
 
-const LayoutSchema = z.object({
+/** The tile layout the embed stage keeps in scratch (`embed.plan`); evaluation's MapKeeper reads it too. */
+export const LayoutSchema = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   pad: z.number().int().nonnegative(),
@@ -23,13 +24,22 @@ export async function patch(state: InspectionState, deps: PipelineDeps): Promise
   const { job, ingest, embed } = requireResults(state, 'ingest', 'embed');
   const profile = await deps.profiles.describe(job.tenant, ingest.profile.name, ingest.profile.version);
   const [scores, layout] = await Promise.all([deps.scratch.getFloats(embed.scores), deps.scratch.getJson(embed.plan).then((j) => LayoutSchema.parse(j))]);
-  const [count, rows, cols] = scores.shape as [number, number, number];
-  const tiles: TileScores[] = [];
-  for (let t = 0; t < count; t++) {
-    tiles.push({ tile: layout.tiles[t]!, stride: embed.stride, map: createGreyImage(cols, rows, scores.data.slice(t * rows * cols, (t + 1) * rows * cols)) });
-  }
+  const tiles = tileScores(scores.data, scores.shape as [number, number, number], layout, embed.stride);
   const { settings, calibration } = profile;
   const { raw, map } = patchScoring(tiles, layout, settings, { width: ingest.input.width!, height: ingest.input.height! });
   const regions = findRegions(map, { threshold: calibration.pixelThreshold, pixelSizeUm: ingest.pixelSizeUm ?? null }).regions;
   return { raw, calibrated: calibrate(raw, calibration), regions, map: deps.scratch.putGrey('anomaly-map', map) };
+}
+
+/**
+ * Each tile's grid of patch scores (`data`: count × rows × cols, as the embed stage stored them), ready for
+ * patchScoring; evaluation remakes a map it did not keep the same way, so it is the same map to the last bit.
+ */
+export function tileScores(data: Float32Array, shape: readonly [number, number, number], layout: z.infer<typeof LayoutSchema>, stride: number): TileScores[] {
+  const [count, rows, cols] = shape;
+  const tiles: TileScores[] = [];
+  for (let t = 0; t < count; t++) {
+    tiles.push({ tile: layout.tiles[t]!, stride, map: createGreyImage(cols, rows, data.slice(t * rows * cols, (t + 1) * rows * cols)) });
+  }
+  return tiles;
 }
