@@ -9,9 +9,9 @@ import { Construct } from 'constructs';
 import { API_TABLE } from '../../lambdas/adapters/aws/dynamodb-api-store.js';
 import { USAGE_TABLE } from '../../lambdas/adapters/aws/dynamodb-usage-ledger.js';
 import { routeTable } from '../../lambdas/api/routes.js';
-import { esmBundling, REPO_ROOT } from '../lambda-bundling.js';
 import { acknowledgeFindings, wildcardResourceFinding } from '../nag.js';
 import type { ResourceNames } from '../resource-names.js';
+import { serviceFunction } from '../service-function.js';
 import { webhookResourceNames } from './webhook-dispatch.js';
 
 /** Default sources of the API function, its authorizer and the profile-jobs function (relative to the repository root). */
@@ -93,20 +93,13 @@ export class PartnerApi extends Construct {
     const tableArn = (name: string) => stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
     const bucketArn = (name: string) => stack.formatArn({ service: 's3', region: '', account: '', resource: name });
 
-    const fn = (name: string, entry: string, memorySize: number, timeout: Duration, environment: Record<string, string>, layers: lambda.ILayerVersion[] = []) => {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-      const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `MM-DO partner API ${name}` });
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-      const f = new nodejs.NodejsFunction(this, name, {
-        entry: `${REPO_ROOT}${entry}`, handler: 'handler', runtime: lambda.Runtime.NODEJS_22_X, architecture: lambda.Architecture.ARM_64,
-        memorySize, timeout, role, logGroup, tracing: lambda.Tracing.ACTIVE, layers,
+    const fn = (name: string, entry: string, memorySize: number, timeout: Duration, environment: Record<string, string>, layers: lambda.ILayerVersion[] = []) =>
+      serviceFunction(this, {
+        ids: { function: name, logs: `${name}Logs`, role: `${name}Role` },
+        entry, description: `MM-DO partner API ${name}`, memorySize, timeout, layers,
         environment: { NODE_OPTIONS: '--enable-source-maps', ...environment },
-        ...esmBundling(['sharp']),
-      });
-      acknowledgeFindings(f, [{ id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project targets and tests; move to a newer one after testing on it.' }]);
-      acknowledgeFindings(role, [{ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level scope.' }]);
-      return f;
-    };
+        externalModules: ['sharp'],
+      }).function;
 
     // The API function runs the whole pipeline for /v1/detect (3 GB: ~2 vCPU for a 4 MP image inside 29 s).
     this.function = fn('Function', props.entries.api, 3008, API_TIMEOUT, {

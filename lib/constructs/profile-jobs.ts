@@ -1,19 +1,17 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { REPORTS_TABLE } from '../../lambdas/adapters/aws/dynamodb-tables.js';
 import { PROFILE_JOB_TIMEOUT_SECONDS } from '../../lambdas/handlers/support/profile-job-limits.js';
-import { esmBundling, REPO_ROOT } from '../lambda-bundling.js';
+import { functionQueue } from '../function-queue.js';
 import { acknowledgeFindings, wildcardResourceFinding } from '../nag.js';
 import type { ResourceNames } from '../resource-names.js';
+import { serviceFunction } from '../service-function.js';
 
 export interface ProfileJobsProps {
   /** Handler source relative to the repository root (lambdas/handlers/profile-jobs.ts). */
@@ -55,31 +53,22 @@ export class ProfileJobs extends Construct {
     const stack = Stack.of(this);
     const timeout = Duration.seconds(PROFILE_JOB_TIMEOUT_SECONDS);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    acknowledgeFindings(this.deadLetterQueue, [{ id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue of profile jobs.' }]);
-    this.queue = new sqs.Queue(this, 'Jobs', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS guidance for Lambda event sources: at least six times the function timeout.
-      visibilityTimeout: Duration.seconds(PROFILE_JOB_TIMEOUT_SECONDS * 6),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = functionQueue(this, {
+      id: 'Jobs',
+      functionTimeout: timeout,
+      maxReceiveCount: 3,
+      deadLetterReason: 'This is the dead-letter queue of profile jobs.',
+      alarmDescription: 'A profile job message kept failing (the job function could not read or record it); it waits in the profile-jobs DLQ',
+      alarmTopic: props.alarmTopic,
+    }));
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'MM-DO profile jobs (enrolment, recalibration)' });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: `${REPO_ROOT}${props.entry}`,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
+    const { function: fn, role } = serviceFunction(this, {
+      ids: { function: 'Function', logs: 'Logs', role: 'Role' },
+      entry: props.entry,
+      description: 'MM-DO profile jobs (enrolment, recalibration)',
       // An enrolment holds all its images (this job's, up to 1 GB, and the profile's earlier ones) and one decoded image at a time.
       memorySize: 10240,
       timeout,
-      role,
-      logGroup,
-      tracing: lambda.Tracing.ACTIVE,
       layers: props.sharpLayer ? [props.sharpLayer] : [],
       environment: {
         ...props.pipelineEnvironment,
@@ -87,8 +76,9 @@ export class ProfileJobs extends Construct {
         MMDO_API_TABLE: props.tables.api,
         MMDO_USAGE_TABLE: props.tables.usage,
       },
-      ...esmBundling(['sharp']),
+      externalModules: ['sharp'],
     });
+    this.function = fn;
     this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }));
 
     // Least privilege: what runProfileJob touches, by exact bucket, table, index, endpoint and domain path.
@@ -117,19 +107,7 @@ export class ProfileJobs extends Construct {
     allow(['es:ESHttpPut'], [template]);
     allow(['events:PutEvents'], [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })]);
 
-    const alarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'A profile job message kept failing (the job function could not read or record it); it waits in the profile-jobs DLQ',
-    });
-    alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
-
-    acknowledgeFindings(this.function, [{ id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project targets and tests; move to a newer one after testing on it.' }]);
     acknowledgeFindings(role, [
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level scope.' },
       { id: wildcardResourceFinding(this, artifacts), reason: 'Objects are addressed by tenant-prefixed keys decided per job (staged uploads, sources, profile versions); the statement names one bucket.' },
       { id: wildcardResourceFinding(this, `${indices}/_search`), reason: 'k-NN search on the per-backbone embedding indices only (read path _search).' },
       { id: wildcardResourceFinding(this, template), reason: 'The k-NN index template of the embedding index of the profile\'s backbone (one per backbone).' },

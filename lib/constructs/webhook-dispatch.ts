@@ -1,23 +1,20 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WEBHOOKS_TABLE } from '../../lambdas/adapters/aws/dynamodb-webhook-subscriptions.js';
 import { PROFILE_EVENT_DETAIL_TYPE, PROFILE_EVENT_SOURCE } from '../../lambdas/application/webhooks/cloud-dispatch.js';
+import { functionQueue } from '../function-queue.js';
 import { RESULT_DETAIL_TYPES, RESULT_EVENT_SOURCE } from '../handler-entries.js';
-import { esmBundling, REPO_ROOT } from '../lambda-bundling.js';
 import { acknowledgeFindings, wildcardResourceFinding } from '../nag.js';
+import { serviceFunction } from '../service-function.js';
 
 /** Default source of the dispatcher (relative to the repository root). */
 export const WEBHOOK_DISPATCH_ENTRY = 'lambdas/handlers/webhook-dispatch.ts';
@@ -100,34 +97,21 @@ export class WebhookDispatch extends Construct {
     const stack = Stack.of(this);
     const names = webhookResourceNames(props.prefix);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledgeFindings(this.deadLetterQueue, [{ id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue of webhook deliveries.' }]);
-    this.queue = new sqs.Queue(this, 'Deliveries', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS guidance for Lambda event sources: at least six times the function timeout.
-      visibilityTimeout: Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = functionQueue(this, {
+      id: 'Deliveries',
+      functionTimeout: FUNCTION_TIMEOUT,
+      maxReceiveCount: 5,
+      deadLetterReason: 'This is the dead-letter queue of webhook deliveries.',
+      alarmDescription: 'Webhook deliveries gave up or were refused; they wait in the webhook DLQ',
+      alarmTopic: props.alarmTopic,
+    }));
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'MM-DO webhook dispatch' });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: `${REPO_ROOT}${props.entry}`,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
+    const { function: fn, role } = serviceFunction(this, {
+      ids: { function: 'Function', logs: 'Logs', role: 'Role' },
+      entry: props.entry,
+      description: 'MM-DO webhook dispatch',
       memorySize: 512,
       timeout: FUNCTION_TIMEOUT,
-      role,
-      logGroup,
-      tracing: lambda.Tracing.ACTIVE,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'mmdo',
@@ -138,8 +122,8 @@ export class WebhookDispatch extends Construct {
         MMDO_WEBHOOK_TIMEOUT_MS: '10000',
         ...(props.apiBaseUrl ? { MMDO_WEBHOOK_API_BASE_URL: props.apiBaseUrl } : {}),
       },
-      ...esmBundling(),
     });
+    this.function = fn;
     this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
 
     new events.Rule(this, 'OnResult', {
@@ -172,21 +156,7 @@ export class WebhookDispatch extends Construct {
     this.queue.grantSendMessages(role);
     this.deadLetterQueue.grantSendMessages(role);
 
-    const alarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'Webhook deliveries gave up or were refused; they wait in the webhook DLQ',
-    });
-    alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
-
-    acknowledgeFindings(this.function, [
-      { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project targets and tests; move to a newer one after testing on it.' },
-    ]);
     acknowledgeFindings(role, [
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level scope.' },
       { id: wildcardResourceFinding(this, keys), reason: 'The webhook table key, selected by its alias (kms:ResourceAliases) and usable only via DynamoDB (kms:ViaService); its ARN is not known to this stack.' },
       { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'What DynamoDB needs of the table key to write an item (disable on 410 Gone), scoped to that one key by alias.' },
       { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'What DynamoDB needs of the table key to write an item (disable on 410 Gone), scoped to that one key by alias.' },
