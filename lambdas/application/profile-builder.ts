@@ -128,14 +128,15 @@ export async function buildProfile(
   const warnings: string[] = [];
   let density: DensityComponent | undefined;
   if (densitySettings.enabled) {
-    if (ids.length >= 2 * densitySettings.folds) {
+    const needed = Math.max(densitySettings.minBankImages, 2 * densitySettings.folds);
+    if (ids.length >= needed) {
       density = await time('density', () => fitDensityComponent(densitySamples, densityBlockNames(densitySettings.layers), {
         folds: densitySettings.folds,
         // Each layer weighs the same whatever the number of layers.
         weights: densitySamples.map(() => 1 / densitySamples.length),
       }).component);
     } else {
-      warnings.push(`no density component: it needs at least ${2 * densitySettings.folds} bank images, this version has ${ids.length}`);
+      warnings.push(`no density component: it needs at least ${needed} bank images (settings.density.minBankImages), this version has ${ids.length}`);
     }
   }
   densitySamples.length = 0;

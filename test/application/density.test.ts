@@ -10,7 +10,7 @@ describe('densityFeatures (built-in backbone)', () => {
   let settings: DensitySettings;
   beforeAll(async () => {
     backbone = await loadBackbone({ model: 'builtin' });
-    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5 };
+    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10 };
   });
   afterAll(async () => { await backbone.dispose(); });
 

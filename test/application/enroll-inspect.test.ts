@@ -30,7 +30,7 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const v1 = await runtime.enrollment.enroll({ tenant: 'local', profile: 'grow', images: first, seed: 3 }, (_s, f) => fractions.push(f));
     expect(v1).toMatchObject({ version: 1, bankImages: 5, calibrationImages: 1 });
     // Too few bank images for the density component's five folds: the version has none and says so.
-    expect(v1.warnings).toEqual([expect.stringMatching(/needs at least 10 bank images, this version has 5/)]);
+    expect(v1.warnings).toEqual([expect.stringMatching(/needs at least 50 bank images .*, this version has 5/)]);
     expect(fractions.at(-1)).toBe(1);
     expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
 
@@ -101,9 +101,16 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect((await runtime.reports.list('local', { batch: 'B7' })).items.map((r) => r.id)).toEqual([report.id]);
   });
 
-  test('with ten bank images a version has a density component: stored, reported per block and fused', async () => {
+  test('with enough bank images a version has a density component: stored, reported per block and fused', async () => {
     const images = await Promise.all(Array.from({ length: 13 }, (_, i) => 41 + i).map(async (s) => ({ name: `d${s}.png`, bytes: await png(s) })));
-    const enrolled = await runtime.enrollment.enroll({ tenant: 'local', profile: 'dense', images, seed: 5 });
+    const few = await runtime.enrollment.enroll({ tenant: 'local', profile: 'sparse', images, seed: 5 });
+    expect(few.warnings).toEqual([expect.stringMatching(/^no density component: it needs at least 50 bank images .*, this version has 1\d$/)]);
+    // A profile that fits its density on ten bank images (the product default needs 50; this keeps the test short).
+    const dense = await createLocalRuntime({
+      home, backboneOverride: 'builtin',
+      enrollment: { recipe: { settings: { density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10 } } } },
+    });
+    const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile: 'dense', images, seed: 5 }).finally(() => dense.close());
     expect(enrolled.bankImages).toBeGreaterThanOrEqual(10);
     expect(enrolled.warnings).toBeUndefined();
     const profile = await runtime.profiles.load('local', 'dense');

@@ -6,6 +6,7 @@
  * here: the in-process embedding index (the same filters and ids) stands in for it. A local runtime enrols the
  * profile that both paths score against.
  */
+import { DEFAULT_SCORING_SETTINGS } from '../../lambdas/domain/profile/settings.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,8 @@ export interface FixtureOptions {
   readonly pixelSizeUm?: number;
   /** Tile side the profile is enrolled with (small: larger images are tiled and stitched). */
   readonly tileSize?: number;
+  /** Fit the density component from this many bank images (the product needs DEFAULT_DENSITY_MIN_BANK_IMAGES). */
+  readonly densityMinBankImages?: number;
 }
 
 export async function startCloudFixture(options: FixtureOptions): Promise<CloudFixture> {
@@ -78,7 +81,14 @@ export async function startCloudFixture(options: FixtureOptions): Promise<CloudF
   ]);
   const local = await createLocalRuntime({
     home, backboneOverride: 'builtin', env: {},
-    ...(options.tileSize ? { enrollment: { recipe: { settings: { tileSize: options.tileSize } } } } : {}),
+    enrollment: {
+      recipe: {
+        settings: {
+          ...(options.tileSize ? { tileSize: options.tileSize } : {}),
+          ...(options.densityMinBankImages ? { density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: options.densityMinBankImages } } : {}),
+        },
+      },
+    },
   });
   await local.enrollment.enroll({
     tenant: options.tenant, profile: options.profile, images: options.normals.map((bytes, i) => ({ name: `normal-${i}.png`, bytes })),

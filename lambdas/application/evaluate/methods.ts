@@ -53,7 +53,8 @@ export function methodScorers(profile: ProfileVersion, calibrationEmbeddings: re
     fused: {
       name: 'fused',
       thresholds: { ...profile.settings.operating.thresholds },
-      details: { components: profile.settings.fusion.components.join(' + ') },
+      // The configured components this version can fuse (a version enrolled on too few images has no density).
+      details: { components: profile.settings.fusion.components.filter((c) => c !== 'density' || profile.density).join(' + ') },
       score: (state) => state.fuse!.score,
     },
     centroid: {

@@ -153,7 +153,8 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect(fused!.method).toBe('fused');
     expect(fused!.thresholds).toEqual(result.profile.settings.operating.thresholds);
     expect(fused!.thresholds.anomalous).toBeGreaterThan(fused!.thresholds.suspect);
-    expect(fused!.details).toEqual({ components: 'patch + novelty + consistency + reproducibility + density' });
+    // Eight bank images: too few for the density component (settings.density.minBankImages).
+    expect(fused!.details).toEqual({ components: 'patch + novelty + consistency + reproducibility' });
     expect(fused!.image.auroc).toBeGreaterThan(0.8);
     expect(centroid!.method).toBe('centroid');
     expect(centroid!.pixel).toBeUndefined();
@@ -184,11 +185,14 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
           source: csvManifestSource(join(dir, 'manifest.csv')), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory(),
           workspace: () => evaluationWorkspace(backbone, 'exact'),
         },
-        { methods: ['patch-knn', 'density', 'fused'], bankNormals: 10, calibrationNormals: 3, seed, recipe: { coresetRatio: 0.25, seed }, worstMisses: 0 },
+        {
+          methods: ['patch-knn', 'density', 'fused'], bankNormals: 10, calibrationNormals: 3, seed, worstMisses: 0,
+          recipe: { coresetRatio: 0.25, seed, settings: { density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10 } } },
+        },
       );
       runs.push(result);
     }
-    // Ten bank images: the profile has a density component, measured as a method of its own and fused.
+    // Ten bank images, and a profile that fits its density on ten: measured as a method of its own and fused.
     expect(runs[0]!.methods.map((m) => m.method)).toEqual(['patch-knn', 'density', 'fused']);
     expect(runs[0]!.methods[2]!.details).toEqual({ components: 'patch + novelty + consistency + reproducibility + density' });
     const repeated = summariseRepeats(runs);
