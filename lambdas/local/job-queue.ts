@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../adapters/local/store/sqlite.js';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { JobQueue, QueuedJob } from '../ports/queue.js';
@@ -65,14 +66,11 @@ export class SqliteJobQueue<T> implements JobQueue<T> {
   ) {
     this.lock = options.exclusive === false || file === ':memory:' ? undefined : ServiceLock.acquire(join(dirname(file), 'service.lock'));
     try {
-      this.db = new Database(file);
+      this.db = openSqlite(file, { durable: true });
     } catch (error) {
       this.lock?.release();
       throw error;
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY,

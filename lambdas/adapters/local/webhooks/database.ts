@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../store/sqlite.js';
 import { chmodSync, existsSync, renameSync } from 'node:fs';
 
 /**
@@ -7,11 +8,7 @@ import { chmodSync, existsSync, renameSync } from 'node:fs';
  * delivery survives a crash. The file holds secrets, so only its owner may read it.
  */
 export function openWebhookDatabase(file: string): Database.Database {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  return initWebhookTables(db);
+  return initWebhookTables(openSqlite(file, { durable: true }));
 }
 
 /**
