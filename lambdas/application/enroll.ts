@@ -97,7 +97,7 @@ export class Enrollment implements EnrollmentService {
       return prepareForProfile(decoded.image, src.pixelSizeUm ?? decoded.pixelSizeUm, profilePixelUm, recipe.settings, this.settings.limits);
     };
     // One image decoded at a time: enrolment of many large images stays within a bounded memory.
-    const built = await buildProfile(this.deps, recipe, mapAsync(bankSources, async (src) => ({ id: src.name, ...(await prepare(src)) })), mapAsync(calibrationSources, prepare), progress);
+    const built = await buildProfile(this.deps, recipe, mapAsync(bankSources, async (src) => ({ id: src.name, ...(await prepare(src)) })), mapAsync(calibrationSources, prepare), { progress, bankImageCount: bankSources.length });
     progress('operating point', 0.9);
     const operatingStarted = performance.now();
     const named = { ...built.profile, name: req.profile, createdAt: new Date().toISOString(), pixelSizeUm: profilePixelUm, enrolled: { bank: [], calibration: [] } };

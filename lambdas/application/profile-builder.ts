@@ -87,8 +87,13 @@ export async function buildProfile(
   recipe: ProfileRecipe,
   bankImages: AsyncIterable<PreparedImage & { id: string }> | Iterable<PreparedImage & { id: string }>,
   calibrationImages: AsyncIterable<PreparedImage> | Iterable<PreparedImage>,
-  progress: ProgressListener = () => {},
+  options: {
+    readonly progress?: ProgressListener;
+    /** How many bank images will come, when the caller knows: below the density's minimum its views are not computed. */
+    readonly bankImageCount?: number;
+  } = {},
 ): Promise<BuiltProfile> {
+  const progress = options.progress ?? (() => {});
   const { backbone } = deps;
   const d = backbone.descriptor;
   const timings: Record<string, number> = {};
@@ -111,13 +116,15 @@ export async function buildProfile(
   const bankEmbeddings: Float32Array[] = [];
   const ids: string[] = [];
   const densitySettings = rest.density;
+  const densityNeeds = Math.max(densitySettings.minBankImages, 2 * densitySettings.folds);
+  const poolDensity = densitySettings.enabled && (options.bankImageCount === undefined || options.bankImageCount >= densityNeeds);
   const pooled = (prepared: PreparedImage) => time('density', () => densityFeatures(backbone, densityImage(prepared), densitySettings, rest.borderPad));
   const densitySamples: Float32Array[][] = densityBlockNames(densitySettings.layers).map(() => []);
   for await (const { id, image, ...prepared } of bankImages) {
     const [f] = await time('embed', () => extractFeatures(backbone, [image], recipe.features, layout));
     await time('coreset', () => streaming.add(f!.grids.map((g) => g.data), f!.grids[0]!.dim));
     bankEmbeddings.push(f!.embedding);
-    if (densitySettings.enabled) (await pooled({ image, ...prepared })).forEach((v, b) => densitySamples[b]!.push(v));
+    if (poolDensity) (await pooled({ image, ...prepared })).forEach((v, b) => densitySamples[b]!.push(v));
     ids.push(id);
     progress('embed bank', 0.1 + 0.6 * Math.min(1, ids.length / 1000), `${ids.length} images`);
   }
@@ -128,15 +135,14 @@ export async function buildProfile(
   const warnings: string[] = [];
   let density: DensityComponent | undefined;
   if (densitySettings.enabled) {
-    const needed = Math.max(densitySettings.minBankImages, 2 * densitySettings.folds);
-    if (ids.length >= needed) {
+    if (poolDensity && ids.length >= densityNeeds) {
       density = await time('density', () => fitDensityComponent(densitySamples, densityBlockNames(densitySettings.layers), {
         folds: densitySettings.folds,
         // Each layer weighs the same whatever the number of layers.
         weights: densitySamples.map(() => 1 / densitySamples.length),
       }).component);
     } else {
-      warnings.push(`no density component: it needs at least ${needed} bank images (settings.density.minBankImages), this version has ${ids.length}`);
+      warnings.push(`no density component: it needs at least ${densityNeeds} bank images (settings.density.minBankImages), this version has ${ids.length}`);
     }
   }
   densitySamples.length = 0;

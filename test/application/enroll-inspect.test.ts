@@ -105,6 +105,7 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const images = await Promise.all(Array.from({ length: 13 }, (_, i) => 41 + i).map(async (s) => ({ name: `d${s}.png`, bytes: await png(s) })));
     const few = await runtime.enrollment.enroll({ tenant: 'local', profile: 'sparse', images, seed: 5 });
     expect(few.warnings).toEqual([expect.stringMatching(/^no density component: it needs at least 50 bank images .*, this version has 1\d$/)]);
+    expect(few.timingsMs).not.toHaveProperty('density'); // the bank's count was known: no views were computed
     // A profile that fits its density on ten bank images (the product default needs 50; this keeps the test short).
     const dense = await createLocalRuntime({
       home, backboneOverride: 'builtin',

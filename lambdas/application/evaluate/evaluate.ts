@@ -128,7 +128,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
     }
   }
   const buildStarted = performance.now();
-  const built = await buildProfile(deps, recipe, mapIds(images(split.bank, 'embed bank')), images(split.calibration, 'embed calibration'));
+  const built = await buildProfile(deps, recipe, mapIds(images(split.bank, 'embed bank')), images(split.calibration, 'embed calibration'), { bankImageCount: split.bank.length });
   // As enrolment does: the calibration normals through the scoring stages set the consistency baseline and the operating point.
   const operatingStarted = performance.now();
   const { profile: calibrated } = await calibrateOperatingPoint(
