@@ -78,6 +78,8 @@ export async function seedDemoProfile(deps: DemoSeedDeps, options: DemoProfileOp
     `demo profile '${result.profile}' v${result.version} ready in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
       `(${result.bankImages} bank + ${result.calibrationImages} calibration images, ${result.bankVectors} patch vectors)`,
   );
+  // E.g. no density component: the demo enrols too few images for one (it stays fast on a first start).
+  for (const warning of result.warnings ?? []) log(`demo profile: ${warning}`);
   if (options.samplesDir) await writeSamples(options, log);
   return true;
 }

@@ -25,6 +25,8 @@ describe('seedDemoProfile', () => {
     const lines: string[] = [];
     const log = (line: string) => void lines.push(line);
     expect(await seedDemoProfile(runtime, options, log)).toBe(true);
+    // Enrolment's warnings reach the log (the demo enrols too few images for a density component).
+    expect(lines).toContainEqual(expect.stringMatching(/^demo profile: no density component: it needs at least 50 bank images/));
     expect(await seedDemoProfile(runtime, options, log)).toBe(false);
 
     // A later version that records another backbone, as after MMDO_BACKBONE changed or a new built-in shipped.
