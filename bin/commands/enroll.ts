@@ -22,6 +22,8 @@ const OptionsSchema = z.object({
   json: z.boolean().optional(),
   publish: z.boolean().optional(),
   fromVersion: z.coerce.number().int().positive().optional(),
+  density: z.enum(['on', 'off']).optional(),
+  densityViews: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).optional(),
 });
 
 export function register(program: Command): void {
@@ -33,6 +35,8 @@ export function register(program: Command): void {
     .option('--calibration-fraction <f>', 'share of images held out for calibration (default 0.2)')
     .option('--pixel-size <um>', 'micrometres per pixel of these images (default: from the files)')
     .option('--seed <n>', 'seed of the bank/calibration split and the coreset')
+    .option('--density <on|off>', 'the image-level density component in this version (default: as the previous version; new profiles: on, from 50 bank images)')
+    .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors; only for materials without a direction)')
     .option('--json', 'print the result as one JSON document')
     .option('--publish', 'publish the profile version to the cloud (with images: the new version; without: an enrolled one)')
     .option('--from-version <n>', 'with --publish and no images: the local version to publish (default: the latest)')
@@ -62,7 +66,11 @@ export function register(program: Command): void {
       if (options.fromVersion !== undefined) throw new ValidationError('--from-version publishes an enrolled version: give no images with it');
       const files = await collectImageFiles(paths);
       if (files.length < 2) throw new ValidationError(`enrolment needs at least 2 images (one for the memory bank, one held out for calibration); found ${files.length}`, { images: files.length });
-      const runtime = await createLocalRuntime();
+      const density = {
+        ...(options.density ? { enabled: options.density === 'on' } : {}),
+        ...(options.densityViews ? { views: options.densityViews } : {}),
+      };
+      const runtime = await createLocalRuntime(Object.keys(density).length > 0 ? { enrollment: { recipe: { settings: { density } } } } : {});
       const bar = progressBar('enroll');
       try {
         const images = [];

@@ -27,7 +27,8 @@ export interface ProfileRecipe {
 export type RecipeOverrides = Partial<Omit<PatchFeatureConfig, 'layers'>> & {
   readonly layers?: readonly string[];
   readonly maxBankSize?: number;
-  readonly settings?: Partial<ProfileRecipe['settings']>;
+  /** Settings over the previous version's (or the defaults); the density's are merged field by field. */
+  readonly settings?: Partial<Omit<ProfileRecipe['settings'], 'density'>> & { readonly density?: Partial<ProfileRecipe['settings']['density']> };
 };
 
 export const DEFAULT_RECIPE = {
@@ -58,7 +59,8 @@ export function resolveRecipe(backbone: Backbone, previous: Pick<ProfileVersion,
     seed: overrides.seed ?? previous?.features.seed ?? DEFAULT_RECIPE.seed,
   };
   const inherited = previous ? (({ heatmapLow: _low, tiling, ...rest }) => ({ ...rest, tileSize: tiling.tileSize }))(previous.settings) : {};
-  const merged = { ...DEFAULT_SCORING_SETTINGS, tileSize: DEFAULT_TILE_SIZE, ...inherited, ...overrides.settings };
+  const base = { ...DEFAULT_SCORING_SETTINGS, tileSize: DEFAULT_TILE_SIZE, ...inherited };
+  const merged = { ...base, ...overrides.settings, density: { ...base.density, ...overrides.settings?.density } };
   // The density pools the backbone's embedding layer unless the recipe names others.
   const densityLayers = merged.density.layers.length > 0 ? merged.density.layers : [d.embeddingLayer];
   const unknown = densityLayers.filter((l) => !d.layers.some((x) => x.name === l));

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,7 +23,6 @@ describe('mmdo enroll / inspect CLI', () => {
 
     const enrolled = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--seed', '5', '--json', join(dir, 'normal')], { env });
     expect(JSON.parse(enrolled.stdout)).toMatchObject({ profile: 'cli', version: 1, bankImages: 4, calibrationImages: 1 });
-
     const inspected = await run(process.execPath, [cli, 'inspect', '--profile', 'cli', '--json', '--out', join(dir, 'out'), join(dir, 'probe.png')], { env });
     const report = JSON.parse(inspected.stdout);
     expect(report).toMatchObject({ status: 'completed', profile: { name: 'cli', version: 1 }, input: { name: 'probe.png' } });
@@ -32,5 +31,15 @@ describe('mmdo enroll / inspect CLI', () => {
     const failed = await run(process.execPath, [cli, 'inspect', '--profile', 'cli', join(dir, 'broken.png')], { env }).catch((e: { code: number; stdout: string }) => e);
     expect(failed).toMatchObject({ code: 1 });
     expect((failed as { stdout: string }).stdout).toMatch(/broken\.png: FAILED at ingest: .*\[truncated_image\]/);
+
+    // Density settings from the command line land in the new version (its other settings carry over).
+    await mkdir(join(dir, 'more'));
+    for (let i = 0; i < 2; i++) await writeFile(join(dir, 'more', `m${i}.png`), await toPng(grainTexture(96, 60 + i)));
+    const again = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--density', 'off', '--density-views', '4', '--json', join(dir, 'more')], { env });
+    expect(JSON.parse(again.stdout)).toMatchObject({ profile: 'cli', version: 2 });
+    const v2 = JSON.parse(await readFile(join(dir, 'home', 'profiles', 'local', 'cli', 'v2', 'profile.json'), 'utf8'));
+    expect(v2.settings.density).toMatchObject({ enabled: false, views: 4, shortSide: 448 });
+    const bad = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--density-views', '3', join(dir, 'more')], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mmdo: validation_failed: --density-views: /m) });
   });
 });

@@ -1,0 +1,34 @@
+import { resolveRecipe } from '../../lambdas/application/profile-builder.js';
+import { DEFAULT_SCORING_SETTINGS } from '../../lambdas/domain/profile/settings.js';
+import type { ProfileVersion } from '../../lambdas/domain/profile/profile.js';
+import type { Backbone, BackboneDescriptor } from '../../lambdas/ports/backbone.js';
+
+const descriptor: BackboneDescriptor = {
+  id: 'descriptor-only', sha256: 'x', sizeMultiple: 32, tileSize: 512,
+  layers: [{ name: 'a', stride: 8, channels: 96 }, { name: 'e', stride: 32, channels: 1280 }],
+  patchLayers: ['a'], embeddingLayer: 'e',
+};
+// resolveRecipe reads only the descriptor.
+const backbone = { descriptor } as Backbone;
+
+describe('resolveRecipe: the settings a new version is built with', () => {
+  const first = resolveRecipe(backbone, undefined);
+
+  it('a new profile gets the product defaults, the density pooling the embedding layer', () => {
+    expect(first.settings.density).toEqual({ ...DEFAULT_SCORING_SETTINGS.density, layers: ['e'] });
+  });
+
+  it('a later version keeps the previous density settings; an override changes only the fields it names', () => {
+    const previous = {
+      features: { ...first.features, coresetMaxSize: first.maxBankSize },
+      settings: { ...first.settings, heatmapLow: 0.1, tiling: { tileSize: first.settings.tileSize, overlap: 32 }, density: { ...first.settings.density, enabled: false, shortSide: 320 } },
+    } as Pick<ProfileVersion, 'features' | 'settings'>;
+    expect(resolveRecipe(backbone, previous).settings.density).toMatchObject({ enabled: false, shortSide: 320, views: 8 });
+    expect(resolveRecipe(backbone, previous, { settings: { density: { enabled: true, views: 4 } } }).settings.density)
+      .toEqual({ ...DEFAULT_SCORING_SETTINGS.density, layers: ['e'], enabled: true, shortSide: 320, views: 4 });
+  });
+
+  it('refuses density layers the backbone does not have', () => {
+    expect(() => resolveRecipe(backbone, undefined, { settings: { density: { layers: ['nope'] } } })).toThrow(/no output 'nope' for the density component/);
+  });
+});
