@@ -6,7 +6,7 @@ import type { ProfileSummary, ProfileVersion } from '../../domain/profile/profil
 import type { DensityComponent } from '../../domain/scoring/density.js';
 import type { ProfileCatalog, ProfileDescription } from '../../ports/inspection.js';
 import type { ArtifactStore, ProfileStore } from '../../ports/stores.js';
-import { DensityCache } from '../density-cache.js';
+import { LruCache } from '../../domain/cache/lru.js';
 import { decodeDensity, decodeManifest, decodeProfile, describeManifest, encodeProfile, PROFILE_FILES, type ProfileManifest } from '../profile-codec.js';
 import { ProfileRegistry, type RegistryRow } from './profile-registry.js';
 import { S3ArtifactStore } from './s3-artifact-store.js';
@@ -112,7 +112,8 @@ export class ProfileVersionFiles {
 export class S3ProfileStore implements ProfileStore, ProfileCatalog {
   private readonly files: ProfileVersionFiles;
   private readonly registry: ProfileRegistry;
-  private readonly densities = new DensityCache();
+  /** Density components of recently used versions (reading one means its floats and a Cholesky factor per block). */
+  private readonly densities = new LruCache<[string, string, number], DensityComponent>(8);
 
   constructor(s3: S3Client, dynamo: DynamoDBClient, options: S3ProfileStoreOptions) {
     this.files = new ProfileVersionFiles(new S3ArtifactStore(s3, options.bucket));
@@ -162,7 +163,7 @@ export class S3ProfileStore implements ProfileStore, ProfileCatalog {
   }
 
   density(tenant: string, name: string, version: number): Promise<DensityComponent> {
-    return this.densities.get(tenant, name, version, async () => this.files.densityWith(await this.manifest(tenant, name, version), tenant));
+    return this.densities.get([tenant, name, version], async () => this.files.densityWith(await this.manifest(tenant, name, version), tenant));
   }
 
   async list(tenant: string): Promise<ProfileSummary[]> {

@@ -10,7 +10,7 @@
  * in its dual form: the centred samples Z (n × d) and the Cholesky factor of the n × n matrix (b/a)·I + Z·Zᵀ, so the
  * shrunk covariance a·ZᵀZ + b·I is never formed and a distance costs O(n·d).
  */
-import { cholesky } from '../decision/linalg.js';
+import { cholesky, solveLower } from '../decision/linalg.js';
 
 /** Per-channel mean and standard deviation over the cells of a CHW map inside a cell rectangle (default: all). */
 export function pooledStatistics(
@@ -155,7 +155,7 @@ export function mahalanobis(model: GaussianDensity, x: Float32Array): number {
     y[i] = s;
   }
   // yᵀM⁻¹y = ‖L⁻¹y‖² with M = LLᵀ.
-  const w = forwardSolve(l, count, y);
+  const w = solveLower(l, count, y);
   let quad = 0;
   for (let i = 0; i < count; i++) quad += w[i]! * w[i]!;
   return Math.max(0, norm - quad) / b;
@@ -165,16 +165,6 @@ function factor(m: Float64Array, n: number): Float64Array {
   const l = cholesky(m, n);
   if (!l) throw new RangeError('the shrunk covariance is not positive definite');
   return l;
-}
-
-function forwardSolve(l: Float64Array, n: number, y: Float64Array): Float64Array {
-  const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = y[i]!;
-    for (let k = 0; k < i; k++) s -= l[i * n + k]! * w[k]!;
-    w[i] = s / l[i * n + i]!;
-  }
-  return w;
 }
 
 /** Location and scale of a component's scores on normal images, to standardise it (z = (s − location)/scale). */

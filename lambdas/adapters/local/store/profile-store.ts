@@ -6,7 +6,7 @@ import type { ProfileSummary, ProfileVersion } from '../../../domain/profile/pro
 import type { DensityComponent } from '../../../domain/scoring/density.js';
 import type { ProfileCatalog, ProfileDescription } from '../../../ports/inspection.js';
 import type { ProfileStore } from '../../../ports/stores.js';
-import { DensityCache } from '../../density-cache.js';
+import { LruCache } from '../../../domain/cache/lru.js';
 import { decodeDensity, decodeManifest, decodeProfile, describeManifest, encodeProfile, PROFILE_FILES, versionSummary, type ProfileManifest } from '../../profile-codec.js';
 import { assertSegment } from './keys.js';
 
@@ -18,7 +18,8 @@ const VERSION_DIR = /^v(\d+)$/;
  * and two writers never get the same number (the rename fails for the loser, who takes the next one).
  */
 export class FileProfileStore implements ProfileStore, ProfileCatalog {
-  private readonly densities = new DensityCache();
+  /** Density components of recently used versions (reading one means its floats and a Cholesky factor per block). */
+  private readonly densities = new LruCache<[string, string, number], DensityComponent>(8);
 
   constructor(private readonly root: string) {}
 
@@ -56,7 +57,7 @@ export class FileProfileStore implements ProfileStore, ProfileCatalog {
   }
 
   density(tenant: string, name: string, version: number): Promise<DensityComponent> {
-    return this.densities.get(tenant, name, version, async () => {
+    return this.densities.get([tenant, name, version], async () => {
       const { manifest, dir } = await this.manifest(tenant, name, version);
       if (!manifest.density) throw new NotFoundError('density component of profile version', `${name}@${version}`);
       return decodeDensity(manifest, await this.densityFile(dir, manifest), dir);
