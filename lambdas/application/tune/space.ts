@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { ParameterSpec, Params, ParamValue, SearchSpace } from '../../domain/decision/search-space.js';
 import { normaliseOptionsSchema, type NormaliseOptions } from '../../domain/image/normalise.js';
 import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
@@ -22,6 +23,8 @@ export interface Tunable {
   value(v: ParamValue, backbone: BackboneDescriptor): SettingValue;
   /** The recipe with this setting changed. */
   apply(recipe: ProfileRecipe, value: SettingValue): ProfileRecipe;
+  /** The optimiser's value of this setting in a recipe, or undefined when the recipe's value is not in the space. */
+  read(recipe: ProfileRecipe, backbone: BackboneDescriptor): ParamValue | undefined;
   /** True for the operating point: it moves no score, only what is flagged, so it is searched by default only for metrics measured at it. */
   readonly operatingPoint?: boolean;
   /** True when it changes what the backbone sees (the tiles' pixels): trials that differ in it share no backbone work. */
@@ -40,27 +43,49 @@ export const NORMALISE_MODES: Readonly<Record<'product' | 'none' | 'stretch' | '
 export type NormaliseMode = keyof typeof NORMALISE_MODES;
 
 type Apply<V extends SettingValue> = (recipe: ProfileRecipe, value: V) => ProfileRecipe;
+type Get<V extends SettingValue> = (recipe: ProfileRecipe) => V;
 
-function continuous(name: string, describe: string, low: number, high: number, scale: 'linear' | 'log', apply: Apply<number>, extra: Partial<Tunable> = {}): Tunable {
-  return { name, describe, spec: () => ({ kind: 'continuous', name, low, high, scale }), value: (v) => v as number, apply: (r, v) => apply(r, v as number), ...extra };
+function continuous(name: string, describe: string, low: number, high: number, scale: 'linear' | 'log', get: Get<number>, apply: Apply<number>, extra: Partial<Tunable> = {}): Tunable {
+  return {
+    name, describe,
+    spec: () => ({ kind: 'continuous', name, low, high, scale }),
+    value: (v) => v as number,
+    apply: (r, v) => apply(r, v as number),
+    read: (r) => (get(r) >= low && get(r) <= high ? get(r) : undefined),
+    ...extra,
+  };
 }
 
-function integer(name: string, describe: string, low: number, high: number, apply: Apply<number>): Tunable {
-  return { name, describe, spec: () => ({ kind: 'integer', name, low, high }), value: (v) => v as number, apply: (r, v) => apply(r, v as number) };
+function integer(name: string, describe: string, low: number, high: number, get: Get<number>, apply: Apply<number>): Tunable {
+  return {
+    name, describe,
+    spec: () => ({ kind: 'integer', name, low, high }),
+    value: (v) => v as number,
+    apply: (r, v) => apply(r, v as number),
+    read: (r) => (Number.isInteger(get(r)) && get(r) >= low && get(r) <= high ? get(r) : undefined),
+  };
 }
 
-function ordinal<V extends SettingValue>(name: string, describe: string, values: readonly V[], apply: Apply<V>, extra: Partial<Tunable> = {}): Tunable {
+function ordinal<V extends SettingValue>(name: string, describe: string, values: readonly V[], get: Get<V>, apply: Apply<V>, extra: Partial<Tunable> = {}): Tunable {
   return {
     name, describe,
     spec: () => ({ kind: 'integer', name, low: 0, high: values.length - 1 }),
     value: (v) => values[v as number]!,
     apply: (r, v) => apply(r, v as V),
+    read: (r) => (values.includes(get(r)) ? values.indexOf(get(r)) : undefined),
     ...extra,
   };
 }
 
-function categorical(name: string, describe: string, choices: (b: BackboneDescriptor) => readonly string[], apply: Apply<string>, extra: Partial<Tunable> = {}): Tunable {
-  return { name, describe, spec: (b) => ({ kind: 'categorical', name, choices: choices(b) }), value: (v) => v as string, apply: (r, v) => apply(r, v as string), ...extra };
+function categorical(name: string, describe: string, choices: (b: BackboneDescriptor) => readonly string[], get: (r: ProfileRecipe) => string | undefined, apply: Apply<string>, extra: Partial<Tunable> = {}): Tunable {
+  return {
+    name, describe,
+    spec: (b) => ({ kind: 'categorical', name, choices: choices(b) }),
+    value: (v) => v as string,
+    apply: (r, v) => apply(r, v as string),
+    read: (r, b) => { const v = get(r); return v !== undefined && choices(b).includes(v) ? v : undefined; },
+    ...extra,
+  };
 }
 
 const features = (r: ProfileRecipe, change: Partial<PatchFeatureConfig>): ProfileRecipe => ({ ...r, features: { ...r.features, ...change } });
@@ -70,6 +95,17 @@ const weights = (r: ProfileRecipe, change: { novelty?: number; consistency?: num
   const w = { ...r.settings.fusion.weights, ...change };
   return settings(r, { fusion: { ...r.settings.fusion, weights: { ...w, patch: Math.max(0, 1 - w.novelty - w.consistency) } } });
 };
+
+const density = (r: ProfileRecipe, change: Partial<ProfileRecipe['settings']['density']>): ProfileRecipe => settings(r, { density: { ...r.settings.density, ...change } });
+const densityWeight = (r: ProfileRecipe, w: number): ProfileRecipe => {
+  const withWeight = settings(r, { fusion: { ...r.settings.fusion, weights: { ...r.settings.fusion.weights, density: w } } });
+  return density(withWeight, { enabled: w > 0 });
+};
+
+/** The mode whose options a recipe's normalisation equals (undefined: options no mode names). */
+function normaliseModeOf(n: ProfileRecipe['settings']['normalise']): NormaliseMode | undefined {
+  return (Object.keys(NORMALISE_MODES) as NormaliseMode[]).find((m) => isDeepStrictEqual(NORMALISE_MODES[m], n));
+}
 
 /** The fused score's operating thresholds: suspect as given, anomalous at least as high. */
 const operating = (r: ProfileRecipe, suspect: number): ProfileRecipe => {
@@ -87,20 +123,24 @@ export function layerChoices(b: BackboneDescriptor): string[] {
 
 /** Every setting the tuner knows, in the order tables list them. One line each. */
 export const TUNABLES: readonly Tunable[] = [
-  categorical('layers', "backbone patch layers (subsets of the backbone's patch layers)", layerChoices, (r, v) => features(r, { layers: v.split('+') })),
-  ordinal('pad', 'reflected border in px', [0, 16, 32, 48, 64], (r, v) => settings(r, { borderPad: v }), { changesTiles: true }),
-  ordinal('neighbourhood', 'local averaging window of patch features, cells', [1, 3, 5], (r, v) => features(r, { neighbourhood: v })),
-  integer('k', 'nearest bank patches averaged per patch score', 1, 5, (r, v) => features(r, { k: v })),
-  continuous('coresetRatio', 'share of bank patches kept by the greedy coreset', 0.01, 0.25, 'log', (r, v) => features(r, { coresetRatio: v })),
-  ordinal('bankCap', 'cap on memory-bank vectors', [1024, 2048, 4096, 8192], (r, v) => ({ ...r, maxBankSize: v })),
-  ordinal('projection', 'random projection width of patch features', ['none', 32, 64, 128], (r, v) => features(r, { projectionDim: v === 'none' ? null : v })),
-  continuous('blur', 'smoothing σ of the anomaly map, px', 0, 8, 'linear', (r, v) => settings(r, { smoothingSigmaPx: v })),
-  ordinal('tileSize', 'tile side in px', [256, 512, 1024], (r, v) => settings(r, { tileSize: v }), { changesTiles: true }),
-  categorical('normalise', 'intensity normalisation (product = denoise + CLAHE + stretch)', () => Object.keys(NORMALISE_MODES), (r, v) => settings(r, { normalise: NORMALISE_MODES[v as NormaliseMode] }), { changesTiles: true }),
+  categorical('layers', "backbone patch layers (subsets of the backbone's patch layers)", layerChoices, (r) => r.features.layers.join('+'), (r, v) => features(r, { layers: v.split('+') })),
+  ordinal('pad', 'reflected border in px', [0, 16, 32, 48, 64], (r) => r.settings.borderPad, (r, v) => settings(r, { borderPad: v }), { changesTiles: true }),
+  ordinal('neighbourhood', 'local averaging window of patch features, cells', [1, 3, 5], (r) => r.features.neighbourhood, (r, v) => features(r, { neighbourhood: v })),
+  integer('k', 'nearest bank patches averaged per patch score', 1, 5, (r) => r.features.k, (r, v) => features(r, { k: v })),
+  continuous('coresetRatio', 'share of bank patches kept by the greedy coreset', 0.01, 0.25, 'log', (r) => r.features.coresetRatio, (r, v) => features(r, { coresetRatio: v })),
+  ordinal('bankCap', 'cap on memory-bank vectors', [1024, 2048, 4096, 8192], (r) => r.maxBankSize, (r, v) => ({ ...r, maxBankSize: v })),
+  ordinal<number | 'none'>('projection', 'random projection width of patch features', ['none', 32, 64, 128], (r) => r.features.projectionDim ?? 'none', (r, v) => features(r, { projectionDim: v === 'none' ? null : v })),
+  continuous('blur', 'smoothing σ of the anomaly map, px', 0, 8, 'linear', (r) => r.settings.smoothingSigmaPx, (r, v) => settings(r, { smoothingSigmaPx: v })),
+  ordinal('tileSize', 'tile side in px', [256, 512, 1024], (r) => r.settings.tileSize, (r, v) => settings(r, { tileSize: v }), { changesTiles: true }),
+  categorical('normalise', 'intensity normalisation (product = denoise + CLAHE + stretch)', () => Object.keys(NORMALISE_MODES), (r) => normaliseModeOf(r.settings.normalise), (r, v) => settings(r, { normalise: NORMALISE_MODES[v as NormaliseMode] }), { changesTiles: true }),
   // Weights are ordinal so that 0 (the component off: a weightless component never lifts the fused score) is a value.
-  ordinal('noveltyWeight', 'fusion weight of novelty (patch gets 1 − novelty − consistency)', [0, 0.1, 0.25, 0.4, 0.6], (r, v) => weights(r, { novelty: v })),
-  ordinal('consistencyWeight', 'fusion weight of the consistency rules (0: off)', [0, 0.05, 0.15, 0.3], (r, v) => weights(r, { consistency: v })),
-  continuous('threshold', 'operating threshold of the fused score (suspect level; searched by default only for fused.f1 / fused.recall)', 0.2, 0.9, 'linear', operating, { operatingPoint: true }),
+  ordinal('noveltyWeight', 'fusion weight of novelty (patch gets 1 − novelty − consistency)', [0, 0.1, 0.25, 0.4, 0.6], (r) => r.settings.fusion.weights.novelty, (r, v) => weights(r, { novelty: v })),
+  ordinal('consistencyWeight', 'fusion weight of the consistency rules (0: off)', [0, 0.05, 0.15, 0.3], (r) => r.settings.fusion.weights.consistency, (r, v) => weights(r, { consistency: v })),
+  // Density weighs against patch + novelty + consistency (1 together); 0 also skips fitting it.
+  ordinal('densityWeight', 'fusion weight of the image-level density (0: off)', [0, 0.5, 1, 2, 4], (r) => (r.settings.density.enabled ? r.settings.fusion.weights.density : 0), densityWeight),
+  ordinal('densityViews', 'test-time views of the density (1 none, 2 mirror, 4 + half turn, 8 all turns and mirrors)', [1, 2, 4, 8], (r) => r.settings.density.views, (r, v) => density(r, { views: v as 1 | 2 | 4 | 8 })),
+  ordinal('densityScale', "density's working scale: short side in px", [256, 320, 448, 640], (r) => r.settings.density.shortSide, (r, v) => density(r, { shortSide: v })),
+  continuous('threshold', 'operating threshold of the fused score (suspect level; searched by default only for fused.f1 / fused.recall)', 0.2, 0.9, 'linear', (r) => r.settings.operating.thresholds.suspect, operating, { operatingPoint: true }),
 ];
 
 export const TUNABLE_NAMES = TUNABLES.map((t) => t.name);
@@ -137,6 +177,20 @@ export function settingValues(params: Params, backbone: BackboneDescriptor): Rec
 export function recipeAt(base: ProfileRecipe, params: Params, backbone: BackboneDescriptor): ProfileRecipe {
   const values = settingValues(params, backbone);
   return TUNABLES.filter((t) => t.name in values).reduce((r, t) => t.apply(r, values[t.name]!), base);
+}
+
+/**
+ * The optimiser's point of a recipe over the named settings, or undefined when one of its values is not in the space
+ * (e.g. a bank cap of 3,000): how the base recipe joins the GP's observations.
+ */
+export function pointOf(recipe: ProfileRecipe, names: readonly string[], backbone: BackboneDescriptor): Params | undefined {
+  const point: Record<string, ParamValue> = {};
+  for (const t of TUNABLES.filter((x) => names.includes(x.name))) {
+    const v = t.read(recipe, backbone);
+    if (v === undefined) return undefined;
+    point[t.name] = v;
+  }
+  return point;
 }
 
 /** A recipe as complete overrides: resolveRecipe(backbone, anything, overridesOf(r)) gives r back. */

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../domain/errors.js';
 import {
-  bestSoFar, createOptimizerState, isDone, observe, parseOptimizerState, suggest, type OptimizerMethod, type OptimizerState,
+  bestSoFar, createOptimizerState, isDone, observe, parseOptimizerState, suggest, withPrior, type OptimizerMethod, type OptimizerState,
 } from '../../domain/decision/bayes-opt.js';
 import type { SearchSpace } from '../../domain/decision/search-space.js';
 import type { ProfileVersion } from '../../domain/profile/profile.js';
@@ -14,7 +14,7 @@ import type { MethodName } from '../evaluate/methods.js';
 import { resolveRecipe, type ProfileRecipe, type RecipeOverrides } from '../profile-builder.js';
 import { MemoBackbone, TrialCache } from './caching.js';
 import { allMetrics, metricNamed } from './metrics.js';
-import { defaultTunables, overridesOf, recipeAt, searchSpaceOf, settingValues } from './space.js';
+import { defaultTunables, overridesOf, pointOf, recipeAt, searchSpaceOf, settingValues } from './space.js';
 import { evaluationRows, parseTuneManifest, tuneSplit, type TuneSplit } from './split.js';
 import {
   fingerprintProblems, parseTuneState, recipeOf, sha256Of, TUNE_STATE_VERSION, type SplitPaths, type TestFigures, type Trial, type TuneState, type TuneStateStore,
@@ -219,6 +219,18 @@ export async function tune(deps: TuneDeps, options: TuneOptions, listener: TuneL
   );
   const bestOf = (method: Trial['method']) => Math.max(...state.trials.filter((t) => t.method === method && !t.error).map((t) => t.value), Number.NEGATIVE_INFINITY);
 
+  /**
+   * BO starts from what is known: the base recipe's point and value join its GP as a prior observation (no budget
+   * spent; random search cannot use it). Skipped when a base value lies outside the space, or the search has begun.
+   */
+  const warmStart = async (defaults: Trial) => {
+    const point = pointOf(base, names, d);
+    const opt = state.optimizers.bayes && parseOptimizerState(state.optimizers.bayes);
+    if (!point || !opt || opt.history.length > 0 || opt.prior.length > 0 || defaults.error) return;
+    state = { ...state, optimizers: { ...state.optimizers, bayes: withPrior(opt, [{ params: point, value: defaults.value }]) as TuneState['optimizers'][string] } };
+    await save();
+  };
+
   let failuresInARow = 0;
   const trial = async (method: Trial['method'], index: number, params: Trial['params'], recipe: ProfileRecipe): Promise<Trial> => {
     const settings = settingValues(params, d);
@@ -252,6 +264,7 @@ export async function tune(deps: TuneDeps, options: TuneOptions, listener: TuneL
 
   // The base recipe first: the reference line, and what the searches have to beat.
   if (!state.trials.some((t) => t.method === 'defaults')) await record(await trial('defaults', 0, {}, base));
+  await warmStart(state.trials.find((t) => t.method === 'defaults')!);
 
   // The searches, interleaved, so that an interruption leaves curves of (nearly) equal length.
   for (let step = 0; step < options.budget; step++) {

@@ -17,7 +17,9 @@ const { ceil, floor, imul, max, min, sqrt } = Math;
  *  - 'bayes': `initialPoints` Latin-hypercube points, then each proposal maximises expected improvement under a
  *    GP (Matérn 5/2 ARD, hyperparameters refitted by maximum likelihood on every step) fitted to all observations;
  *  - 'random': independent uniform proposals (the baseline BO has to beat).
- * The state is plain JSON (space, seed, options, history of (params, value)) and every proposal is a pure function
+ * Observations known before the search (e.g. the configuration in use today) can be given as `prior`: the GP
+ * models them with the history, they spend no budget and are not part of the history's best-so-far curve.
+ * The state is plain JSON (space, seed, options, prior, history of (params, value)) and every proposal is a pure function
  * of it: step t draws from a generator seeded by (seed, t). So a run interrupted after any tell and restored from
  * its JSON proposes exactly what the uninterrupted run would have.
  */
@@ -49,6 +51,8 @@ export interface OptimizerState {
   readonly method: OptimizerMethod;
   readonly space: SearchSpace;
   readonly options: Required<OptimizerOptions>;
+  /** Observations made before the search: modelled by 'bayes', ignored by 'random', outside the budget. */
+  readonly prior: readonly Observation[];
   readonly history: readonly Observation[];
 }
 
@@ -72,7 +76,15 @@ export function createOptimizerState(method: OptimizerMethod, space: SearchSpace
     refineStarts: max(0, options.refineStarts ?? 3),
     hyperStarts: max(1, options.hyperStarts ?? 2),
   };
-  return { version: 1, method, space, options: resolved, history: [] };
+  return { version: 1, method, space, options: resolved, prior: [], history: [] };
+}
+
+/** A new state with observations made before the search (validated like `observe`'s); only before the first proposal is told. */
+export function withPrior(state: OptimizerState, prior: readonly Observation[]): OptimizerState {
+  if (state.history.length > 0) throw new RangeError('prior observations must come before the search starts');
+  let checked: OptimizerState = { ...state, history: [] };
+  for (const o of prior) checked = observe(checked, o.params, o.value);
+  return { ...state, prior: checked.history };
 }
 
 /** True when the budget is spent. */
@@ -128,7 +140,8 @@ export function bestSoFar(history: readonly Observation[]): number[] {
 }
 
 function proposeByExpectedImprovement(state: OptimizerState, random: Random): Params {
-  const { space, options, history } = state;
+  const { space, options } = state;
+  const history = [...state.prior, ...state.history];
   const xs = history.map((o) => encodeParams(space, o.params));
   const ys = history.map((o) => o.value);
   const fitted = optimizeHyperparameters(xs, ys, { random, normalize: true, starts: options.hyperStarts });
@@ -191,6 +204,7 @@ export const OptimizerStateSchema = z.object({
     refineStarts: z.number().int().nonnegative(),
     hyperStarts: z.number().int().positive(),
   }),
+  prior: z.array(z.object({ params: ParamsSchema, value: z.number() })).default([]),
   history: z.array(z.object({ params: ParamsSchema, value: z.number() })),
 });
 
@@ -204,7 +218,7 @@ export function parseOptimizerState(json: string | unknown): OptimizerState {
   const raw = typeof json === 'string' ? JSON.parse(json) as unknown : json;
   const parsed = OptimizerStateSchema.parse(raw) as OptimizerState;
   assertSearchSpace(parsed.space);
-  let state: OptimizerState = { ...parsed, history: [] };
+  let state: OptimizerState = withPrior({ ...parsed, history: [] }, parsed.prior);
   for (const o of parsed.history) state = observe(state, o.params, o.value);
   return state;
 }

@@ -2,7 +2,7 @@ import type { ManifestItem } from '../../../lambdas/application/evaluate/manifes
 import { resolveRecipe } from '../../../lambdas/application/profile-builder.js';
 import { allMetrics, METRIC_NAMES, metricNamed } from '../../../lambdas/application/tune/metrics.js';
 import {
-  changesTiles, defaultTunables, layerChoices, NORMALISE_MODES, overridesOf, recipeAt, searchSpaceOf, settingValues, TUNABLE_NAMES, TUNABLES,
+  changesTiles, defaultTunables, layerChoices, NORMALISE_MODES, overridesOf, pointOf, recipeAt, searchSpaceOf, settingValues, TUNABLE_NAMES, TUNABLES,
 } from '../../../lambdas/application/tune/space.js';
 import { evaluationRows, parseTuneManifest, tuneSplit } from '../../../lambdas/application/tune/split.js';
 import { fingerprintProblems } from '../../../lambdas/application/tune/state.js';
@@ -45,6 +45,10 @@ describe('tuning search space', () => {
       expect(w.novelty).toBe(values['noveltyWeight']);
       expect(w.consistency).toBe(values['consistencyWeight']);
       expect(w.patch).toBeCloseTo(1 - w.novelty - w.consistency, 12);
+      expect(w.density).toBe(values['densityWeight']);
+      expect(recipe.settings.density.enabled).toBe(values['densityWeight'] !== 0);
+      expect(recipe.settings.density.views).toBe(values['densityViews']);
+      expect(recipe.settings.density.shortSide).toBe(values['densityScale']);
       expect(recipe.settings.operating.thresholds.suspect).toBe(values['threshold']);
       expect(recipe.settings.operating.thresholds.anomalous).toBe(Math.max(values['threshold'] as number, base.settings.operating.thresholds.anomalous));
       // Settings not searched stay the base's.
@@ -63,8 +67,17 @@ describe('tuning search space', () => {
     expect(space.parameters).toEqual([{ kind: 'integer', name: 'pad', low: 0, high: 4 }, { kind: 'continuous', name: 'blur', low: 0, high: 8, scale: 'linear' }]);
     expect(() => searchSpaceOf(['pad', 'nope'], descriptor)).toThrow(/unknown tunable 'nope'/);
     const base = resolveRecipe(backbone, undefined, { seed: 1 });
-    const defaults = { layers: 'a+b', pad: 2, neighbourhood: 1, k: 1, coresetRatio: 0.1, bankCap: 1, projection: 2, blur: 4, tileSize: 2, normalise: 'product', noveltyWeight: 2, consistencyWeight: 2, threshold: 0.5 };
+    const defaults = {
+      layers: 'a+b', pad: 2, neighbourhood: 1, k: 1, coresetRatio: 0.1, bankCap: 1, projection: 2, blur: 4, tileSize: 2, normalise: 'product',
+      noveltyWeight: 2, consistencyWeight: 2, densityWeight: 3, densityViews: 3, densityScale: 2, threshold: 0.5,
+    };
     encodeParams(searchSpaceOf(TUNABLE_NAMES, descriptor), defaults);
+    // The base recipe's own point (how it joins BO's observations), read back from the recipe.
+    expect(pointOf(base, TUNABLE_NAMES, descriptor)).toEqual(defaults);
+    expect(pointOf(base, ['pad', 'blur'], descriptor)).toEqual({ pad: 2, blur: 4 });
+    expect(pointOf({ ...base, maxBankSize: 3000 }, TUNABLE_NAMES, descriptor)).toBeUndefined();
+    expect(pointOf({ ...base, maxBankSize: 3000 }, ['pad'], descriptor)).toEqual({ pad: 2 });
+    expect(pointOf(recipeAt(base, { normalise: 'stretch', densityWeight: 0 }, descriptor), ['normalise', 'densityWeight'], descriptor)).toEqual({ normalise: 'stretch', densityWeight: 0 });
     const at = recipeAt(base, defaults, descriptor);
     expect(at.features).toEqual(base.features);
     expect(at.maxBankSize).toBe(base.maxBankSize);

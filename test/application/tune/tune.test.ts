@@ -6,7 +6,7 @@ import type { EvaluationSource } from '../../../lambdas/application/evaluate/man
 import { resolveRecipe } from '../../../lambdas/application/profile-builder.js';
 import { saveTunedProfile } from '../../../lambdas/application/tune/save-profile.js';
 import { bestSoFarChart, curvesTable, formatTune } from '../../../lambdas/application/tune/report.js';
-import { overridesOf, recipeAt } from '../../../lambdas/application/tune/space.js';
+import { overridesOf, pointOf, recipeAt } from '../../../lambdas/application/tune/space.js';
 import { evaluationRows, parseTuneManifest } from '../../../lambdas/application/tune/split.js';
 import { parseTuneState, type TuneStateStore } from '../../../lambdas/application/tune/state.js';
 import { storedSplit, tune, type TuneEvent, type TuneOptions, type TuneResult } from '../../../lambdas/application/tune/tune.js';
@@ -144,6 +144,13 @@ describe('mmdo tune on a tiny synthetic set (built-in backbone)', () => {
     const random = result.searches.find((s) => s.method === 'random')!;
     expect(bayes.trials.map((t) => JSON.stringify(t.params))).not.toEqual(random.trials.map((t) => JSON.stringify(t.params)));
     expect(result.test.methods.map((m) => m.method)).toEqual(['patch-knn', 'fused', 'centroid']);
+  });
+
+  it("starts BO from the base recipe: its point and validation value are the GP's prior; random search has none", async () => {
+    const stored = JSON.parse((await reference.store.read())!) as { optimizers: Record<string, { prior: unknown[] }> };
+    const base = resolveRecipe(backbone, undefined, { seed: OPTIONS.seed });
+    expect(stored.optimizers['bayes']!.prior).toEqual([{ params: pointOf(base, OPTIONS.params!, backbone.descriptor), value: reference.result.defaults.value }]);
+    expect(stored.optimizers['random']!.prior).toEqual([]);
   });
 
   it('resumes after an interruption with exactly the proposals and values of the uninterrupted run', async () => {

@@ -1,6 +1,6 @@
 import {
   bestSoFar, createOptimizer, createOptimizerState, observe, parseOptimizerState, restoreOptimizer, runOptimizer,
-  serializeOptimizerState, suggest,
+  serializeOptimizerState, suggest, withPrior,
 } from '../../../lambdas/domain/decision/bayes-opt.js';
 import { braninSpace, mixedObjective, mixedSpace, negBranin } from './bo-problems.js';
 
@@ -45,5 +45,28 @@ describe('ask/tell state', () => {
     for (let i = 1; i < curve.length; i++) expect(curve[i]).toBeGreaterThanOrEqual(curve[i - 1]);
     expect(opt.best()?.value).toBe(curve[14]);
     expect(opt.bestSoFar()).toEqual(curve);
+  });
+
+  it('models prior observations without spending budget, keeps them through serialisation, and random ignores them', () => {
+    const options = { budget: 6, seed: 5, initialPoints: 1 };
+    // A good known point (near the optimum) and a poor one: the GP models them, so BO's next step is not the cold one.
+    const good = { x: 0.6, rate: 3, k: 7, binder: 'cmc' };
+    const prior = [{ params: good, value: mixedObjective(good) }, { params: { x: -2, rate: 0.01, k: 0, binder: 'paa' }, value: mixedObjective({ x: -2, rate: 0.01, k: 0, binder: 'paa' }) }];
+    let bayes = withPrior(createOptimizerState('bayes', mixedSpace, options), prior);
+    bayes = observe(bayes, suggest(bayes), mixedObjective(suggest(bayes)));
+    expect(bayes.history).toHaveLength(1);
+    const step = suggest(bayes);
+    const cold = createOptimizerState('bayes', mixedSpace, options);
+    const coldStep = suggest(observe(cold, bayes.history[0].params, bayes.history[0].value));
+    expect(coldStep).not.toEqual(step);
+    // Through JSON: same prior, same proposal; the budget counts the history only; the curve leaves the prior out.
+    const back = parseOptimizerState(serializeOptimizerState(bayes));
+    expect(back.prior).toEqual(prior);
+    expect(suggest(back)).toEqual(step);
+    expect(bestSoFar(back.history)).toEqual([bayes.history[0].value]);
+    const random = createOptimizerState('random', mixedSpace, options);
+    expect(suggest(withPrior(random, prior))).toEqual(suggest(random));
+    expect(() => withPrior(bayes, prior)).toThrow(/before the search/);
+    expect(() => withPrior(cold, [{ params: { x: 5, rate: 1, k: 1, binder: 'cmc' }, value: 0 }])).toThrow(RangeError);
   });
 });
