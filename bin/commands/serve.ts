@@ -70,7 +70,7 @@ export function register(program: Command): void {
       log(defaults.apiKeys === 'required'
         ? `API keys required (MMDO_API_KEYS=required): send 'Authorization: Bearer mmdo_…' (mmdo tenant create, mmdo key create)`
         : `API keys off: every request is tenant '${LOCAL_TENANT}' with every scope (MMDO_API_KEYS=required turns them on)`);
-      log(`  inspections  POST /v1/detect, POST /v1/inspections, POST /v1/inspections/uploads, GET /v1/inspections[/{id}[/heatmap.png|overlay.png|phases.png]]`);
+      log(`  inspections  POST /v1/detect, POST /v1/inspections, POST /v1/inspections/uploads, GET /v1/inspections[/{id}[/heatmap.png|overlay.png|phases.png|micrograph.png]]`);
       log(`  profiles     GET/POST /v1/profiles, GET /v1/profiles/{name}[/versions], PUT …/active-version, DELETE, POST …/enrolments (+ /{id}/start)`);
       log(`  feedback     GET /v1/review-queue, POST/GET /v1/inspections/{id}/feedback, GET /v1/profiles/{name}/labels, POST …/recalibrations`);
       log(`  also         /v1/webhooks, /v1/instruments, /v1/keys, /v1/usage, GET /healthz`);

@@ -82,7 +82,8 @@ export interface PresignedUpload {
   readonly keyPrefix?: string;
 }
 
-export const ARTIFACT_KINDS = ['heatmap', 'overlay', 'phases'] as const;
+/** The images stored beside a report; `micrograph` is the ingested image in 8-bit grey (reports since it existed). */
+export const ARTIFACT_KINDS = ['heatmap', 'overlay', 'phases', 'micrograph'] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
 export interface ApiLimits {

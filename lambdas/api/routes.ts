@@ -157,7 +157,8 @@ export const ROUTES = {
     scope: 'read', body: 0,
     config: createRoute({
       method: 'get', path: '/v1/inspections/{id}/{artifact}', tags: ['inspections'], operationId: 'getArtifact', security: secured,
-      summary: 'A report image: heatmap, overlay or phase overlay',
+      summary: 'A report image: heatmap, overlay, phase overlay or the micrograph',
+      description: '`micrograph.png` is the inspected image as decoded (grey, full resolution, 8 bit, whatever the upload\'s format and depth); reports written before it existed have none (404 `artifact_not_available`). The report\'s `links` name the images it has.',
       request: { params: IdParams.extend({ artifact: z.enum(ARTIFACT_KINDS.map((k) => `${k}.png`) as [string, ...string[]]).openapi({ param: { name: 'artifact', in: 'path' } }) }) },
       responses: {
         200: { description: 'The PNG (local service).', content: { 'image/png': { schema: BinaryImage } } },

@@ -55,7 +55,7 @@ export const MultipartUpload = {
   },
 };
 
-export const LinksSchema = z.record(z.string(), z.string()).openapi('Links', { description: 'Where to fetch the report and its images.' });
+export const LinksSchema = z.record(z.string(), z.string()).openapi('Links', { description: 'Where to fetch the report and its images: `self`, and `heatmap`, `overlay`, `phases`, `micrograph` when the report has them.' });
 
 export const AcceptedSchema = z
   .object({ id: z.string(), status: z.enum(['queued', 'running', 'completed', 'failed']), links: LinksSchema })

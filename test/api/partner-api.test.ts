@@ -3,6 +3,7 @@
  * else is, keys and scopes, synchronous detect and queued inspections, reports with image links, usage, webhooks,
  * Idempotency-Key, and tenant isolation on every route.
  */
+import sharp from 'sharp';
 import { createApiApp } from '../../lambdas/api/app.js';
 import type { ApiBackend } from '../../lambdas/api/backend.js';
 import { openApiDocument } from '../../lambdas/api/app.js';
@@ -104,7 +105,7 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     reportId = report.id;
     expect(report).toMatchObject({ tenant: A, status: 'completed', links: { self: `/v1/inspections/${report.id}` } });
     expect(['normal', 'suspect', 'anomalous']).toContain(report.scores.verdict);
-    expect(Object.keys(report.links)).toEqual(expect.arrayContaining(['heatmap', 'overlay', 'phases']));
+    expect(Object.keys(report.links)).toEqual(expect.arrayContaining(['heatmap', 'overlay', 'phases', 'micrograph']));
     // A retry with the same key is the same answer, not a second inspection (nor a second bill).
     const retried = await rt.call('POST', `/v1/detect?profile=grains&name=crack.png`, { key: keyOf(A), headers: { 'content-type': 'image/png', 'idempotency-key': 'detect-1' }, body: png });
     expect((await json<{ id: string }>(retried)).id).toBe(report.id);
@@ -113,9 +114,15 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     const got = await json<{ id: string; links: Record<string, string> }>(await rt.call('GET', `/v1/inspections/${report.id}`, { key: keyOf(A) }));
     expect(got.id).toBe(report.id);
     const image = await rt.call('GET', `/v1/inspections/${report.id}/overlay.png`, { key: keyOf(A) });
+    // The micrograph as inspected: the uploaded pixels at full size, as a PNG a browser shows.
+    const micrograph = await rt.call('GET', `/v1/inspections/${report.id}/micrograph.png`, { key: keyOf(A) });
+    const micrographBytes = new Uint8Array(await (rt.name === 'local' ? micrograph : await fetch(micrograph.headers.get('location')!)).arrayBuffer());
+    expect(await sharp(micrographBytes).metadata()).toMatchObject({ format: 'png', width: SIZE, height: SIZE, channels: 1 });
+    expect((await sharp(micrographBytes).extractChannel(0).raw().toBuffer()).equals(await sharp(png).extractChannel(0).raw().toBuffer())).toBe(true);
     if (rt.name === 'local') {
       expect(image.status).toBe(200);
       expect(image.headers.get('content-type')).toBe('image/png');
+      expect(micrograph.headers.get('content-type')).toBe('image/png');
     } else {
       // The cloud answers with a short-lived presigned link to the object.
       expect(image.status).toBe(302);
@@ -167,7 +174,7 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
 
     const asB = (method: string, path: string, body?: string) => rt.call(method, path, { key: keyOf(B), headers: body ? { 'content-type': 'application/json' } : {}, ...(body ? { body } : {}) });
     expect((await asB('GET', `/v1/inspections/${reportId}`)).status).toBe(404);
-    for (const file of ['heatmap.png', 'overlay.png', 'phases.png']) expect((await asB('GET', `/v1/inspections/${reportId}/${file}`)).status).toBe(404);
+    for (const file of ['heatmap.png', 'overlay.png', 'phases.png', 'micrograph.png']) expect((await asB('GET', `/v1/inspections/${reportId}/${file}`)).status).toBe(404);
     expect((await json<{ items: unknown[] }>(await asB('GET', '/v1/inspections'))).items).toEqual([]);
     expect((await json<{ items: unknown[] }>(await asB('GET', '/v1/inspections?batch=LiS-42'))).items).toEqual([]);
     expect((await json<{ items: unknown[] }>(await asB('GET', '/v1/webhooks'))).items).toEqual([]);

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/adapters/local/runtime.js';
@@ -7,6 +8,7 @@ import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_TILE_SIZE, tileOv
 import { createGreyImage } from '../../lambdas/domain/image/grey-image.js';
 import { operatingPoint } from '../../lambdas/domain/scoring/operating.js';
 import { grainTexture, toPng } from '../e2e/textures.js';
+import { makeTestImage, testSamples } from '../support/images.js';
 
 const SIZE = 96;
 const png = (seed: number) => toPng(grainTexture(SIZE, seed));
@@ -88,7 +90,7 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(report.metadata).toEqual({ batch: 'B7' });
     // The microstructure stage measures the original (at its own pixel size) and its consistency is fused.
     expect(report.microstructure).toEqual(expect.any(Object));
-    expect(Object.keys(report.artifacts).sort()).toEqual(['heatmap', 'overlay', 'phases']);
+    expect(Object.keys(report.artifacts).sort()).toEqual(['heatmap', 'micrograph', 'overlay', 'phases']);
     expect(report.scores!.components.map((c) => c.name).sort()).toEqual(['consistency', 'novelty', 'patch']);
     const contributions = report.scores!.components.reduce((n, c) => n + c.contribution, 0);
     expect(contributions).toBeCloseTo(1, 5);
@@ -99,6 +101,24 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(stages.slice(-2)).toEqual(['write', 'done']);
     for (const stage of STAGES.filter((s) => s.name !== 'write')) expect(report.timingsMs[stage.name]).toBeGreaterThanOrEqual(0);
     expect((await runtime.reports.list('local', { batch: 'B7' })).items.map((r) => r.id)).toEqual([report.id]);
+  });
+
+  test('the micrograph artifact is the image as ingested: full resolution, grey, 8 bit (a 16-bit TIFF too)', async () => {
+    const texture = grainTexture(SIZE * 2, 98);
+    // The file's own channels (sharp's raw output would be sRGB), and its first channel's bytes.
+    const raw = async (bytes: Uint8Array) => ({ info: await sharp(bytes).metadata(), data: await sharp(bytes).extractChannel(0).raw().toBuffer() });
+    const png8 = await runtime.inspections.inspect({ tenant: 'local', name: 'eight.png', bytes: await toPng(texture), profile: 'scaled' });
+    const same = await raw((await runtime.artifacts.get(png8.artifacts.micrograph!))!.bytes);
+    expect(same.info).toMatchObject({ format: 'png', width: SIZE * 2, height: SIZE * 2, channels: 1, depth: 'uchar' });
+    expect(same.data.equals((await raw(await toPng(texture))).data)).toBe(true);
+
+    const spec = { width: SIZE * 2, height: SIZE * 2, bitDepth: 16, value: (x: number, y: number) => texture.data[y * SIZE * 2 + x]! } as const;
+    const words = testSamples(spec);
+    const deep = await runtime.inspections.inspect({ tenant: 'local', name: 'deep.tif', bytes: await makeTestImage({ ...spec, format: 'tiff' }), profile: 'scaled' });
+    expect(deep.input).toMatchObject({ format: 'tiff', bitDepth: 16 });
+    const shown = await raw((await runtime.artifacts.get(deep.artifacts.micrograph!))!.bytes);
+    expect(shown.info).toMatchObject({ format: 'png', width: SIZE * 2, height: SIZE * 2, channels: 1, depth: 'uchar' });
+    expect([...shown.data].every((v, i) => Math.abs(v - words[i]! / 257) <= 0.5 + 1e-9)).toBe(true);
   });
 
   test('with enough bank images a version has a density component: stored, reported per block and fused', async () => {

@@ -26,7 +26,7 @@ describe('mmdo enroll / inspect CLI', () => {
     const inspected = await run(process.execPath, [cli, 'inspect', '--profile', 'cli', '--json', '--out', join(dir, 'out'), join(dir, 'probe.png')], { env });
     const report = JSON.parse(inspected.stdout);
     expect(report).toMatchObject({ status: 'completed', profile: { name: 'cli', version: 1 }, input: { name: 'probe.png' } });
-    expect((await readdir(join(dir, 'out'))).sort()).toEqual([`${report.id}.heatmap.png`, `${report.id}.json`, `${report.id}.overlay.png`, `${report.id}.phases.png`]);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual([`${report.id}.heatmap.png`, `${report.id}.json`, `${report.id}.micrograph.png`, `${report.id}.overlay.png`, `${report.id}.phases.png`]);
 
     const failed = await run(process.execPath, [cli, 'inspect', '--profile', 'cli', join(dir, 'broken.png')], { env }).catch((e: { code: number; stdout: string }) => e);
     expect(failed).toMatchObject({ code: 1 });

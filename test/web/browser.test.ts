@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import type { RunningService } from '../../lambdas/local/service.js';
 import { SqliteApiStore } from '../../lambdas/adapters/local/store/api-store.js';
 import { createTenant, issueKey } from '../../lambdas/application/tenancy/api-keys.js';
@@ -9,9 +10,9 @@ import { createDeps, micrographPng, prepareDemoProfile, saveTinyProfile, start, 
 
 /**
  * The web page in a real browser (Debian's chromium driven by playwright-core) against the real local service on a
- * free port with a fresh MMDO_HOME: upload an image, wait for its report, read the viewer's pixels (overlay, heatmap,
- * phases), submit a review, and see the lists update. Screenshots of each view go to a temporary folder, or to
- * docs/images/ (the README's) with MMDO_SCREENSHOTS=1.
+ * free port with a fresh MMDO_HOME: upload an image, wait for its report, read the viewer's pixels (micrograph,
+ * overlay, heatmap, phases), submit a review, and see the lists update. Screenshots of each view go to a temporary
+ * folder, or to docs/images/ (the README's) with MMDO_SCREENSHOTS=1.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -27,24 +28,28 @@ interface CanvasStats {
   readonly blue: number;
   readonly cyan: number;
   readonly meanLuma: number;
+  readonly lumaSd: number;
 }
 
 /** Colour statistics of the viewer's canvas (every 5th pixel; the dark background left out). */
 const CANVAS_STATS = `(() => {
   const c = document.querySelector('.viewer-canvas');
   const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
-  let image = 0, grey = 0, yellow = 0, blue = 0, cyan = 0, luma = 0;
+  let image = 0, grey = 0, yellow = 0, blue = 0, cyan = 0, luma = 0, luma2 = 0;
   for (let i = 0; i < data.length; i += 20) {
     const r = data[i], g = data[i + 1], b = data[i + 2];
     if (r === 32 && g === 37 && b === 43) continue;
     image++;
-    luma += 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    const y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    luma += y;
+    luma2 += y * y;
     if (Math.max(r, g, b) - Math.min(r, g, b) < 10) grey++;
     if (r > 170 && g > 140 && b < 120) yellow++;
     if (b > 90 && b - r > 40 && b - g > 25) blue++;
     if (r < 90 && g > 180 && b > 180) cyan++;
   }
-  return { image, grey: grey / image, yellow: yellow / image, blue: blue / image, cyan: cyan / image, meanLuma: luma / image };
+  const meanLuma = luma / image;
+  return { image, grey: grey / image, yellow: yellow / image, blue: blue / image, cyan: cyan / image, meanLuma, lumaSd: Math.sqrt(Math.max(0, luma2 / image - meanLuma ** 2)) };
 })()`;
 
 /**
@@ -144,11 +149,15 @@ describeInBrowser('web page in chromium', () => {
   };
 
   let reportId = '';
+  /** The uploaded micrograph's mean grey level and its spread (what the viewer's Micrograph layer must show). */
+  let uploaded = { mean: 0, sd: 0 };
 
   test('upload images by the file picker and by drag and drop; each is followed to its report', async () => {
     await page.goto(`${service.url}/#/upload`);
     await page.getByLabel('Batch').fill('B-web-1');
     const [voidPng, normalPng, crackPng] = await Promise.all([micrographPng(31, 256, 'void'), micrographPng(32, 256), micrographPng(33, 256, 'crack')]);
+    const [grey] = (await sharp(voidPng).stats()).channels;
+    uploaded = { mean: grey!.mean, sd: grey!.stdev };
     await page.setInputFiles('#upload-files', [
       { name: 'web-void.png', mimeType: 'image/png', buffer: Buffer.from(voidPng) },
       { name: 'web-normal.png', mimeType: 'image/png', buffer: Buffer.from(normalPng) },
@@ -172,16 +181,27 @@ describeInBrowser('web page in chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'web-upload.png') });
   }, 90_000);
 
-  test('the report: overlay, heatmap and phases render (pixels), regions listed with µm²', async () => {
+  test('the report: the micrograph, overlay, heatmap and phases render (pixels), regions listed with µm²', async () => {
     await page.goto(`${service.url}/#/reports/${reportId}`);
     await waitUntil(page, `document.querySelector('.viewer')?.dataset.layers === 'base heatmap phases'`);
     await page.getByRole('heading', { name: 'web-void.png', level: 1 }).waitFor();
     await page.getByLabel('Region outlines').uncheck();
 
+    // The base is the micrograph from the API (GET …/micrograph.png): the uploaded grey pixels, nothing tinted.
+    expect(await page.locator('.viewer').getAttribute('data-base')).toBe('micrograph');
     await page.getByLabel('Heatmap opacity').fill('0');
-    const overlay = await stats();
+    const micrograph = await stats();
+    expect(micrograph.image).toBeGreaterThan(10_000);
+    expect(micrograph.grey).toBeGreaterThan(0.99);
+    expect(Math.abs(micrograph.meanLuma - uploaded.mean)).toBeLessThan(4);
+    expect(micrograph.lumaSd).toBeGreaterThan(uploaded.sd * 0.5);
+
     await page.getByLabel('Heatmap opacity').fill('100');
     const heatmap = await stats();
+    await page.getByLabel('Base image').selectOption('overlay');
+    await waitUntil(page, `document.querySelector('.viewer')?.dataset.base === 'overlay'`);
+    await page.getByLabel('Heatmap opacity').fill('0');
+    const overlay = await stats();
     await page.getByLabel('Phase overlay').check();
     await page.getByLabel('Heatmap opacity').fill('0');
     const phases = await stats();
@@ -195,6 +215,8 @@ describeInBrowser('web page in chromium', () => {
     expect(phases.yellow).toBeGreaterThan(0.03);
     expect(phases.blue).toBeGreaterThan(0.01);
     expect(overlay.yellow).toBeLessThan(phases.yellow / 2);
+    // The overlay is contrast-stretched and tinted where anomalous: not the micrograph's pixels.
+    expect(overlay.grey).toBeLessThan(micrograph.grey);
 
     // Region outlines drawn by the viewer on top.
     await page.getByLabel('Phase overlay').uncheck();
@@ -207,7 +229,9 @@ describeInBrowser('web page in chromium', () => {
     expect(await regions.textContent()).toMatch(/µm²/);
     expect(await page.locator('section', { has: page.getByRole('heading', { name: 'Microstructure' }) }).textContent()).toMatch(/D10 \/ D50 \/ D90[\d.\s/]+µm/);
 
-    // Keyboard: the canvas takes focus and zooms.
+    // Keyboard: the canvas takes focus and zooms (the screenshot: the heatmap at half opacity over the micrograph).
+    await page.getByLabel('Base image').selectOption('micrograph');
+    await waitUntil(page, `document.querySelector('.viewer')?.dataset.base === 'micrograph'`);
     await page.getByLabel('Heatmap opacity').fill('50');
     await page.locator('.viewer-canvas').focus();
     const zoomBefore = await page.locator('.zoom').textContent();

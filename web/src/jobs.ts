@@ -11,8 +11,6 @@ export interface TrackedJob {
   readonly submittedAt: string;
   view?: InspectionView;
   error?: string;
-  /** The uploaded file, in memory only (this tab): the report view offers it as the base image. */
-  file?: File;
 }
 
 const STORAGE = 'mmdo.jobs';
@@ -26,8 +24,8 @@ function save(): void {
   sessionStorage.setItem(STORAGE, JSON.stringify([...jobs.values()].filter((j) => !j.view || !isReport(j.view)).map(({ id, name, submittedAt }) => ({ id, name, submittedAt }))));
 }
 
-export function track(id: string, name: string, file?: File): void {
-  if (!jobs.has(id)) jobs.set(id, { id, name, submittedAt: new Date().toISOString(), ...(file ? { file } : {}) });
+export function track(id: string, name: string): void {
+  if (!jobs.has(id)) jobs.set(id, { id, name, submittedAt: new Date().toISOString() });
   save();
   schedule(0);
 }

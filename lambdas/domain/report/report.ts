@@ -149,7 +149,7 @@ export const ReportSchema = z.object({
   findings: z.array(z.record(z.string(), z.unknown())).optional(),
   reproducibility: ReproducibilitySchema.optional(),
   forecast: ForecastSchema.optional(),
-  /** Keys of stored images (heatmap, overlay, phases) in the artifact store. */
+  /** Keys of stored images (heatmap, overlay, phases, micrograph) in the artifact store. */
   artifacts: z.record(z.string(), z.string()),
   timingsMs: z.record(z.string(), z.number().nonnegative()),
   failure: FailureSchema.optional(),

@@ -140,7 +140,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A report image: heatmap, overlay or phase overlay */
+        /**
+         * A report image: heatmap, overlay, phase overlay or the micrograph
+         * @description `micrograph.png` is the inspected image as decoded (grey, full resolution, 8 bit, whatever the upload's format and depth); reports written before it existed have none (404 `artifact_not_available`). The report's `links` name the images it has.
+         */
         get: operations["getArtifact"];
         put?: never;
         post?: never;
@@ -728,7 +731,7 @@ export interface components {
             };
             links: components["schemas"]["Links"];
         };
-        /** @description Where to fetch the report and its images. */
+        /** @description Where to fetch the report and its images: `self`, and `heatmap`, `overlay`, `phases`, `micrograph` when the report has them. */
         Links: {
             [key: string]: string;
         };
@@ -1815,7 +1818,7 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
-                artifact: "heatmap.png" | "overlay.png" | "phases.png";
+                artifact: "heatmap.png" | "overlay.png" | "phases.png" | "micrograph.png";
             };
             cookie?: never;
         };

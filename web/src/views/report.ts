@@ -1,14 +1,14 @@
 /**
- * One report: the micrograph with its layers (overlay as the base, the phase overlay, the heatmap with an opacity
- * slider, region outlines with µm² and scores) in a pan/zoom viewer, and beside it the verdict and its explanation,
+ * One report: the micrograph with its layers (the micrograph as inspected, or the overlay, as the base; the phase
+ * overlay; the heatmap with an opacity slider; region outlines with µm² and scores) in a pan/zoom viewer, and beside
+ * it the verdict and its explanation,
  * the components (calibrated value, weight, Shapley value, contribution, p-value), regions, microstructure metrics
  * with units, consistency findings (expected vs measured), nearest enrolled images, timings and downloads.
  */
 import { api, fetchBlob, isReport, ok, type InspectionView, type Report } from '../api/client.js';
 import { announce, bytes, clear, errorBox, fmt, h, nextId, pct, progressBar, section, table, verdictBadge, when } from '../dom.js';
-import { jobOf } from '../jobs.js';
 import { href, type Route } from '../router.js';
-import { loadPyramid, MicrographViewer, type LayerName } from '../viewer.js';
+import { loadPyramid, MicrographViewer, type LayerName, type Pyramid } from '../viewer.js';
 import { reviewPanel } from './review.js';
 
 export async function reportView(main: HTMLElement, route: Route, signal: AbortSignal): Promise<void> {
@@ -64,7 +64,8 @@ function renderReport(main: HTMLElement, heading: HTMLElement, body: HTMLElement
   body.appendChild(layout);
 
   side.appendChild(verdictSection(report));
-  side.appendChild(layerControls(report, viewer));
+  const base = new BaseLayer(report, viewer, signal);
+  side.appendChild(layerControls(viewer, base));
   const review = reviewPanel(report);
   if (review) side.appendChild(review);
   side.appendChild(regionsSection(report, viewer));
@@ -79,7 +80,7 @@ function renderReport(main: HTMLElement, heading: HTMLElement, body: HTMLElement
   side.appendChild(downloads(report));
 
   viewer.setRegions(report.regions.map((r) => ({ id: r.id, bbox: r.bbox, label: regionLabel(r) })));
-  void loadLayers(report, viewer, loading, signal);
+  void loadLayers(viewer, base, loading, signal);
 }
 
 function regionLabel(r: Report['regions'][number]): string {
@@ -87,20 +88,61 @@ function regionLabel(r: Report['regions'][number]): string {
   return `#${r.id} · ${area} · peak ${fmt(r.peakScore)}`;
 }
 
-async function loadLayers(report: Report, viewer: MicrographViewer, loading: HTMLElement, signal: AbortSignal): Promise<void> {
-  const links = report.links;
-  const names: [LayerName, string | undefined][] = [['base', links.overlay], ['heatmap', links.heatmap], ['phases', links.phases]];
+type BaseName = 'micrograph' | 'overlay';
+
+/**
+ * The base layer: the micrograph as inspected (GET …/micrograph.png) when the report has one, else the overlay
+ * (micrograph, anomaly colour, outlines). The other one is fetched only when chosen, then kept for switching back.
+ */
+class BaseLayer {
+  readonly choices: BaseName[];
+  private readonly loaded = new Map<BaseName, Pyramid>();
+  private current: BaseName;
+
+  constructor(readonly report: Report, private readonly viewer: MicrographViewer, private readonly signal: AbortSignal) {
+    this.choices = (['micrograph', 'overlay'] as const).filter((k) => report.links[k]);
+    this.current = this.choices[0] ?? 'overlay';
+    // The viewer closes the pyramid it shows; the one set aside is closed here.
+    signal.addEventListener('abort', () => this.loaded.forEach((p, k) => k !== this.current && closePyramid(p)));
+  }
+
+  get name(): BaseName {
+    return this.current;
+  }
+
+  /** Shows `name` (fetching it the first time); resolves once its full resolution is drawn. */
+  async show(name: BaseName): Promise<void> {
+    this.current = name;
+    const cached = this.loaded.get(name);
+    const shown = (p: Pyramid) => {
+      if (!this.signal.aborted && this.current === name) {
+        this.viewer.setLayer('base', p);
+        this.viewer.element.dataset.base = name;
+      }
+    };
+    if (cached) return shown(cached);
+    const blob = await fetchBlob(this.report.links[name]!, this.signal);
+    const pyramid = await loadPyramid(blob, shown);
+    this.loaded.set(name, pyramid);
+    shown(pyramid);
+  }
+}
+
+async function loadLayers(viewer: MicrographViewer, base: BaseLayer, loading: HTMLElement, signal: AbortSignal): Promise<void> {
+  const overlay = async (name: LayerName, link: string) => {
+    const shown = (p: Pyramid) => !signal.aborted && viewer.setLayer(name, p);
+    shown(await loadPyramid(await fetchBlob(link, signal), shown));
+  };
+  const { links } = base.report;
+  const layers: [LayerName, () => Promise<void>][] = [
+    ...(base.choices.length ? [['base', () => base.show(base.name)] as [LayerName, () => Promise<void>]] : []),
+    ...(['heatmap', 'phases'] as const).filter((k) => links[k]).map((k): [LayerName, () => Promise<void>] => [k, () => overlay(k, links[k]!)]),
+  ];
   const done: string[] = [];
   const failures: string[] = [];
-  await Promise.all(names.map(async ([name, link]) => {
-    if (!link) return;
+  await Promise.all(layers.map(async ([name, load]) => {
     try {
-      const blob = await fetchBlob(link, signal);
-      await loadPyramid(blob, (p) => {
-        if (!signal.aborted) viewer.setLayer(name, p);
-      }).then((p) => {
-        if (!signal.aborted) viewer.setLayer(name, p);
-      });
+      await load();
       done.push(name);
     } catch (error) {
       if (!signal.aborted) failures.push(`${name}: ${(error as Error).message}`);
@@ -110,22 +152,19 @@ async function loadLayers(report: Report, viewer: MicrographViewer, loading: HTM
   viewer.element.dataset.layers = done.sort().join(' ');
   loading.textContent = failures.length ? `Some images could not be loaded (${failures.join('; ')}).` : '';
   if (!failures.length) loading.hidden = true;
-  // The original upload, when this tab sent it and the browser can decode it: offered as the base.
-  const original = jobOf(report.id)?.file;
-  if (original) {
-    try {
-      viewer.element.dataset.original = 'available';
-      originals.set(report.id, await loadPyramid(original));
-      viewer.element.dispatchEvent(new Event('original-ready'));
-    } catch {
-      // TIFF and other formats the browser cannot decode: the overlay stays the base.
-    }
-  }
 }
 
-const originals = new Map<string, Awaited<ReturnType<typeof loadPyramid>>>();
+function closePyramid(p: Pyramid): void {
+  p.overview.close();
+  p.tiles?.forEach((t) => t.bitmap.close());
+}
 
-function layerControls(report: Report, viewer: MicrographViewer): HTMLElement {
+const BASE_LABELS: Record<BaseName, string> = {
+  micrograph: 'Micrograph (as inspected)',
+  overlay: 'Overlay (micrograph, anomaly colour, outlines)',
+};
+
+function layerControls(viewer: MicrographViewer, base: BaseLayer): HTMLElement {
   const opacityId = nextId('opacity');
   const opacity = h('input', { type: 'range', id: opacityId, min: '0', max: '100', step: '5', value: '50' });
   const out = h('output', { for: opacityId }, '50 %');
@@ -140,23 +179,21 @@ function layerControls(report: Report, viewer: MicrographViewer): HTMLElement {
   });
   const regions = h('input', { type: 'checkbox', id: nextId('regions'), checked: true });
   regions.addEventListener('change', () => viewer.setShowRegions(regions.checked));
-  const base = h('select', { id: nextId('base') }, h('option', { value: 'overlay' }, 'Overlay (micrograph, anomaly colour, outlines)'));
-  viewer.element.addEventListener('original-ready', () => {
-    base.appendChild(h('option', { value: 'original' }, 'Original upload'));
-  });
-  let overlay: Awaited<ReturnType<typeof loadPyramid>> | undefined;
-  base.addEventListener('change', () => {
-    const original = originals.get(report.id);
-    if (base.value === 'original' && original) {
-      overlay ??= viewer.pyramidOf('base');
-      viewer.setLayer('base', original);
-    } else if (overlay) viewer.setLayer('base', overlay);
+  const select = h('select', { id: nextId('base') }, base.choices.map((k) => h('option', { value: k }, BASE_LABELS[k])));
+  select.addEventListener('change', async () => {
+    const name = select.value as BaseName;
+    try {
+      await base.show(name);
+      announce(`Base image: ${BASE_LABELS[name]}`);
+    } catch (error) {
+      select.after(errorBox(error));
+    }
   });
   const legendPhases = h('ul', { className: 'legend' },
     ([['sulfur', '#ffd200'], ['pore', '#286eff'], ['crack', '#ff1e1e'], ['void', '#ff00dc'], ['agglomerate', '#00e65a'], ['inclusion', '#ff7800']] as const)
       .map(([name, colour]) => h('li', {}, swatch(colour), name)));
   return section('Layers',
-    h('div', { className: 'field' }, h('label', { for: base.id }, 'Base image'), base),
+    h('div', { className: 'field' }, h('label', { for: select.id }, 'Base image'), select),
     h('div', { className: 'field range' }, h('label', { for: opacityId }, 'Heatmap opacity'), opacity, out),
     h('div', { className: 'colourbar', role: 'img', 'aria-label': 'Heatmap colour scale: dark is normal, yellow is far above the pixel threshold (orange)' },
       h('span', {}, 'normal'), h('span', { className: 'bar' }), h('span', {}, 'anomalous')),
@@ -342,7 +379,7 @@ function downloads(report: Report): HTMLElement {
   const json = new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' });
   const jsonUrl = URL.createObjectURL(json);
   list.appendChild(h('li', {}, h('a', { href: jsonUrl, download: `${report.id}.json` }, 'Report (JSON)')));
-  for (const kind of ['heatmap', 'overlay', 'phases']) {
+  for (const kind of ['micrograph', 'heatmap', 'overlay', 'phases']) {
     const link = report.links[kind];
     if (!link) continue;
     const button = h('button', { type: 'button', className: 'linklike' }, `${kind}.png`);

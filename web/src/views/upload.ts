@@ -132,7 +132,7 @@ async function uploadOne(file: File, options: UploadOptions, list: HTMLElement, 
   try {
     const accepted = await handle.done;
     cancel.remove();
-    track(accepted.id, file.name, file);
+    track(accepted.id, file.name);
     item.dataset.id = accepted.id;
     statusText.textContent = accepted.status;
     bar.removeAttribute('value');

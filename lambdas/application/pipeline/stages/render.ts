@@ -3,7 +3,11 @@ import { heatmapBounds, renderHeatmap, renderOverlay } from '../../../domain/ren
 import type { PipelineDeps } from '../deps.js';
 import { reportArtifactKey, requireResults, type InspectionState, type StageResults } from '../state.js';
 
-/** Render: heatmap, overlay (micrograph, colour where anomalous, region outlines) and phases as PNGs beside the report. */
+/**
+ * Render: heatmap, overlay (micrograph, colour where anomalous, region outlines), phases and the micrograph itself
+ * as PNGs beside the report. The micrograph is the image as ingested (decoded, grey, full resolution) in 8 bits, so a
+ * browser can show a 16-bit or TIFF upload; one grey PNG costs a fraction of the RGB overlay.
+ */
 export async function render(state: InspectionState, deps: PipelineDeps): Promise<StageResults['render']> {
   const { job, ingest, patch, microstructure } = requireResults(state, 'ingest', 'patch', 'microstructure');
   const profile = await deps.profiles.describe(job.tenant, ingest.profile.name, ingest.profile.version);
@@ -17,6 +21,7 @@ export async function render(state: InspectionState, deps: PipelineDeps): Promis
     heatmap: renderHeatmap(map, bounds),
     overlay: renderOverlay(original, map, { bounds, labels }),
     phases,
+    micrograph: original,
   };
   const artifacts: Record<string, string> = {};
   await Promise.all(Object.entries(images).map(async ([name, image]) => {
