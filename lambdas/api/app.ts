@@ -13,6 +13,7 @@ import { summarise, usageCsv } from '../application/metering/usage.js';
 import type { Instrument, Principal, StoredResponse, UploadSlot } from '../ports/partner-api.js';
 import type { ProfileJob, ProfileJobKind } from '../ports/profile-jobs.js';
 import { enrolmentStagingKey, newProfileJobId } from '../application/profile-jobs.js';
+import { enrolledImagesPage } from '../application/enrolled-images.js';
 import type { FeedbackRecord } from '../domain/feedback/feedback.js';
 import type { ApiBackend, ArtifactKind, CheckedUpload, InspectionView } from './backend.js';
 import { ClientAbortedError, discardBody, readBodyWithLimit, tooLarge } from './body.js';
@@ -20,7 +21,7 @@ import { PROBLEM_CONTENT_TYPE, problem, problemFromError, type Problem } from '.
 import { ROUTES, type ApiRoute, type RouteName } from './routes.js';
 import {
   ActivateSchema, InstrumentCreateSchema, KeyCreateSchema, ListQuerySchema, RotateSchema, UploadOptionsSchema, UploadRequestSchema, UsageQuerySchema, WebhookCreateSchema,
-  EnrolmentRequestSchema, FeedbackRequestSchema, ProfileCreateSchema, RecalibrationRequestSchema, ReviewQueueQuerySchema,
+  EnrolmentRequestSchema, FeedbackRequestSchema, ProfileCreateSchema, RecalibrationRequestSchema, ReviewQueueQuerySchema, EnrolledImagesQuerySchema,
 } from './schemas.js';
 import { apiUploadKey, instrumentKeyPrefix } from '../application/pipeline/upload-key.js';
 import { crossSiteGuard, escapeForLog, hostAllowList, type BrowserPolicy } from './security.js';
@@ -136,14 +137,30 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
         const why = view.report.status === 'failed' ? `the inspection failed (${view.report.failure?.code}: ${view.report.failure?.message})` : `the report has no ${kind}`;
         throw new MmdoError('artifact_not_available', `No ${kind} for inspection '${id}': ${why}.`, 404, { id, kind });
       }
-      if ('url' in artifact) return c.redirect(artifact.url, 302);
-      return c.body(artifact.bytes as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': artifact.contentType, 'Cache-Control': 'private, max-age=3600' });
+      return imageResponse(c, artifact, 3600);
     },
     listProfiles: async (c) => c.json({ defaultProfile: options.defaultProfile ?? null, items: await profilesOf(c.get('principal').tenant) }),
     getProfile: async (c) => c.json(await profileNamed(c.get('principal').tenant, c.req.param('name')!)),
     listProfileVersions: async (c) => {
       const profile = await profileNamed(c.get('principal').tenant, c.req.param('name')!);
       return c.json({ activeVersion: profile.activeVersion, items: profile.versions.map((v) => ({ ...v, active: v.version === profile.activeVersion })) });
+    },
+    listEnrolledImages: async (c) => {
+      const { tenant, name, version } = await profileVersion(c);
+      const page = enrolledImagesPage(await backend.enrolledImages(tenant, name, version), valid<z.infer<typeof EnrolledImagesQuerySchema>>(c, 'query'));
+      const images = `/v1/profiles/${encodeURIComponent(name)}/versions/${version}/images`;
+      return c.json({ items: page.items.map((s) => ({ ...s, links: { thumbnail: `${images}/${s.sha256}/thumbnail.png` } })), next: page.next });
+    },
+    getEnrolledThumbnail: async (c) => {
+      const { tenant, name, version } = await profileVersion(c);
+      const sha256 = c.req.param('sha256')!;
+      if (!(await backend.enrolledImages(tenant, name, version)).some((s) => s.sha256 === sha256)) throw new NotFoundError(`image of profile '${name}' v${version}`, sha256);
+      const thumbnail = await backend.enrolledThumbnail(tenant, name, sha256);
+      if (!thumbnail) {
+        throw new MmdoError('artifact_not_available', `No thumbnail of image ${sha256} of profile '${name}': it was enrolled before thumbnails were kept (the next enrolment into the profile writes them).`, 404, { profile: name, version, sha256 });
+      }
+      // Named by content hash: the thumbnail never changes.
+      return imageResponse(c, thumbnail, 86_400);
     },
     activateProfileVersion: async (c) => {
       const tenant = c.get('principal').tenant;
@@ -400,6 +417,22 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
     const profile = (await profilesOf(tenant)).find((p) => p.name === name);
     if (!profile) throw new NotFoundError('profile', name);
     return profile;
+  }
+
+  /** The profile and version a request's path names; 404 when either does not exist (or the profile was deleted). */
+  async function profileVersion(c: C): Promise<{ tenant: string; name: string; version: number }> {
+    const tenant = c.get('principal').tenant;
+    const name = c.req.param('name')!;
+    const version = Number(c.req.param('version'));
+    const profile = await profileNamed(tenant, name);
+    if (!profile.versions.some((v) => v.version === version)) throw new MmdoError('profile_not_found', `Profile '${name}' has no version ${version}.`, 404, { profile: name, version });
+    return { tenant, name, version };
+  }
+
+  /** A stored PNG: its bytes (local) or a redirect to a short-lived link (cloud). */
+  function imageResponse(c: C, image: { bytes: Uint8Array; contentType: string } | { url: string }, maxAgeSeconds: number): Response {
+    if ('url' in image) return c.redirect(image.url, 302);
+    return c.body(image.bytes as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': image.contentType, 'Cache-Control': `private, max-age=${maxAgeSeconds}` });
   }
 
   /** The profile and version an inspection uses: the named version, else the active one. */

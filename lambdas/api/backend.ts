@@ -1,5 +1,5 @@
 import type { FeedbackService } from '../application/feedback/index.js';
-import type { ProfileSummary } from '../domain/profile/profile.js';
+import type { EnrolledSource, ProfileSummary } from '../domain/profile/profile.js';
 import type { Report } from '../domain/report/report.js';
 import type { WebhookEventType } from '../domain/webhooks/payload.js';
 import type { CredentialStore, IdempotencyStore, Instrument, ProfileControls, UploadRegistry, UploadSlot, UsageLedger } from '../ports/partner-api.js';
@@ -31,6 +31,10 @@ export interface ApiBackend {
   artifact(report: Report, kind: ArtifactKind): Promise<{ bytes: Uint8Array; contentType: string } | { url: string } | undefined>;
   /** Where a report's images can be fetched: API paths locally, presigned object URLs in the cloud. */
   artifactLinks(report: Report): Promise<Record<string, string>>;
+  /** The images a profile version was enrolled from, in enrolment order (none recorded: empty); NotFoundError without the version. */
+  enrolledImages(tenant: string, profile: string, version: number): Promise<readonly EnrolledSource[]>;
+  /** An enrolled image's thumbnail (application/enrolled-images.ts): bytes (local) or a short-lived URL (cloud); undefined when none is stored. */
+  enrolledThumbnail(tenant: string, profile: string, sha256: string): Promise<{ bytes: Uint8Array; contentType: string } | { url: string } | undefined>;
   readonly webhooks: WebhookAdmin;
   /** Upload slots and instruments (stored by the app, presigned by the backend). */
   readonly uploads: UploadRegistry;

@@ -8,6 +8,7 @@ import {
   InstrumentCreatedSchema, InstrumentListSchema, InstrumentParams, CredentialsSchema, ProfileVersionsSchema, ActivateSchema,
   ProfileCreateSchema, EnrolmentRequestSchema, EnrolmentParams, ProfileJobSchema, RecalibrationRequestSchema, RecalibrationParams,
   FeedbackRequestSchema, FeedbackRecordedSchema, FeedbackListSchema, ReviewQueueQuerySchema, ReviewQueueSchema, LabelledSetSchema,
+  ProfileVersionParams, EnrolledImageParams, EnrolledImagesQuerySchema, EnrolledImagePageSchema,
 } from './schemas.js';
 import { z } from '@hono/zod-openapi';
 import { ARTIFACT_KINDS } from './backend.js';
@@ -190,6 +191,29 @@ export const ROUTES = {
       method: 'get', path: '/v1/profiles/{name}/versions', tags: ['profiles'], operationId: 'listProfileVersions', security: secured,
       summary: "A profile's versions, which one is active", request: { params: ProfileParams },
       responses: { 200: json(ProfileVersionsSchema, 'The versions.'), ...problems(...COMMON, 404) },
+    }),
+  },
+  listEnrolledImages: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/profiles/{name}/versions/{version}/images', tags: ['profiles'], operationId: 'listEnrolledImages', security: secured,
+      summary: 'The images a version was enrolled from, with their role and a thumbnail link',
+      request: { params: ProfileVersionParams, query: EnrolledImagesQuerySchema },
+      responses: { 200: json(EnrolledImagePageSchema, 'One page in enrolment order; pass `next` as `cursor` for the next one.'), ...problems(400, ...COMMON, 404) },
+    }),
+  },
+  getEnrolledThumbnail: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/profiles/{name}/versions/{version}/images/{sha256}/thumbnail.png', tags: ['profiles'], operationId: 'getEnrolledThumbnail', security: secured,
+      summary: 'A thumbnail of an enrolled image',
+      description: 'The image as decoded, in 8-bit grey, at most 256 px on its longer side. Enrolment writes it; a version enrolled before thumbnails existed has none (404 `artifact_not_available`) until the next enrolment into the profile.',
+      request: { params: EnrolledImageParams },
+      responses: {
+        200: { description: 'The PNG (local service).', content: { 'image/png': { schema: BinaryImage } } },
+        302: { description: 'A short-lived link to the PNG (cloud).', headers: { Location: { schema: { type: 'string' } } } },
+        ...problems(400, ...COMMON, 404),
+      },
     }),
   },
   activateProfileVersion: {

@@ -220,6 +220,29 @@ export const ProfileVersionsSchema = z
   .openapi('ProfileVersions');
 export const ActivateSchema = z.strictObject({ version: z.number().int().positive() }).openapi('ProfileActivation');
 
+/* The images a version was enrolled from (application/enrolled-images.ts). */
+export const ProfileVersionParams = ProfileParams.extend({ version: z.coerce.number().int().positive().openapi({ param: { name: 'version', in: 'path' }, example: 1 }) });
+export const EnrolledImageParams = ProfileVersionParams.extend({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).openapi({ param: { name: 'sha256', in: 'path' }, description: "The image's content hash (from the list)." }),
+});
+export const EnrolledImagesQuerySchema = z.object({
+  role: z.enum(['bank', 'calibration']).optional().openapi({ description: 'Only the memory-bank images, or only the held-out calibration images.' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().regex(/^\d{1,9}$/).optional().openapi({ description: 'The `next` cursor of the previous page.' }),
+});
+export const EnrolledImagePageSchema = z
+  .object({
+    items: z.array(z.object({
+      name: z.string(),
+      sha256: z.string(),
+      role: z.enum(['bank', 'calibration']).openapi({ description: 'In the memory bank, or held out to calibrate the scores.' }),
+      pixelSizeUm: z.number().optional().openapi({ description: 'The pixel size declared when it was enrolled.' }),
+      links: z.object({ thumbnail: z.string().openapi({ description: 'A grey PNG, at most 256 px on its longer side.' }) }),
+    })),
+    next: z.string().nullable(),
+  })
+  .openapi('EnrolledImagePage');
+
 /* Profile jobs: enrolments (images by presigned uploads) and recalibrations (expert feedback applied). */
 
 const EnrolmentImageRequestSchema = z.strictObject({

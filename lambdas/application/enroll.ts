@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { MmdoError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { EnrolledSource, ProfileVersion } from '../domain/profile/profile.js';
 import type { Backbone } from '../ports/backbone.js';
-import type { ImageDecoder, IngestLimits } from '../ports/image-codec.js';
+import type { ImageDecoder, ImageEncoder, IngestLimits } from '../ports/image-codec.js';
 import type { ArtifactStore, ProfileStore } from '../ports/stores.js';
 import type { VectorIndexFactory } from '../ports/vector-index.js';
 import type { EnrollmentService, EnrollRequest, EnrollResult, ProgressListener } from './contracts.js';
+import { enrolledThumbnailKey, thumbnailImage } from './enrolled-images.js';
 import { prepareForProfile, type PreparedImage } from './prepare.js';
 import { calibrateOperatingPoint } from './operating-point.js';
 import { buildProfile, resolveRecipe, type RecipeOverrides } from './profile-builder.js';
@@ -45,6 +46,8 @@ export interface EnrollmentDeps {
    * thresholds (operating-point.ts); without it the version keeps the default operating point.
    */
   readonly workspace?: () => ScoringWorkspace;
+  /** Writes each image's thumbnail (enrolled-images.ts) for the API and the web page; without it none is written. */
+  readonly encoder?: ImageEncoder;
 }
 
 interface Source extends EnrolledSource {
@@ -94,6 +97,8 @@ export class Enrollment implements EnrollmentService {
       const decoded = await this.deps.decoder.decode(src.bytes, this.settings.limits).catch((e: unknown) => {
         throw e instanceof MmdoError ? new MmdoError(e.code, `${src.name}: ${e.message}`, e.status, { ...e.details, image: src.name }) : e;
       });
+      // Earlier images' thumbnails are written again: a version enrolled before thumbnails existed gets them too.
+      if (this.deps.encoder) await this.deps.artifacts.put(enrolledThumbnailKey(req.tenant, req.profile, src.sha256), await this.deps.encoder.encodePng(thumbnailImage(decoded.image)), 'image/png');
       return prepareForProfile(decoded.image, src.pixelSizeUm ?? decoded.pixelSizeUm, profilePixelUm, recipe.settings, this.settings.limits);
     };
     // One image decoded at a time: enrolment of many large images stays within a bounded memory.

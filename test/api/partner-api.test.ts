@@ -15,7 +15,7 @@ import { SIZE, startCloudApi, startLocalApi, TENANTS, type ApiRuntime } from './
 const [A, B] = TENANTS;
 const PUBLIC_HOOK = 'https://93.184.215.14/hooks/mmdo';
 /** A well-formed value for each path parameter (the walk reaches the route, not the validator), naming nothing that exists. */
-const SAMPLE: Record<string, string> = { id: 'abc123', artifact: 'heatmap.png', name: 'walk-sample' };
+const SAMPLE: Record<string, string> = { id: 'abc123', artifact: 'heatmap.png', name: 'walk-sample', version: '1', sha256: 'a'.repeat(64) };
 
 function samplePath(path: string, name: string): string {
   return path.replace(/\{([^}]+)\}/g, (_, p: string) => {
@@ -31,7 +31,7 @@ async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
 
 test('the app serves exactly the documented routes (none undocumented)', () => {
   const app = createApiApp({ backend: {} as ApiBackend, authenticate: async () => ({ tenant: 'x', scopes: ['admin'] }), browser: { corsOrigins: [] }, log: () => undefined });
-  const served = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`));
+  const served = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:([A-Za-z0-9]+)/g, '{$1}')}`));
   const documented = new Set(Object.entries(openApiDocument().paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
   expect([...served].sort()).toEqual([...documented].sort());
 });
@@ -340,6 +340,28 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect(await json(await rt.call('POST', job.links.start!, { key: keyOf(A) }))).toMatchObject({ status: 409, code: 'enrolment_not_awaiting_upload' });
     const done = await finished(job.links.self);
     expect(done).toMatchObject({ status: 'completed', versions: [{ version: 1, source: 'enrolment' }], failure: null, result: { version: 1, enrolledImages: 4 } });
+
+    // The version's images, a page at a time, with their roles and a thumbnail each (the image in grey); not for B.
+    type Images = { items: { name: string; sha256: string; role: string; links: { thumbnail: string } }[]; next: string | null };
+    const first = await json<Images>(await rt.call('GET', '/v1/profiles/coupons/versions/1/images?limit=3', { key: keyOf(A) }));
+    expect(first.next).toBe('3');
+    const rest = await json<Images>(await rt.call('GET', '/v1/profiles/coupons/versions/1/images?limit=3&cursor=3', { key: keyOf(A) }));
+    expect(rest.next).toBeNull();
+    const enrolled = [...first.items, ...rest.items];
+    expect(enrolled.map((i) => i.name).sort()).toEqual(['n0.png', 'n1.png', 'n2.png', 'n3.png']);
+    expect(new Set(enrolled.map((i) => i.role))).toEqual(new Set(['bank', 'calibration']));
+    const calibration = await json<Images>(await rt.call('GET', '/v1/profiles/coupons/versions/1/images?role=calibration', { key: keyOf(A) }));
+    expect(calibration.items.map((i) => i.name)).toEqual(enrolled.filter((i) => i.role === 'calibration').map((i) => i.name));
+    const shown = enrolled.find((i) => i.name === 'n2.png')!;
+    const thumb = await rt.call('GET', shown.links.thumbnail, { key: keyOf(A) });
+    expect(thumb.status).toBe(rt.name === 'local' ? 200 : 302);
+    const thumbBytes = new Uint8Array(await (rt.name === 'local' ? thumb : await fetch(thumb.headers.get('location')!)).arrayBuffer());
+    expect(await sharp(thumbBytes).metadata()).toMatchObject({ format: 'png', width: SIZE, height: SIZE, channels: 1 });
+    expect((await sharp(thumbBytes).extractChannel(0).raw().toBuffer()).equals(await sharp(images[2]!).extractChannel(0).raw().toBuffer())).toBe(true);
+    expect((await rt.call('GET', '/v1/profiles/coupons/versions/1/images', { key: keyOf(B) })).status).toBe(404);
+    expect((await rt.call('GET', shown.links.thumbnail, { key: keyOf(B) })).status).toBe(404);
+    expect((await rt.call('GET', '/v1/profiles/coupons/versions/9/images', { key: keyOf(A) })).status).toBe(404);
+    expect((await rt.call('GET', shown.links.thumbnail.replace(shown.sha256, 'f'.repeat(64)), { key: keyOf(A) })).status).toBe(404);
 
     // The new profile inspects like any other; a second enrolment makes version 2 with the earlier images and these.
     expect(await json(await rt.call('GET', '/v1/profiles/coupons', { key: keyOf(A) }))).toMatchObject({ name: 'coupons', latestVersion: 1, activeVersion: 1 });

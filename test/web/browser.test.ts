@@ -323,6 +323,32 @@ describeInBrowser('web page in chromium', () => {
     await enrol.locator('form[data-status]').waitFor({ timeout: 90_000 });
     expect(await enrol.locator('form').getAttribute('data-status')).toBe('completed');
     await page.locator('section', { has: page.getByRole('heading', { name: 'Versions' }) }).getByText('v2', { exact: true }).waitFor();
+
+    // The new (active) version's enrolled images: the earlier ones and these two, as thumbnails with their role.
+    const grid = page.getByRole('list', { name: 'Enrolled images' });
+    await grid.locator('li', { hasText: 'normal-41.png' }).waitFor();
+    expect(await grid.locator('li').count()).toBe(8);
+    expect(await grid.locator('li[data-role="bank"]').count()).toBeGreaterThan(0);
+    expect(await grid.locator('li[data-role="calibration"]').count()).toBeGreaterThan(0);
+    await grid.scrollIntoViewIfNeeded();
+    await waitUntil(page, `[...document.querySelectorAll('.image-grid canvas.thumb')].every((c) => c.dataset.loaded === 'true')`);
+    // Each thumbnail shows a micrograph: grey, with texture (not a blank or a flat fill).
+    const pixels = await page.evaluate<{ grey: number; sd: number }[]>(`[...document.querySelectorAll('.image-grid canvas.thumb')].map((c) => {
+      const { data } = c.getContext('2d').getImageData(c.width / 4, c.height / 4, c.width / 2, c.height / 2);
+      let n = 0, grey = 0, sum = 0, sum2 = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        n++;
+        if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) < 4) grey++;
+        sum += data[i];
+        sum2 += data[i] * data[i];
+      }
+      return { grey: grey / n, sd: Math.sqrt(sum2 / n - (sum / n) ** 2) };
+    })`);
+    expect(pixels).toHaveLength(8);
+    for (const p of pixels) {
+      expect(p.grey).toBeGreaterThan(0.99);
+      expect(p.sd).toBeGreaterThan(10);
+    }
     await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-profiles.png'), fullPage: true });
   }, 120_000);

@@ -101,7 +101,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const banks = new BankIndexCache(profiles, vectorIndexes, (size) => (size > config.approximateAbove ? 'approximate' : 'exact'));
   const recipe = options.enrollment?.recipe ?? {};
   const workspace = () => evaluationWorkspace(backbone, 'exact');
-  const enrollment = new Enrollment({ decoder, backbone, vectorIndexes, profiles, artifacts, workspace }, {
+  const enrollment = new Enrollment({ decoder, backbone, vectorIndexes, profiles, artifacts, workspace, encoder }, {
     limits,
     ...options.enrollment,
     recipe: { ...recipe, settings: { ...(config.tileSize ? { tileSize: Math.max(config.tileSize, backbone.descriptor.sizeMultiple) } : {}), ...recipe.settings } },

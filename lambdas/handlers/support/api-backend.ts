@@ -9,6 +9,7 @@ import { DynamoDbFeedbackStore } from '../../adapters/aws/dynamodb-feedback-stor
 import { DynamoDbProfileJobStore } from '../../adapters/aws/dynamodb-profile-job-store.js';
 import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.js';
 import { FeedbackService } from '../../application/feedback/index.js';
+import { enrolledThumbnailKey } from '../../application/enrolled-images.js';
 import { inputKey } from '../../application/pipeline/run-local.js';
 import { MmdoError } from '../../domain/errors.js';
 import type { ProfileEventSink } from '../../ports/profile-jobs.js';
@@ -103,16 +104,19 @@ export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo
    */
   async function keepInput(tenant: string, reportId: string, sha256: string): Promise<void> {
     const key = inputKey(tenant, sha256);
-    const kept = await clients.s3.send(new HeadObjectCommand({ Bucket: settings.artifactBucket, Key: key })).then(() => true, (error: { name?: string }) => {
-      if (error.name === 'NotFound' || error.name === 'NoSuchKey') return false;
-      throw error;
-    });
-    if (kept) return;
+    if (await stored(key)) return;
     const upload = await store.getUpload(tenant, reportId);
     if (!upload) return;
     await clients.s3.send(new CopyObjectCommand({
       Bucket: settings.artifactBucket, Key: key, CopySource: `${settings.uploadBucket}/${upload.key.split('/').map(encodeURIComponent).join('/')}`, ContentType: 'application/octet-stream', MetadataDirective: 'REPLACE',
     }));
+  }
+
+  async function stored(key: string): Promise<boolean> {
+    return clients.s3.send(new HeadObjectCommand({ Bucket: settings.artifactBucket, Key: key })).then(() => true, (error: { name?: string }) => {
+      if (error.name === 'NotFound' || error.name === 'NoSuchKey') return false;
+      throw error;
+    });
   }
 
   const webhooks: WebhookAdmin = {
@@ -205,6 +209,12 @@ export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo
       return key ? { url: await presign(key) } : undefined;
     },
     artifactLinks: async (report) => Object.fromEntries(await Promise.all(Object.entries(report.artifacts).map(async ([k, key]) => [k, await presign(key)] as const))),
+    enrolledImages: async (tenant, profile, version) => (await profiles.describe(tenant, profile, version)).sources ?? [],
+    async enrolledThumbnail(tenant, profile, sha256) {
+      // A presigned link to an absent object would answer 403 from S3; say 404 here instead.
+      const key = enrolledThumbnailKey(tenant, profile, sha256);
+      return (await stored(key)) ? { url: await presign(key) } : undefined;
+    },
     webhooks,
     uploads: store,
     async presignSlot(slot) {

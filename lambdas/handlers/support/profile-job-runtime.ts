@@ -67,7 +67,7 @@ export function cloudProfileJobDeps(cloud: CloudDeps, dynamo: DynamoDBClient, ta
   const profiles = new PublishingProfileStore(cloud.profiles as ProfileStore & ProfileCatalog, indexFor);
   const limits = { ...DEFAULT_INGEST_LIMITS, maxPixels: CLOUD_ENROLMENT_MAX_PIXELS };
   const enrollment = new Enrollment(
-    { decoder: cloud.decoder, backbone: ports.backbone, vectorIndexes, profiles, artifacts: cloud.artifacts, workspace: () => inProcessWorkspace(ports.backbone, vectorIndexes, 'exact') },
+    { decoder: cloud.decoder, encoder: cloud.encoder, backbone: ports.backbone, vectorIndexes, profiles, artifacts: cloud.artifacts, workspace: () => inProcessWorkspace(ports.backbone, vectorIndexes, 'exact') },
     { limits },
   );
   const rescorer = pipelineRescorer({ profiles: cloud.profiles, decoder: cloud.decoder, scorer: cloud.scorer, embeddings: cloud.embeddings, scratch: () => new MemoryScratch(), limits });

@@ -1,6 +1,7 @@
 import type { LocalWebhooks } from '../../adapters/local/webhooks/dispatcher.js';
 import { checkTargetAddresses, WebhookTargetError } from '../../adapters/webhooks/target-guard.js';
 import type { SqliteApiStore } from '../../adapters/local/store/api-store.js';
+import { enrolledThumbnailKey } from '../../application/enrolled-images.js';
 import { meterReport } from '../../application/metering/usage.js';
 import type { Report } from '../../domain/report/report.js';
 import type { ApiBackend, ApiLimits, CheckedUpload, FeedbackApi, InspectionView, WebhookAdmin } from '../../api/backend.js';
@@ -71,6 +72,12 @@ export function localBackend(deps: LocalServiceDeps, queue: SqliteJobQueue<Inspe
       return key ? await deps.artifacts.get(key) : undefined;
     },
     artifactLinks: async (report: Report) => Object.fromEntries(Object.keys(report.artifacts).map((k) => [k, `${selfLink(report.id)}/${k}.png`])),
+    async enrolledImages(tenant, profile, version) {
+      // The manifest alone where the store can read it (no memory bank loaded).
+      const { describe } = deps.profiles;
+      return (await (describe ? describe.call(deps.profiles, tenant, profile, version) : deps.profiles.load(tenant, profile, version))).sources ?? [];
+    },
+    enrolledThumbnail: (tenant, profile, sha256) => deps.artifacts.get(enrolledThumbnailKey(tenant, profile, sha256)),
     webhooks: webhookAdmin(options.webhooks),
     uploads: options.store,
     async presignSlot(slot) {

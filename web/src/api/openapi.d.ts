@@ -209,6 +209,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/profiles/{name}/versions/{version}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The images a version was enrolled from, with their role and a thumbnail link */
+        get: operations["listEnrolledImages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/profiles/{name}/versions/{version}/images/{sha256}/thumbnail.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A thumbnail of an enrolled image
+         * @description The image as decoded, in 8-bit grey, at most 256 px on its longer side. Enrolment writes it; a version enrolled before thumbnails existed has none (404 `artifact_not_available`) until the next enrolment into the profile.
+         */
+        get: operations["getEnrolledThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/profiles/{name}/active-version": {
         parameters: {
             query?: never;
@@ -865,6 +902,24 @@ export interface components {
                 backboneId: string;
                 active: boolean;
             }[];
+        };
+        EnrolledImagePage: {
+            items: {
+                name: string;
+                sha256: string;
+                /**
+                 * @description In the memory bank, or held out to calibrate the scores.
+                 * @enum {string}
+                 */
+                role: "bank" | "calibration";
+                /** @description The pixel size declared when it was enrolled. */
+                pixelSizeUm?: number;
+                links: {
+                    /** @description A grey PNG, at most 256 px on its longer side. */
+                    thumbnail: string;
+                };
+            }[];
+            next: string | null;
         };
         ProfileActivation: {
             version: number;
@@ -2112,6 +2167,140 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProfileVersions"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEnrolledImages: {
+        parameters: {
+            query?: {
+                /** @description Only the memory-bank images, or only the held-out calibration images. */
+                role?: "bank" | "calibration";
+                limit?: number;
+                /** @description The `next` cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page in enrolment order; pass `next` as `cursor` for the next one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolledImagePage"];
+                };
+            };
+            /** @description Invalid request (the problem names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEnrolledThumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+                /** @description The image's content hash (from the list). */
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PNG (local service). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            /** @description A short-lived link to the PNG (cloud). */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (the problem names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key. */

@@ -1,11 +1,12 @@
 /**
  * Profiles: each with its versions (created, images in the bank, backbone, the active one), activate a version,
- * delete a profile. What the API does not serve (the enrolled images' names, calibration and evaluation figures)
- * is said, not invented.
+ * the enrolled images of a version, delete a profile. What the API does not serve (calibration and evaluation
+ * figures) is said, not invented.
  */
 import { api, imageContentType, ok, postPresigned, type Profile, type ProfileJob } from '../api/client.js';
 import { announce, bytes, clear, errorBox, errorText, field, fmt, h, progressBar, section, table, verdictBadge, when } from '../dom.js';
 import { go, href, type Route } from '../router.js';
+import { enrolledImagesSection } from './enrolled-images.js';
 import { jobResult } from './review.js';
 
 export async function profilesView(main: HTMLElement, _route: Route, signal: AbortSignal): Promise<void> {
@@ -101,13 +102,16 @@ export async function profileView(main: HTMLElement, route: Route, signal: Abort
   const body = h('div');
   main.appendChild(body);
   const versionsBox = h('div');
+  const imagesBox = h('div');
+  // A new version (enrolment, activation) shows in the versions and, as the active one, in the enrolled images.
   const refreshVersions = async () => {
     const profile: Profile = await ok(api.GET('/v1/profiles/{name}', { params: { path: { name } }, signal }));
     versionsBox.replaceChildren(versionsSection(profile, refreshVersions));
+    imagesBox.replaceChildren(enrolledImagesSection(profile));
     return profile;
   };
   const profile = await refreshVersions();
-  body.replaceChildren(versionsBox, enrolSection(profile, refreshVersions), labelsSection(profile), notServedSection(), dangerSection(profile));
+  body.replaceChildren(versionsBox, imagesBox, enrolSection(profile, refreshVersions), labelsSection(profile), notServedSection(), dangerSection(profile));
 }
 
 function versionsSection(profile: Profile, rerender: () => Promise<unknown>): HTMLElement {
@@ -156,8 +160,8 @@ function labelsSection(profile: Profile): HTMLElement {
 }
 
 function notServedSection(): HTMLElement {
-  return section('Enrolled images and calibration figures',
-    h('p', {}, 'The API gives each version’s number of bank images, and an enrolment made here its images and calibration result (above); it serves neither the enrolled images nor the calibration and evaluation plots, so they are not shown. ',
+  return section('Calibration figures',
+    h('p', {}, 'The API gives each version’s images and an enrolment’s calibration result (above); it does not serve the calibration and evaluation plots, so they are not shown. ',
       h('code', {}, 'mmdo evaluate'), ' draws the ROC and score histograms locally.'));
 }
 
