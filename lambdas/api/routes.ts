@@ -44,6 +44,11 @@ const PROBLEM_TEXT: Record<number, string> = {
 };
 const COMMON = [401, 403];
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+/** A stored image: its bytes from the local service, a presigned link from the cloud. */
+const PNG_RESPONSES = {
+  200: { description: 'The PNG (local service).', content: { 'image/png': { schema: BinaryImage } } },
+  302: { description: 'A short-lived link to the PNG (cloud).', headers: { Location: { schema: { type: 'string' as const } } } },
+};
 const IdempotencyHeader = z.object({
   'idempotency-key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/).optional().openapi({
     description: 'Makes the POST safe to retry: the same key and body return the first answer; the same key with another body is 409.',
@@ -161,11 +166,7 @@ export const ROUTES = {
       summary: 'A report image: heatmap, overlay, phase overlay or the micrograph',
       description: '`micrograph.png` is the inspected image as decoded (grey, full resolution, 8 bit, whatever the upload\'s format and depth); reports written before it existed have none (404 `artifact_not_available`). The report\'s `links` name the images it has.',
       request: { params: IdParams.extend({ artifact: z.enum(ARTIFACT_KINDS.map((k) => `${k}.png`) as [string, ...string[]]).openapi({ param: { name: 'artifact', in: 'path' } }) }) },
-      responses: {
-        200: { description: 'The PNG (local service).', content: { 'image/png': { schema: BinaryImage } } },
-        302: { description: 'A short-lived link to the PNG (cloud).', headers: { Location: { schema: { type: 'string' } } } },
-        ...problems(...COMMON, 404, 409),
-      },
+      responses: { ...PNG_RESPONSES, ...problems(...COMMON, 404, 409) },
     }),
   },
   listProfiles: {
@@ -209,11 +210,7 @@ export const ROUTES = {
       summary: 'A thumbnail of an enrolled image',
       description: 'The image as decoded, in 8-bit grey, at most 256 px on its longer side. Enrolment writes it; a version enrolled before thumbnails existed has none (404 `artifact_not_available`) until the next enrolment into the profile.',
       request: { params: EnrolledImageParams },
-      responses: {
-        200: { description: 'The PNG (local service).', content: { 'image/png': { schema: BinaryImage } } },
-        302: { description: 'A short-lived link to the PNG (cloud).', headers: { Location: { schema: { type: 'string' } } } },
-        ...problems(400, ...COMMON, 404),
-      },
+      responses: { ...PNG_RESPONSES, ...problems(400, ...COMMON, 404) },
     }),
   },
   activateProfileVersion: {

@@ -129,14 +129,15 @@ class BaseLayer {
 }
 
 async function loadLayers(viewer: MicrographViewer, base: BaseLayer, loading: HTMLElement, signal: AbortSignal): Promise<void> {
-  const overlay = async (name: LayerName, link: string) => {
+  type Load = [LayerName, () => Promise<void>];
+  const over = async (name: LayerName, link: string) => {
     const shown = (p: Pyramid) => !signal.aborted && viewer.setLayer(name, p);
     shown(await loadPyramid(await fetchBlob(link, signal), shown));
   };
   const { links } = base.report;
-  const layers: [LayerName, () => Promise<void>][] = [
-    ...(base.choices.length ? [['base', () => base.show(base.name)] as [LayerName, () => Promise<void>]] : []),
-    ...(['heatmap', 'phases'] as const).filter((k) => links[k]).map((k): [LayerName, () => Promise<void>] => [k, () => overlay(k, links[k]!)]),
+  const layers: Load[] = [
+    ...(base.choices.length ? [['base', () => base.show(base.name)] as Load] : []),
+    ...(['heatmap', 'phases'] as const).filter((k) => links[k]).map((k): Load => [k, () => over(k, links[k]!)]),
   ];
   const done: string[] = [];
   const failures: string[] = [];
