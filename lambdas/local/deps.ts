@@ -3,7 +3,7 @@ import type { Rescorer } from '../application/feedback/rescore.js';
 import type { FeedbackApplier } from '../application/profile-jobs.js';
 import type { FeedbackStore } from '../ports/feedback.js';
 import type { ProfileCatalog } from '../ports/inspection.js';
-import type { ArtifactStore, ProfileStore, ReportStore } from '../ports/stores.js';
+import type { ArtifactStore, ExpiringArtifacts, ProfileStore, ReportStore } from '../ports/stores.js';
 
 /** Where enrolments and feedback applications of the API run: a worker thread (`mmdo serve`), or this process. */
 export type ProfileWork = EnrollmentService & FeedbackApplier & { close?(): Promise<void> };
@@ -13,7 +13,8 @@ export interface LocalServiceDeps {
   /** Runs the pipeline and stores the report (completed or failed) under the id it is given. */
   readonly inspections: InspectionService;
   readonly reports: ReportStore;
-  readonly artifacts: ArtifactStore;
+  /** With `expire`, the service removes old `work/` files itself (as the cloud bucket's lifecycle rule does). */
+  readonly artifacts: ArtifactStore & Partial<ExpiringArtifacts>;
   readonly profiles: ProfileStore & Partial<Pick<ProfileCatalog, 'describe'>>;
   /** Seeds the demo profile on a fresh MMDO_HOME; runs the API's enrolments when there is no `profileWork`. */
   readonly enrollment?: EnrollmentService;

@@ -63,6 +63,13 @@ export interface LocalServiceOptions {
 
 export const DEFAULT_PORT = 7433;
 
+/**
+ * `work/` (staged enrolment uploads) is scratch: files older than this are removed, at start and then every
+ * WORK_SWEEP_MS, as the cloud's artifact bucket expires `work/` after 7 days (lib/stateful-stack.ts).
+ */
+export const WORK_EXPIRY_MS = 7 * 24 * 3600 * 1000;
+const WORK_SWEEP_MS = 6 * 3600 * 1000;
+
 export const DEFAULT_DETECT_MAX_PIXELS = 4 * 1024 * 1024;
 
 /** Enrolments through the local API: up to this many images per job, each within the image limit, 4 GiB in all. */
@@ -198,6 +205,15 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
   webhooks.start();
   profileRunner.start();
   await inbox?.start();
+  const sweepWork = async () => {
+    const removed = await deps.artifacts.expire?.('work', new Date(Date.now() - WORK_EXPIRY_MS)).catch((error: unknown) => {
+      log(`work files: sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+      return 0;
+    });
+    if (removed) log(`work files: removed ${removed} older than ${WORK_EXPIRY_MS / 86_400_000} days (staged enrolment uploads)`);
+  };
+  await sweepWork();
+  const workSweeper = setInterval(() => void sweepWork(), WORK_SWEEP_MS).unref();
 
   let stopped: Promise<void> | undefined;
   return {
@@ -205,6 +221,7 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
     queue,
     stop: () =>
       (stopped ??= (async () => {
+        clearInterval(workSweeper);
         await inbox?.stop();
         // Requests in flight get a moment to finish; idle keep-alive connections close at once.
         await new Promise<void>((resolve) => {

@@ -34,3 +34,12 @@ export interface ArtifactStore {
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
   get(key: string): Promise<{ bytes: Uint8Array; contentType: string } | undefined>;
 }
+
+/**
+ * Artifacts under a prefix removed once older than a date: what the cloud bucket's lifecycle rule does to `work/`
+ * (staged enrolment uploads, step scratch), done by the store where no lifecycle rule exists (files).
+ */
+export interface ExpiringArtifacts {
+  /** Removes the artifacts under `prefix` (whole key segments) last written before `olderThan`; returns how many. */
+  expire(prefix: string, olderThan: Date): Promise<number>;
+}

@@ -3,8 +3,9 @@
  * runtime on the same MMDO_HOME), so the API answers while one runs; errors keep their codes across the thread; a
  * job a stopped service left running is recorded failed when the service starts again.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileArtifactStore } from '../../lambdas/adapters/files/file-artifact-store.js';
 import { SqliteProfileJobStore } from '../../lambdas/adapters/local/store/profile-job-store.js';
 import { ProfileWorkThread } from '../../lambdas/local/http/profile-thread.js';
 import type { RunningService } from '../../lambdas/local/service.js';
@@ -26,6 +27,7 @@ describe('profile jobs on the local service', () => {
   let deps: TestDeps;
   let thread: ProfileWorkThread;
   let service: RunningService | undefined;
+  const lines: string[] = [];
 
   beforeAll(async () => {
     ({ home, cleanup } = tempHome());
@@ -37,8 +39,14 @@ describe('profile jobs on the local service', () => {
     await store.create({ id: 'enr_000000000000000000000001', tenant: 'local', kind: 'enrolment', profile: 'left', status: 'queued', createdAt: at, images: [] });
     await store.claim('local', 'enr_000000000000000000000001', at);
     store.close();
+    // Staged uploads of an enrolment 8 days ago and of one today: the service expires `work/` after 7 days.
+    const artifacts = new FileArtifactStore(join(home, 'artifacts'));
+    await artifacts.put('work/local/enrolments/enr_old/0', new Uint8Array([1]), 'image/png');
+    await artifacts.put('work/local/enrolments/enr_new/0', new Uint8Array([2]), 'image/png');
+    const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000);
+    utimesSync(artifacts.pathOf('work/local/enrolments/enr_old/0'), eightDaysAgo, eightDaysAgo);
     thread = new ProfileWorkThread({ home, backbone: 'builtin', env: { MMDO_HOME: home }, limits: DEFAULT_INGEST_LIMITS });
-    service = await start({ ...deps, profileWork: thread }, testOptions(home, { inbox: null }));
+    service = await start({ ...deps, profileWork: thread }, testOptions(home, { inbox: null }), lines);
   }, 60_000);
   afterAll(async () => {
     await service?.stop();
@@ -57,6 +65,14 @@ describe('profile jobs on the local service', () => {
     expect((await fetch(`${service!.url}${job.links.start}`, { method: 'POST' })).status).toBe(202);
     return job;
   }
+
+  test('staged enrolment uploads older than 7 days are removed at start, as the cloud bucket expires work/', async () => {
+    const artifacts = new FileArtifactStore(join(home, 'artifacts'));
+    expect(await artifacts.get('work/local/enrolments/enr_old/0')).toBeUndefined();
+    expect(existsSync(join(home, 'artifacts', 'data', 'work', 'local', 'enrolments', 'enr_old'))).toBe(false);
+    expect(Array.from((await artifacts.get('work/local/enrolments/enr_new/0'))!.bytes)).toEqual([2]);
+    expect(lines).toContain('work files: removed 1 older than 7 days (staged enrolment uploads)');
+  });
 
   test('a job left running by a stopped service is failed with the reason at start', async () => {
     const res = await fetch(`${service!.url}/v1/profiles/left/enrolments/enr_000000000000000000000001`);

@@ -1,8 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import type { ArtifactStore } from '../../ports/stores.js';
-import { keySegments } from '../local/store/keys.js';
+import type { ArtifactStore, ExpiringArtifacts } from '../../ports/stores.js';
+import { assertSegment, keySegments } from '../local/store/keys.js';
 
 const MetaSchema = z.object({ contentType: z.string().min(1) });
 
@@ -10,7 +10,7 @@ const MetaSchema = z.object({ contentType: z.string().min(1) });
  * Artifacts as files under `root/data/<tenant>/...`, content type beside them under `root/meta/`.
  * Every key segment is validated, so a key can never name a path outside its tenant's folder.
  */
-export class FileArtifactStore implements ArtifactStore {
+export class FileArtifactStore implements ArtifactStore, ExpiringArtifacts {
   constructor(private readonly root: string) {}
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
@@ -38,6 +38,36 @@ export class FileArtifactStore implements ArtifactStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  async expire(prefix: string, olderThan: Date): Promise<number> {
+    const parts = prefix.split('/').filter((p) => p.length > 0);
+    parts.forEach((p) => assertSegment(p, 'artifact prefix segment'));
+    if (parts.length === 0) throw new RangeError('expire needs a prefix: it never empties the whole store');
+    return this.expireIn(parts, olderThan.getTime());
+  }
+
+  /** Depth first: old files with their content type, then folders left empty (the prefix folder too). */
+  private async expireIn(parts: string[], before: number): Promise<number> {
+    const dir = join(this.root, 'data', ...parts);
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+    let removed = 0;
+    for (const e of entries) {
+      if (e.isDirectory()) removed += await this.expireIn([...parts, e.name], before);
+      else if (e.isFile() && (await stat(join(dir, e.name))).mtimeMs < before) {
+        await rm(join(dir, e.name), { force: true });
+        await rm(join(this.root, 'meta', ...parts, e.name) + '.json', { force: true });
+        removed++;
+      }
+    }
+    for (const tree of ['data', 'meta']) await rmdir(join(this.root, tree, ...parts)).catch(() => undefined); // only when empty
+    return removed;
   }
 }
 

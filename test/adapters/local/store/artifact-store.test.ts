@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileArtifactStore } from '../../../../lambdas/adapters/files/file-artifact-store.js';
@@ -24,5 +24,24 @@ describe('FileArtifactStore', () => {
     }
     await expect(store.get('local/../x')).rejects.toMatchObject({ code: 'validation_failed' });
     expect(await readdir(root)).toEqual([]);
+  });
+
+  test('expire removes what was written under a prefix before a date, with its content type and emptied folders', async () => {
+    const store = new FileArtifactStore(root);
+    const old = new Date('2026-01-01T00:00:00Z');
+    for (const key of ['work/t1/enrolments/a/0', 'work/t1/enrolments/a/1', 'work/t2/enrolments/b/0', 'work/t2/enrolments/c/0', 't1/reports/r/heatmap.png']) {
+      await store.put(key, new Uint8Array([1]), 'image/png');
+    }
+    for (const key of ['work/t1/enrolments/a/0', 'work/t1/enrolments/a/1', 'work/t2/enrolments/b/0', 't1/reports/r/heatmap.png']) await utimes(store.pathOf(key), old, old);
+    expect(await store.expire('work', new Date('2026-02-01T00:00:00Z'))).toBe(3);
+    expect(await store.get('work/t1/enrolments/a/0')).toBeUndefined();
+    expect(await store.get('work/t2/enrolments/b/0')).toBeUndefined();
+    expect(await store.get('work/t2/enrolments/c/0')).toBeDefined(); // written now
+    expect(await store.get('t1/reports/r/heatmap.png')).toBeDefined(); // outside the prefix
+    expect(await readdir(join(root, 'data', 'work'))).toEqual(['t2']);
+    expect(await readdir(join(root, 'meta', 'work', 't2', 'enrolments'))).toEqual(['c']);
+    expect(await store.expire('work/none', new Date())).toBe(0);
+    await expect(store.expire('', new Date())).rejects.toThrow(/needs a prefix/);
+    await expect(store.expire('work/..', new Date())).rejects.toMatchObject({ code: 'validation_failed' });
   });
 });
