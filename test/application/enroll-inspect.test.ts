@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import sharp from 'sharp';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,10 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const contributions = report.scores!.components.reduce((n, c) => n + c.contribution, 0);
     expect(contributions).toBeCloseTo(1, 5);
     expect(report.novelty!.nearest[0]!.id).toMatch(/^n2\d\.png$/);
+    // Each neighbour names its enrolled image's content hash (its thumbnail's name): the hash of that image's bytes.
+    const hashOf = new Map(images.map((i) => [i.name, createHash('sha256').update(i.bytes).digest('hex')]));
+    expect(report.novelty!.nearest.length).toBeGreaterThan(0);
+    for (const n of report.novelty!.nearest) expect(n.sha256).toBe(hashOf.get(n.id));
     // Every stage started once (independent ones overlap, so not strictly in list order), the write last; every stage
     // but write was timed (write stores the report that holds the timings).
     expect([...stages].sort()).toEqual([...STAGES.map((s) => s.name), 'done'].sort());

@@ -3,6 +3,7 @@
  * the in-process memory bank) and through the cloud path (the state machine `cdk synth` emits, run offline over the
  * real handlers, s3rver, dynalite and the model container on loopback) give the same report.
  */
+import { createHash } from 'node:crypto';
 import type { Report } from '../../lambdas/domain/report/report.js';
 import { ANOMALY_TYPES } from '../../lambdas/domain/synth/index.js';
 import { generateMicrograph } from '../../lambdas/domain/synth/micrograph.js';
@@ -25,6 +26,8 @@ interface Case {
 let fixture: CloudFixture;
 const cases: Case[] = [];
 const pairs: { name: string; local: Report; cloud: Report }[] = [];
+/** The enrolled normals' content hashes by name (the fixture names them normal-<i>.png). */
+const normalHashes = new Map<string, string>();
 
 beforeAll(async () => {
   const micrograph = (seed: number, size: number, anomaly?: (typeof ANOMALY_TYPES)[number]) =>
@@ -32,6 +35,7 @@ beforeAll(async () => {
   // Twelve normals, ten in the bank, and a profile that fits its density component on ten (the product needs
   // more; this keeps the test short), so the cloud's density step runs too.
   const normals = await Promise.all(Array.from({ length: 12 }, (_, i) => encodeGreyPng(micrograph(100 + i, SIZE).image)));
+  normals.forEach((bytes, i) => normalHashes.set(`normal-${i}.png`, createHash('sha256').update(bytes).digest('hex')));
   fixture = await startCloudFixture({ tenant: TENANT, profile: PROFILE, normals, pixelSizeUm: PIXEL_UM, tileSize: 256, densityMinBankImages: 10 });
   cases.push({ name: 'normal.png', png: await encodeGreyPng(micrograph(300, SIZE).image) });
   for (const [i, anomaly] of ANOMALY_TYPES.entries()) cases.push({ name: `${anomaly}.png`, png: await encodeGreyPng(micrograph(310 + i, SIZE, anomaly).image) });
@@ -122,6 +126,9 @@ describe('local runner and cloud workflow give the same report', () => {
     expect(cloud.input.width).toBe(LARGE);
     expect(cloud.regions.length).toBeGreaterThan(0);
     expect(cloud.novelty?.nearest.map((n) => n.id)).toEqual(local.novelty?.nearest.map((n) => n.id));
+    // Both name each neighbour's content hash (its thumbnail), the hash of the enrolled image's bytes.
+    expect(cloud.novelty?.nearest.map((n) => n.sha256)).toEqual(local.novelty?.nearest.map((n) => n.sha256));
+    for (const n of cloud.novelty!.nearest) expect(n.sha256).toBe(normalHashes.get(n.id));
     expect(Math.abs(cloud.novelty!.score - local.novelty!.score)).toBeLessThan(1e-3);
   });
 

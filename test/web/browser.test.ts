@@ -99,6 +99,29 @@ async function waitUntil(page: Page, expression: string, timeoutMs = 30_000): Pr
   }
 }
 
+/** Grey share and spread of the middle of each thumbnail canvas the selector finds. */
+async function thumbPixels(page: Page, selector: string): Promise<{ grey: number; sd: number }[]> {
+  return page.evaluate<{ grey: number; sd: number }[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((c) => {
+    const { data } = c.getContext('2d').getImageData(c.width / 4, c.height / 4, c.width / 2, c.height / 2);
+    let n = 0, grey = 0, sum = 0, sum2 = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      n++;
+      if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) < 4) grey++;
+      sum += data[i];
+      sum2 += data[i] * data[i];
+    }
+    return { grey: grey / n, sd: Math.sqrt(sum2 / n - (sum / n) ** 2) };
+  })`);
+}
+
+/** Thumbnails of micrographs: grey, with texture (not a blank or a flat fill). */
+function expectMicrographs(pixels: readonly { grey: number; sd: number }[]): void {
+  for (const p of pixels) {
+    expect(p.grey).toBeGreaterThan(0.99);
+    expect(p.sd).toBeGreaterThan(10);
+  }
+}
+
 async function expectReadable(page: Page): Promise<void> {
   expect(await page.evaluate<string[]>(CONTRAST_PROBLEMS)).toEqual([]);
 }
@@ -181,7 +204,14 @@ describeInBrowser('web page in chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'web-upload.png') });
   }, 90_000);
 
-  test('the report: the micrograph, overlay, heatmap and phases render (pixels), regions listed with µm²', async () => {
+  test('the report: the micrograph, overlay, heatmap and phases render (pixels), regions listed with µm², the nearest known samples as thumbnails', async () => {
+    // The report names each nearest enrolled image by content hash; the last one's thumbnail answers 404 here.
+    const nearest = ((await (await fetch(`${service.url}/v1/inspections/${reportId}`)).json()) as { novelty: { nearest: { id: string; sha256?: string }[] } }).novelty.nearest;
+    expect(nearest.length).toBeGreaterThan(1);
+    for (const n of nearest) expect(n.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const missing = nearest.at(-1)!;
+    const missingThumb = `**/images/${missing.sha256}/thumbnail.png`;
+    await page.route(missingThumb, (route) => route.fulfill({ status: 404, contentType: 'application/problem+json', body: JSON.stringify({ title: 'Not Found', status: 404, code: 'artifact_not_available' }) }));
     await page.goto(`${service.url}/#/reports/${reportId}`);
     await waitUntil(page, `document.querySelector('.viewer')?.dataset.layers === 'base heatmap phases'`);
     await page.getByRole('heading', { name: 'web-void.png', level: 1 }).waitFor();
@@ -228,6 +258,23 @@ describeInBrowser('web page in chromium', () => {
     expect(await regions.locator('tbody tr').count()).toBeGreaterThan(0);
     expect(await regions.textContent()).toMatch(/µm²/);
     expect(await page.locator('section', { has: page.getByRole('heading', { name: 'Microstructure' }) }).textContent()).toMatch(/D10 \/ D50 \/ D90[\d.\s/]+µm/);
+
+    // The nearest known samples: a thumbnail of each enrolled image (micrograph pixels) with its name and distance;
+    // the one whose thumbnail is missing keeps its name and distance, without an empty frame.
+    const samples = page.getByRole('list', { name: 'Nearest known samples' });
+    expect(await samples.locator('li').allTextContents()).toEqual(nearest.map((n) => expect.stringMatching(new RegExp(`^${n.id.replace(/\./g, '\\.')}distance \\d+\\.\\d{4}`))));
+    await samples.scrollIntoViewIfNeeded();
+    await waitUntil(page, `[...document.querySelectorAll('.nearest canvas.thumb')].every((c) => c.dataset.loaded)`);
+    const loaded = '.nearest canvas.thumb[data-loaded="true"]';
+    expect(await page.locator(loaded).count()).toBe(nearest.length - 1);
+    expectMicrographs(await thumbPixels(page, loaded));
+    const gone = samples.locator('li', { hasText: missing.id });
+    expect(await gone.locator('canvas').getAttribute('data-loaded')).toBe('error');
+    expect(await gone.locator('canvas').isVisible()).toBe(false);
+    expect(await gone.locator('.name').isVisible()).toBe(true);
+    await page.locator('section', { has: samples }).screenshot({ path: join(SHOTS, 'web-report-nearest.png') });
+    await page.unroute(missingThumb);
+    await page.evaluate('window.scrollTo(0, 0)');
 
     // Keyboard: the canvas takes focus and zooms (the screenshot: the heatmap at half opacity over the micrograph).
     await page.getByLabel('Base image').selectOption('micrograph');
@@ -333,22 +380,9 @@ describeInBrowser('web page in chromium', () => {
     await grid.scrollIntoViewIfNeeded();
     await waitUntil(page, `[...document.querySelectorAll('.image-grid canvas.thumb')].every((c) => c.dataset.loaded === 'true')`);
     // Each thumbnail shows a micrograph: grey, with texture (not a blank or a flat fill).
-    const pixels = await page.evaluate<{ grey: number; sd: number }[]>(`[...document.querySelectorAll('.image-grid canvas.thumb')].map((c) => {
-      const { data } = c.getContext('2d').getImageData(c.width / 4, c.height / 4, c.width / 2, c.height / 2);
-      let n = 0, grey = 0, sum = 0, sum2 = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        n++;
-        if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) < 4) grey++;
-        sum += data[i];
-        sum2 += data[i] * data[i];
-      }
-      return { grey: grey / n, sd: Math.sqrt(sum2 / n - (sum / n) ** 2) };
-    })`);
+    const pixels = await thumbPixels(page, '.image-grid canvas.thumb');
     expect(pixels).toHaveLength(8);
-    for (const p of pixels) {
-      expect(p.grey).toBeGreaterThan(0.99);
-      expect(p.sd).toBeGreaterThan(10);
-    }
+    expectMicrographs(pixels);
     await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-profiles.png'), fullPage: true });
   }, 120_000);

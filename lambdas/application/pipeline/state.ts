@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.js';
 import { MODALITIES } from '../../domain/profile/settings.js';
-import { ForecastSchema, InputSchema, RegionSchema, ReproducibilitySchema, ScoresSchema, VerdictSchema } from '../../domain/report/report.js';
+import { ForecastSchema, InputSchema, NearestImageSchema, RegionSchema, ReproducibilitySchema, ScoresSchema, VerdictSchema } from '../../domain/report/report.js';
 import type { UploadedObject } from '../../ports/inspection.js';
 import type { StageName } from './definition.js';
 
@@ -72,7 +72,7 @@ export const PatchResultSchema = CalibratedSchema.extend({
 export const NoveltyResultSchema = z.discriminatedUnion('present', [
   CalibratedSchema.extend({
     present: z.literal(true),
-    nearest: z.array(z.object({ id: z.string(), distance: z.number(), label: z.string().optional() })),
+    nearest: z.array(NearestImageSchema),
   }),
   /** Nothing to compare with (no enrolled embeddings, or no calibration of novelty): no component. */
   z.object({ present: z.literal(false), reason: z.string() }),

@@ -75,9 +75,18 @@ export const InputSchema = z.object({
   warnings: z.array(z.string()).default([]),
 });
 
+/** One of the nearest enrolled images: its name, distance and, in reports written since they carry it, its content hash. */
+export const NearestImageSchema = z.object({
+  id: z.string(),
+  distance: z.number(),
+  label: z.string().optional(),
+  /** The enrolled image's content hash: names its thumbnail (GET /v1/profiles/{name}/versions/{version}/images/{sha256}/thumbnail.png). */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+
 export const NoveltySchema = z.object({
   score: z.number(),
-  nearest: z.array(z.object({ id: z.string(), distance: z.number(), label: z.string().optional() })),
+  nearest: z.array(NearestImageSchema),
 });
 
 /**

@@ -695,6 +695,7 @@ export interface components {
                     id: string;
                     distance: number;
                     label?: string;
+                    sha256?: string;
                 }[];
             };
             density?: {

@@ -8,6 +8,7 @@
 import { api, fetchBlob, isReport, ok, type InspectionView, type Report } from '../api/client.js';
 import { announce, bytes, clear, errorBox, fmt, h, nextId, pct, progressBar, section, table, verdictBadge, when } from '../dom.js';
 import { href, type Route } from '../router.js';
+import { thumbCanvas } from '../thumbs.js';
 import { loadPyramid, MicrographViewer, type LayerName, type Pyramid } from '../viewer.js';
 import { reviewPanel } from './review.js';
 
@@ -337,11 +338,22 @@ function findingsSection(report: Report, viewer: MicrographViewer): HTMLElement 
 
 function nearestSection(report: Report): HTMLElement {
   const nearest = report.novelty?.nearest ?? [];
+  const profile = report.profile;
+  // The thumbnail route of the version the report was scored against; a report written before neighbours carried
+  // their hash, or an image enrolled before thumbnails were kept (404), shows the name alone.
+  const thumbnail = (sha256: string | undefined) =>
+    profile && sha256 ? `/v1/profiles/${encodeURIComponent(profile.name)}/versions/${profile.version}/images/${sha256}/thumbnail.png` : undefined;
   return section('Nearest known samples',
     nearest.length
-      ? h('ol', { className: 'nearest' }, nearest.map((n) => h('li', {}, h('code', {}, n.id), ` · distance ${fmt(n.distance, 4)}${n.label ? ` · ${n.label}` : ''}`)))
+      ? h('ol', { className: 'image-grid nearest', 'aria-label': 'Nearest known samples' }, nearest.map((n) => {
+        const link = thumbnail(n.sha256);
+        return h('li', {},
+          link ? thumbCanvas(link, `${n.id}, enrolled image at distance ${fmt(n.distance, 4)}`) : null,
+          h('span', { className: 'name small', title: n.id }, n.id),
+          h('span', { className: 'muted small' }, `distance ${fmt(n.distance, 4)}${n.label ? ` · ${n.label}` : ''}`));
+      }))
       : h('p', { className: 'muted' }, 'None recorded.'),
-    h('p', { className: 'muted small' }, 'The enrolled images of the profile nearest to this one. The API serves no enrolled images (no route for them in docs/openapi.json), so they are listed by name.'));
+    h('p', { className: 'muted small' }, 'The enrolled images of the profile nearest to this one, nearest first (distance between image embeddings).'));
 }
 
 function reproducibilityAndForecast(report: Report): HTMLElement | null {

@@ -1,4 +1,5 @@
 import { calibrate, thresholdsFromNormals } from '../../../domain/scoring/calibration.js';
+import type { EnrolledSource } from '../../../domain/profile/profile.js';
 import type { PipelineDeps } from '../deps.js';
 import { requireResults, type InspectionState, type StageResults } from '../state.js';
 
@@ -19,10 +20,25 @@ export async function novelty(state: InspectionState, deps: PipelineDeps): Promi
   });
   if (nearest.length === 0) return { present: false, reason: 'no enrolled image of this profile version is searchable' };
   const raw = nearest[0]!.distance;
+  const hashes = bankHashes(profile.sources ?? []);
   return {
     present: true,
     raw,
     calibrated: calibrate(raw, thresholdsFromNormals(normals)),
-    nearest: nearest.map((n) => ({ id: n.id, distance: n.distance, ...(n.label !== undefined ? { label: n.label } : {}) })),
+    nearest: nearest.map((n) => {
+      const sha256 = hashes.get(n.id);
+      return { id: n.id, distance: n.distance, ...(n.label !== undefined ? { label: n.label } : {}), ...(sha256 ? { sha256 } : {}) };
+    }),
   };
+}
+
+/**
+ * The content hash of each bank image by the id its embedding has (its name), so the report can name the
+ * neighbour's thumbnail. Read from the version's own record, the same in both runtimes whatever the index holds;
+ * a name two bank images share is left out (which one is meant is not known), as are versions without sources.
+ */
+function bankHashes(sources: readonly EnrolledSource[]): Map<string, string> {
+  const hashes = new Map<string, string | null>();
+  for (const s of sources) if (s.role === 'bank') hashes.set(s.name, hashes.has(s.name) ? null : s.sha256);
+  return new Map([...hashes].filter((e): e is [string, string] => e[1] !== null));
 }
