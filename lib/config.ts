@@ -23,6 +23,13 @@ export interface MmdoConfig {
   readonly alarmEmail?: string;
   /** `retain` keeps buckets, tables and the domain when the stack is deleted. */
   readonly removalPolicy: 'retain' | 'destroy';
+  /** The web page on S3 + CloudFront, same origin as the partner API (`false`: the API only). */
+  readonly webPage: boolean;
+  /** The page's own host name and an ACM certificate for it in us-east-1 (both or neither): TLS 1.2+ for viewers. */
+  readonly webDomainName?: string;
+  readonly webCertificateArn?: string;
+  /** A WAF web ACL (CLOUDFRONT scope, us-east-1) for the page's distribution. */
+  readonly webAclArn?: string;
 }
 
 export const DEFAULT_CONFIG: MmdoConfig = {
@@ -38,6 +45,7 @@ export const DEFAULT_CONFIG: MmdoConfig = {
   modelRepositoryName: 'mmdo-model',
   modelImageTag: 'latest',
   removalPolicy: 'retain',
+  webPage: true,
 };
 
 /** Reads `mmdo:<key>` context values over the defaults; numbers arrive as strings from `-c`. */
@@ -53,6 +61,17 @@ export function configFromContext(node: Node): MmdoConfig {
     if (!Number.isFinite(value)) throw new Error(`context mmdo:${key} must be a number, got '${raw}'`);
     return value;
   };
+  const flag = (key: keyof MmdoConfig, fallback: boolean): boolean => {
+    const raw = text(key);
+    if (raw === undefined) return fallback;
+    if (raw !== 'true' && raw !== 'false') throw new Error(`context mmdo:${key} must be true or false, got '${raw}'`);
+    return raw === 'true';
+  };
+  const webDomainName = text('webDomainName');
+  const webCertificateArn = text('webCertificateArn');
+  if (Boolean(webDomainName) !== Boolean(webCertificateArn)) throw new Error('context mmdo:webDomainName and mmdo:webCertificateArn go together');
+  // CloudFront takes viewer certificates from us-east-1 only.
+  if (webCertificateArn && !/^arn:aws[\w-]*:acm:us-east-1:/.test(webCertificateArn)) throw new Error('context mmdo:webCertificateArn must be an ACM certificate in us-east-1');
   const removal = text('removalPolicy') ?? DEFAULT_CONFIG.removalPolicy;
   if (removal !== 'retain' && removal !== 'destroy') throw new Error(`context mmdo:removalPolicy must be retain or destroy`);
   return {
@@ -70,5 +89,9 @@ export function configFromContext(node: Node): MmdoConfig {
     sharpLayerArn: text('sharpLayerArn'),
     alarmEmail: text('alarmEmail'),
     removalPolicy: removal,
+    webPage: flag('webPage', DEFAULT_CONFIG.webPage),
+    webDomainName,
+    webCertificateArn,
+    webAclArn: text('webAclArn'),
   };
 }

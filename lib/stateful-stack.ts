@@ -20,6 +20,8 @@ export interface StatefulStackProps extends StackProps {
   readonly webhooks?: boolean;
   /** Adds the partner API's tables: tenants and keys, Idempotency-Key records, the usage ledger. */
   readonly partnerApi?: boolean;
+  /** Lets the web page (another origin) use the presigned links and upload forms the API hands out. */
+  readonly webPage?: boolean;
 }
 
 
@@ -59,11 +61,17 @@ export class StatefulStack extends Stack {
       { id: 'AwsSolutions-S1', reason: 'This is the server access log bucket; logging it into itself would loop.' },
     ]);
 
+    // Any origin: a presigned URL or form is the credential (no cookies), so CORS only lets a page read what it holds a
+    // link for. The page's CloudFront name is not known to this stack, which deploys first.
+    const browserAccess = (methods: s3.HttpMethods[]): s3.CorsRule[] | undefined =>
+      props.webPage ? [{ allowedOrigins: ['*'], allowedMethods: methods, allowedHeaders: ['*'], maxAge: 3600 }] : undefined;
+
     this.uploadBucket = new SecureBucket(this, 'Uploads', {
       bucketName: names.uploadBucket,
       accessLogs,
       removalPolicy,
       eventBridge: true,
+      cors: browserAccess([s3.HttpMethods.POST]),
       lifecycleRules: [
         // Uploads are read once by the workflow, then kept for audit at the infrequent-access price.
         { id: 'uploads-to-ia', transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }] },
@@ -75,6 +83,8 @@ export class StatefulStack extends Stack {
       bucketName: names.artifactBucket,
       accessLogs,
       removalPolicy,
+      // Reports' images by presigned link; enrolment images by presigned form.
+      cors: browserAccess([s3.HttpMethods.GET, s3.HttpMethods.HEAD, s3.HttpMethods.POST]),
       lifecycleRules: [
         // Intermediate step outputs (tiles, features) are only needed while a workflow runs.
         { id: 'expire-work-files', prefix: 'work/', expiration: Duration.days(7) },

@@ -19,6 +19,7 @@ import { EmbeddingEndpoint } from './constructs/embedding-endpoint.js';
 import { InspectionWorkflow } from './constructs/inspection-workflow.js';
 import { PartnerApi, partnerApiTableNames } from './constructs/partner-api.js';
 import { WebhookDispatch } from './constructs/webhook-dispatch.js';
+import { WebHosting } from './constructs/web-hosting.js';
 import { ProfileJobs } from './constructs/profile-jobs.js';
 import { WORKFLOW_FUNCTIONS, type HandlerEntries, type WorkflowFunction } from './handler-entries.js';
 import { uploadKeyWildcards } from '../lambdas/application/pipeline/upload-key.js';
@@ -42,6 +43,11 @@ export interface StatelessStackProps extends StackProps {
    * profile-jobs function (PARTNER_API_ENTRIES). With it, the report step bills each completed report in the usage ledger.
    */
   readonly partnerApi?: { readonly entries: { readonly api: string; readonly authorizer: string; readonly profileJobs: string } };
+  /**
+   * The web page on S3 + CloudFront with the partner API on the same distribution (needs `partnerApi`, and the
+   * stateful stack's `webPage` for the buckets' CORS): the built bundle (web/bundle). Domain and web ACL: config.
+   */
+  readonly webPage?: { readonly bundleDir: string };
 }
 
 /** The workflow functions that read profile versions (every cloud step: each stage reads its settings). */
@@ -82,9 +88,11 @@ export class StatelessStack extends Stack {
   readonly webhooks?: WebhookDispatch;
   readonly partnerApi?: PartnerApi;
   readonly profileJobs?: ProfileJobs;
+  readonly webPage?: WebHosting;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
+    if (props.webPage && !props.partnerApi) throw new Error('the web page needs the partner API (its only way to the service)');
     const { config } = props;
     const names = (this.names = resourceNames(config.prefix));
 
@@ -235,6 +243,20 @@ export class StatelessStack extends Stack {
         alarmTopic: this.alarmTopic,
         ...(apiBaseUrl ? { apiBaseUrl } : {}),
       });
+    }
+
+    if (props.webPage && this.partnerApi) {
+      // The presigned links and upload forms the API hands out point at these buckets (regional virtual-host names).
+      const bucketOrigin = (bucket: string) => `https://${bucket}.s3.${this.region}.${this.urlSuffix}`;
+      this.webPage = new WebHosting(this, 'WebPage', {
+        bundleDir: props.webPage.bundleDir,
+        domain: config.webDomainName && config.webCertificateArn ? { name: config.webDomainName, certificateArn: config.webCertificateArn } : undefined,
+        webAclArn: config.webAclArn,
+        api: this.partnerApi.api,
+        storageOrigins: [bucketOrigin(names.uploadBucket), bucketOrigin(names.artifactBucket)],
+        removalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      new CfnOutput(this, 'WebPageUrl', { value: this.webPage.url, description: 'The web page (and the API under /v1 on the same origin)' });
     }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

@@ -3,12 +3,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 export interface SecureBucketProps {
-  readonly bucketName: string;
+  /** A physical name; omitted: CloudFormation generates one. */
+  readonly bucketName?: string;
   readonly accessLogs: s3.IBucket;
   readonly removalPolicy: RemovalPolicy;
   readonly lifecycleRules: s3.LifecycleRule[];
   /** Publish object events to the default EventBridge bus (what starts the workflow). */
   readonly eventBridge?: boolean;
+  /** Browser access from other origins (the web page's, to presigned links). */
+  readonly cors?: s3.CorsRule[];
 }
 
 /**
@@ -35,6 +38,7 @@ export class SecureBucket extends Construct {
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(7) },
         ...props.lifecycleRules,
       ],
+      cors: props.cors,
       removalPolicy: props.removalPolicy,
     });
     if (props.eventBridge) {
