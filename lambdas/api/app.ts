@@ -14,6 +14,7 @@ import type { Instrument, Principal, StoredResponse, UploadSlot } from '../ports
 import type { ProfileJob, ProfileJobKind } from '../ports/profile-jobs.js';
 import { enrolmentStagingKey, newProfileJobId } from '../application/profile-jobs.js';
 import { enrolledImagesPage } from '../application/enrolled-images.js';
+import { calibrationFigures } from '../application/calibration-figures.js';
 import type { FeedbackRecord } from '../domain/feedback/feedback.js';
 import type { ApiBackend, ArtifactKind, CheckedUpload, InspectionView } from './backend.js';
 import { ClientAbortedError, discardBody, readBodyWithLimit, tooLarge } from './body.js';
@@ -147,20 +148,24 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
     },
     listEnrolledImages: async (c) => {
       const { tenant, name, version } = await profileVersion(c);
-      const page = enrolledImagesPage(await backend.enrolledImages(tenant, name, version), valid<z.infer<typeof EnrolledImagesQuerySchema>>(c, 'query'));
+      const page = enrolledImagesPage((await backend.describeVersion(tenant, name, version)).sources ?? [], valid<z.infer<typeof EnrolledImagesQuerySchema>>(c, 'query'));
       const images = `/v1/profiles/${encodeURIComponent(name)}/versions/${version}/images`;
       return c.json({ items: page.items.map((s) => ({ ...s, links: { thumbnail: `${images}/${s.sha256}/thumbnail.png` } })), next: page.next });
     },
     getEnrolledThumbnail: async (c) => {
       const { tenant, name, version } = await profileVersion(c);
       const sha256 = c.req.param('sha256')!;
-      if (!(await backend.enrolledImages(tenant, name, version)).some((s) => s.sha256 === sha256)) throw new NotFoundError(`image of profile '${name}' v${version}`, sha256);
+      if (!((await backend.describeVersion(tenant, name, version)).sources ?? []).some((s) => s.sha256 === sha256)) throw new NotFoundError(`image of profile '${name}' v${version}`, sha256);
       const thumbnail = await backend.enrolledThumbnail(tenant, name, sha256);
       if (!thumbnail) {
         throw new MmdoError('artifact_not_available', `No thumbnail of image ${sha256} of profile '${name}': it was enrolled before thumbnails were kept (the next enrolment into the profile writes them).`, 404, { profile: name, version, sha256 });
       }
       // Named by content hash: the thumbnail never changes.
       return imageResponse(c, thumbnail, 86_400);
+    },
+    getCalibrationFigures: async (c) => {
+      const { tenant, name, version } = await profileVersion(c);
+      return c.json(await calibrationFigures({ describe: (t, p, v) => backend.describeVersion(t, p, v), labelled: (t, p) => backend.feedback.labelled(t, p) }, tenant, name, version));
     },
     activateProfileVersion: async (c) => {
       const tenant = c.get('principal').tenant;

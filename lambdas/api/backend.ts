@@ -1,5 +1,6 @@
 import type { FeedbackService } from '../application/feedback/index.js';
-import type { EnrolledSource, ProfileSummary } from '../domain/profile/profile.js';
+import type { ProfileSummary } from '../domain/profile/profile.js';
+import type { ProfileDescription } from '../ports/inspection.js';
 import type { Report } from '../domain/report/report.js';
 import type { WebhookEventType } from '../domain/webhooks/payload.js';
 import type { CredentialStore, IdempotencyStore, Instrument, ProfileControls, UploadRegistry, UploadSlot, UsageLedger } from '../ports/partner-api.js';
@@ -31,8 +32,8 @@ export interface ApiBackend {
   artifact(report: Report, kind: ArtifactKind): Promise<{ bytes: Uint8Array; contentType: string } | { url: string } | undefined>;
   /** Where a report's images can be fetched: API paths locally, presigned object URLs in the cloud. */
   artifactLinks(report: Report): Promise<Record<string, string>>;
-  /** The images a profile version was enrolled from, in enrolment order (none recorded: empty); NotFoundError without the version. */
-  enrolledImages(tenant: string, profile: string, version: number): Promise<readonly EnrolledSource[]>;
+  /** A profile version's record without its float arrays (its images, calibration, settings); NotFoundError without the version. */
+  describeVersion(tenant: string, profile: string, version: number): Promise<ProfileDescription>;
   /** An enrolled image's thumbnail (application/enrolled-images.ts): bytes (local) or a short-lived URL (cloud); undefined when none is stored. */
   enrolledThumbnail(tenant: string, profile: string, sha256: string): Promise<{ bytes: Uint8Array; contentType: string } | { url: string } | undefined>;
   readonly webhooks: WebhookAdmin;

@@ -8,7 +8,7 @@ import {
   InstrumentCreatedSchema, InstrumentListSchema, InstrumentParams, CredentialsSchema, ProfileVersionsSchema, ActivateSchema,
   ProfileCreateSchema, EnrolmentRequestSchema, EnrolmentParams, ProfileJobSchema, RecalibrationRequestSchema, RecalibrationParams,
   FeedbackRequestSchema, FeedbackRecordedSchema, FeedbackListSchema, ReviewQueueQuerySchema, ReviewQueueSchema, LabelledSetSchema,
-  ProfileVersionParams, EnrolledImageParams, EnrolledImagesQuerySchema, EnrolledImagePageSchema,
+  ProfileVersionParams, EnrolledImageParams, EnrolledImagesQuerySchema, EnrolledImagePageSchema, CalibrationFiguresSchema,
 } from './schemas.js';
 import { z } from '@hono/zod-openapi';
 import { ARTIFACT_KINDS } from './backend.js';
@@ -211,6 +211,16 @@ export const ROUTES = {
       description: 'The image as decoded, in 8-bit grey, at most 256 px on its longer side. Enrolment writes it; a version enrolled before thumbnails existed has none (404 `artifact_not_available`) until the next enrolment into the profile.',
       request: { params: EnrolledImageParams },
       responses: { ...PNG_RESPONSES, ...problems(400, ...COMMON, 404) },
+    }),
+  },
+  getCalibrationFigures: {
+    scope: 'read', body: 0,
+    config: createRoute({
+      method: 'get', path: '/v1/profiles/{name}/versions/{version}/calibration', tags: ['profiles'], operationId: 'getCalibrationFigures', security: secured,
+      summary: "What a version knows of its scores: calibration normals, thresholds, labelled reports",
+      description: "The raw scores of the version's held-out calibration normals per component with the raw scores at which each turns suspect and anomalous, the operating thresholds on the fused score (how they were set, and a warning when the calibration set was too small to resolve the declared false-alarm rates), the expert-labelled reports this version scored (fused and raw component scores: with labels of both kinds, an ROC), and a tuner's figures when `mmdo tune` chose the settings. The web page draws the histograms and ROC `mmdo evaluate` draws from it.",
+      request: { params: ProfileVersionParams },
+      responses: { 200: json(CalibrationFiguresSchema, 'The figures.'), ...problems(...COMMON, 404) },
     }),
   },
   activateProfileVersion: {

@@ -243,6 +243,42 @@ export const EnrolledImagePageSchema = z
   })
   .openapi('EnrolledImagePage');
 
+/* What a version knows of its scores, for the histograms and ROC (application/calibration-figures.ts). */
+const ThresholdPairSchema = z.object({ suspect: z.number(), anomalous: z.number() });
+const CalibratedComponentSchema = z.enum(['patch', 'novelty', 'density', 'consistency']);
+export const CalibrationFiguresSchema = z
+  .object({
+    profile: z.string(),
+    version: z.number().int(),
+    operating: z.object({
+      thresholds: ThresholdPairSchema.openapi({ description: 'Fused scores at or above `suspect` are flagged, at or above `anomalous` anomalous.' }),
+      source: z.enum(['default', 'conformal', 'extrapolated', 'feedback']).openapi({ description: "How they were set: the calibrated scale's 0.5 / 0.9, conformal quantiles of the calibration normals' fused scores, extrapolated (see `warning`), or from expert feedback." }),
+      falseAlarmRate: z.number(),
+      suspectRate: z.number(),
+      calibrationSize: z.number().int().openapi({ description: 'Normal images the thresholds were calibrated on.' }),
+      warning: z.string().optional(),
+    }),
+    components: z.array(z.object({
+      name: CalibratedComponentSchema,
+      fused: z.boolean().openapi({ description: "Whether the version's fusion uses the component." }),
+      normals: z.array(z.number()).openapi({ description: 'Raw scores of the held-out calibration normals (empty: none recorded).' }),
+      thresholds: ThresholdPairSchema.nullable().openapi({ description: "The raw scores at which the component's calibrated value is 0.5 (suspect) and 0.9 (anomalous); null without a calibration." }),
+    })),
+    labelled: z.object({
+      items: z.array(z.object({
+        reportId: z.string(), name: z.string(), label: z.string(), anomalous: z.boolean(),
+        score: z.number().openapi({ description: 'The fused 0..1 score the report was given.' }),
+        components: z.record(z.string(), z.number()).openapi({ description: "Each component's raw score in the report." }),
+      })).openapi({ description: 'Reports of this version with an expert label (the labelled set): an ROC needs both kinds.' }),
+      otherVersions: z.number().int().openapi({ description: "Labelled reports of the profile scored by other versions (another scale: left out)." }),
+    }),
+    tuning: z.object({
+      tuner: z.string(), metric: z.string(), value: z.number(), validationImages: z.number().int().optional(),
+      test: z.record(z.string(), z.number()).optional().openapi({ description: "The tuned settings' figures on the untouched test split." }),
+    }).nullable().openapi({ description: 'When `mmdo tune` chose the settings: what it maximised and its test figures.' }),
+  })
+  .openapi('CalibrationFigures');
+
 /* Profile jobs: enrolments (images by presigned uploads) and recalibrations (expert feedback applied). */
 
 const EnrolmentImageRequestSchema = z.strictObject({

@@ -457,6 +457,37 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect(labels.items.map((l) => [l.reportId, l.label, l.anomalous, l.source])).toEqual([
       [ids[0], 'normal', false, 'report'], [ids[1], 'normal', false, 'report'], [ids[2], 'anomalous', true, 'report'], [ids[3], 'anomalous', true, 'regions'],
     ].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)));
+
+    // The version that scored them: its calibration normals per component with their thresholds, the operating point,
+    // and the four labelled reports with their fused scores (both kinds: an ROC); the earlier version has none of
+    // them (another scale); nothing for B, 404 for a version that does not exist (or is not a number).
+    type Figures = {
+      profile: string; version: number; operating: { thresholds: { suspect: number; anomalous: number }; source: string; calibrationSize: number };
+      components: { name: string; fused: boolean; normals: number[]; thresholds: { suspect: number; anomalous: number } | null }[];
+      labelled: { items: { reportId: string; anomalous: boolean; score: number; components: Record<string, number> }[]; otherVersions: number };
+      tuning: unknown;
+    };
+    const scoredBy = (await json<{ items: { profile: { version: number }; score: number; reportId: string }[] }>(await rt.call('GET', '/v1/profiles/coupons/labels', { key: keyOf(A) }))).items;
+    const v = scoredBy[0]!.profile.version;
+    const figures = await json<Figures>(await rt.call('GET', `/v1/profiles/coupons/versions/${v}/calibration`, { key: keyOf(A) }));
+    const held = await json<{ items: unknown[] }>(await rt.call('GET', `/v1/profiles/coupons/versions/${v}/images?role=calibration`, { key: keyOf(A) }));
+    expect(figures).toMatchObject({ profile: 'coupons', version: v, tuning: null, operating: { source: expect.stringMatching(/^(conformal|extrapolated)$/), calibrationSize: held.items.length } });
+    expect(figures.operating.thresholds.anomalous).toBeGreaterThan(figures.operating.thresholds.suspect);
+    expect(figures.components.map((c) => c.name)).toEqual(['patch', 'novelty', 'density', 'consistency']);
+    for (const name of ['patch', 'novelty', 'consistency']) {
+      const component = figures.components.find((c) => c.name === name)!;
+      expect({ name, normals: component.normals.length }).toEqual({ name, normals: held.items.length });
+      expect(component.thresholds!.anomalous).toBeGreaterThan(component.thresholds!.suspect);
+    }
+    expect(figures.labelled.otherVersions).toBe(0);
+    expect(figures.labelled.items.map((l) => [l.reportId, l.anomalous, l.score])).toEqual(scoredBy.map((l) => [l.reportId, ids.indexOf(l.reportId) >= 2, l.score]));
+    for (const l of figures.labelled.items) expect(l.components.patch).toEqual(expect.any(Number));
+    const earlier = await json<Figures>(await rt.call('GET', `/v1/profiles/coupons/versions/${v - 1}/calibration`, { key: keyOf(A) }));
+    expect(earlier.labelled).toEqual({ items: [], otherVersions: 4 });
+    expect((await rt.call('GET', `/v1/profiles/coupons/versions/${v}/calibration`, { key: keyOf(B) })).status).toBe(404);
+    expect((await rt.call('GET', '/v1/profiles/coupons/versions/9/calibration', { key: keyOf(A) })).status).toBe(404);
+    expect((await rt.call('GET', '/v1/profiles/coupons/versions/x/calibration', { key: keyOf(A) })).status).toBe(404);
+
     const after = await json<{ items: { reportId: string }[] }>(await rt.call('GET', '/v1/review-queue?profile=coupons&limit=10', { key: keyOf(A) }));
     expect(after.items.map((i) => i.reportId)).not.toEqual(expect.arrayContaining([ids[0]]));
 

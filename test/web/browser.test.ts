@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { RunningService } from '../../lambdas/local/service.js';
+import { auroc } from '../../lambdas/domain/evaluation/ranking.js';
 import { SqliteApiStore } from '../../lambdas/adapters/local/store/api-store.js';
 import { createTenant, issueKey } from '../../lambdas/application/tenancy/api-keys.js';
 import { createDeps, micrographPng, prepareDemoProfile, saveTinyProfile, start, tempHome, testOptions, type TestDeps } from '../local/support.js';
@@ -383,9 +384,62 @@ describeInBrowser('web page in chromium', () => {
     const pixels = await thumbPixels(page, '.image-grid canvas.thumb');
     expect(pixels).toHaveLength(8);
     expectMicrographs(pixels);
+  }, 120_000);
+
+  test("profile calibration figures: the normals' histograms with their levels, and with labels of both kinds the ROC and its AUROC", async () => {
+    // The uploads labelled as what they are (the review above judged two of them from the keyboard, whichever came
+    // first): v1, which scored the three, has labels of both kinds.
+    const call = (path: string, init?: RequestInit) => page.evaluate<unknown>(`fetch(${JSON.stringify(path)}, ${JSON.stringify(init ?? {})}).then((r) => r.json())`);
+    const uploads = (await call('/v1/inspections?batch=B-web-1')) as { items: { id: string; input: { name: string } }[] };
+    const truth: Record<string, string> = { 'web-normal.png': 'normal', 'web-void.png': 'void', 'web-crack.png': 'crack' };
+    expect(uploads.items.map((r) => r.input.name).sort()).toEqual(Object.keys(truth).sort());
+    for (const r of uploads.items) {
+      await call(`/v1/inspections/${r.id}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'relabel', label: truth[r.input.name] }) });
+    }
+    type Figures = { components: { normals: number[] }[]; labelled: { items: { anomalous: boolean; score: number }[]; otherVersions: number } };
+    const [v1, v2] = (await Promise.all([1, 2].map((v) => call(`/v1/profiles/demo/versions/${v}/calibration`)))) as Figures[];
+    type Labelled = { reportId: string; label: string; anomalous: boolean };
+    const labelOf = (id: string) => ((v1 as unknown as { labelled: { items: Labelled[] } }).labelled.items.find((l) => l.reportId === id)?.label);
+    expect(Object.fromEntries(uploads.items.map((r) => [r.input.name, labelOf(r.id)]))).toEqual(truth);
+    expect(v1!.labelled.items.map((l) => l.anomalous).sort()).toEqual([false, true, true]);
+    expect(v2!.labelled).toEqual({ items: [], otherVersions: 3 });
+
+    // (The page is on this view already: reloaded, it reads the new label.)
+    await page.goto(`${service.url}/#/profiles/demo`);
+    await page.reload();
+    const figures = page.locator('section', { has: page.getByRole('heading', { name: 'Calibration and evaluation' }) });
+    const select = figures.getByLabel('Version');
+    // The active version (v2): a histogram of the calibration normals per calibrated component, each with its two
+    // levels; no labelled report of its own, so no ROC, and the page says why.
+    expect(await select.inputValue()).toBe('2');
+    await figures.locator('[data-missing]').first().waitFor();
+    const withNormals = (f: Figures) => f.components.filter((c) => c.normals.length > 0).length;
+    expect(await figures.locator('figure[data-chart="histogram"]').count()).toBe(withNormals(v2!));
+    expect(await figures.locator('figure[data-chart="roc"]').count()).toBe(0);
+    expect(await figures.locator('[data-missing]').allTextContents()).toEqual([
+      expect.stringMatching(/^No ROC: .*\(now 0 normal, 0 anomalous\)/), expect.stringMatching(/^3 labelled reports were scored by other versions/),
+    ]);
+    for (const svg of await figures.locator('figure[data-chart="histogram"] svg').all()) {
+      expect(await svg.locator('rect[fill-opacity="0.5"]').count()).toBeGreaterThan(0);
+      expect(await svg.locator('line[stroke-dasharray]').count()).toBe(2);
+    }
+
+    // v1 scored the labelled reports: the fused-score histogram too, and the ROC (the diagonal and one curve with a
+    // point per distinct score after the origin) with the AUROC the labels give.
+    await select.selectOption('1');
+    await figures.locator('figure[data-chart="roc"]').waitFor();
+    expect(await figures.locator('figure[data-chart="histogram"]').count()).toBe(withNormals(v1!) + 1);
+    const roc = figures.locator('figure[data-chart="roc"] svg');
+    const lines = await roc.locator('polyline').evaluateAll((ps) => ps.map((p) => p.getAttribute('points')!.split(' ').length));
+    const scores = v1!.labelled.items.map((l) => l.score);
+    expect(lines).toEqual([2, new Set(scores).size + 1]);
+    const area = auroc(scores, v1!.labelled.items.map((l) => (l.anomalous ? 1 : 0)));
+    expect(await roc.getAttribute('aria-label')).toContain(`AUROC ${area.toFixed(3)}`);
+    expect(await roc.textContent()).toContain(`fused score (AUROC ${area.toFixed(3)})`);
+    expect(await figures.locator('[data-missing]').count()).toBe(0);
     await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-profiles.png'), fullPage: true });
-  }, 120_000);
+  }, 30_000);
 
   test('on a tablet (820×1180, touch) the report is one column', async () => {
     const tablet = await context.newPage();

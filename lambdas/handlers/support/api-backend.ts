@@ -209,7 +209,7 @@ export function cloudApiBackend(deps: CloudDeps, clients: { s3: S3Client; dynamo
       return key ? { url: await presign(key) } : undefined;
     },
     artifactLinks: async (report) => Object.fromEntries(await Promise.all(Object.entries(report.artifacts).map(async ([k, key]) => [k, await presign(key)] as const))),
-    enrolledImages: async (tenant, profile, version) => (await profiles.describe(tenant, profile, version)).sources ?? [],
+    describeVersion: (tenant, profile, version) => profiles.describe(tenant, profile, version),
     async enrolledThumbnail(tenant, profile, sha256) {
       // A presigned link to an absent object would answer 403 from S3; say 404 here instead.
       const key = enrolledThumbnailKey(tenant, profile, sha256);

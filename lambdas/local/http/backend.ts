@@ -72,10 +72,10 @@ export function localBackend(deps: LocalServiceDeps, queue: SqliteJobQueue<Inspe
       return key ? await deps.artifacts.get(key) : undefined;
     },
     artifactLinks: async (report: Report) => Object.fromEntries(Object.keys(report.artifacts).map((k) => [k, `${selfLink(report.id)}/${k}.png`])),
-    async enrolledImages(tenant, profile, version) {
+    describeVersion(tenant, profile, version) {
       // The manifest alone where the store can read it (no memory bank loaded).
       const { describe } = deps.profiles;
-      return (await (describe ? describe.call(deps.profiles, tenant, profile, version) : deps.profiles.load(tenant, profile, version))).sources ?? [];
+      return describe ? describe.call(deps.profiles, tenant, profile, version) : deps.profiles.load(tenant, profile, version);
     },
     enrolledThumbnail: (tenant, profile, sha256) => deps.artifacts.get(enrolledThumbnailKey(tenant, profile, sha256)),
     webhooks: webhookAdmin(options.webhooks),

@@ -246,6 +246,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/profiles/{name}/versions/{version}/calibration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a version knows of its scores: calibration normals, thresholds, labelled reports
+         * @description The raw scores of the version's held-out calibration normals per component with the raw scores at which each turns suspect and anomalous, the operating thresholds on the fused score (how they were set, and a warning when the calibration set was too small to resolve the declared false-alarm rates), the expert-labelled reports this version scored (fused and raw component scores: with labels of both kinds, an ROC), and a tuner's figures when `mmdo tune` chose the settings. The web page draws the histograms and ROC `mmdo evaluate` draws from it.
+         */
+        get: operations["getCalibrationFigures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/profiles/{name}/active-version": {
         parameters: {
             query?: never;
@@ -921,6 +941,68 @@ export interface components {
                 };
             }[];
             next: string | null;
+        };
+        CalibrationFigures: {
+            profile: string;
+            version: number;
+            operating: {
+                /** @description Fused scores at or above `suspect` are flagged, at or above `anomalous` anomalous. */
+                thresholds: {
+                    suspect: number;
+                    anomalous: number;
+                };
+                /**
+                 * @description How they were set: the calibrated scale's 0.5 / 0.9, conformal quantiles of the calibration normals' fused scores, extrapolated (see `warning`), or from expert feedback.
+                 * @enum {string}
+                 */
+                source: "default" | "conformal" | "extrapolated" | "feedback";
+                falseAlarmRate: number;
+                suspectRate: number;
+                /** @description Normal images the thresholds were calibrated on. */
+                calibrationSize: number;
+                warning?: string;
+            };
+            components: {
+                /** @enum {string} */
+                name: "patch" | "novelty" | "density" | "consistency";
+                /** @description Whether the version's fusion uses the component. */
+                fused: boolean;
+                /** @description Raw scores of the held-out calibration normals (empty: none recorded). */
+                normals: number[];
+                /** @description The raw scores at which the component's calibrated value is 0.5 (suspect) and 0.9 (anomalous); null without a calibration. */
+                thresholds: {
+                    suspect: number;
+                    anomalous: number;
+                } | null;
+            }[];
+            labelled: {
+                /** @description Reports of this version with an expert label (the labelled set): an ROC needs both kinds. */
+                items: {
+                    reportId: string;
+                    name: string;
+                    label: string;
+                    anomalous: boolean;
+                    /** @description The fused 0..1 score the report was given. */
+                    score: number;
+                    /** @description Each component's raw score in the report. */
+                    components: {
+                        [key: string]: number;
+                    };
+                }[];
+                /** @description Labelled reports of the profile scored by other versions (another scale: left out). */
+                otherVersions: number;
+            };
+            /** @description When `mmdo tune` chose the settings: what it maximised and its test figures. */
+            tuning: {
+                tuner: string;
+                metric: string;
+                value: number;
+                validationImages?: number;
+                /** @description The tuned settings' figures on the untouched test split. */
+                test?: {
+                    [key: string]: number;
+                };
+            } | null;
         };
         ProfileActivation: {
             version: number;
@@ -2302,6 +2384,56 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope, or the request came from another site or host. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this tenant's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCalibrationFigures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationFigures"];
                 };
             };
             /** @description No valid API key. */

@@ -11,9 +11,14 @@ const PAGE = 48;
 
 const ROLE_TEXT = { bank: 'bank', calibration: 'calibration' } as const;
 
-export function enrolledImagesSection(profile: Profile): HTMLElement {
-  const version = h('select', {}, [...profile.versions].reverse().map((v) =>
+/** A choice of the profile's versions, newest first, the active one chosen. */
+export function versionSelect(profile: Profile): HTMLSelectElement {
+  return h('select', {}, [...profile.versions].reverse().map((v) =>
     h('option', { value: String(v.version), selected: v.version === profile.activeVersion }, `v${v.version}${v.version === profile.activeVersion ? ' (active)' : ''}`)));
+}
+
+export function enrolledImagesSection(profile: Profile): HTMLElement {
+  const version = versionSelect(profile);
   const role = h('select', {}, h('option', { value: '' }, 'All'), h('option', { value: 'bank' }, 'Memory bank'), h('option', { value: 'calibration' }, 'Calibration (held out)'));
   const grid = h('ul', { className: 'image-grid', 'aria-label': 'Enrolled images' });
   const more = h('button', { type: 'button', hidden: true }, 'Show more');

@@ -1,11 +1,12 @@
 /**
  * Profiles: each with its versions (created, images in the bank, backbone, the active one), activate a version,
- * the enrolled images of a version, delete a profile. What the API does not serve (calibration and evaluation
- * figures) is said, not invented.
+ * the enrolled images of a version, its calibration and evaluation figures, the labelled set, enrol new normals,
+ * delete a profile.
  */
 import { api, imageContentType, ok, postPresigned, type Profile, type ProfileJob } from '../api/client.js';
 import { announce, bytes, clear, errorBox, errorText, field, fmt, h, progressBar, section, table, verdictBadge, when } from '../dom.js';
 import { go, href, type Route } from '../router.js';
+import { calibrationSection } from './calibration.js';
 import { enrolledImagesSection } from './enrolled-images.js';
 import { jobResult } from './review.js';
 
@@ -103,15 +104,18 @@ export async function profileView(main: HTMLElement, route: Route, signal: Abort
   main.appendChild(body);
   const versionsBox = h('div');
   const imagesBox = h('div');
-  // A new version (enrolment, activation) shows in the versions and, as the active one, in the enrolled images.
+  const calibrationBox = h('div');
+  // A new version (enrolment, activation) shows in the versions and, as the active one, in the enrolled images and
+  // the calibration figures.
   const refreshVersions = async () => {
     const profile: Profile = await ok(api.GET('/v1/profiles/{name}', { params: { path: { name } }, signal }));
     versionsBox.replaceChildren(versionsSection(profile, refreshVersions));
     imagesBox.replaceChildren(enrolledImagesSection(profile));
+    calibrationBox.replaceChildren(calibrationSection(profile));
     return profile;
   };
   const profile = await refreshVersions();
-  body.replaceChildren(versionsBox, imagesBox, enrolSection(profile, refreshVersions), labelsSection(profile), notServedSection(), dangerSection(profile));
+  body.replaceChildren(versionsBox, imagesBox, calibrationBox, enrolSection(profile, refreshVersions), labelsSection(profile), dangerSection(profile));
 }
 
 function versionsSection(profile: Profile, rerender: () => Promise<unknown>): HTMLElement {
@@ -157,12 +161,6 @@ function labelsSection(profile: Profile): HTMLElement {
     ]), { hideCaption: true }));
   }, (error) => box.replaceChildren(h('p', { className: 'error' }, errorText(error))));
   return section('Labelled set (validation)', box);
-}
-
-function notServedSection(): HTMLElement {
-  return section('Calibration figures',
-    h('p', {}, 'The API gives each version’s images and an enrolment’s calibration result (above); it does not serve the calibration and evaluation plots, so they are not shown. ',
-      h('code', {}, 'mmdo evaluate'), ' draws the ROC and score histograms locally.'));
 }
 
 function dangerSection(profile: Profile): HTMLElement {
