@@ -2,7 +2,7 @@ import { buildFilterBankModel, BUILTIN_MANIFEST } from '../../../lambdas/adapter
 import { builtinBackbone, loadBackbone, sha256Hex } from '../../../lambdas/adapters/onnx/model-store.js';
 import { ExactIndex } from '../../../lambdas/adapters/local/vector-index/index.js';
 import type { FeatureMap } from '../../../lambdas/domain/features/feature-map.js';
-import type { OnnxBackbone } from '../../../lambdas/adapters/onnx/onnx-backbone.js';
+import { sessionOptions, type OnnxBackbone } from '../../../lambdas/adapters/onnx/onnx-backbone.js';
 import { crack, disk, texture } from './texture.js';
 
 const SIZE = 128;
@@ -83,4 +83,12 @@ test('cracks, voids and bright agglomerates stand out under nearest-neighbour sc
     expect({ name, peak: Math.max(...neighbourhood) > 1.5 * normalMax }).toEqual({ name, peak: true });
   }
   await index.dispose();
+});
+
+describe('ONNX Runtime session options', () => {
+  it("use the machine's cores without idle threads spinning (they would take the cores from the stages beside the backbone)", () => {
+    const options = sessionOptions();
+    expect(options.intraOpNumThreads).toBeGreaterThanOrEqual(1);
+    expect(options.extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+  });
 });
