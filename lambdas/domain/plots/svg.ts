@@ -58,8 +58,8 @@ export function axes(frame: Frame, xLabel: string, yLabel: string, ticks = 5): s
     const y = toY(frame, yv);
     parts.push(`<line x1="${fmt(x)}" y1="${frame.top}" x2="${fmt(x)}" y2="${frame.top + frame.height}" stroke="#eee"/>`);
     parts.push(`<line x1="${frame.left}" y1="${fmt(y)}" x2="${frame.left + frame.width}" y2="${fmt(y)}" stroke="#eee"/>`);
-    parts.push(text(x, frame.top + frame.height + 16, tickLabel(xv), { size: 11, anchor: 'middle' }));
-    parts.push(text(frame.left - 6, y + 4, tickLabel(yv), { size: 11, anchor: 'end' }));
+    parts.push(text(x, frame.top + frame.height + 16, tickLabel(xv, (frame.xMax - frame.xMin) / ticks), { size: 11, anchor: 'middle' }));
+    parts.push(text(frame.left - 6, y + 4, tickLabel(yv, (frame.yMax - frame.yMin) / ticks), { size: 11, anchor: 'end' }));
   }
   parts.push(`<rect x="${frame.left}" y="${frame.top}" width="${frame.width}" height="${frame.height}" fill="none" stroke="#444"/>`);
   parts.push(text(frame.left + frame.width / 2, frame.top + frame.height + 36, xLabel, { size: 13, anchor: 'middle' }));
@@ -67,10 +67,12 @@ export function axes(frame: Frame, xLabel: string, yLabel: string, ticks = 5): s
   return parts.join('');
 }
 
-function tickLabel(value: number): string {
+/** A tick's value with one digit more than the tick spacing needs, so neighbouring ticks never read alike (0.862, not 0.86). */
+export function tickLabel(value: number, step: number): string {
   const magnitude = Math.abs(value);
   if (magnitude !== 0 && (magnitude >= 1e4 || magnitude < 1e-2)) return value.toExponential(1);
-  return String(Number(value.toPrecision(2)));
+  const decimals = step > 0 ? Math.min(6, Math.max(0, 1 - Math.floor(Math.log10(step)))) : 2;
+  return String(Number(value.toFixed(decimals)));
 }
 
 export function polyline(points: readonly (readonly [number, number])[], stroke: string, width = 2, dash?: string): string {

@@ -1,6 +1,7 @@
 import { missesGrid, rocChart, scoreHistogram } from '../../../lambdas/domain/plots/charts.js';
 import { heatmapOverlay, maskOverlay } from '../../../lambdas/domain/plots/heatmap.js';
 import { INFERNO } from '../../../lambdas/domain/render/colormap.js';
+import { tickLabel } from '../../../lambdas/domain/plots/svg.js';
 
 describe('evaluation charts (SVG strings)', () => {
   test('ROC chart draws one polyline per method plus the diagonal, labels carry the AUROC, text is escaped', () => {
@@ -46,5 +47,15 @@ describe('heatmap rendering', () => {
     const masked = maskOverlay({ width: 2, height: 1, data: Float32Array.from([0.5, 0.5]) }, Uint8Array.from([1, 0]));
     expect(Array.from(masked.data.subarray(0, 8))).toEqual([204, 51, 51, 255, 128, 128, 128, 255]);
     expect(() => heatmapOverlay(image, { width: 1, height: 1, data: new Float32Array(1) }, 0, 1)).toThrow(/sizes differ/);
+  });
+});
+
+describe('tick labels', () => {
+  it('carry one digit more than the spacing needs, so neighbouring ticks never read alike', () => {
+    // The tuner's chart: 0.67…0.90 in six steps of 0.0383 (two digits made 0.8617 read "0.86", as 0.86 would).
+    expect([0, 1, 2, 3, 4, 5, 6].map((i) => tickLabel(0.6700 + 0.0383 * i, 0.0383))).toEqual(['0.67', '0.708', '0.747', '0.785', '0.823', '0.862', '0.9']);
+    expect([0, 0.2, 0.4, 1].map((v) => tickLabel(v, 0.2))).toEqual(['0', '0.2', '0.4', '1']);
+    expect([0, 2, 4, 12].map((v) => tickLabel(v, 2))).toEqual(['0', '2', '4', '12']);
+    expect(tickLabel(25000, 5000)).toBe('2.5e+4');
   });
 });
