@@ -1,6 +1,6 @@
 import type { ScoreCalibration } from '../domain/profile/profile.js';
 import type { ComponentName, ScoringSettings } from '../domain/profile/settings.js';
-import { ANOMALOUS_CALIBRATED, quantile, SUSPECT_CALIBRATED, thresholdsFromNormals, type Thresholds } from '../domain/scoring/calibration.js';
+import { consistencyThresholds, thresholdsFromNormals, type Thresholds } from '../domain/scoring/calibration.js';
 import type { ProfileDescription } from '../ports/inspection.js';
 import type { LabelledReport } from './feedback/labelled.js';
 
@@ -100,19 +100,16 @@ export async function calibrationFigures(deps: CalibrationFiguresDeps, tenant: s
 /**
  * Each calibrated component's normals and the raw scores its calibrated value crosses 0.5 and 0.9 at, as the
  * pipeline's stages calibrate them: the patch score by the version's stored thresholds, novelty and density by the
- * thresholds of their normals (calibration.ts `calibrate`), consistency by the severity beyond the normals' 95th
- * percentile (1 − 2^−excess: 0.5 one unit beyond it, 0.9 log2(10) units beyond).
+ * thresholds of their normals (calibration.ts `calibrate`), consistency as `calibrateConsistency` calibrates it.
  */
 export function componentCalibrations(calibration: ScoreCalibration, fused: readonly ComponentName[]): ComponentCalibration[] {
   const logistic = (normals: readonly number[]) => (normals.length ? thresholdsFromNormals(normals) : null);
   const consistency = calibration.normalConsistencyScores ?? [];
-  const baseline = consistency.length ? quantile(consistency, 0.95) : 0;
-  const excess = (calibrated: number) => -Math.log2(1 - calibrated);
   const thresholds: Record<CalibratedComponent, [readonly number[], Thresholds | null]> = {
     patch: [calibration.normalImageScores, calibration.normalImageScores.length ? { suspect: calibration.suspect, anomalous: calibration.anomalous } : null],
     novelty: [calibration.normalNoveltyScores, logistic(calibration.normalNoveltyScores)],
     density: [calibration.normalDensityScores ?? [], logistic(calibration.normalDensityScores ?? [])],
-    consistency: [consistency, { suspect: baseline + excess(SUSPECT_CALIBRATED), anomalous: baseline + excess(ANOMALOUS_CALIBRATED) }],
+    consistency: [consistency, consistencyThresholds(consistency)],
   };
   return CALIBRATED_COMPONENTS.map((name) => ({ name, fused: fused.includes(name), normals: thresholds[name][0], thresholds: thresholds[name][1] }));
 }

@@ -67,8 +67,17 @@ export function quantile(values: ArrayLike<number>, q: number): number {
  * a material (a segmentation that reads its texture as cracks) weigh nothing.
  */
 export function calibrateConsistency(raw: number, normalSeverities: readonly number[] | undefined): number {
-  const baseline = normalSeverities?.length ? quantile(normalSeverities, 0.95) : 0;
-  return 1 - Math.pow(2, -Math.max(0, raw - baseline));
+  return 1 - Math.pow(2, -Math.max(0, raw - consistencyBaseline(normalSeverities)));
+}
+
+/** The raw severities calibrateConsistency turns suspect (0.5) and anomalous (0.9) at. */
+export function consistencyThresholds(normalSeverities: readonly number[] | undefined): Thresholds {
+  const baseline = consistencyBaseline(normalSeverities);
+  return { suspect: baseline - Math.log2(1 - SUSPECT_CALIBRATED), anomalous: baseline - Math.log2(1 - ANOMALOUS_CALIBRATED) };
+}
+
+function consistencyBaseline(normalSeverities: readonly number[] | undefined): number {
+  return normalSeverities?.length ? quantile(normalSeverities, 0.95) : 0;
 }
 
 /** Quantile of pixel scores used as the region threshold (see pixelThresholds). */
