@@ -12,61 +12,120 @@ export function labelComponents(mask: Uint8Array, width: number, height: number,
   // component's first pixel (the order a flood fill would give).
   const labels = new Int32Array(width * height);
   const parent = new Int32Array(Math.floor((width * height) / 2) + 2);
+  const next = connectivity === 8 ? firstPass8(mask, labels, parent, width, height) : firstPass4(mask, labels, parent, width, height);
+  const count = resolveLabels(labels, parent, next);
+  return { labels, count };
+}
+
+/** Root of provisional label a, halving the path on the way. */
+function find(parent: Int32Array, a: number): number {
+  while (parent[a] !== a) {
+    const g = parent[parent[a]!]!;
+    parent[a] = g;
+    a = g;
+  }
+  return a;
+}
+
+/** Joins the sets of a and b (the smaller root wins) and returns the root. */
+function union(parent: Int32Array, a: number, b: number): number {
+  const ra = find(parent, a);
+  const rb = find(parent, b);
+  if (ra === rb) return ra;
+  if (ra < rb) {
+    parent[rb] = ra;
+    return ra;
+  }
+  parent[ra] = rb;
+  return rb;
+}
+
+function newLabel(parent: Int32Array, next: number): number {
+  if (next >= parent.length) throw new RangeError('too many provisional labels');
+  parent[next] = next;
+  return next;
+}
+
+/**
+ * First pass, 8-connectivity. With N (above) set, W, NW and NE are already in N's set (each is 8-adjacent to N and
+ * was joined to it when the later of the two was visited), so N alone decides; otherwise W, NW and NE are joined.
+ * A provisional label is made exactly when no visited neighbour is set. Returns the next free label.
+ */
+function firstPass8(mask: Uint8Array, labels: Int32Array, parent: Int32Array, width: number, height: number): number {
   let next = 1;
-  const find = (a: number): number => {
-    while (parent[a] !== a) {
-      parent[a] = parent[parent[a]!]!;
-      a = parent[a]!;
-    }
-    return a;
-  };
-  const union = (a: number, b: number): number => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra === rb) return ra;
-    if (ra < rb) {
-      parent[rb] = ra;
-      return ra;
-    }
-    parent[ra] = rb;
-    return rb;
-  };
-  const diagonal = connectivity === 8;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const p = row + x;
       if (!mask[p]) continue;
-      // Neighbours already visited: W, N, NW, NE (the diagonals only with 8-connectivity).
       let l = 0;
-      for (let k = 0; k < 4; k++) {
-        let q = -1;
-        if (k === 0 && x > 0) q = p - 1;
-        else if (k === 1 && y > 0) q = p - width;
-        else if (k === 2 && diagonal && y > 0 && x > 0) q = p - width - 1;
-        else if (k === 3 && diagonal && y > 0 && x < width - 1) q = p - width + 1;
-        if (q < 0) continue;
-        const m = labels[q]!;
-        if (m !== 0) l = l === 0 ? find(m) : union(l, m);
+      if (y > 0) {
+        const n = labels[p - width]!;
+        if (n !== 0) {
+          labels[p] = find(parent, n);
+          continue;
+        }
+        const nw = x > 0 ? labels[p - width - 1]! : 0;
+        const ne = x < width - 1 ? labels[p - width + 1]! : 0;
+        const w = x > 0 ? labels[p - 1]! : 0;
+        if (w !== 0) l = find(parent, w);
+        if (nw !== 0) l = l === 0 ? find(parent, nw) : union(parent, l, nw);
+        if (ne !== 0) l = l === 0 ? find(parent, ne) : union(parent, l, ne);
+      } else if (x > 0) {
+        const w = labels[p - 1]!;
+        if (w !== 0) l = find(parent, w);
       }
-      if (l === 0) {
-        if (next >= parent.length) throw new RangeError('too many provisional labels');
-        parent[next] = next;
-        l = next++;
-      }
+      if (l === 0) l = newLabel(parent, next++);
       labels[p] = l;
     }
   }
+  return next;
+}
+
+/** First pass, 4-connectivity: W and N. */
+function firstPass4(mask: Uint8Array, labels: Int32Array, parent: Int32Array, width: number, height: number): number {
+  let next = 1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const p = row + x;
+      if (!mask[p]) continue;
+      let l = 0;
+      if (x > 0) {
+        const w = labels[p - 1]!;
+        if (w !== 0) l = find(parent, w);
+      }
+      if (y > 0) {
+        const n = labels[p - width]!;
+        if (n !== 0) l = l === 0 ? find(parent, n) : union(parent, l, n);
+      }
+      if (l === 0) l = newLabel(parent, next++);
+      labels[p] = l;
+    }
+  }
+  return next;
+}
+
+/** Second pass: provisional labels to final ids 1..count in raster order of first appearance; returns count. */
+function resolveLabels(labels: Int32Array, parent: Int32Array, next: number): number {
+  // Flatten every provisional label to its root once (roots are smaller than their members).
+  for (let l = 1; l < next; l++) parent[l] = parent[parent[l]!]!;
   const final = new Int32Array(next);
   let count = 0;
+  let last = 0;
+  let lastId = 0;
   for (let p = 0; p < labels.length; p++) {
     const l = labels[p]!;
     if (l === 0) continue;
-    const r = find(l);
-    if (final[r] === 0) final[r] = ++count;
-    labels[p] = final[r]!;
+    if (l !== last) {
+      const r = parent[l]!;
+      if (final[r] === 0) final[r] = ++count;
+      last = l;
+      lastId = final[r]!;
+    }
+    labels[p] = lastId;
   }
-  return { labels, count };
+  return count;
 }
 
 export interface ComponentShape {
@@ -102,28 +161,10 @@ export function describeComponents(components: ComponentLabels, width: number, h
   const maxY = new Int32Array(n).fill(-1);
   const border = new Uint8Array(n);
   const labels = components.labels;
+  // Every sum is of integers (exact in doubles far beyond any image size), so sums per row then per component
+  // equal the pixel-by-pixel sums: each row is walked run by run (a run = consecutive pixels of one label).
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = y * width + x;
-      const l = labels[p] as number;
-      if (l === 0) continue;
-      area[l]! += 1;
-      sx[l]! += x;
-      sy[l]! += y;
-      sxx[l]! += x * x;
-      syy[l]! += y * y;
-      sxy[l]! += x * y;
-      if (x < minX[l]!) minX[l] = x;
-      if (x > maxX[l]!) maxX[l] = x;
-      if (y < minY[l]!) minY[l] = y;
-      if (y > maxY[l]!) maxY[l] = y;
-      if (x === 0 || y === 0 || x === width - 1 || y === height - 1) border[l] = 1;
-      // Boundary length counts pixel edges facing another label (image borders excluded).
-      if (x > 0 && labels[p - 1] !== l) edges[l]! += 1;
-      if (x < width - 1 && labels[p + 1] !== l) edges[l]! += 1;
-      if (y > 0 && labels[p - width] !== l) edges[l]! += 1;
-      if (y < height - 1 && labels[p + width] !== l) edges[l]! += 1;
-    }
+    describeRow(labels, y, width, height, area, sx, sy, sxx, syy, sxy, edges, minX, minY, maxX, maxY, border);
   }
   const shapes: ComponentShape[] = [];
   for (let l = 1; l < n; l++) {
@@ -154,6 +195,56 @@ export function describeComponents(components: ComponentLabels, width: number, h
     });
   }
   return shapes;
+}
+
+/**
+ * One row of describeComponents: per run of one label, its pixel count, coordinate sums and squares (closed forms
+ * over the run), bbox and border flag, and the pixel edges facing another label (image borders excluded).
+ */
+function describeRow(
+  labels: Int32Array, y: number, width: number, height: number,
+  area: Float64Array, sx: Float64Array, sy: Float64Array, sxx: Float64Array, syy: Float64Array, sxy: Float64Array, edges: Float64Array,
+  minX: Int32Array, minY: Int32Array, maxX: Int32Array, maxY: Int32Array, border: Uint8Array,
+): void {
+  const row = y * width;
+  const hasUp = y > 0;
+  const hasDown = y < height - 1;
+  const edgeRow = !hasUp || !hasDown;
+  let x = 0;
+  while (x < width) {
+    const l = labels[row + x]!;
+    if (l === 0) {
+      x++;
+      continue;
+    }
+    const x0 = x;
+    let e = 0;
+    // Vertical edges of the run's pixels, then its horizontal ends.
+    for (; x < width && labels[row + x] === l; x++) {
+      const p = row + x;
+      if (hasUp && labels[p - width] !== l) e++;
+      if (hasDown && labels[p + width] !== l) e++;
+    }
+    const x1 = x - 1; // last pixel of the run
+    if (x0 > 0) e++; // the pixel before the run has another label
+    if (x1 < width - 1) e++;
+    const n = x1 - x0 + 1;
+    const sumX = ((x0 + x1) * n) / 2;
+    // Σ x² over x0..x1 = S(x1) − S(x0 − 1), S(m) = m(m+1)(2m+1)/6 (integers: exact).
+    const sumXX = (x1 * (x1 + 1) * (2 * x1 + 1)) / 6 - ((x0 - 1) * x0 * (2 * x0 - 1)) / 6;
+    area[l]! += n;
+    sx[l]! += sumX;
+    sy[l]! += y * n;
+    sxx[l]! += sumXX;
+    syy[l]! += y * y * n;
+    sxy[l]! += y * sumX;
+    edges[l]! += e;
+    if (x0 < minX[l]!) minX[l] = x0;
+    if (x1 > maxX[l]!) maxX[l] = x1;
+    if (y < minY[l]!) minY[l] = y;
+    if (y > maxY[l]!) maxY[l] = y;
+    if (edgeRow || x0 === 0 || x1 === width - 1) border[l] = 1;
+  }
 }
 
 /** Number-weighted percentile (0..100) by linear interpolation; NaN for an empty list. */

@@ -18,48 +18,55 @@ export function open(mask: Uint8Array, width: number, height: number, radius: nu
 }
 
 /**
- * One pass per axis with sliding counts: O(1) per pixel whatever the radius. `hits` counts background pixels in the
- * window for erosion (keep when 0) and foreground pixels for dilation (set when > 0). Outside the image counts as
- * foreground for erosion and as background for dilation, so neither adds hits. The column pass walks rows with one
- * counter per column, which keeps memory access sequential.
+ * One pass per axis: a pixel is hit when it equals `hitValue` (background for erosion, foreground for dilation);
+ * the horizontal pass marks pixels with a hit within `radius` along the row, the vertical pass those with a marked
+ * pixel within `radius` along the column; erosion keeps the pixels with no hit, dilation sets those with one.
+ * Outside the image never hits (foreground for erosion, background for dilation), so shapes touching the border are
+ * not eaten from the outside. Both passes are O(1) per pixel whatever the radius (sliding counts over a zero-padded
+ * row, one counter per column for the vertical pass, rows in order).
  */
 function separable(mask: Uint8Array, width: number, height: number, radius: number, isErosion: boolean): Uint8Array {
   if (radius <= 0) return Uint8Array.from(mask);
   const hitValue = isErosion ? 0 : 1;
+  // tmp: 1 where the row window holds a hit.
   const tmp = new Uint8Array(mask.length);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let hits = 0;
-    for (let x = 0; x <= Math.min(radius, width - 1); x++) if (mask[row + x] === hitValue) hits++;
-    for (let x = 0; x < width; x++) {
-      tmp[row + x] = isErosion ? (hits === 0 ? 1 : 0) : hits > 0 ? 1 : 0;
-      const enter = x + radius + 1;
-      const leave = x - radius;
-      if (enter < width && mask[row + enter] === hitValue) hits++;
-      if (leave >= 0 && mask[row + leave] === hitValue) hits--;
-    }
-  }
+  const padded = new Uint8Array(width + 2 * radius + 1);
+  for (let y = 0; y < height; y++) rowHits(mask, tmp, y * width, width, radius, hitValue, padded);
   const out = new Uint8Array(mask.length);
   const counts = new Int32Array(width);
-  for (let y = 0; y <= Math.min(radius, height - 1); y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) if (tmp[row + x] === hitValue) counts[x]!++;
-  }
+  const keep = isErosion ? 0 : 1; // output where the window holds a hit
+  for (let y = 0; y <= Math.min(radius, height - 1); y++) addRow(counts, tmp, y * width, width, 1);
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) out[row + x] = isErosion ? (counts[x] === 0 ? 1 : 0) : counts[x]! > 0 ? 1 : 0;
+    columnRow(counts, out, y * width, width, keep);
     const enter = y + radius + 1;
     const leave = y - radius;
-    if (enter < height) {
-      const r = enter * width;
-      for (let x = 0; x < width; x++) if (tmp[r + x] === hitValue) counts[x]!++;
-    }
-    if (leave >= 0) {
-      const r = leave * width;
-      for (let x = 0; x < width; x++) if (tmp[r + x] === hitValue) counts[x]!--;
-    }
+    if (enter < height) addRow(counts, tmp, enter * width, width, 1);
+    if (leave >= 0) addRow(counts, tmp, leave * width, width, -1);
   }
   return out;
+}
+
+/** One row of the horizontal pass: tmp = 1 where [x − radius, x + radius] holds a hit (outside the row never hits). */
+function rowHits(mask: Uint8Array, tmp: Uint8Array, row: number, width: number, radius: number, hitValue: number, padded: Uint8Array): void {
+  // padded[radius + x] = hit at x; zeros beyond both ends (and one extra slot for the last step's `enter`).
+  for (let x = 0; x < width; x++) padded[radius + x] = mask[row + x] === hitValue ? 1 : 0;
+  let hits = 0;
+  for (let k = radius; k <= 2 * radius; k++) hits += padded[k]!; // window of x = 0: [−radius, radius]
+  const span = 2 * radius + 1;
+  for (let x = 0; x < width; x++) {
+    tmp[row + x] = hits > 0 ? 1 : 0;
+    hits += padded[x + span]! - padded[x]!;
+  }
+}
+
+function addRow(counts: Int32Array, tmp: Uint8Array, row: number, width: number, sign: number): void {
+  for (let x = 0; x < width; x++) counts[x] = counts[x]! + sign * tmp[row + x]!;
+}
+
+/** One output row: `keep` where the column window holds a marked pixel, else 1 − keep. */
+function columnRow(counts: Int32Array, out: Uint8Array, row: number, width: number, keep: number): void {
+  const other = 1 - keep;
+  for (let x = 0; x < width; x++) out[row + x] = counts[x]! > 0 ? keep : other;
 }
 
 /** 8-connected components of at least minArea pixels, relabelled 1..count in raster order. */

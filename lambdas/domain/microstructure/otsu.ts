@@ -13,14 +13,8 @@ export interface ThreeClassThresholds {
 const BINS = 256;
 
 export function threeClassThresholds(values: Float32Array, min = 0, max = 1): ThreeClassThresholds {
-  const hist = new Float64Array(BINS);
   const span = max - min || 1;
-  for (let i = 0; i < values.length; i++) {
-    let b = Math.floor(((values[i]! - min) / span) * BINS);
-    if (b < 0) b = 0;
-    else if (b >= BINS) b = BINS - 1;
-    hist[b]! += 1;
-  }
+  const hist = histogram(values, min, span);
   // Prefix sums of counts and intensity moments make each candidate pair O(1).
   const p = new Float64Array(BINS + 1);
   const m = new Float64Array(BINS + 1);
@@ -63,4 +57,19 @@ export function threeClassThresholds(values: Float32Array, min = 0, max = 1): Th
   }
   const toValue = (bin: number): number => min + (bin / BINS) * span;
   return { low: toValue(t1), high: toValue(t2), means: [toValue(means[0] + 0.5), toValue(means[1] + 0.5), toValue(means[2] + 0.5)] };
+}
+
+/**
+ * Counts per bin of floor((v − min) / span · BINS), clamped to the bins; NaN values are not counted. Counted in
+ * integers (exact; the same counts as adding 1.0 per value) and returned as doubles.
+ */
+function histogram(values: Float32Array, min: number, span: number): Float64Array {
+  const counts = new Int32Array(BINS);
+  for (let i = 0; i < values.length; i++) {
+    const t = ((values[i]! - min) / span) * BINS;
+    // floor then clamp: below 0 → 0, at or past BINS → BINS − 1; in between, t | 0 is floor (t < 2³¹).
+    if (t >= 0) counts[t < BINS ? t | 0 : BINS - 1]!++;
+    else if (t < 0) counts[0]!++;
+  }
+  return Float64Array.from(counts);
 }

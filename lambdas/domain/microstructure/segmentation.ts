@@ -108,13 +108,20 @@ function assignPhases(phases: Uint8Array, dark: Int32Array, bright: Int32Array, 
 }
 
 function thresholdsOf(image: GreyImage): ReturnType<typeof threeClassThresholds> {
+  const { lo, hi } = range(image.data);
+  return threeClassThresholds(image.data, lo, hi > lo ? hi : lo + 1);
+}
+
+/** Smallest and largest value (NaN ignored). */
+function range(data: Float32Array): { lo: number; hi: number } {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of image.data) {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  return threeClassThresholds(image.data, lo, hi > lo ? hi : lo + 1);
+  return { lo, hi };
 }
 
 /**
