@@ -25,13 +25,21 @@ export function reflectPad(image: GreyImage, width: number, height: number): Gre
 export function cropReflect(image: GreyImage, x: number, y: number, width: number, height: number): GreyImage {
   const out = new Float32Array(width * height);
   const { data } = image;
+  const iw = image.width;
+  // Columns [inStart, inEnd) of the window lie inside the image and are copied as one run per row; the others are
+  // mirrored through a column table worked out once (the same for every row).
+  const inStart = Math.min(width, Math.max(0, -x));
+  const inEnd = Math.max(inStart, Math.min(width, iw - x));
+  const mirrored = inEnd - inStart < width;
+  const columns = mirrored ? new Int32Array(width) : undefined;
+  if (columns) for (let i = 0; i < width; i++) columns[i] = reflectIndex(x + i, iw);
   for (let j = 0; j < height; j++) {
-    const src = reflectIndex(y + j, image.height) * image.width;
+    const src = reflectIndex(y + j, image.height) * iw;
     const dst = j * width;
-    if (x >= 0 && x + width <= image.width) {
-      out.set(data.subarray(src + x, src + x + width), dst);
-    } else {
-      for (let i = 0; i < width; i++) out[dst + i] = data[src + reflectIndex(x + i, image.width)];
+    if (inEnd > inStart) out.set(data.subarray(src + x + inStart, src + x + inEnd), dst + inStart);
+    if (columns) {
+      for (let i = 0; i < inStart; i++) out[dst + i] = data[src + columns[i]!]!;
+      for (let i = inEnd; i < width; i++) out[dst + i] = data[src + columns[i]!]!;
     }
   }
   return createGreyImage(width, height, out);

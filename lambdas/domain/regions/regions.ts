@@ -29,23 +29,26 @@ export function findRegions(
 ): RegionResult {
   const { width, height, data } = map;
   const minArea = options.minAreaPx ?? DEFAULT_MIN_AREA_PX;
+  const threshold = options.threshold;
   const raw = new Int32Array(width * height); // provisional component number + 1
-  const stack = new Int32Array(width * height);
+  const stack = scratchStack(width * height);
   const found: (Omit<Region, 'id'> & { label: number })[] = [];
   let label = 0;
   for (let start = 0; start < data.length; start++) {
-    if (raw[start] !== 0 || !(data[start] > options.threshold)) continue;
+    if (raw[start] !== 0 || !(data[start]! > threshold)) continue;
     label++;
     let top = 0;
     stack[top++] = start;
     raw[start] = label;
     let area = 0, sum = 0, peak = -Infinity, sx = 0, sy = 0;
     let minX = width, minY = height, maxX = -1, maxY = -1;
+    // Pixels leave the stack in the same order as ever (neighbours pushed row by row, left to right), so the
+    // double-precision score sum adds in the same order.
     while (top > 0) {
-      const i = stack[--top];
+      const i = stack[--top]!;
       const x = i % width;
       const y = (i - x) / width;
-      const v = data[i];
+      const v = data[i]!;
       area++;
       sum += v;
       if (v > peak) peak = v;
@@ -55,19 +58,8 @@ export function findRegions(
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
       if (y > maxY) maxY = y;
-      for (let dy = -1; dy <= 1; dy++) {
-        const ny = y + dy;
-        if (ny < 0 || ny >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = x + dx;
-          if (nx < 0 || nx >= width) continue;
-          const j = ny * width + nx;
-          if (raw[j] === 0 && data[j] > options.threshold) {
-            raw[j] = label;
-            stack[top++] = j;
-          }
-        }
-      }
+      if (x > 0 && x < width - 1 && y > 0 && y < height - 1) top = pushInterior(i, width, label, threshold, data, raw, stack, top);
+      else top = pushBorder(x, y, width, height, label, threshold, data, raw, stack, top);
     }
     if (area < minArea) continue;
     const pixelSize = options.pixelSizeUm;
@@ -90,4 +82,59 @@ export function findRegions(
   const labels = raw;
   for (let i = 0; i < labels.length; i++) labels[i] = idOf[labels[i]];
   return { regions, labels };
+}
+
+/** Pushes the unlabelled above-threshold 8-neighbours of an interior pixel (rows top to bottom, left to right). */
+function pushInterior(i: number, width: number, label: number, threshold: number, data: Float32Array, raw: Int32Array, stack: Int32Array, top: number): number {
+  let j = i - width - 1;
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  j++;
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  j++;
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  j = i - 1;
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  j = i + 1;
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  j = i + width - 1;
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  j++;
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  j++;
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  return top;
+}
+
+/** pushInterior for a pixel on the image border: neighbours outside the image are skipped. */
+function pushBorder(
+  x: number, y: number, width: number, height: number, label: number, threshold: number,
+  data: Float32Array, raw: Int32Array, stack: Int32Array, top: number,
+): number {
+  for (let dy = -1; dy <= 1; dy++) {
+    const ny = y + dy;
+    if (ny < 0 || ny >= height) continue;
+    for (let dx = -1; dx <= 1; dx++) {
+      const nx = x + dx;
+      if (nx < 0 || nx >= width) continue;
+      const j = ny * width + nx;
+      if (raw[j] === 0 && data[j]! > threshold) {
+        raw[j] = label;
+        stack[top++] = j;
+      }
+    }
+  }
+  return top;
+}
+
+/**
+ * The flood fill's stack (each pixel is pushed at most once, so one slot a pixel), kept between calls for images
+ * up to SCRATCH_LIMIT pixels so that every inspection does not allocate (and the collector reclaim) another one.
+ */
+let stackScratch = new Int32Array(0);
+const SCRATCH_LIMIT = 1 << 22;
+
+function scratchStack(pixels: number): Int32Array {
+  if (pixels > SCRATCH_LIMIT) return new Int32Array(pixels);
+  if (stackScratch.length < pixels) stackScratch = new Int32Array(pixels);
+  return stackScratch;
 }

@@ -38,7 +38,7 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
   // its own (coarser) resolution first, then averaging and upsampling only `projectionDim` channels gives the
   // same descriptors at a fraction of the work. Layers are summed as CHW planes (contiguous) and transposed to
   // HWC once at the end.
-  const weights = createProjection(dim, projectionDim, config.seed).matrix();
+  const weights = projectionMatrix(dim, projectionDim, config.seed);
   const plane = rows * cols;
   const sum = new Float32Array(projectionDim * plane);
   let offset = 0;
@@ -54,6 +54,24 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
     for (let p = 0, o = c; p < plane; p++, o += projectionDim) data[o] = sum[base + p];
   }
   return { rows, cols, dim: projectionDim, stride: finest.stride, data };
+}
+
+/**
+ * The dense projection matrix of (inDim, outDim, seed): the same every call, so kept for the few configurations a
+ * process uses (every tile of every image asks for it). Read only.
+ */
+const projectionMatrices = new Map<string, Float32Array>();
+const MAX_CACHED_PROJECTIONS = 8;
+
+function projectionMatrix(inDim: number, outDim: number, seed: number): Float32Array {
+  const key = `${inDim}:${outDim}:${seed}`;
+  let m = projectionMatrices.get(key);
+  if (!m) {
+    m = createProjection(inDim, outDim, seed).matrix();
+    if (projectionMatrices.size >= MAX_CACHED_PROJECTIONS) projectionMatrices.delete(projectionMatrices.keys().next().value!);
+    projectionMatrices.set(key, m);
+  }
+  return m;
 }
 
 /** CHW planes of `map` mixed by columns [offset, offset + map.channels) of a row-major `outDim × inDim` matrix. */
@@ -73,7 +91,6 @@ function projectChannels(map: FeatureMap, weights: Float32Array, inDim: number, 
   return out;
 }
 
-
 /**
  * Mean over a centred window of 2·floor(size/2)+1 cells (size 3 → 3×3; an even size rounds up to the next odd)
  * around each cell of every channel (CHW in, CHW out). Separable window sums;
@@ -89,6 +106,10 @@ export function localAverage(map: FeatureMap, size: number): Float32Array {
   const countY = windowCounts(h, radius);
   const inverse = new Float32Array(h * w);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) inverse[y * w + x] = 1 / (countX[x] * countY[y]);
+  if (radius === 1 && w >= 3 && h >= 3) {
+    for (let c = 0; c < channels; c++) average3(data, out, colSum, inverse, c * h * w, w, h);
+    return out;
+  }
   for (let c = 0; c < channels; c++) {
     const base = c * h * w;
     // Horizontal window sums into colSum.
@@ -116,6 +137,31 @@ export function localAverage(map: FeatureMap, size: number): Float32Array {
     }
   }
   return out;
+}
+
+/**
+ * localAverage's 3×3 case (neighbourhood 3, the default) for one channel, maps at least 3×3: the same sums in the
+ * same order (0, then the window's cells left to right / top to bottom, in doubles; the row sums stored as float32),
+ * with the border cells' shorter windows written out instead of clamped per cell.
+ */
+function average3(data: Float32Array, out: Float32Array, colSum: Float32Array, inverse: Float32Array, base: number, w: number, h: number): void {
+  for (let y = 0; y < h; y++) {
+    const rb = base + y * w;
+    const cb = y * w;
+    colSum[cb] = 0 + data[rb]! + data[rb + 1]!;
+    for (let x = 1; x < w - 1; x++) colSum[cb + x] = 0 + data[rb + x - 1]! + data[rb + x]! + data[rb + x + 1]!;
+    colSum[cb + w - 1] = 0 + data[rb + w - 2]! + data[rb + w - 1]!;
+  }
+  for (let x = 0; x < w; x++) out[base + x] = (0 + colSum[x]! + colSum[w + x]!) * inverse[x]!;
+  for (let y = 1; y < h - 1; y++) {
+    const o = base + y * w;
+    const up = (y - 1) * w;
+    const mid = y * w;
+    const down = (y + 1) * w;
+    for (let x = 0; x < w; x++) out[o + x] = (0 + colSum[up + x]! + colSum[mid + x]! + colSum[down + x]!) * inverse[mid + x]!;
+  }
+  const last = (h - 1) * w;
+  for (let x = 0; x < w; x++) out[base + last + x] = (0 + colSum[last - w + x]! + colSum[last + x]!) * inverse[last + x]!;
 }
 
 function windowCounts(length: number, radius: number): Int32Array {
