@@ -5,6 +5,7 @@ import type { EnrollmentService, InspectionService } from '../../application/con
 import { Enrollment, type EnrollmentSettings } from '../../application/enroll.js';
 import { LocalPipeline } from '../../application/pipeline/run-local.js';
 import { pipelineRescorer, type Rescorer } from '../../application/feedback/rescore.js';
+import type { DomainOffload } from '../../application/pipeline/deps.js';
 import type { Backbone } from '../../ports/backbone.js';
 import { DEFAULT_INGEST_LIMITS, type ImageDecoder, type ImageEncoder, type IngestLimits } from '../../ports/image-codec.js';
 import type { VectorIndexFactory } from '../../ports/vector-index.js';
@@ -22,6 +23,7 @@ import { SqliteHistoryStore } from './store/history-store.js';
 import { SqliteFeedbackStore } from './store/feedback-store.js';
 import { ReportHistory } from '../report-history.js';
 import { LocalVectorIndexFactory } from './vector-index/index.js';
+import { DomainWorker } from '../../local/domain-worker.js';
 import { ProfileEmbeddingIndex } from '../scoring/profile-embeddings.js';
 
 /** Settings from the environment, validated once at start-up. */
@@ -54,6 +56,11 @@ export interface LocalRuntimeOptions {
   readonly enrollment?: Partial<EnrollmentSettings>;
   readonly limits?: IngestLimits;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Where the stages' heavy domain work runs: a domain thread of this runtime (default), `null` for this thread (as
+   * in the cloud), or the given port (tests).
+   */
+  readonly offload?: DomainOffload | null;
 }
 
 export interface LocalRuntime {
@@ -108,6 +115,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   });
   const scorer = new InProcessPatchScorer(backbone, banks);
   const embeddings = new ProfileEmbeddingIndex(profiles);
+  // The microstructure analysis runs on a second thread beside normalise, density and embed (started on first use).
+  const worker = options.offload === undefined ? new DomainWorker() : undefined;
+  const offload = worker ?? options.offload ?? undefined;
   const inspections = new LocalPipeline({
     profiles,
     decoder,
@@ -119,6 +129,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     reports,
     history: new ReportHistory(reports, histories),
     limits,
+    ...(offload ? { offload } : {}),
   });
   const rescorer = pipelineRescorer({ profiles, decoder, scorer: async () => scorer, embeddings: () => embeddings, scratch: () => new MemoryScratch(), limits });
   return {
@@ -137,6 +148,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     inspections,
     artifactPath: (key) => artifacts.pathOf(key),
     async close() {
+      await worker?.close();
       await banks.dispose();
       await backbone.dispose();
       histories.close();

@@ -6,6 +6,20 @@ import type { InputSource, OnceReportStore, ProfileCatalog } from '../../ports/i
 import type { PatchScorer } from '../../ports/patch-scorer.js';
 import type { Scratch } from '../../ports/scratch.js';
 import type { ArtifactStore } from '../../ports/stores.js';
+import type { GreyImage } from '../../domain/image/grey-image.js';
+import type { AnalyseOptions, MicrostructureAnalysis } from '../../domain/microstructure/index.js';
+
+/**
+ * Where a stage's heavy synchronous domain work runs when not on the stage's own thread: the local runtime's domain
+ * thread (lambdas/local/domain-worker.ts), so that it overlaps the stages that wait on the backbone on another core.
+ * Each method returns exactly what the domain function it stands for returns in process.
+ */
+export interface DomainOffload {
+  /** analyseMicrostructure(image, options). The image's data is not changed (it may be copied or shared). */
+  microstructure(image: GreyImage, options: AnalyseOptions): Promise<MicrostructureAnalysis>;
+  /** Gets ready for work (starts a thread) while the caller does something else; optional. */
+  warm?(): void;
+}
 
 /** The ports the stages use; each runner wires its own adapters (local: in process; cloud: per step). */
 export interface PipelineDeps {
@@ -23,4 +37,6 @@ export interface PipelineDeps {
   /** Earlier inspections and attached cycling histories (replicates, forecasts). */
   readonly history: InspectionHistory;
   readonly limits: IngestLimits;
+  /** Heavy domain work on another thread (the local runtime); absent: the stage runs it in process (the cloud). */
+  readonly offload?: DomainOffload;
 }

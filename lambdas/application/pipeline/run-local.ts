@@ -37,6 +37,7 @@ export class LocalPipeline implements InspectionService {
       ...(request.pixelSizeUm !== undefined ? { pixelSizeUm: request.pixelSizeUm } : {}),
       ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
     };
+    this.deps.offload?.warm?.();
     const deps: PipelineDeps = { ...this.deps, inputs: { read: async () => ({ bytes: request.bytes }) }, scratch: this.deps.scratch() };
     try {
       await runStages({ job, timingsMs: {} }, STAGES, deps, progress);

@@ -14,11 +14,13 @@ export async function microstructure(state: InspectionState, deps: PipelineDeps)
     deps.scratch.getGrey(ingest.original),
     deps.profiles.describe(job.tenant, ingest.profile.name, ingest.profile.version),
   ]);
-  const analysis = analyseMicrostructure(original, {
+  const options = {
     ...(ingest.pixelSizeUm ? { pixelSizeUm: ingest.pixelSizeUm } : {}),
     metadata: ingest.metadata,
     modality: ingest.modality,
-  });
+  };
+  // Locally on the runtime's domain thread (beside normalise, density and embed); in the cloud in this process.
+  const analysis = deps.offload ? await deps.offload.microstructure(original, options) : analyseMicrostructure(original, options);
   return {
     consistency: { raw: analysis.consistency.raw, calibrated: calibrateConsistency(analysis.consistency.raw, calibration.normalConsistencyScores) },
     detail: deps.scratch.putJson('microstructure', { microstructure: analysis.microstructure, findings: analysis.findings }),

@@ -1,0 +1,87 @@
+import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
+import { createGreyImage } from '../../lambdas/domain/image/grey-image.js';
+import { analyseMicrostructure } from '../../lambdas/domain/microstructure/index.js';
+import { generateMicrograph } from '../../lambdas/domain/synth/index.js';
+import { DomainWorker } from '../../lambdas/local/domain-worker.js';
+import type { Report } from '../../lambdas/domain/report/report.js';
+import { micrographPng, prepareDemoProfile, tempHome } from './support.js';
+
+const CRASHING = new URL('./fixtures/crashing-domain-thread.mjs', import.meta.url);
+
+/** A report without what differs between two runs of the same image (id, time, timings). */
+const comparable = (r: Report) => {
+  const { id: _i, createdAt: _c, timingsMs: _t, artifacts: _a, ...rest } = r;
+  return rest;
+};
+
+describe('DomainWorker: the stages\' heavy domain work on a thread of the runtime', () => {
+  test('the microstructure analysis on the thread is the one in process, to the last byte of the overlay', async () => {
+    const worker = new DomainWorker();
+    try {
+      const { image } = generateMicrograph({ seed: 7, width: 192, height: 160, pixelSizeUm: 0.1, anomaly: 'crack' });
+      const options = { pixelSizeUm: 0.1, metadata: { sulfurLoadingWtPct: 60 }, modality: 'sem' as const };
+      const before = Float32Array.from(image.data);
+      const [threaded, inProcess] = [await worker.microstructure(image, options), analyseMicrostructure(image, options)];
+      expect(threaded.microstructure).toEqual(inProcess.microstructure);
+      expect(threaded.findings).toEqual(inProcess.findings);
+      expect(threaded.consistency).toEqual(inProcess.consistency);
+      expect(threaded.phaseOverlay.width).toBe(inProcess.phaseOverlay.width);
+      expect(Buffer.from(threaded.phaseOverlay.data).equals(Buffer.from(inProcess.phaseOverlay.data))).toBe(true);
+      expect(image.data).toEqual(before); // the caller's image is neither moved nor changed
+      expect(worker.inFlight).toBe(0);
+      // An error in the thread comes back as the same error, and the thread goes on working.
+      const bad = { width: 4, height: 4, data: new Float32Array(3) };
+      await expect(worker.microstructure(bad, {})).rejects.toThrow(expect.objectContaining({ name: 'RangeError', message: expect.stringMatching(/expected 16/) }));
+      expect((await worker.microstructure(createGreyImage(64, 64, new Float32Array(64 * 64).fill(0.5)), {})).phaseOverlay.width).toBe(64);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  test('a thread that dies fails the work in flight rather than hanging, and the next call gets a new thread', async () => {
+    const crashing = new DomainWorker(CRASHING);
+    const image = createGreyImage(32, 32, new Float32Array(32 * 32).fill(0.5));
+    await expect(crashing.microstructure(image, {})).rejects.toThrow(/domain thread exited with code 3/);
+    await expect(crashing.microstructure(image, {})).rejects.toThrow(/domain thread exited with code 3/);
+    await crashing.close();
+    await expect(crashing.microstructure(image, {})).rejects.toThrow(/closed/);
+    // Killed from outside mid-analysis (the real thread): the work fails, the next one runs on a fresh thread.
+    const worker = new DomainWorker();
+    try {
+      const { image: big } = generateMicrograph({ seed: 3, width: 512, height: 512, pixelSizeUm: 0.1 });
+      const doomed = worker.microstructure(big, {});
+      await (worker as unknown as { thread: { terminate(): Promise<number> } }).thread.terminate();
+      await expect(doomed).rejects.toThrow(/domain thread exited/);
+      expect((await worker.microstructure(image, {})).phaseOverlay.width).toBe(32);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  test('the local pipeline gives the same report with the domain thread as in process; a dead thread ends in a failed report', async () => {
+    const { home, cleanup } = tempHome();
+    const threaded = await createLocalRuntime({ home, backboneOverride: 'builtin', env: {} });
+    const inProcess = await createLocalRuntime({ home, backboneOverride: 'builtin', env: {}, offload: null });
+    const crashingWorker = new DomainWorker(CRASHING);
+    const crashing = await createLocalRuntime({ home, backboneOverride: 'builtin', env: {}, offload: crashingWorker });
+    try {
+      await prepareDemoProfile(threaded, home);
+      const png = await micrographPng(31, 160, 'crack');
+      const request = { tenant: 'local', name: 'a.png', profile: 'demo', pixelSizeUm: 0.1, metadata: { sulfurLoadingWtPct: 55 } }; // no batch: the second would have the first as a replicate
+      const a = await threaded.inspections.inspect({ ...request, bytes: png.slice(), reportId: 'threaded' });
+      const b = await inProcess.inspections.inspect({ ...request, bytes: png.slice(), reportId: 'in-process' });
+      expect(a.status).toBe('completed');
+      expect(a.microstructure).toBeDefined();
+      expect(comparable(a)).toEqual(comparable(b));
+      const [phasesA, phasesB] = await Promise.all([threaded.artifacts.get(a.artifacts.phases!), threaded.artifacts.get(b.artifacts.phases!)]);
+      expect(Buffer.from(phasesA!.bytes).equals(Buffer.from(phasesB!.bytes))).toBe(true);
+      const failed = await crashing.inspections.inspect({ ...request, bytes: png.slice(), reportId: 'crashed' });
+      expect(failed).toMatchObject({ status: 'failed', failure: { code: 'internal_error', stage: 'microstructure' } });
+      expect(await threaded.reports.get('local', 'crashed')).toMatchObject({ status: 'failed' });
+    } finally {
+      await crashingWorker.close();
+      await Promise.all([threaded.close(), inProcess.close(), crashing.close()]);
+      cleanup();
+    }
+  });
+});
