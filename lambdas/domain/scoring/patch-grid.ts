@@ -44,16 +44,23 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
   let offset = 0;
   for (const map of chosen) {
     const projected = projectChannels(map, weights, dim, offset, projectionDim);
-    const averaged = localAverage({ ...map, channels: projectionDim, data: projected }, config.neighbourhood);
+    const averaged = averageInto({ ...map, channels: projectionDim, data: projected }, config.neighbourhood, projected);
     addResized(averaged, projectionDim, map.height, map.width, rows, cols, sum, { offset: 0, channelStride: rows * cols, pixelStride: 1 });
     offset += map.channels;
   }
   const data = new Float32Array(plane * projectionDim);
-  for (let c = 0; c < projectionDim; c++) {
-    const base = c * plane;
-    for (let p = 0, o = c; p < plane; p++, o += projectionDim) data[o] = sum[base + p];
+  // Transposed a block of cells at a time, so the rows of `data` being written stay in cache across the channels.
+  for (let p0 = 0; p0 < plane; p0 += TRANSPOSE_BLOCK) {
+    const p1 = Math.min(plane, p0 + TRANSPOSE_BLOCK);
+    for (let c = 0; c < projectionDim; c++) transposeRun(sum, data, c * plane, p0, p1, c, projectionDim);
   }
   return { rows, cols, dim: projectionDim, stride: finest.stride, data };
+}
+
+const TRANSPOSE_BLOCK = 256;
+
+function transposeRun(sum: Float32Array, data: Float32Array, base: number, p0: number, p1: number, c: number, dim: number): void {
+  for (let p = p0, o = p0 * dim + c; p < p1; p++, o += dim) data[o] = sum[base + p]!;
 }
 
 /**
@@ -74,21 +81,39 @@ function projectionMatrix(inDim: number, outDim: number, seed: number): Float32A
   return m;
 }
 
-/** CHW planes of `map` mixed by columns [offset, offset + map.channels) of a row-major `outDim × inDim` matrix. */
+/**
+ * CHW planes of `map` mixed by columns [offset, offset + map.channels) of a row-major `outDim × inDim` matrix.
+ * Each output plane is a float32 running sum over the channels with a non-zero weight, in channel order (rounded to
+ * float32 after every term); two channels are added per sweep of the plane, in that same order.
+ */
 function projectChannels(map: FeatureMap, weights: Float32Array, inDim: number, offset: number, outDim: number): Float32Array {
   const plane = map.height * map.width;
   const out = new Float32Array(outDim * plane);
   const src = map.data;
+  const starts = new Int32Array(map.channels);
+  const ws = new Float64Array(map.channels);
   for (let j = 0; j < outDim; j++) {
-    const o = j * plane;
+    let used = 0;
     for (let c = 0; c < map.channels; c++) {
-      const w = weights[j * inDim + offset + c];
+      const w = weights[j * inDim + offset + c]!;
       if (w === 0) continue;
-      const s = c * plane;
-      for (let p = 0; p < plane; p++) out[o + p] += w * src[s + p];
+      starts[used] = c * plane;
+      ws[used++] = w;
     }
+    const o = j * plane;
+    let t = 0;
+    for (; t + 1 < used; t += 2) addTwo(out, o, src, starts[t]!, ws[t]!, starts[t + 1]!, ws[t + 1]!, plane);
+    if (t < used) addOne(out, o, src, starts[t]!, ws[t]!, plane);
   }
   return out;
+}
+
+function addTwo(out: Float32Array, o: number, src: Float32Array, s1: number, w1: number, s2: number, w2: number, plane: number): void {
+  for (let p = 0; p < plane; p++) out[o + p] = Math.fround(out[o + p]! + w1 * src[s1 + p]!) + w2 * src[s2 + p]!;
+}
+
+function addOne(out: Float32Array, o: number, src: Float32Array, s: number, w: number, plane: number): void {
+  for (let p = 0; p < plane; p++) out[o + p] += w * src[s + p]!;
 }
 
 /**
@@ -97,10 +122,17 @@ function projectChannels(map: FeatureMap, weights: Float32Array, inDim: number, 
  * near the border the mean is over the cells inside the map only. `size` 1 (or less) returns the data unchanged.
  */
 export function localAverage(map: FeatureMap, size: number): Float32Array {
+  return Math.floor(size / 2) <= 0 ? map.data : averageInto(map, size, new Float32Array(map.data.length));
+}
+
+/**
+ * localAverage written into `out`, which may be `map.data` itself (a channel's cells are all read into the row
+ * sums before any of its outputs is written): buildPatchGrid averages its own projected planes in place.
+ */
+function averageInto(map: FeatureMap, size: number, out: Float32Array): Float32Array {
   const radius = Math.floor(size / 2);
   if (radius <= 0) return map.data;
   const { channels, height: h, width: w, data } = map;
-  const out = new Float32Array(data.length);
   const colSum = new Float32Array(h * w);
   const countX = windowCounts(w, radius);
   const countY = windowCounts(h, radius);
