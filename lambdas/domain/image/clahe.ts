@@ -32,22 +32,39 @@ export function clahe(image: GreyImage, options: Partial<ClaheOptions> = {}): Gr
   // Bin index per pixel, computed once and reused by the histogram and the mapping passes.
   const binOf = new Uint16Array(width * height);
   const top = bins - 1;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    binOf[i] = v > 0 ? (v < 1 ? (v * top + 0.5) | 0 : top) : 0; // NaN falls to bin 0
-  }
 
   // Tile boundaries (tiles differ by at most one pixel when the size does not divide).
   const xEdges = edges(width, tx);
   const yEdges = edges(height, ty);
   const maps = new Float32Array(tx * ty * bins);
   const hist = new Float64Array(bins);
+  // Integer counts per tile and bin (the same numbers as adding 1.0 per pixel), made in the pass that computes the
+  // bins when all tiles' counts are small enough to hold at once; else tile by tile from binOf.
+  const fused = tx * ty * bins <= FUSED_COUNTS;
+  const counts = fused ? new Int32Array(tx * ty * bins) : undefined;
+  if (counts) {
+    const tileOfX = new Int32Array(width);
+    for (let i = 0; i < tx; i++) for (let x = xEdges[i]!; x < xEdges[i + 1]!; x++) tileOfX[x] = i * bins;
+    for (let j = 0; j < ty; j++) {
+      for (let y = yEdges[j]!; y < yEdges[j + 1]!; y++) binAndCountRow(data, binOf, counts, y * width, width, top, j * tx * bins, tileOfX);
+    }
+  } else {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      binOf[i] = v > 0 ? (v < 1 ? (v * top + 0.5) | 0 : top) : 0; // NaN falls to bin 0
+    }
+  }
   for (let j = 0; j < ty; j++) {
     for (let i = 0; i < tx; i++) {
-      hist.fill(0);
-      for (let y = yEdges[j]; y < yEdges[j + 1]; y++) {
-        const row = y * width;
-        for (let x = xEdges[i]; x < xEdges[i + 1]; x++) hist[binOf[row + x]]++;
+      if (counts) {
+        const base = (j * tx + i) * bins;
+        for (let b = 0; b < bins; b++) hist[b] = counts[base + b]!;
+      } else {
+        hist.fill(0);
+        for (let y = yEdges[j]; y < yEdges[j + 1]; y++) {
+          const row = y * width;
+          for (let x = xEdges[i]; x < xEdges[i + 1]; x++) hist[binOf[row + x]]++;
+        }
       }
       const n = (xEdges[i + 1] - xEdges[i]) * (yEdges[j + 1] - yEdges[j]);
       clipHistogram(hist, Math.max(1, (clipLimit * n) / bins));
@@ -62,31 +79,56 @@ export function clahe(image: GreyImage, options: Partial<ClaheOptions> = {}): Gr
 
   // Bilinear blend between tile-centre mappings; beyond the outer centres the nearest mapping is used.
   const out = new Float32Array(width * height);
+  // Offsets of the left and right tile columns' mappings, per image column (tile rows added per image row).
   const colLo = new Int32Array(width);
   const colHi = new Int32Array(width);
   const colW = new Float32Array(width);
   for (let x = 0; x < width; x++) {
     const [lo, hi, w] = neighbours(x, xEdges, tx);
-    colLo[x] = lo;
-    colHi[x] = hi;
+    colLo[x] = lo * bins;
+    colHi[x] = hi * bins;
     colW[x] = w;
   }
   for (let y = 0; y < height; y++) {
     const [rLo, rHi, wy] = neighbours(y, yEdges, ty);
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const b = binOf[row + x];
-      const wx = colW[x];
-      const m00 = maps[(rLo * tx + colLo[x]) * bins + b];
-      const m01 = maps[(rLo * tx + colHi[x]) * bins + b];
-      const m10 = maps[(rHi * tx + colLo[x]) * bins + b];
-      const m11 = maps[(rHi * tx + colHi[x]) * bins + b];
-      const upper = m00 + (m01 - m00) * wx;
-      const lower = m10 + (m11 - m10) * wx;
-      out[row + x] = upper + (lower - upper) * wy;
-    }
+    blendRow(binOf, maps, out, y * width, width, rLo * tx * bins, rHi * tx * bins, wy, colLo, colHi, colW);
   }
   return createGreyImage(width, height, out);
+}
+
+/** One row of the bilinear blend (the same arithmetic as ever: upper, lower, then between them by wy). */
+function blendRow(
+  binOf: Uint16Array, maps: Float32Array, out: Float32Array, row: number, width: number, upperRow: number, lowerRow: number, wy: number,
+  colLo: Int32Array, colHi: Int32Array, colW: Float32Array,
+): void {
+  for (let x = 0; x < width; x++) {
+    const b = binOf[row + x]!;
+    const wx = colW[x]!;
+    const lo = colLo[x]! + b;
+    const hi = colHi[x]! + b;
+    const m00 = maps[upperRow + lo]!;
+    const m01 = maps[upperRow + hi]!;
+    const m10 = maps[lowerRow + lo]!;
+    const m11 = maps[lowerRow + hi]!;
+    const upper = m00 + (m01 - m00) * wx;
+    const lower = m10 + (m11 - m10) * wx;
+    out[row + x] = upper + (lower - upper) * wy;
+  }
+}
+
+/** Tile-and-bin counts above which clahe counts tile by tile (4 MB of counts). */
+const FUSED_COUNTS = 1 << 20;
+
+/** One row: each pixel's bin (clamped to 0..1; NaN falls to bin 0), counted in its tile's histogram. */
+function binAndCountRow(
+  data: Float32Array, binOf: Uint16Array, counts: Int32Array, row: number, width: number, top: number, tileRow: number, tileOfX: Int32Array,
+): void {
+  for (let x = 0; x < width; x++) {
+    const v = data[row + x]!;
+    const b = v > 0 ? (v < 1 ? (v * top + 0.5) | 0 : top) : 0;
+    binOf[row + x] = b;
+    counts[tileRow + tileOfX[x]! + b]!++;
+  }
 }
 
 function edges(size: number, tiles: number): Int32Array {

@@ -156,7 +156,7 @@ export function stitchTiles(maps: readonly TileMap[], width: number, height: num
 }
 
 /** Values (rows × width) summed at once by stitchTiles. */
-const BAND_VALUES = 1 << 22;
+const BAND_VALUES = 1 << 16;
 
 interface ColumnPlan {
   readonly x0: number;
