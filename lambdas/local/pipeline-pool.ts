@@ -12,6 +12,11 @@ export interface PipelineThreadConfig {
   readonly backbone: string;
   readonly env: Readonly<Record<string, string>>;
   readonly limits: IngestLimits;
+  /**
+   * ONNX Runtime intra-op threads of the thread's sessions (set by the pool: the cores shared among its threads, so
+   * two threads each running the backbone do not queue four ORT threads on two cores); absent: the cores.
+   */
+  readonly ortThreads?: number;
 }
 
 export interface PipelinePoolOptions extends PipelineThreadConfig {
@@ -75,9 +80,10 @@ export class PipelinePool implements InspectionService {
   ) {}
 
   static async start(options: PipelinePoolOptions): Promise<PipelinePool> {
-    const { size, maxInflightPixels, ...config } = options;
-    const pool = new PipelinePool(config, maxInflightPixels ?? config.limits.maxPixels);
+    const { size, maxInflightPixels, ...rest } = options;
     const count = Math.max(1, size ?? availableParallelism());
+    const config: PipelineThreadConfig = { ...rest, ortThreads: rest.ortThreads ?? ortThreadsPerPipelineThread(count) };
+    const pool = new PipelinePool(config, maxInflightPixels ?? config.limits.maxPixels);
     for (let i = 0; i < count; i++) pool.slots.push(pool.spawn());
     try {
       await Promise.all(pool.slots.map((s) => s.ready));
@@ -228,6 +234,15 @@ export function pipelineThreadConfig(
 ): PipelineThreadConfig {
   const passed = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('MMDO_') && typeof e[1] === 'string'));
   return { home: runtime.config.home, backbone: runtime.config.backbone ?? 'builtin', env: { ...passed, MMDO_HOME: runtime.config.home }, limits };
+}
+
+/**
+ * ONNX Runtime intra-op threads for each of `poolSize` pipeline threads: the cores shared out (at least 1). With
+ * as many inspections in flight as threads, every core is busy anyway; more ORT threads per session only make the
+ * sessions wait for each other's threads (4 uploads in flight on 2 cores: README, Benchmarks).
+ */
+export function ortThreadsPerPipelineThread(poolSize: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, poolSize)));
 }
 
 /** Threads (= inspections at once) by default: the cores, at most 4 (each holds an ONNX session and its buffers). */

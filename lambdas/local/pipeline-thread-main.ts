@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromThread, PipelineThreadConfig, ToThread } from './pipeline-pool.js';
+import { setIntraOpThreads } from '../adapters/onnx/onnx-backbone.js';
 import { startThreadRuntime } from './thread-runtime.js';
 
 /**
@@ -9,6 +10,8 @@ import { startThreadRuntime } from './thread-runtime.js';
 const port = parentPort!;
 const config = workerData as PipelineThreadConfig;
 const send = (message: FromThread) => port.postMessage(message);
+// This thread's ONNX sessions get its share of the cores (the pool shares them out among its threads).
+if (config.ortThreads !== undefined) setIntraOpThreads(config.ortThreads);
 const runtime = await startThreadRuntime(config, send);
 
 port.on('message', (message: ToThread) => {

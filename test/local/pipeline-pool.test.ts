@@ -65,3 +65,19 @@ describe('PipelinePool: the local pipeline in worker threads', () => {
     }
   });
 });
+
+describe('ONNX Runtime threads of the pipeline threads', () => {
+  test('the cores are shared out among the pool\'s threads (at least one each), and a thread\'s setting reaches its sessions', async () => {
+    const { ortThreadsPerPipelineThread } = await import('../../lambdas/local/pipeline-pool.js');
+    const { intraOpThreads, sessionOptions, setIntraOpThreads } = await import('../../lambdas/adapters/onnx/onnx-backbone.js');
+    expect([ortThreadsPerPipelineThread(1, 2), ortThreadsPerPipelineThread(2, 2), ortThreadsPerPipelineThread(4, 2), ortThreadsPerPipelineThread(3, 8)]).toEqual([2, 1, 1, 2]);
+    const before = intraOpThreads();
+    try {
+      setIntraOpThreads(1);
+      expect(sessionOptions().intraOpNumThreads).toBe(1);
+    } finally {
+      setIntraOpThreads(undefined);
+    }
+    expect(intraOpThreads()).toBe(before);
+  });
+});

@@ -20,11 +20,27 @@ const MAX_BATCH_VALUES = 4 * 1024 * 1024;
 export function sessionOptions(): ort.InferenceSession.SessionOptions {
   return {
     graphOptimizationLevel: 'all',
-    intraOpNumThreads: Math.max(1, availableParallelism()),
+    intraOpNumThreads: intraOpThreads(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
+}
+
+let threadsOverride: number | undefined;
+
+/**
+ * Intra-op threads of the sessions made from now on in this thread: the cores by default (one inspection at a time
+ * per process), fewer where several pipeline threads share the cores (pipeline-pool.ts gives each its share), or
+ * MMDO_ORT_THREADS. `undefined` restores the default.
+ */
+export function setIntraOpThreads(threads: number | undefined): void {
+  threadsOverride = threads === undefined ? undefined : Math.max(1, Math.floor(threads));
+}
+
+export function intraOpThreads(): number {
+  const fromEnv = Number(process.env.MMDO_ORT_THREADS);
+  return threadsOverride ?? (Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : Math.max(1, availableParallelism()));
 }
 
 /** The Backbone port on onnxruntime-node: manifest preprocessing, same-size tiles batched per run. */
