@@ -28,6 +28,7 @@ export function open(mask: Uint8Array, width: number, height: number, radius: nu
 function separable(mask: Uint8Array, width: number, height: number, radius: number, isErosion: boolean): Uint8Array {
   if (radius <= 0) return Uint8Array.from(mask);
   const hitValue = isErosion ? 0 : 1;
+  if (radius <= MAX_WORD_RADIUS && LITTLE_ENDIAN) return separableWords(mask, width, height, radius, hitValue, isErosion);
   // tmp: 1 where the row window holds a hit.
   const tmp = new Uint8Array(mask.length);
   const padded = new Uint8Array(width + 2 * radius + 1);
@@ -44,6 +45,68 @@ function separable(mask: Uint8Array, width: number, height: number, radius: numb
     if (leave >= 0) addRow(counts, tmp, leave * width, width, -1);
   }
   return out;
+}
+
+/** Radii up to this are done four pixels at a time (a byte per pixel in 32-bit words: shifts reach 3 bytes). */
+const MAX_WORD_RADIUS = 3;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * `separable` for radius ≤ 3, four pixels per operation: every pixel is a byte (1 = hit) of a 32-bit word, rows
+ * padded to whole words with zero (never-hit) bytes around them. Along the row, a window's hits are the OR of the
+ * words shifted by 1..radius bytes either way (bytes shifted in from the neighbouring words); down the columns, the
+ * OR of the 2·radius + 1 rows' words (clipped at the image edges). Erosion keeps the pixels with no hit (byte XOR 1).
+ * The same masks as the sliding counts, since "count > 0" is "any hit".
+ */
+function separableWords(mask: Uint8Array, width: number, height: number, radius: number, hitValue: number, isErosion: boolean): Uint8Array {
+  const words = (width + 3) >>> 2;
+  // One row of hits with a zero word before and after: word k + 1 holds pixels 4k..4k+3.
+  const hitRow = new Uint32Array(words + 2);
+  const hitBytes = new Uint8Array(hitRow.buffer);
+  const tmp = new Uint32Array(words * height);
+  for (let y = 0; y < height; y++) {
+    rowBytes(mask, hitBytes, y * width, width, hitValue);
+    rowWindow(hitRow, tmp, y * words, words, radius);
+  }
+  const out = new Uint8Array(mask.length);
+  const outRow = new Uint32Array(words);
+  const outBytes = new Uint8Array(outRow.buffer, 0, width);
+  const flip = isErosion ? 0x01010101 : 0;
+  for (let y = 0; y < height; y++) {
+    const lo = y - radius < 0 ? 0 : y - radius;
+    const hi = y + radius >= height ? height - 1 : y + radius;
+    columnWindow(tmp, outRow, lo * words, hi * words, words, flip);
+    out.set(outBytes, y * width);
+  }
+  return out;
+}
+
+/** hitBytes[4 + x] = 1 where the row's pixel equals hitValue (the bytes past the row stay 0). */
+function rowBytes(mask: Uint8Array, hitBytes: Uint8Array, row: number, width: number, hitValue: number): void {
+  for (let x = 0; x < width; x++) hitBytes[4 + x] = mask[row + x] === hitValue ? 1 : 0;
+}
+
+/** One row's horizontal windows: the OR of the row shifted by 1..radius pixels both ways, a word at a time. */
+function rowWindow(hitRow: Uint32Array, tmp: Uint32Array, at: number, words: number, radius: number): void {
+  for (let k = 1; k <= words; k++) {
+    const prev = hitRow[k - 1]!;
+    const cur = hitRow[k]!;
+    const next = hitRow[k + 1]!;
+    // Little endian: pixel x + 1 is the next byte up, so `cur << 8` puts pixel x − 1 at x.
+    let any = cur | (cur << 8) | (prev >>> 24) | (cur >>> 8) | (next << 24);
+    if (radius >= 2) any |= (cur << 16) | (prev >>> 16) | (cur >>> 16) | (next << 16);
+    if (radius >= 3) any |= (cur << 24) | (prev >>> 8) | (cur >>> 24) | (next << 8);
+    tmp[at + k - 1] = any;
+  }
+}
+
+/** One output row: the OR of tmp's rows lo..hi (word offsets), XOR `flip`. */
+function columnWindow(tmp: Uint32Array, outRow: Uint32Array, lo: number, hi: number, words: number, flip: number): void {
+  for (let k = 0; k < words; k++) {
+    let any = 0;
+    for (let r = lo; r <= hi; r += words) any |= tmp[r + k]!;
+    outRow[k] = any ^ flip;
+  }
 }
 
 /** One row of the horizontal pass: tmp = 1 where [x − radius, x + radius] holds a hit (outside the row never hits). */
