@@ -77,33 +77,66 @@ function growthFrontier(owner: Int32Array, dist: Distances, passable: Uint8Array
 function grow(owner: Int32Array, dist: Distances, passable: Uint8Array, width: number, height: number, start: { pixels: Int32Array; count: number }, steps: number): void {
   let frontier: Int32Array = start.pixels;
   let fCount = start.count;
+  const n = width * height;
   // Rings grow as needed (a ring is a thin band around the objects, far smaller than the image).
   let next: Int32Array = new Int32Array(Math.max(16, frontier.length));
   for (let step = 1; step <= steps && fCount > 0; step++) {
     let nCount = 0;
     for (let f = 0; f < fCount; f++) {
+      // Room for this pixel's 8 neighbours (no pixel is ever pushed twice, so n slots always suffice).
+      if (nCount + 8 > next.length && next.length < n) next = grown(next, n);
       const p = frontier[f]!;
       const x = p % width;
       const y = (p - x) / width;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if ((dx === 0 && dy === 0) || xx < 0 || xx >= width) continue;
-          const q = yy * width + xx;
-          if (dist[q] === -1 && passable[q]) {
-            dist[q] = step;
-            owner[q] = owner[p]!;
-            if (nCount === next.length) next = grown(next, width * height);
-            next[nCount++] = q;
-          }
-        }
-      }
+      // Neighbours visited rows top to bottom, left to right, as ever: the first ring to reach a pixel owns it.
+      if (x > 0 && x < width - 1 && y > 0 && y < height - 1) nCount = growInterior(p, width, step, owner, dist, passable, next, nCount);
+      else nCount = growBorder(p, x, y, width, height, step, owner, dist, passable, next, nCount);
     }
     [frontier, next] = [next, frontier];
     fCount = nCount;
   }
+}
+
+function growInterior(p: number, width: number, step: number, owner: Int32Array, dist: Distances, passable: Uint8Array, next: Int32Array, nCount: number): number {
+  const o = owner[p]!;
+  let q = p - width - 1;
+  if (dist[q] === -1 && passable[q]) { dist[q] = step; owner[q] = o; next[nCount++] = q; }
+  q++;
+  if (dist[q] === -1 && passable[q]) { dist[q] = step; owner[q] = o; next[nCount++] = q; }
+  q++;
+  if (dist[q] === -1 && passable[q]) { dist[q] = step; owner[q] = o; next[nCount++] = q; }
+  q = p - 1;
+  if (dist[q] === -1 && passable[q]) { dist[q] = step; owner[q] = o; next[nCount++] = q; }
+  q = p + 1;
+  if (dist[q] === -1 && passable[q]) { dist[q] = step; owner[q] = o; next[nCount++] = q; }
+  q = p + width - 1;
+  if (dist[q] === -1 && passable[q]) { dist[q] = step; owner[q] = o; next[nCount++] = q; }
+  q++;
+  if (dist[q] === -1 && passable[q]) { dist[q] = step; owner[q] = o; next[nCount++] = q; }
+  q++;
+  if (dist[q] === -1 && passable[q]) { dist[q] = step; owner[q] = o; next[nCount++] = q; }
+  return nCount;
+}
+
+function growBorder(
+  p: number, x: number, y: number, width: number, height: number, step: number,
+  owner: Int32Array, dist: Distances, passable: Uint8Array, next: Int32Array, nCount: number,
+): number {
+  for (let dy = -1; dy <= 1; dy++) {
+    const yy = y + dy;
+    if (yy < 0 || yy >= height) continue;
+    for (let dx = -1; dx <= 1; dx++) {
+      const xx = x + dx;
+      if ((dx === 0 && dy === 0) || xx < 0 || xx >= width) continue;
+      const q = yy * width + xx;
+      if (dist[q] === -1 && passable[q]) {
+        dist[q] = step;
+        owner[q] = owner[p]!;
+        next[nCount++] = q;
+      }
+    }
+  }
+  return nCount;
 }
 
 /**
@@ -113,6 +146,9 @@ function grow(owner: Int32Array, dist: Distances, passable: Uint8Array, width: n
  */
 function meetingGaps(owner: Int32Array, dist: Distances, width: number, height: number, maxGapPx: number): Map<number, number> {
   const best = new Map<number, number>();
+  // The pair seen last and its smallest gap so far: runs of pixels along one boundary skip the map.
+  let lastKey = -1;
+  let lastGap = 0;
   const pair = (a: number, p: number, q: number): void => {
     const b = owner[q]!;
     if (b === 0 || b === a) return;
@@ -121,8 +157,13 @@ function meetingGaps(owner: Int32Array, dist: Distances, width: number, height: 
     const lo = Math.min(a, b) - 1;
     const hi = Math.max(a, b) - 1;
     const key = lo * 1_000_003 + hi;
+    if (key === lastKey && gap >= lastGap) return;
     const old = best.get(key);
-    if (old === undefined || gap < old) best.set(key, gap);
+    if (old === undefined || gap < old) {
+      best.set(key, gap);
+      lastGap = gap;
+    } else lastGap = old;
+    lastKey = key;
   };
   for (let y = 0; y < height; y++) {
     const row = y * width;

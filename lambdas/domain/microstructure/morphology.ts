@@ -64,21 +64,45 @@ function separableWords(mask: Uint8Array, width: number, height: number, radius:
   const hitRow = new Uint32Array(words + 2);
   const hitBytes = new Uint8Array(hitRow.buffer);
   const tmp = new Uint32Array(words * height);
+  // Whole rows of whole words (width a multiple of 4, the mask 4-byte aligned): hits tested four bytes at a time.
+  const whole = (width & 3) === 0 && mask.length === width * height;
+  const aligned = whole && (mask.byteOffset & 3) === 0;
+  const maskWords = aligned ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >>> 2) : undefined;
   for (let y = 0; y < height; y++) {
-    rowBytes(mask, hitBytes, y * width, width, hitValue);
+    if (maskWords) rowWordHits(maskWords, hitRow, y * words, words, hitValue);
+    else rowBytes(mask, hitBytes, y * width, width, hitValue);
     rowWindow(hitRow, tmp, y * words, words, radius);
   }
   const out = new Uint8Array(mask.length);
-  const outRow = new Uint32Array(words);
-  const outBytes = new Uint8Array(outRow.buffer, 0, width);
+  const outWords = whole ? new Uint32Array(out.buffer) : undefined;
+  const rowBuffer = new Uint32Array(words);
+  const outBytes = new Uint8Array(rowBuffer.buffer, 0, width);
   const flip = isErosion ? 0x01010101 : 0;
   for (let y = 0; y < height; y++) {
     const lo = y - radius < 0 ? 0 : y - radius;
     const hi = y + radius >= height ? height - 1 : y + radius;
-    columnWindow(tmp, outRow, lo * words, hi * words, words, flip);
-    out.set(outBytes, y * width);
+    if (outWords) columnWindow(tmp, outWords, y * words, lo, hi, words, flip);
+    else {
+      columnWindow(tmp, rowBuffer, 0, lo, hi, words, flip);
+      const room = out.length - y * width; // short only for a mask shorter than width × height
+      if (room >= width) out.set(outBytes, y * width);
+      else if (room > 0) out.set(outBytes.subarray(0, room), y * width);
+    }
   }
   return out;
+}
+
+/**
+ * Four pixels' hits from one word of the mask: a byte equal to hitValue becomes 1, any other 0 (XOR with hitValue
+ * in every byte, then the exact zero-byte test: a byte's top bit of ((x & 0x7f) + 0x7f) | x is set iff x ≠ 0).
+ */
+function rowWordHits(maskWords: Uint32Array, hitRow: Uint32Array, at: number, words: number, hitValue: number): void {
+  const spread = hitValue * 0x01010101;
+  for (let k = 0; k < words; k++) {
+    const x = maskWords[at + k]! ^ spread;
+    const t = ((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x;
+    hitRow[k + 1] = (~t & 0x80808080) >>> 7;
+  }
 }
 
 /** hitBytes[4 + x] = 1 where the row's pixel equals hitValue (the bytes past the row stay 0). */
@@ -100,13 +124,20 @@ function rowWindow(hitRow: Uint32Array, tmp: Uint32Array, at: number, words: num
   }
 }
 
-/** One output row: the OR of tmp's rows lo..hi (word offsets), XOR `flip`. */
-function columnWindow(tmp: Uint32Array, outRow: Uint32Array, lo: number, hi: number, words: number, flip: number): void {
-  for (let k = 0; k < words; k++) {
-    let any = 0;
-    for (let r = lo; r <= hi; r += words) any |= tmp[r + k]!;
-    outRow[k] = any ^ flip;
+/** One output row at `at` of `out`: the OR of tmp's rows lo..hi, XOR `flip` (with the last row); row by row, each a sequential sweep. */
+function columnWindow(tmp: Uint32Array, out: Uint32Array, at: number, lo: number, hi: number, words: number, flip: number): void {
+  const first = lo * words;
+  if (lo === hi) {
+    for (let k = 0; k < words; k++) out[at + k] = tmp[first + k]! ^ flip;
+    return;
   }
+  for (let k = 0; k < words; k++) out[at + k] = tmp[first + k]!;
+  for (let r = lo + 1; r < hi; r++) {
+    const row = r * words;
+    for (let k = 0; k < words; k++) out[at + k] |= tmp[row + k]!;
+  }
+  const last = hi * words;
+  for (let k = 0; k < words; k++) out[at + k] = (out[at + k]! | tmp[last + k]!) ^ flip;
 }
 
 /** One row of the horizontal pass: tmp = 1 where [x − radius, x + radius] holds a hit (outside the row never hits). */

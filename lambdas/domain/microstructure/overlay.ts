@@ -58,23 +58,26 @@ export function renderPhaseOverlay(image: GreyImage, segmentation: Segmentation,
   const { crackPixels, inclusionPixels, voidPixels, agglomeratePixels } = maps;
   const { phases } = segmentation;
   const data = image.data;
+  // Class code of a pixel with no defect, by phase code.
+  const phaseClass = new Int32Array(256);
+  phaseClass[PHASE_CODE.sulfur] = 5;
+  phaseClass[PHASE_CODE.pore] = 6;
   for (let i = 0; i < n; i++) {
-    const g = Math.round(Math.min(1, Math.max(0, data[i]!)) * 255);
+    const v = data[i]!;
+    // Math.round(clamp(v, 0, 1) · 255): v · 255 is exact in a double (a float32 times 255), so adding 0.5 and
+    // truncating rounds the same way.
+    const g = v >= 1 ? 255 : v > 0 ? (v * 255 + 0.5) | 0 : v <= 0 ? 0 : -1;
     // Defects first, then phases: the first match wins.
-    const code = crackPixels[i]
-      ? 1
-      : inclusionPixels[i]
-        ? 2
-        : voidPixels[i]
-          ? 3
-          : agglomeratePixels[i]
-            ? 4
-            : phases[i] === PHASE_CODE.sulfur
-              ? 5
-              : phases[i] === PHASE_CODE.pore
-                ? 6
-                : 0;
-    words[i] = PIXELS[code * 256 + g] ?? 0xff000000; // a NaN sample: opaque black, as before
+    const code = (crackPixels[i]! | inclusionPixels[i]! | voidPixels[i]! | agglomeratePixels[i]!) === 0
+      ? phaseClass[phases[i]!]!
+      : crackPixels[i]
+        ? 1
+        : inclusionPixels[i]
+          ? 2
+          : voidPixels[i]
+            ? 3
+            : 4;
+    words[i] = g < 0 ? 0xff000000 : PIXELS[code * 256 + g]!; // a NaN sample: opaque black, as before
   }
   return { width: image.width, height: image.height, data: out };
 }
