@@ -30,7 +30,7 @@ export function clahe(image: GreyImage, options: Partial<ClaheOptions> = {}): Gr
   const ty = Math.min(tilesY, height);
 
   // Bin index per pixel, computed once and reused by the histogram and the mapping passes.
-  const binOf = new Uint16Array(width * height);
+  const binOf = binScratch(width * height); // every pixel's bin written before any is read
   const top = bins - 1;
 
   // Tile boundaries (tiles differ by at most one pixel when the size does not divide).
@@ -114,6 +114,16 @@ function blendRow(
     const lower = m10 + (m11 - m10) * wx;
     out[row + x] = upper + (lower - upper) * wy;
   }
+}
+
+/** The per-pixel bins, kept between calls for images up to BIN_SCRATCH_LIMIT pixels (2 MB less garbage per 1024²). */
+let binBuffer = new Uint16Array(0);
+const BIN_SCRATCH_LIMIT = 1 << 22;
+
+function binScratch(length: number): Uint16Array {
+  if (length > BIN_SCRATCH_LIMIT) return new Uint16Array(length);
+  if (binBuffer.length < length) binBuffer = new Uint16Array(length);
+  return binBuffer;
 }
 
 /** Tile-and-bin counts above which clahe counts tile by tile (4 MB of counts). */

@@ -1,4 +1,4 @@
-import { labelComponents, type ComponentLabels } from './components.js';
+import { labelComponentsWithAreas, type ComponentLabels } from './components.js';
 
 /**
  * Binary morphology on 0/1 masks with square structuring elements (side 2·radius + 1), done separably.
@@ -63,7 +63,7 @@ function separableWords(mask: Uint8Array, width: number, height: number, radius:
   // One row of hits with a zero word before and after: word k + 1 holds pixels 4k..4k+3.
   const hitRow = new Uint32Array(words + 2);
   const hitBytes = new Uint8Array(hitRow.buffer);
-  const tmp = new Uint32Array(words * height);
+  const tmp = wordScratch(words * height); // every word written by the row pass before the column pass reads it
   // Whole rows of whole words (width a multiple of 4, the mask 4-byte aligned): hits tested four bytes at a time.
   const whole = (width & 3) === 0 && mask.length === width * height;
   const aligned = whole && (mask.byteOffset & 3) === 0;
@@ -103,6 +103,16 @@ function rowWordHits(maskWords: Uint32Array, hitRow: Uint32Array, at: number, wo
     const t = ((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x;
     hitRow[k + 1] = (~t & 0x80808080) >>> 7;
   }
+}
+
+/** separableWords' row-pass output, kept between calls for masks up to WORD_SCRATCH_LIMIT words. */
+let wordBuffer = new Uint32Array(0);
+const WORD_SCRATCH_LIMIT = 1 << 20;
+
+function wordScratch(length: number): Uint32Array {
+  if (length > WORD_SCRATCH_LIMIT) return new Uint32Array(length);
+  if (wordBuffer.length < length) wordBuffer = new Uint32Array(length);
+  return wordBuffer;
 }
 
 /** hitBytes[4 + x] = 1 where the row's pixel equals hitValue (the bytes past the row stay 0). */
@@ -165,14 +175,17 @@ function columnRow(counts: Int32Array, out: Uint8Array, row: number, width: numb
 
 /** 8-connected components of at least minArea pixels, relabelled 1..count in raster order. */
 export function keepLargeComponents(mask: Uint8Array, width: number, height: number, minArea: number): ComponentLabels {
-  const { labels, count } = labelComponents(mask, width, height);
-  const area = new Int32Array(count + 1);
-  for (let i = 0; i < labels.length; i++) area[labels[i]!]!++;
+  const { labels, count, areas: area } = labelComponentsWithAreas(mask, width, height);
   const remap = new Int32Array(count + 1);
   let kept = 0;
   for (let l = 1; l <= count; l++) if (area[l]! >= minArea) remap[l] = ++kept;
-  for (let i = 0; i < labels.length; i++) labels[i] = remap[labels[i]!]!;
+  // Every component kept: the ids stay as they are.
+  if (kept < count) relabel(labels, remap);
   return { labels, count: kept };
+}
+
+function relabel(labels: Int32Array, remap: Int32Array): void {
+  for (let i = 0; i < labels.length; i++) labels[i] = remap[labels[i]!]!;
 }
 
 /**

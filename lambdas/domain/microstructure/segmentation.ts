@@ -98,12 +98,22 @@ function splitClasses(data: Float32Array, low: number, high: number, dark: Uint8
 
 /** The phase of every pixel (dark components, bright components, else the mid class) and the count per phase code. */
 function assignPhases(phases: Uint8Array, dark: Int32Array, bright: Int32Array, darkCode: number, midCode: number, brightCode: number): number[] {
-  const counts = [0, 0, 0];
+  // Pixels of each class counted as integers, then added per code (codes may coincide): the same counts.
+  let nDark = 0;
+  let nBright = 0;
   for (let i = 0; i < phases.length; i++) {
-    const code = dark[i] ? darkCode : bright[i] ? brightCode : midCode;
-    phases[i] = code;
-    counts[code]!++;
+    if (dark[i]) {
+      phases[i] = darkCode;
+      nDark++;
+    } else if (bright[i]) {
+      phases[i] = brightCode;
+      nBright++;
+    } else phases[i] = midCode;
   }
+  const counts = [0, 0, 0];
+  counts[darkCode]! += nDark;
+  counts[brightCode]! += nBright;
+  counts[midCode]! += phases.length - nDark - nBright;
   return counts;
 }
 

@@ -40,10 +40,12 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
   // HWC once at the end.
   const weights = projectionMatrix(dim, projectionDim, config.seed);
   const plane = rows * cols;
-  const sum = new Float32Array(projectionDim * plane);
+  // The per-layer work arrays are scratch kept between calls (each fully written before it is read; the sum zeroed).
+  const sum = scratch(0, projectionDim * plane);
+  sum.fill(0);
   let offset = 0;
   for (const map of chosen) {
-    const projected = projectChannels(map, weights, dim, offset, projectionDim);
+    const projected = projectChannels(map, weights, dim, offset, projectionDim, scratch(1, projectionDim * map.height * map.width));
     const averaged = averageInto({ ...map, channels: projectionDim, data: projected }, config.neighbourhood, projected);
     addResized(averaged, projectionDim, map.height, map.width, rows, cols, sum, { offset: 0, channelStride: rows * cols, pixelStride: 1 });
     offset += map.channels;
@@ -55,6 +57,20 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
     for (let c = 0; c < projectionDim; c++) transposeRun(sum, data, c * plane, p0, p1, c, projectionDim);
   }
   return { rows, cols, dim: projectionDim, stride: finest.stride, data };
+}
+
+/**
+ * Work arrays of buildPatchGrid kept between calls (slot 0: the CHW sum, slot 1: a layer's projected planes), for
+ * tiles up to SCRATCH_LIMIT values: a 1024² tile otherwise leaves ~6 MB of garbage behind. Returned views have the
+ * exact length asked for.
+ */
+const scratchBuffers = [new Float32Array(0), new Float32Array(0)];
+const SCRATCH_LIMIT = 1 << 22;
+
+function scratch(slot: number, length: number): Float32Array {
+  if (length > SCRATCH_LIMIT) return new Float32Array(length);
+  if (scratchBuffers[slot]!.length < length) scratchBuffers[slot] = new Float32Array(length);
+  return scratchBuffers[slot]!.subarray(0, length);
 }
 
 const TRANSPOSE_BLOCK = 256;
@@ -86,9 +102,10 @@ function projectionMatrix(inDim: number, outDim: number, seed: number): Float32A
  * Each output plane is a float32 running sum over the channels with a non-zero weight, in channel order (rounded to
  * float32 after every term); two channels are added per sweep of the plane, in that same order.
  */
-function projectChannels(map: FeatureMap, weights: Float32Array, inDim: number, offset: number, outDim: number): Float32Array {
+function projectChannels(
+  map: FeatureMap, weights: Float32Array, inDim: number, offset: number, outDim: number, out: Float32Array = new Float32Array(outDim * map.height * map.width),
+): Float32Array {
   const plane = map.height * map.width;
-  const out = new Float32Array(outDim * plane);
   const src = map.data;
   const starts = new Int32Array(map.channels);
   const ws = new Float64Array(map.channels);
@@ -101,11 +118,23 @@ function projectChannels(map: FeatureMap, weights: Float32Array, inDim: number, 
       ws[used++] = w;
     }
     const o = j * plane;
-    let t = 0;
+    // The first sweep writes (0 + the first terms, as a zeroed plane would give), so `out` need not start zeroed.
+    if (used === 0) out.fill(0, o, o + plane);
+    else if (used === 1) setOne(out, o, src, starts[0]!, ws[0]!, plane);
+    else setTwo(out, o, src, starts[0]!, ws[0]!, starts[1]!, ws[1]!, plane);
+    let t = 2;
     for (; t + 1 < used; t += 2) addTwo(out, o, src, starts[t]!, ws[t]!, starts[t + 1]!, ws[t + 1]!, plane);
     if (t < used) addOne(out, o, src, starts[t]!, ws[t]!, plane);
   }
   return out;
+}
+
+function setTwo(out: Float32Array, o: number, src: Float32Array, s1: number, w1: number, s2: number, w2: number, plane: number): void {
+  for (let p = 0; p < plane; p++) out[o + p] = Math.fround(0 + w1 * src[s1 + p]!) + w2 * src[s2 + p]!;
+}
+
+function setOne(out: Float32Array, o: number, src: Float32Array, s: number, w: number, plane: number): void {
+  for (let p = 0; p < plane; p++) out[o + p] = 0 + w * src[s + p]!;
 }
 
 function addTwo(out: Float32Array, o: number, src: Float32Array, s1: number, w1: number, s2: number, w2: number, plane: number): void {
