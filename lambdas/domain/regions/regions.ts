@@ -31,36 +31,17 @@ export function findRegions(
   const minArea = options.minAreaPx ?? DEFAULT_MIN_AREA_PX;
   const threshold = options.threshold;
   const raw = new Int32Array(width * height); // provisional component number + 1
-  const stack = scratchStack(width * height);
+  const stack = scratchStack(0, width * height);
+  const rows = scratchStack(1, width * height); // each stacked pixel's row (no division per pixel)
   const found: (Omit<Region, 'id'> & { label: number })[] = [];
+  const stats = new Float64Array(STATS);
   let label = 0;
   for (let start = 0; start < data.length; start++) {
     if (raw[start] !== 0 || !(data[start]! > threshold)) continue;
     label++;
-    let top = 0;
-    stack[top++] = start;
-    raw[start] = label;
-    let area = 0, sum = 0, peak = -Infinity, sx = 0, sy = 0;
-    let minX = width, minY = height, maxX = -1, maxY = -1;
-    // Pixels leave the stack in the same order as ever (neighbours pushed row by row, left to right), so the
-    // double-precision score sum adds in the same order.
-    while (top > 0) {
-      const i = stack[--top]!;
-      const x = i % width;
-      const y = (i - x) / width;
-      const v = data[i]!;
-      area++;
-      sum += v;
-      if (v > peak) peak = v;
-      sx += x;
-      sy += y;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-      if (x > 0 && x < width - 1 && y > 0 && y < height - 1) top = pushInterior(i, width, label, threshold, data, raw, stack, top);
-      else top = pushBorder(x, y, width, height, label, threshold, data, raw, stack, top);
-    }
+    flood(start, label, width, height, threshold, data, raw, stack, rows, stats);
+    const area = stats[AREA]!, sum = stats[SUM]!, peak = stats[PEAK]!, sx = stats[SX]!, sy = stats[SY]!;
+    const minX = stats[MIN_X]!, minY = stats[MIN_Y]!, maxX = stats[MAX_X]!, maxY = stats[MAX_Y]!;
     if (area < minArea) continue;
     const pixelSize = options.pixelSizeUm;
     found.push({
@@ -84,31 +65,82 @@ export function findRegions(
   return { regions, labels };
 }
 
+/** Slots of flood's statistics. */
+const AREA = 0, SUM = 1, PEAK = 2, SX = 3, SY = 4, MIN_X = 5, MIN_Y = 6, MAX_X = 7, MAX_Y = 8, STATS = 9;
+
+/**
+ * One component's flood fill from `start` (labelled `label`), with an explicit stack; its area, score sum and peak,
+ * coordinate sums and bbox into `stats`. Pixels leave the stack in the same order as ever (neighbours pushed row by
+ * row, left to right), so the double-precision score sum adds in the same order.
+ */
+function flood(
+  start: number, label: number, width: number, height: number, threshold: number,
+  data: Float32Array, raw: Int32Array, stack: Int32Array, rows: Int32Array, stats: Float64Array,
+): void {
+  let top = 0;
+  rows[top] = (start / width) | 0;
+  stack[top++] = start;
+  raw[start] = label;
+  let area = 0, sum = 0, peak = -Infinity, sx = 0, sy = 0;
+  let minX = width, minY = height, maxX = -1, maxY = -1;
+  while (top > 0) {
+    const i = stack[--top]!;
+    const y = rows[top]!;
+    const x = i - y * width;
+    const v = data[i]!;
+    area++;
+    sum += v;
+    if (v > peak) peak = v;
+    sx += x;
+    sy += y;
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+    if (x > 0 && x < width - 1 && y > 0 && y < height - 1) top = pushInterior(i, y, width, label, threshold, data, raw, stack, rows, top);
+    else top = pushBorder(x, y, width, height, label, threshold, data, raw, stack, rows, top);
+  }
+  stats[AREA] = area;
+  stats[SUM] = sum;
+  stats[PEAK] = peak;
+  stats[SX] = sx;
+  stats[SY] = sy;
+  stats[MIN_X] = minX;
+  stats[MIN_Y] = minY;
+  stats[MAX_X] = maxX;
+  stats[MAX_Y] = maxY;
+}
+
 /** Pushes the unlabelled above-threshold 8-neighbours of an interior pixel (rows top to bottom, left to right). */
-function pushInterior(i: number, width: number, label: number, threshold: number, data: Float32Array, raw: Int32Array, stack: Int32Array, top: number): number {
+function pushInterior(
+  i: number, y: number, width: number, label: number, threshold: number,
+  data: Float32Array, raw: Int32Array, stack: Int32Array, rows: Int32Array, top: number,
+): number {
   let j = i - width - 1;
-  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  const up = y - 1;
+  const down = y + 1;
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; rows[top] = up; stack[top++] = j; }
   j++;
-  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; rows[top] = up; stack[top++] = j; }
   j++;
-  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; rows[top] = up; stack[top++] = j; }
   j = i - 1;
-  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; rows[top] = y; stack[top++] = j; }
   j = i + 1;
-  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; rows[top] = y; stack[top++] = j; }
   j = i + width - 1;
-  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; rows[top] = down; stack[top++] = j; }
   j++;
-  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; rows[top] = down; stack[top++] = j; }
   j++;
-  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; stack[top++] = j; }
+  if (raw[j] === 0 && data[j]! > threshold) { raw[j] = label; rows[top] = down; stack[top++] = j; }
   return top;
 }
 
 /** pushInterior for a pixel on the image border: neighbours outside the image are skipped. */
 function pushBorder(
   x: number, y: number, width: number, height: number, label: number, threshold: number,
-  data: Float32Array, raw: Int32Array, stack: Int32Array, top: number,
+  data: Float32Array, raw: Int32Array, stack: Int32Array, rows: Int32Array, top: number,
 ): number {
   for (let dy = -1; dy <= 1; dy++) {
     const ny = y + dy;
@@ -119,6 +151,7 @@ function pushBorder(
       const j = ny * width + nx;
       if (raw[j] === 0 && data[j]! > threshold) {
         raw[j] = label;
+        rows[top] = ny;
         stack[top++] = j;
       }
     }
@@ -127,14 +160,14 @@ function pushBorder(
 }
 
 /**
- * The flood fill's stack (each pixel is pushed at most once, so one slot a pixel), kept between calls for images
+ * The flood fill's stacks (pixel and its row; each pixel is pushed at most once, so one slot a pixel), kept between calls for images
  * up to SCRATCH_LIMIT pixels so that every inspection does not allocate (and the collector reclaim) another one.
  */
-let stackScratch = new Int32Array(0);
+const stackScratch = [new Int32Array(0), new Int32Array(0)];
 const SCRATCH_LIMIT = 1 << 22;
 
-function scratchStack(pixels: number): Int32Array {
+function scratchStack(slot: number, pixels: number): Int32Array {
   if (pixels > SCRATCH_LIMIT) return new Int32Array(pixels);
-  if (stackScratch.length < pixels) stackScratch = new Int32Array(pixels);
-  return stackScratch;
+  if (stackScratch[slot]!.length < pixels) stackScratch[slot] = new Int32Array(pixels);
+  return stackScratch[slot]!;
 }
