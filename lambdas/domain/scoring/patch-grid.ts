@@ -123,6 +123,7 @@ function projectChannels(
     else if (used === 1) setOne(out, o, src, starts[0]!, ws[0]!, plane);
     else setTwo(out, o, src, starts[0]!, ws[0]!, starts[1]!, ws[1]!, plane);
     let t = 2;
+    for (; t + 3 < used; t += 4) addFour(out, o, src, starts, ws, t, plane);
     for (; t + 1 < used; t += 2) addTwo(out, o, src, starts[t]!, ws[t]!, starts[t + 1]!, ws[t + 1]!, plane);
     if (t < used) addOne(out, o, src, starts[t]!, ws[t]!, plane);
   }
@@ -139,6 +140,17 @@ function setOne(out: Float32Array, o: number, src: Float32Array, s: number, w: n
 
 function addTwo(out: Float32Array, o: number, src: Float32Array, s1: number, w1: number, s2: number, w2: number, plane: number): void {
   for (let p = 0; p < plane; p++) out[o + p] = Math.fround(out[o + p]! + w1 * src[s1 + p]!) + w2 * src[s2 + p]!;
+}
+
+function addFour(out: Float32Array, o: number, src: Float32Array, starts: Int32Array, ws: Float64Array, t: number, plane: number): void {
+  const s1 = starts[t]!, s2 = starts[t + 1]!, s3 = starts[t + 2]!, s4 = starts[t + 3]!;
+  const w1 = ws[t]!, w2 = ws[t + 1]!, w3 = ws[t + 2]!, w4 = ws[t + 3]!;
+  for (let p = 0; p < plane; p++) {
+    let acc = Math.fround(out[o + p]! + w1 * src[s1 + p]!);
+    acc = Math.fround(acc + w2 * src[s2 + p]!);
+    acc = Math.fround(acc + w3 * src[s3 + p]!);
+    out[o + p] = acc + w4 * src[s4 + p]!;
+  }
 }
 
 function addOne(out: Float32Array, o: number, src: Float32Array, s: number, w: number, plane: number): void {
