@@ -146,9 +146,10 @@ function growBorder(
  */
 function meetingGaps(owner: Int32Array, dist: Distances, width: number, height: number, maxGapPx: number): Map<number, number> {
   const best = new Map<number, number>();
-  // The pair seen last and its smallest gap so far: runs of pixels along one boundary skip the map.
-  let lastKey = -1;
-  let lastGap = 0;
+  // A direct-mapped cache of pairs seen and their smallest gap so far (always equal to the map's, as every update
+  // passes here): the many pixels along one boundary skip the map.
+  const cacheKey = new Float64Array(PAIR_CACHE).fill(-1);
+  const cacheGap = new Float64Array(PAIR_CACHE);
   const pair = (a: number, p: number, q: number): void => {
     const b = owner[q]!;
     if (b === 0 || b === a) return;
@@ -157,13 +158,14 @@ function meetingGaps(owner: Int32Array, dist: Distances, width: number, height: 
     const lo = Math.min(a, b) - 1;
     const hi = Math.max(a, b) - 1;
     const key = lo * 1_000_003 + hi;
-    if (key === lastKey && gap >= lastGap) return;
+    const slot = (lo * 7919 + hi) & (PAIR_CACHE - 1);
+    if (cacheKey[slot] === key && gap >= cacheGap[slot]!) return;
     const old = best.get(key);
     if (old === undefined || gap < old) {
       best.set(key, gap);
-      lastGap = gap;
-    } else lastGap = old;
-    lastKey = key;
+      cacheGap[slot] = gap;
+    } else cacheGap[slot] = old;
+    cacheKey[slot] = key;
   };
   for (let y = 0; y < height; y++) {
     const row = y * width;
@@ -184,6 +186,9 @@ function meetingGaps(owner: Int32Array, dist: Distances, width: number, height: 
   }
   return best;
 }
+
+/** Slots of meetingGaps' pair cache (a power of two). */
+const PAIR_CACHE = 4096;
 
 /** A copy of `a` with twice the room (at most `limit`). */
 function grown(a: Int32Array, limit: number): Int32Array {
