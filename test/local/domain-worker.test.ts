@@ -4,6 +4,13 @@ import { analyseMicrostructure } from '../../lambdas/domain/microstructure/index
 import { generateMicrograph } from '../../lambdas/domain/synth/index.js';
 import { DomainWorker } from '../../lambdas/local/domain-worker.js';
 import type { Report } from '../../lambdas/domain/report/report.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PipelineDeps } from '../../lambdas/application/pipeline/deps.js';
+import { render } from '../../lambdas/application/pipeline/stages/render.js';
+import type { InspectionState } from '../../lambdas/application/pipeline/state.js';
+import { SharpImageEncoder } from '../../lambdas/adapters/image/sharp-image-encoder.js';
+import { MemoryScratch } from '../../lambdas/adapters/scratch/memory-scratch.js';
 import { micrographPng, prepareDemoProfile, tempHome } from './support.js';
 
 const CRASHING = new URL('./fixtures/crashing-domain-thread.mjs', import.meta.url);
@@ -82,6 +89,59 @@ describe('DomainWorker: the stages\' heavy domain work on a thread of the runtim
       await crashingWorker.close();
       await Promise.all([threaded.close(), inProcess.close(), crashing.close()]);
       cleanup();
+    }
+  });
+
+  test('a very large image\'s way (stages one at a time, rasters spilled to disk, images rendered one by one) gives the same report and images', async () => {
+    const { home, cleanup } = tempHome();
+    const overlapping = await createLocalRuntime({ home, backboneOverride: 'builtin', env: {} });
+    const oneAtATime = await createLocalRuntime({ home, backboneOverride: 'builtin', env: {}, overlapMaxPixels: 1 });
+    try {
+      await prepareDemoProfile(overlapping, home);
+      const png = await micrographPng(33, 160, 'void');
+      const request = { tenant: 'local', name: 'a.png', profile: 'demo', pixelSizeUm: 0.1 };
+      const stages: string[] = [];
+      const a = await overlapping.inspections.inspect({ ...request, bytes: png.slice(), reportId: 'overlapping' });
+      const b = await oneAtATime.inspections.inspect({ ...request, bytes: png.slice(), reportId: 'one-at-a-time' }, (stage) => stages.push(stage));
+      expect(b.status).toBe('completed');
+      expect(comparable(b)).toEqual(comparable(a));
+      expect(stages).toEqual(['ingest', 'microstructure', 'normalise', 'density', 'embed', 'patch', 'novelty', 'replicates', 'forecast', 'fuse', 'render', 'write', 'done']);
+      for (const name of Object.keys(a.artifacts)) {
+        const [x, y] = await Promise.all([overlapping.artifacts.get(a.artifacts[name]!), overlapping.artifacts.get(b.artifacts[name]!)]);
+        expect(Buffer.from(x!.bytes).equals(Buffer.from(y!.bytes))).toBe(true);
+      }
+      // Nothing is left in the spill folders once the inspections are done.
+      const root = join(home, 'scratch');
+      expect(readdirSync(root).flatMap((d) => readdirSync(join(root, d)))).toEqual([]);
+    } finally {
+      await Promise.all([overlapping.close(), oneAtATime.close()]);
+      cleanup();
+    }
+  });
+
+  test('the render stage makes the same images one at a time (over 16 MP) as all at once', async () => {
+    const scratch = new MemoryScratch();
+    const { image } = generateMicrograph({ seed: 9, width: 96, height: 80, pixelSizeUm: 0.1, anomaly: 'crack' });
+    const map = createGreyImage(96, 80, Float32Array.from(image.data, (v, i) => (i % 97 === 0 ? 0.9 : v * 0.2)));
+    const stored = new Map<string, Uint8Array>();
+    const deps = {
+      scratch,
+      encoder: new SharpImageEncoder(),
+      artifacts: { put: async (key: string, bytes: Uint8Array) => void stored.set(key, bytes) },
+      profiles: { describe: async () => ({ calibration: { pixelThreshold: 0.5 }, settings: { heatmapLow: 0.2 } }) },
+    } as unknown as PipelineDeps;
+    const state = (width: number, height: number, reportId: string) => ({
+      job: { tenant: 't', reportId, createdAt: new Date(0).toISOString(), name: 'a.png', profile: { name: 'p' }, input: { bucket: 'b', key: 'k', size: 1 } },
+      ingest: { input: { width, height }, profile: { name: 'p', version: 1 }, original: scratch.putGrey('original', image) },
+      patch: { map: scratch.putGrey('map', map) },
+      microstructure: { phases: scratch.putRgba('phases', analyseMicrostructure(image).phaseOverlay) },
+      timingsMs: {},
+    }) as unknown as InspectionState;
+    const small = await render(state(96, 80, 'small'), deps);
+    const large = await render(state(8192, 8192, 'large'), deps);
+    expect(Object.keys(large.artifacts)).toEqual(Object.keys(small.artifacts));
+    for (const name of Object.keys(small.artifacts)) {
+      expect(Buffer.from(stored.get(large.artifacts[name]!)!).equals(Buffer.from(stored.get(small.artifacts[name]!)!))).toBe(true);
     }
   });
 });

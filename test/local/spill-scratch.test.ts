@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGreyImage } from '../../lambdas/domain/image/grey-image.js';
@@ -41,5 +41,33 @@ describe('SpillScratch', () => {
     SpillScratch.sweep(spill);
     expect(existsSync(join(spill, 'old.raw'))).toBe(false);
     expect(existsSync(join(spill, 'new.raw'))).toBe(true);
+  });
+
+  test('spilled rasters come back in shared memory (handed to the domain thread without a copy), kept ones as they were put', async () => {
+    const scratch = new SpillScratch(join(dir, 'spill'), 4096);
+    const big = createGreyImage(64, 64, Float32Array.from({ length: 4096 }, (_, i) => i));
+    const ref = scratch.putGrey('big', big);
+    const back = await scratch.getGrey(ref);
+    expect(back.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(back.data)).toEqual(Array.from(big.data));
+    expect((await scratch.getGrey(ref)).data).not.toBe(back.data); // each read is its own copy: a stage may change it
+    scratch.dispose();
+  });
+
+  test('sweepOrphans removes the spill folders of processes that are gone, not those of running ones', () => {
+    const root = join(dir, 'scratch');
+    const mine = SpillScratch.runtimeDir(root, 0);
+    const other = SpillScratch.runtimeDir(root, 0);
+    expect(other).not.toBe(mine); // two runtimes of one thread get a folder each
+    const dead = join(root, '2147483646-0-1'); // no such process
+    const live = join(root, `${process.ppid}-0-1`);
+    for (const d of [mine, dead, live]) {
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'a.raw'), 'x');
+    }
+    SpillScratch.sweepOrphans(root);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(mine)).toBe(true);
+    expect(existsSync(live)).toBe(true);
   });
 });

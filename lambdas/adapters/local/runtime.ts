@@ -1,5 +1,7 @@
 import { homedir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { z } from 'zod';
 import type { EnrollmentService, InspectionService } from '../../application/contracts.js';
 import { Enrollment, type EnrollmentSettings } from '../../application/enroll.js';
@@ -10,6 +12,7 @@ import type { Backbone } from '../../ports/backbone.js';
 import { DEFAULT_INGEST_LIMITS, type ImageDecoder, type ImageEncoder, type IngestLimits } from '../../ports/image-codec.js';
 import type { VectorIndexFactory } from '../../ports/vector-index.js';
 import { MemoryScratch } from '../scratch/memory-scratch.js';
+import { SpillScratch } from '../../local/spill-scratch.js';
 import { BankIndexCache } from '../scoring/bank-index-cache.js';
 import { SharpImageDecoder } from '../image/sharp-image-decoder.js';
 import { SharpImageEncoder } from '../image/sharp-image-encoder.js';
@@ -24,6 +27,7 @@ import { SqliteFeedbackStore } from './store/feedback-store.js';
 import { ReportHistory } from '../report-history.js';
 import { LocalVectorIndexFactory } from './vector-index/index.js';
 import { DomainWorker } from '../../local/domain-worker.js';
+import { collectGarbage } from '../../local/collect-garbage.js';
 import { ProfileEmbeddingIndex } from '../scoring/profile-embeddings.js';
 
 /** Settings from the environment, validated once at start-up. */
@@ -61,6 +65,8 @@ export interface LocalRuntimeOptions {
    * in the cloud), or the given port (tests).
    */
   readonly offload?: DomainOffload | null;
+  /** Images with more pixels than this run their stages one at a time (default: DEFAULT_OVERLAP_MAX_PIXELS). */
+  readonly overlapMaxPixels?: number;
 }
 
 export interface LocalRuntime {
@@ -115,6 +121,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   });
   const scorer = new InProcessPatchScorer(backbone, banks);
   const embeddings = new ProfileEmbeddingIndex(profiles);
+  const spillRoot = join(config.home, 'scratch');
+  SpillScratch.sweepOrphans(spillRoot);
+  const spillDir = SpillScratch.runtimeDir(spillRoot, threadId);
   // The microstructure analysis runs on a second thread beside normalise, density and embed (started on first use).
   const worker = options.offload === undefined ? new DomainWorker() : undefined;
   const offload = worker ?? options.offload ?? undefined;
@@ -124,12 +133,15 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     encoder,
     scorer: async () => scorer,
     embeddings: () => embeddings,
-    scratch: () => new MemoryScratch(),
+    // Rasters of 16 MB and more (2048² and up) wait on local disk between stages rather than in memory.
+    scratch: () => new SpillScratch(spillDir),
     artifacts,
     reports,
     history: new ReportHistory(reports, histories),
     limits,
     ...(offload ? { offload } : {}),
+    collectGarbage,
+    ...(options.overlapMaxPixels !== undefined ? { overlapMaxPixels: options.overlapMaxPixels } : {}),
   });
   const rescorer = pipelineRescorer({ profiles, decoder, scorer: async () => scorer, embeddings: () => embeddings, scratch: () => new MemoryScratch(), limits });
   return {
@@ -149,6 +161,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     artifactPath: (key) => artifacts.pathOf(key),
     async close() {
       await worker?.close();
+      rmSync(spillDir, { recursive: true, force: true });
       await banks.dispose();
       await backbone.dispose();
       histories.close();

@@ -5,8 +5,8 @@ import type { InspectionService, InspectRequest, ProgressListener } from '../con
 import { STAGES } from './definition.js';
 import type { PipelineDeps } from './deps.js';
 import { failedReport, reasonOf, StageFailure } from './failure.js';
-import { runStages } from './run-stages.js';
-import type { Job } from './state.js';
+import { runStages, type RunStagesOptions } from './run-stages.js';
+import type { InspectionState, Job } from './state.js';
 
 /** Where the local runner keeps an inspected image's bytes (by content hash: the same image is kept once). */
 export function inputKey(tenant: string, sha256: string): string {
@@ -14,9 +14,19 @@ export function inputKey(tenant: string, sha256: string): string {
 }
 
 export type LocalPipelineDeps = Omit<PipelineDeps, 'inputs' | 'scratch'> & {
-  /** A fresh scratch per inspection (in memory). */
-  readonly scratch: () => Scratch;
+  /** A fresh scratch per inspection (in memory, or spilling large rasters to disk); disposed of when it is done. */
+  readonly scratch: () => Scratch & { dispose?(): void };
+  /**
+   * Images with more pixels than this run their stages one at a time rather than side by side (default 4096²): a
+   * 64 MP image's stages each hold a gigabyte or more, so overlapping them would add those up.
+   */
+  readonly overlapMaxPixels?: number;
+  /** Collects this thread's garbage: called between the stages of an image that runs them one at a time. */
+  readonly collectGarbage?: () => void;
 };
+
+/** Above this, an image's stages run one at a time (LocalPipelineDeps.overlapMaxPixels). */
+export const DEFAULT_OVERLAP_MAX_PIXELS = 4096 * 4096;
 
 /**
  * The pipeline run in process, every stage on this machine (the local service, the CLI, evaluation): the same stage
@@ -38,15 +48,27 @@ export class LocalPipeline implements InspectionService {
       ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
     };
     this.deps.offload?.warm?.();
-    const deps: PipelineDeps = { ...this.deps, inputs: { read: async () => ({ bytes: request.bytes }) }, scratch: this.deps.scratch() };
+    const { scratch: makeScratch, overlapMaxPixels = DEFAULT_OVERLAP_MAX_PIXELS, collectGarbage, ...ports } = this.deps;
+    const scratch = makeScratch();
+    const deps: PipelineDeps = { ...ports, inputs: { read: async () => ({ bytes: request.bytes }) }, scratch };
+    const large = (state: InspectionState) => {
+      const input = state.ingest?.input;
+      return Boolean(input?.width && input.height && input.width * input.height > overlapMaxPixels);
+    };
+    const options: RunStagesOptions = {
+      maxParallel: (state) => (large(state) ? 1 : Infinity),
+      ...(collectGarbage ? { beforeStart: (_: unknown, state: InspectionState) => (large(state) ? collectGarbage() : undefined) } : {}),
+    };
     try {
-      await runStages({ job, timingsMs: {} }, STAGES, deps, progress);
+      await runStages({ job, timingsMs: {} }, STAGES, deps, progress, options);
     } catch (error) {
       if (!(error instanceof StageFailure)) throw error;
       const report = failedReport(error.state, reasonOf(error.cause, error.stage));
       await this.deps.reports.putOnce(report);
       progress('done', 1);
       return report;
+    } finally {
+      scratch.dispose?.();
     }
     // The stored report: this run's, or the one an earlier run of the same id completed.
     const stored = await this.deps.reports.get(job.tenant, job.reportId);
