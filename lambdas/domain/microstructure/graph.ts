@@ -24,7 +24,7 @@ export function buildObjectGraph(
   const owner = options.consumeObjects ? objects : Int32Array.from(objects);
   const steps = Math.ceil(maxGapPx / 2);
   // Growth distances are at most `steps` (−1 = not reached): 2 bytes a pixel rather than 4.
-  const dist = steps < 32767 ? new Int16Array(n).fill(-1) : new Int32Array(n).fill(-1);
+  const dist = steps < 32767 ? distScratch(n).fill(-1) : new Int32Array(n).fill(-1);
   const frontier = growthFrontier(owner, dist, passable, width, height);
   grow(owner, dist, passable, width, height, frontier, steps);
   const best = meetingGaps(owner, dist, width, height, maxGapPx);
@@ -185,6 +185,16 @@ function meetingGaps(owner: Int32Array, dist: Distances, width: number, height: 
     }
   }
   return best;
+}
+
+/** The growth distances, kept between calls for images up to DIST_SCRATCH_LIMIT pixels (filled with −1 on every use). */
+let distBuffer = new Int16Array(0);
+const DIST_SCRATCH_LIMIT = 1 << 22;
+
+function distScratch(length: number): Int16Array {
+  if (length > DIST_SCRATCH_LIMIT) return new Int16Array(length);
+  if (distBuffer.length < length) distBuffer = new Int16Array(length);
+  return distBuffer.subarray(0, length);
 }
 
 /** Slots of meetingGaps' pair cache (a power of two). */

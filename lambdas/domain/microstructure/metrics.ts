@@ -2,7 +2,7 @@ import type { GreyImage } from '../image/grey-image.js';
 import { describeComponents, labelComponents, percentile, type ComponentShape } from './components.js';
 import { buildObjectGraph, type ObjectGraph } from './graph.js';
 import { open, skeletonize } from './morphology.js';
-import { PHASE_CODE, phaseComponents, phaseMask, type Segmentation } from './segmentation.js';
+import { PHASE_CODE, phaseComponents, type Segmentation } from './segmentation.js';
 
 /** Thresholds of the structural measurements. Sizes in µm are converted with `assumedPixelSizeUm` when the image has no pixel size. */
 export interface MetricSettings {
@@ -128,7 +128,9 @@ export function measureMicrostructure(
   const area = (px: number): number => round(px * scale * scale);
   const located = (s: ComponentShape): Located => ({ centroid: { x: round(s.centroid.x, 5), y: round(s.centroid.y, 5) }, bbox: s.bbox });
 
-  const poreMask = phaseMask(segmentation, 'pore');
+  // Pore mask, object index, matrix mask and the crack search's thin mask are scratch kept between calls (each
+  // written in full before it is read): ~7 MB less garbage per 1024² image.
+  const poreMask = codeMask(segmentation.phases, PHASE_CODE.pore, byteScratch(0, n));
   const sulfurLabels = phaseComponents(segmentation, 'sulfur');
   const poreLabels = phaseComponents(segmentation, 'pore');
   const particles = describeComponents(sulfurLabels, width, height);
@@ -139,8 +141,8 @@ export function measureMicrostructure(
 
   // Graph: particles are nodes 0..P-1, pores P..P+Q-1; growth passes through the matrix only.
   const P = particles.length;
-  const objects = objectIndex(sulfurLabels.labels, poreLabels.labels, P);
-  const matrix = codeMask(segmentation.phases, PHASE_CODE.carbon);
+  const objects = objectIndex(sulfurLabels.labels, poreLabels.labels, P, objectScratch(n));
+  const matrix = codeMask(segmentation.phases, PHASE_CODE.carbon, byteScratch(1, n));
   const graph = buildObjectGraph(objects, matrix, width, height, Math.max(settings.agglomerateTouchGapPx, Math.round(umToPx(settings.graphMaxGapUm))), { consumeObjects: true });
   const nodeCount = P + pores.length;
   const kind = new Uint8Array(nodeCount);
@@ -200,24 +202,39 @@ export function measureMicrostructure(
 }
 
 /** Per pixel: particle label k → k, pore label q → P + q (nodes are particles first, then pores), else 0. */
-function objectIndex(sulfur: Int32Array, pore: Int32Array, particleCount: number): Int32Array {
-  const objects = new Int32Array(sulfur.length);
+function objectIndex(sulfur: Int32Array, pore: Int32Array, particleCount: number, objects: Int32Array): Int32Array {
   for (let i = 0; i < sulfur.length; i++) {
     const s = sulfur[i]!;
     if (s !== 0) objects[i] = s;
     else {
       const q = pore[i]!;
-      if (q !== 0) objects[i] = particleCount + q;
+      objects[i] = q !== 0 ? particleCount + q : 0;
     }
   }
   return objects;
 }
 
 /** 1 where the phase code is `code`. (Pixel loops live in small functions: V8 optimises them on their own.) */
-function codeMask(phases: Uint8Array, code: number): Uint8Array {
-  const out = new Uint8Array(phases.length);
-  for (let i = 0; i < phases.length; i++) if (phases[i] === code) out[i] = 1;
+function codeMask(phases: Uint8Array, code: number, out: Uint8Array): Uint8Array {
+  for (let i = 0; i < phases.length; i++) out[i] = phases[i] === code ? 1 : 0;
   return out;
+}
+
+/** Scratch arrays of exactly `length` values, kept between calls for images up to SCRATCH_LIMIT pixels. */
+const SCRATCH_LIMIT = 1 << 22;
+const byteBuffers = [new Uint8Array(0), new Uint8Array(0), new Uint8Array(0)];
+let objectBuffer = new Int32Array(0);
+
+function byteScratch(slot: number, length: number): Uint8Array {
+  if (length > SCRATCH_LIMIT) return new Uint8Array(length);
+  if (byteBuffers[slot]!.length < length) byteBuffers[slot] = new Uint8Array(length);
+  return byteBuffers[slot]!.subarray(0, length);
+}
+
+function objectScratch(length: number): Int32Array {
+  if (length > SCRATCH_LIMIT) return new Int32Array(length);
+  if (objectBuffer.length < length) objectBuffer = new Int32Array(length);
+  return objectBuffer.subarray(0, length);
 }
 
 /** Sets `out` to 1 wherever the pixel's label is flagged in `flags` (indexed by label). */
@@ -308,8 +325,8 @@ function findCracks(
 ): { cracks: CrackCandidate[]; crackPixels: Uint8Array } {
   const radius = Math.max(1, Math.floor(settings.crackMaxWidthPx / 2));
   const opened = open(poreMask, width, height, radius);
-  const thin = new Uint8Array(poreMask.length);
-  for (let i = 0; i < thin.length; i++) if (poreMask[i] && !opened[i]) thin[i] = 1;
+  const thin = byteScratch(2, poreMask.length);
+  for (let i = 0; i < thin.length; i++) thin[i] = poreMask[i] && !opened[i] ? 1 : 0;
   const labels = labelComponents(thin, width, height);
   const shapes = describeComponents(labels, width, height);
   const crackPixels = new Uint8Array(poreMask.length);

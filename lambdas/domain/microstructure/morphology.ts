@@ -14,7 +14,19 @@ export function dilate(mask: Uint8Array, width: number, height: number, radius: 
 }
 
 export function open(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
-  return dilate(erode(mask, width, height, radius), width, height, radius);
+  // The eroded mask only feeds the dilation: it goes into scratch kept between calls (small masks).
+  const eroded = radius > 0 && radius <= MAX_WORD_RADIUS && LITTLE_ENDIAN && mask.length <= OPEN_SCRATCH_LIMIT
+    ? separableWords(mask, width, height, radius, 0, true, openScratch(mask.length))
+    : erode(mask, width, height, radius);
+  return dilate(eroded, width, height, radius);
+}
+
+let openBuffer = new Uint8Array(0);
+const OPEN_SCRATCH_LIMIT = 1 << 22;
+
+function openScratch(length: number): Uint8Array {
+  if (openBuffer.length < length) openBuffer = new Uint8Array(length);
+  return openBuffer.subarray(0, length);
 }
 
 /**
@@ -58,7 +70,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * OR of the 2·radius + 1 rows' words (clipped at the image edges). Erosion keeps the pixels with no hit (byte XOR 1).
  * The same masks as the sliding counts, since "count > 0" is "any hit".
  */
-function separableWords(mask: Uint8Array, width: number, height: number, radius: number, hitValue: number, isErosion: boolean): Uint8Array {
+function separableWords(
+  mask: Uint8Array, width: number, height: number, radius: number, hitValue: number, isErosion: boolean, out = new Uint8Array(mask.length),
+): Uint8Array {
   const words = (width + 3) >>> 2;
   // One row of hits with a zero word before and after: word k + 1 holds pixels 4k..4k+3.
   const hitRow = new Uint32Array(words + 2);
@@ -73,8 +87,7 @@ function separableWords(mask: Uint8Array, width: number, height: number, radius:
     else rowBytes(mask, hitBytes, y * width, width, hitValue);
     rowWindow(hitRow, tmp, y * words, words, radius);
   }
-  const out = new Uint8Array(mask.length);
-  const outWords = whole ? new Uint32Array(out.buffer) : undefined;
+  const outWords = whole ? new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2) : undefined;
   const rowBuffer = new Uint32Array(words);
   const outBytes = new Uint8Array(rowBuffer.buffer, 0, width);
   const flip = isErosion ? 0x01010101 : 0;
