@@ -71,7 +71,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * The same masks as the sliding counts, since "count > 0" is "any hit".
  */
 function separableWords(
-  mask: Uint8Array, width: number, height: number, radius: number, hitValue: number, isErosion: boolean, out = new Uint8Array(mask.length),
+  mask: Uint8Array, width: number, height: number, radius: number, hitValue: number, isErosion: boolean, out: Uint8Array = new Uint8Array(mask.length),
 ): Uint8Array {
   const words = (width + 3) >>> 2;
   // One row of hits with a zero word before and after: word k + 1 holds pixels 4k..4k+3.
