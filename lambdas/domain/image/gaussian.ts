@@ -39,7 +39,7 @@ export function gaussianBlur(image: GreyImage, sigma: number): GreyImage {
   const rightIdx = Int32Array.from({ length: radius }, (_, i) => reflectIndex(width + i, width));
   for (let y = 0; y < height; y++) {
     const base = y * width;
-    for (let x = 0; x < width; x++) row[radius + x] = data[base + x]!;
+    row.set(data.subarray(base, base + width), radius);
     for (let i = 0; i < radius; i++) {
       row[i] = data[base + leftIdx[i]!]!;
       row[radius + width + i] = data[base + rightIdx[i]!]!;
