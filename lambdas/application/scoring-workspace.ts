@@ -4,7 +4,7 @@ import type { ProfileCatalog } from '../ports/inspection.js';
 import type { PatchScorer } from '../ports/patch-scorer.js';
 import type { Scratch } from '../ports/scratch.js';
 import type { ArtifactStore, ProfileStore } from '../ports/stores.js';
-import type { PipelineDeps } from './pipeline/deps.js';
+import type { DomainOffload, PipelineDeps } from './pipeline/deps.js';
 
 /**
  * A profile built only to be measured (evaluation, the operating point at enrolment, tuning) and the pipeline ports
@@ -15,6 +15,8 @@ export interface ScoringWorkspace {
   readonly scorer: PatchScorer;
   readonly embeddings: EmbeddingIndex;
   readonly scratch: () => Scratch;
+  /** Heavy domain work on another thread (PipelineDeps.offload; a local workspace's domain thread); absent: in process. */
+  readonly offload?: DomainOffload;
   dispose(): Promise<void>;
 }
 
@@ -40,5 +42,6 @@ export function scoringDeps(workspace: ScoringWorkspace, decoder: ImageDecoder, 
     reports: unused<PipelineDeps['reports']>('reports'),
     history: { replicates: async () => [], cyclingHistories: async () => [] },
     limits,
+    ...(workspace.offload ? { offload: workspace.offload } : {}),
   };
 }

@@ -17,6 +17,12 @@ export interface PipelineThreadConfig {
    * two threads each running the backbone do not queue four ORT threads on two cores); absent: the cores.
    */
   readonly ortThreads?: number;
+  /**
+   * Whether the thread's runtime runs the microstructure analysis on a domain thread of its own (set by the pool:
+   * only while the pool has fewer threads than cores; with a thread per core every core already runs an inspection,
+   * and the hand-over costs CPU that a saturated machine does not have). Absent: yes.
+   */
+  readonly domainThread?: boolean;
 }
 
 export interface PipelinePoolOptions extends PipelineThreadConfig {
@@ -82,7 +88,11 @@ export class PipelinePool implements InspectionService {
   static async start(options: PipelinePoolOptions): Promise<PipelinePool> {
     const { size, maxInflightPixels, ...rest } = options;
     const count = Math.max(1, size ?? availableParallelism());
-    const config: PipelineThreadConfig = { ...rest, ortThreads: rest.ortThreads ?? ortThreadsPerPipelineThread(count) };
+    const config: PipelineThreadConfig = {
+      ...rest,
+      ortThreads: rest.ortThreads ?? ortThreadsPerPipelineThread(count),
+      domainThread: rest.domainThread ?? count < availableParallelism(),
+    };
     const pool = new PipelinePool(config, maxInflightPixels ?? config.limits.maxPixels);
     for (let i = 0; i < count; i++) pool.slots.push(pool.spawn());
     try {

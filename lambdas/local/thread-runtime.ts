@@ -11,7 +11,10 @@ export async function startThreadRuntime(
   send: (message: { type: 'failed-to-start'; message: string }) => void,
 ): Promise<LocalRuntime> {
   try {
-    return await createLocalRuntime({ home: config.home, backboneOverride: config.backbone, env: config.env, limits: config.limits });
+    return await createLocalRuntime({
+      home: config.home, backboneOverride: config.backbone, env: config.env, limits: config.limits,
+      ...(config.domainThread === false ? { offload: null } : {}),
+    });
   } catch (error) {
     send({ type: 'failed-to-start', message: (error as Error).message });
     process.exit(1);

@@ -1,5 +1,6 @@
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
-import { PipelinePool } from '../../lambdas/local/pipeline-pool.js';
+import { availableParallelism } from 'node:os';
+import { PipelinePool, type PipelineThreadConfig } from '../../lambdas/local/pipeline-pool.js';
 import { DEFAULT_INGEST_LIMITS } from '../../lambdas/ports/image-codec.js';
 import { micrographPng, prepareDemoProfile, tempHome } from './support.js';
 
@@ -10,6 +11,9 @@ describe('PipelinePool: the local pipeline in worker threads', () => {
     const pool = await PipelinePool.start({ home, backbone: 'builtin', env: {}, limits: DEFAULT_INGEST_LIMITS, size: 2 });
     try {
       await prepareDemoProfile(runtime, home);
+      // Two threads share the cores: ORT threads shared out; a domain thread each only while there are cores to spare.
+      const cores = availableParallelism();
+      expect((pool as unknown as { config: PipelineThreadConfig }).config).toMatchObject({ ortThreads: Math.max(1, Math.floor(cores / 2)), domainThread: 2 < cores });
       const png = await micrographPng(21, 128, 'void');
       const stages: string[] = [];
       const [threaded, inProcess] = await Promise.all([

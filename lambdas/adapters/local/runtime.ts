@@ -69,6 +69,11 @@ export interface LocalRuntimeOptions {
   readonly overlapMaxPixels?: number;
 }
 
+/** MMDO_DOMAIN_THREAD=0 runs the stages' domain work in the runtime's own thread (as the cloud does). */
+function domainThreadWanted(env: NodeJS.ProcessEnv): boolean {
+  return env.MMDO_DOMAIN_THREAD !== '0';
+}
+
 export interface LocalRuntime {
   readonly config: LocalConfig;
   readonly decoder: ImageDecoder;
@@ -125,7 +130,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   SpillScratch.sweepOrphans(spillRoot);
   const spillDir = SpillScratch.runtimeDir(spillRoot, threadId);
   // The microstructure analysis runs on a second thread beside normalise, density and embed (started on first use).
-  const worker = options.offload === undefined ? new DomainWorker() : undefined;
+  const worker = options.offload === undefined && domainThreadWanted(options.env ?? process.env) ? new DomainWorker() : undefined;
   const offload = worker ?? options.offload ?? undefined;
   const inspections = new LocalPipeline({
     profiles,
