@@ -62,8 +62,10 @@ export function segmentPhases(image: GreyImage, modality: Modality = 'sem', over
   if (settings.smoothingSigmaPx > 0) work = gaussianBlur(work, settings.smoothingSigmaPx);
   let t = thresholdsOf(work);
   if (settings.flattenBlockPx > 0) {
-    work = flattenMatrix(work, t.low, t.high, settings.flattenBlockPx);
-    t = thresholdsOf(work);
+    const flatRange = new Float64Array([Infinity, -Infinity]);
+    const flattened = flattenMatrixInto(work, t.low, t.high, settings.flattenBlockPx, flatRange);
+    // The range came with the flattening (the same values range() would find); an unflattened image is measured.
+    t = flattened === work ? thresholdsOf(work) : thresholdsIn(work = flattened, flatRange[0]!, flatRange[1]!);
   }
   const n = width * height;
   const dark = new Uint8Array(n);
@@ -119,6 +121,10 @@ function assignPhases(phases: Uint8Array, dark: Int32Array, bright: Int32Array, 
 
 function thresholdsOf(image: GreyImage): ReturnType<typeof threeClassThresholds> {
   const { lo, hi } = range(image.data);
+  return thresholdsIn(image, lo, hi);
+}
+
+function thresholdsIn(image: GreyImage, lo: number, hi: number): ReturnType<typeof threeClassThresholds> {
   return threeClassThresholds(image.data, lo, hi > lo ? hi : lo + 1);
 }
 
@@ -140,6 +146,11 @@ function range(data: Float32Array): { lo: number; hi: number } {
  * levelled away.
  */
 export function flattenMatrix(image: GreyImage, low: number, high: number, block: number): GreyImage {
+  return flattenMatrixInto(image, low, high, block, new Float64Array([Infinity, -Infinity]));
+}
+
+/** flattenMatrix that also leaves the smallest and largest output value (NaN ignored) in range[0], range[1]. */
+function flattenMatrixInto(image: GreyImage, low: number, high: number, block: number, range: Float64Array): GreyImage {
   const { width, height, data } = image;
   const bx = Math.max(1, Math.round(width / block));
   const by = Math.max(1, Math.round(height / block));
@@ -176,7 +187,7 @@ export function flattenMatrix(image: GreyImage, low: number, high: number, block
     const fy = Math.min(by - 1, Math.max(0, ((y + 0.5) * by) / height - 0.5));
     const y0 = Math.floor(fy);
     const y1 = Math.min(by - 1, y0 + 1);
-    levelRow(data, out, y * width, width, level, y0 * bx, y1 * bx, fy - y0, x0s, x1s, txs);
+    levelRow(data, out, y * width, width, level, y0 * bx, y1 * bx, fy - y0, x0s, x1s, txs, range);
   }
   return createGreyImage(width, height, out);
 }
@@ -201,19 +212,26 @@ function blockSums(
   running[1] = count;
 }
 
-/** One row of flattenMatrix: the pixel minus the bilinearly interpolated block level. */
+/** One row of flattenMatrix: the pixel minus the bilinearly interpolated block level; the stored values' range into `range`. */
 function levelRow(
   data: Float32Array, out: Float32Array, row: number, width: number, level: Float32Array, top: number, bottom: number, ty: number,
-  x0s: Int32Array, x1s: Int32Array, txs: Float64Array,
+  x0s: Int32Array, x1s: Int32Array, txs: Float64Array, range: Float64Array,
 ): void {
+  let lo = range[0]!;
+  let hi = range[1]!;
   for (let x = 0; x < width; x++) {
     const x0 = x0s[x]!;
     const x1 = x1s[x]!;
     const tx = txs[x]!;
     const t = level[top + x0]! * (1 - tx) + level[top + x1]! * tx;
     const b = level[bottom + x0]! * (1 - tx) + level[bottom + x1]! * tx;
-    out[row + x] = data[row + x]! - (t * (1 - ty) + b * ty);
+    const v = Math.fround(data[row + x]! - (t * (1 - ty) + b * ty));
+    out[row + x] = v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
+  range[0] = lo;
+  range[1] = hi;
 }
 
 /** Components of one phase: those found during clean-up, else labelled now. */
