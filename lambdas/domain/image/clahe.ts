@@ -118,7 +118,7 @@ function blendRow(
 
 /** The per-pixel bins, kept between calls for images up to BIN_SCRATCH_LIMIT pixels (2 MB less garbage per 1024²). */
 let binBuffer = new Uint16Array(0);
-const BIN_SCRATCH_LIMIT = 1 << 22;
+const BIN_SCRATCH_LIMIT = 1 << 21;
 
 function binScratch(length: number): Uint16Array {
   if (length > BIN_SCRATCH_LIMIT) return new Uint16Array(length);

@@ -110,7 +110,7 @@ function vertical3(
  * otherwise leaves 4 MB of garbage behind, three times per inspection.
  */
 let scratchBuffer = new Float32Array(0);
-const SCRATCH_LIMIT = 1 << 22;
+const SCRATCH_LIMIT = 1 << 21;
 
 function scratch(length: number): Float32Array {
   if (length > SCRATCH_LIMIT) return new Float32Array(length);

@@ -35,7 +35,7 @@ export function labelComponentsWithAreas(mask: Uint8Array, width: number, height
  * the label is made, before anything reads it, so stale values never matter): 2 MB less garbage per 1024² call.
  */
 let parentBuffer = new Int32Array(0);
-const SCRATCH_LIMIT = 1 << 22;
+const SCRATCH_LIMIT = 1 << 21;
 
 function parentScratch(length: number): Int32Array {
   if (length > SCRATCH_LIMIT) return new Int32Array(length);

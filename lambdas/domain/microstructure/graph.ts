@@ -189,7 +189,7 @@ function meetingGaps(owner: Int32Array, dist: Distances, width: number, height: 
 
 /** The growth distances, kept between calls for images up to DIST_SCRATCH_LIMIT pixels (filled with −1 on every use). */
 let distBuffer = new Int16Array(0);
-const DIST_SCRATCH_LIMIT = 1 << 22;
+const DIST_SCRATCH_LIMIT = 1 << 21;
 
 function distScratch(length: number): Int16Array {
   if (length > DIST_SCRATCH_LIMIT) return new Int16Array(length);

@@ -221,7 +221,7 @@ function codeMask(phases: Uint8Array, code: number, out: Uint8Array): Uint8Array
 }
 
 /** Scratch arrays of exactly `length` values, kept between calls for images up to SCRATCH_LIMIT pixels. */
-const SCRATCH_LIMIT = 1 << 22;
+const SCRATCH_LIMIT = 1 << 21;
 const byteBuffers = [new Uint8Array(0), new Uint8Array(0), new Uint8Array(0)];
 let objectBuffer = new Int32Array(0);
 

@@ -22,7 +22,7 @@ export function open(mask: Uint8Array, width: number, height: number, radius: nu
 }
 
 let openBuffer = new Uint8Array(0);
-const OPEN_SCRATCH_LIMIT = 1 << 22;
+const OPEN_SCRATCH_LIMIT = 1 << 21;
 
 function openScratch(length: number): Uint8Array {
   if (openBuffer.length < length) openBuffer = new Uint8Array(length);
@@ -120,7 +120,7 @@ function rowWordHits(maskWords: Uint32Array, hitRow: Uint32Array, at: number, wo
 
 /** separableWords' row-pass output, kept between calls for masks up to WORD_SCRATCH_LIMIT words. */
 let wordBuffer = new Uint32Array(0);
-const WORD_SCRATCH_LIMIT = 1 << 20;
+const WORD_SCRATCH_LIMIT = 1 << 19;
 
 function wordScratch(length: number): Uint32Array {
   if (length > WORD_SCRATCH_LIMIT) return new Uint32Array(length);

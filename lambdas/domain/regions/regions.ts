@@ -282,7 +282,7 @@ function pushBorder(
  * up to SCRATCH_LIMIT pixels so that every inspection does not allocate (and the collector reclaim) another one.
  */
 const stackScratch = [new Int32Array(0), new Int32Array(0)];
-const SCRATCH_LIMIT = 1 << 22;
+const SCRATCH_LIMIT = 1 << 21;
 
 function scratchStack(slot: number, pixels: number): Int32Array {
   if (pixels > SCRATCH_LIMIT) return new Int32Array(pixels);

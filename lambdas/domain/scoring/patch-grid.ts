@@ -65,7 +65,7 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
  * exact length asked for.
  */
 const scratchBuffers = [new Float32Array(0), new Float32Array(0)];
-const SCRATCH_LIMIT = 1 << 22;
+const SCRATCH_LIMIT = 1 << 21;
 
 function scratch(slot: number, length: number): Float32Array {
   if (length > SCRATCH_LIMIT) return new Float32Array(length);
