@@ -3,7 +3,7 @@ import { dihedral } from '../domain/image/dihedral.js';
 import { cropReflect } from '../domain/image/padding.js';
 import { resize } from '../domain/image/resample.js';
 import type { ScoringSettings } from '../domain/profile/settings.js';
-import { averageVectors, pooledStatistics } from '../domain/scoring/density.js';
+import { averageVectors, logBlock, pooledStatistics } from '../domain/scoring/density.js';
 import { insideCells } from '../domain/scoring/patch-grid.js';
 import type { Backbone } from '../ports/backbone.js';
 
@@ -17,9 +17,13 @@ const VIEW_TRANSFORMS: Readonly<Record<DensitySettings['views'], readonly number
   8: [0, 1, 2, 3, 4, 5, 6, 7],
 };
 
-/** Block names of the density component, in order: each layer's channel means, then its standard deviations. */
-export function densityBlockNames(layers: readonly string[]): string[] {
-  return layers.flatMap((l) => [`${l}.mean`, `${l}.std`]);
+/**
+ * Block names of the density component, in order: each layer's channel means, then its standard deviations; with
+ * `logBlocks`, then the log of each of those.
+ */
+export function densityBlockNames(settings: Pick<DensitySettings, 'layers' | 'logBlocks'>): string[] {
+  const linear = settings.layers.flatMap((l) => [`${l}.mean`, `${l}.std`]);
+  return settings.logBlocks ? [...linear, ...linear.map((n) => `${n}.log`)] : linear;
 }
 
 /**
@@ -27,7 +31,8 @@ export function densityBlockNames(layers: readonly string[]): string[] {
  * profile's pixel size and the density's own normalisation) resized so its short side is `shortSide` (aspect kept,
  * so the cost is fixed whatever the upload's size), seen in each view, reflect-padded by the profile's border and
  * up to the backbone's size multiple; per view and layer the channel mean and standard deviation over the cells
- * inside the image, averaged over the views. Enrolment and inspection call this one function.
+ * inside the image, averaged over the views (and, with `logBlocks`, their logs). Enrolment and inspection call this
+ * one function.
  */
 export async function densityFeatures(
   backbone: Pick<Backbone, 'descriptor' | 'extract'>, image: GreyImage, settings: DensitySettings, pad: number,
@@ -53,7 +58,9 @@ export async function densityFeatures(
       }));
     });
   }
-  return densityBlockNames(settings.layers).map((_, b) => averageVectors(perView.map((blocks) => blocks[b]!)));
+  const averaged = perView[0]!.map((_, b) => averageVectors(perView.map((blocks) => blocks[b]!)));
+  // The log after the view average (the log of each view, then averaged, scored worse on validation).
+  return settings.logBlocks ? [...averaged, ...averaged.map((v) => logBlock(v))] : averaged;
 }
 
 function roundUp(n: number, multiple: number): number {

@@ -121,7 +121,7 @@ export async function buildProfile(
   const densityNeeds = Math.max(densitySettings.minBankImages, 2 * densitySettings.folds);
   const poolDensity = densitySettings.enabled && (options.bankImageCount === undefined || options.bankImageCount >= densityNeeds);
   const pooled = (prepared: PreparedImage) => time('density', () => densityFeatures(backbone, densityImage(prepared), densitySettings, rest.borderPad));
-  const densitySamples: Float32Array[][] = densityBlockNames(densitySettings.layers).map(() => []);
+  const densitySamples: Float32Array[][] = densityBlockNames(densitySettings).map(() => []);
   for await (const { id, image, ...prepared } of bankImages) {
     const [f] = await time('embed', () => extractFeatures(backbone, [image], recipe.features, layout));
     await time('coreset', () => streaming.add(f!.grids.map((g) => g.data), f!.grids[0]!.dim));
@@ -138,7 +138,7 @@ export async function buildProfile(
   let density: DensityComponent | undefined;
   if (densitySettings.enabled) {
     if (poolDensity && ids.length >= densityNeeds) {
-      density = await time('density', () => fitDensityComponent(densitySamples, densityBlockNames(densitySettings.layers), {
+      density = await time('density', () => fitDensityComponent(densitySamples, densityBlockNames(densitySettings), {
         folds: densitySettings.folds,
         // Each layer weighs the same whatever the number of layers.
         weights: densitySamples.map(() => 1 / densitySamples.length),

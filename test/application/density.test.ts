@@ -1,6 +1,7 @@
 import { loadBackbone } from '../../lambdas/adapters/onnx/model-store.js';
 import { densityBlockNames, densityFeatures, type DensitySettings } from '../../lambdas/application/density.js';
 import { dihedral } from '../../lambdas/domain/image/dihedral.js';
+import { LOG_BLOCK_EPSILON } from '../../lambdas/domain/scoring/density.js';
 import { resize } from '../../lambdas/domain/image/resample.js';
 import type { Backbone } from '../../lambdas/ports/backbone.js';
 import { grainTexture } from '../e2e/textures.js';
@@ -10,16 +11,28 @@ describe('densityFeatures (built-in backbone)', () => {
   let settings: DensitySettings;
   beforeAll(async () => {
     backbone = await loadBackbone({ model: 'builtin' });
-    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10 };
+    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10, logBlocks: false };
   });
   afterAll(async () => { await backbone.dispose(); });
 
   test('one mean and one spread block per layer, each as long as the layer has channels', async () => {
     const blocks = await densityFeatures(backbone, grainTexture(80, 1), settings, 16);
     const channels = backbone.descriptor.layers.find((l) => l.name === settings.layers[0])!.channels;
-    expect(densityBlockNames(settings.layers)).toEqual([`${settings.layers[0]}.mean`, `${settings.layers[0]}.std`]);
+    expect(densityBlockNames(settings)).toEqual([`${settings.layers[0]}.mean`, `${settings.layers[0]}.std`]);
     expect(blocks.map((b) => b.length)).toEqual([channels, channels]);
     expect(blocks[1]!.some((v) => v > 0)).toBe(true);
+  });
+
+  test('log blocks: ln(x + ε) of each averaged block, after the linear ones', async () => {
+    const image = grainTexture(80, 5);
+    const linear = await densityFeatures(backbone, image, settings, 16);
+    const withLogs = await densityFeatures(backbone, image, { ...settings, logBlocks: true }, 16);
+    const layer = settings.layers[0]!;
+    expect(densityBlockNames({ ...settings, logBlocks: true })).toEqual([`${layer}.mean`, `${layer}.std`, `${layer}.mean.log`, `${layer}.std.log`]);
+    expect(withLogs).toHaveLength(4);
+    expect(withLogs.slice(0, 2)).toEqual(linear);
+    // The log of the view average, not the average of the views' logs.
+    linear.forEach((block, b) => block.forEach((v, j) => expect(withLogs[b + 2]![j]).toBeCloseTo(Math.log(v + LOG_BLOCK_EPSILON), 5)));
   });
 
   test('eight views make the pooled statistics independent of orientation; one view does not', async () => {

@@ -141,11 +141,12 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(enrolled.warnings).toBeUndefined();
     const profile = await runtime.profiles.load('local', 'dense');
     const layer = runtime.backbone.descriptor.embeddingLayer;
-    expect(profile.density!.blocks.map((b) => [b.name, b.model.count])).toEqual([[`${layer}.mean`, enrolled.bankImages], [`${layer}.std`, enrolled.bankImages]]);
+    const blocks = [`${layer}.mean`, `${layer}.std`, `${layer}.mean.log`, `${layer}.std.log`]; // product default: with log blocks
+    expect(profile.density!.blocks.map((b) => [b.name, b.model.count])).toEqual(blocks.map((name) => [name, enrolled.bankImages]));
     expect(profile.calibration.normalDensityScores).toHaveLength(enrolled.calibrationImages);
 
     const normal = await runtime.inspections.inspect({ tenant: 'local', name: 'normal.png', bytes: await png(60), profile: 'dense' });
-    expect(normal.density!.blocks.map((b) => b.name)).toEqual([`${layer}.mean`, `${layer}.std`]);
+    expect(normal.density!.blocks.map((b) => b.name)).toEqual(blocks);
     expect(normal.density!.score).toBeCloseTo(normal.density!.blocks.reduce((s, b) => s + b.weight * b.z, 0), 6);
     expect(normal.scores!.components.map((c) => c.name)).toContain('density');
     // A smooth ramp, nothing like the enrolled grains, sits far from the normals' pooled statistics.

@@ -255,6 +255,16 @@ export function scoreDensityComponent(component: DensityComponent, pooled: reado
   return { raw: parts.reduce((s, p) => s + p.weight * p.z, 0), parts };
 }
 
+/** ε of the log blocks: ln(x + ε) keeps channels that are 0 in every cell finite (1e-4 scored the same, 1e-2 worse). */
+export const LOG_BLOCK_EPSILON = 1e-3;
+
+/** ln(x + ε) element-wise: a pooled block's log block (channel statistics are non-negative and right-skewed). */
+export function logBlock(v: Float32Array, epsilon = LOG_BLOCK_EPSILON): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = Math.log(v[i]! + epsilon);
+  return out;
+}
+
 /** Element-wise mean of equally long vectors (feature-space test-time augmentation: one pooled vector per view). */
 export function averageVectors(vectors: readonly Float32Array[]): Float32Array {
   if (vectors.length === 0) throw new RangeError('nothing to average');

@@ -1,5 +1,5 @@
 import {
-  averageVectors, fitDensityComponent, fitGaussian, foldIndices, ledoitWolfShrinkage, mahalanobis, pooledStatistics,
+  averageVectors, fitDensityComponent, fitGaussian, foldIndices, ledoitWolfShrinkage, logBlock, mahalanobis, pooledStatistics,
   scoreDensityComponent, standardise, standardiserOf,
 } from '../../../lambdas/domain/scoring/density.js';
 
@@ -129,5 +129,12 @@ describe('fitDensityComponent / scoreDensityComponent', () => {
   it('averages view vectors element-wise', () => {
     expect(Array.from(averageVectors([Float32Array.from([1, 2]), Float32Array.from([3, 6])]))).toEqual([2, 4]);
     expect(() => averageVectors([])).toThrow(RangeError);
+  });
+
+  it('takes ln(x + ε) of a block, finite where a channel is 0', () => {
+    const out = logBlock(Float32Array.from([0, 1, Math.E - 1e-3]));
+    expect(out[0]).toBeCloseTo(Math.log(1e-3), 5);
+    expect(out[1]).toBeCloseTo(Math.log(1.001), 6);
+    expect(out[2]).toBeCloseTo(1, 6);
   });
 });
