@@ -1,3 +1,4 @@
+import { keptBuffer } from '../arrays.js';
 import { createGreyImage, type GreyImage } from './grey-image.js';
 
 export interface ClaheOptions {
@@ -116,15 +117,8 @@ function blendRow(
   }
 }
 
-/** The per-pixel bins, kept between calls for images up to BIN_SCRATCH_LIMIT pixels (2 MB less garbage per 1024²). */
-let binBuffer = new Uint16Array(0);
-const BIN_SCRATCH_LIMIT = 1 << 21;
-
-function binScratch(length: number): Uint16Array {
-  if (length > BIN_SCRATCH_LIMIT) return new Uint16Array(length);
-  if (binBuffer.length < length) binBuffer = new Uint16Array(length);
-  return binBuffer;
-}
+/** The per-pixel bins, kept between calls (2 MB less garbage per 1024²). */
+const binScratch = keptBuffer((n) => new Uint16Array(n));
 
 /** Tile-and-bin counts above which clahe counts tile by tile (4 MB of counts). */
 const FUSED_COUNTS = 1 << 20;

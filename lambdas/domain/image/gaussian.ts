@@ -1,3 +1,4 @@
+import { keptBuffer } from '../arrays.js';
 import { createGreyImage, type GreyImage } from './grey-image.js';
 import { reflectIndex } from './reflect.js';
 
@@ -106,14 +107,7 @@ function vertical3(
 }
 
 /**
- * The horizontal pass's output, kept between calls for images up to SCRATCH_LIMIT pixels: a blur of a 1024² image
- * otherwise leaves 4 MB of garbage behind, three times per inspection.
+ * The horizontal pass's output, kept between calls: a blur of a 1024² image otherwise leaves 4 MB of garbage
+ * behind, three times per inspection.
  */
-let scratchBuffer = new Float32Array(0);
-const SCRATCH_LIMIT = 1 << 21;
-
-function scratch(length: number): Float32Array {
-  if (length > SCRATCH_LIMIT) return new Float32Array(length);
-  if (scratchBuffer.length < length) scratchBuffer = new Float32Array(length);
-  return scratchBuffer;
-}
+const scratch = keptBuffer((n) => new Float32Array(n));

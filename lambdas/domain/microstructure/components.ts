@@ -1,6 +1,8 @@
 /**
  * Connected components of a binary mask and their shape descriptors, with typed arrays only.
  */
+import { keptBuffer } from '../arrays.js';
+
 export interface ComponentLabels {
   /** Per pixel: 0 = background, 1..count = component id. */
   readonly labels: Int32Array;
@@ -31,17 +33,10 @@ export function labelComponentsWithAreas(mask: Uint8Array, width: number, height
 }
 
 /**
- * The union-find parents, kept between calls for masks up to SCRATCH_LIMIT pixels (a label's entry is written when
- * the label is made, before anything reads it, so stale values never matter): 2 MB less garbage per 1024² call.
+ * The union-find parents, kept between calls (a label's entry is written when the label is made, before anything
+ * reads it, so stale values never matter): 2 MB less garbage per 1024² call.
  */
-let parentBuffer = new Int32Array(0);
-const SCRATCH_LIMIT = 1 << 21;
-
-function parentScratch(length: number): Int32Array {
-  if (length > SCRATCH_LIMIT) return new Int32Array(length);
-  if (parentBuffer.length < length) parentBuffer = new Int32Array(length);
-  return parentBuffer;
-}
+const parentScratch = keptBuffer((n) => new Int32Array(n));
 
 /** Root of provisional label a, halving the path on the way. */
 function find(parent: Int32Array, a: number): number {

@@ -4,6 +4,8 @@
  * matrix pixel takes the nearest object within the gap limit, chessboard distance); where two growth fronts meet,
  * the two objects are neighbours and their gap is the sum of both growth distances.
  */
+import { keptBuffer } from '../arrays.js';
+
 export interface ObjectGraph {
   /** Edge endpoints as node indices (0-based, as in the node arrays), `source[i] < target[i]`. */
   readonly source: Int32Array;
@@ -187,15 +189,8 @@ function meetingGaps(owner: Int32Array, dist: Distances, width: number, height: 
   return best;
 }
 
-/** The growth distances, kept between calls for images up to DIST_SCRATCH_LIMIT pixels (filled with −1 on every use). */
-let distBuffer = new Int16Array(0);
-const DIST_SCRATCH_LIMIT = 1 << 21;
-
-function distScratch(length: number): Int16Array {
-  if (length > DIST_SCRATCH_LIMIT) return new Int16Array(length);
-  if (distBuffer.length < length) distBuffer = new Int16Array(length);
-  return distBuffer.subarray(0, length);
-}
+/** The growth distances, kept between calls (filled with −1 on every use). */
+const distScratch = keptBuffer((n) => new Int16Array(n));
 
 /** Slots of meetingGaps' pair cache (a power of two). */
 const PAIR_CACHE = 4096;

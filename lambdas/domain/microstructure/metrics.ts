@@ -1,3 +1,4 @@
+import { keptBuffer } from '../arrays.js';
 import type { GreyImage } from '../image/grey-image.js';
 import { describeComponents, labelComponents, percentile, type ComponentShape } from './components.js';
 import { buildObjectGraph, type ObjectGraph } from './graph.js';
@@ -130,7 +131,7 @@ export function measureMicrostructure(
 
   // Pore mask, object index, matrix mask and the crack search's thin mask are scratch kept between calls (each
   // written in full before it is read): ~7 MB less garbage per 1024² image.
-  const poreMask = codeMask(segmentation.phases, PHASE_CODE.pore, byteScratch(0, n));
+  const poreMask = codeMask(segmentation.phases, PHASE_CODE.pore, byteScratch[0]!(n));
   const sulfurLabels = phaseComponents(segmentation, 'sulfur');
   const poreLabels = phaseComponents(segmentation, 'pore');
   const particles = describeComponents(sulfurLabels, width, height);
@@ -142,7 +143,7 @@ export function measureMicrostructure(
   // Graph: particles are nodes 0..P-1, pores P..P+Q-1; growth passes through the matrix only.
   const P = particles.length;
   const objects = objectIndex(sulfurLabels.labels, poreLabels.labels, P, objectScratch(n));
-  const matrix = codeMask(segmentation.phases, PHASE_CODE.carbon, byteScratch(1, n));
+  const matrix = codeMask(segmentation.phases, PHASE_CODE.carbon, byteScratch[1]!(n));
   const graph = buildObjectGraph(objects, matrix, width, height, Math.max(settings.agglomerateTouchGapPx, Math.round(umToPx(settings.graphMaxGapUm))), { consumeObjects: true });
   const nodeCount = P + pores.length;
   const kind = new Uint8Array(nodeCount);
@@ -220,22 +221,9 @@ function codeMask(phases: Uint8Array, code: number, out: Uint8Array): Uint8Array
   return out;
 }
 
-/** Scratch arrays of exactly `length` values, kept between calls for images up to SCRATCH_LIMIT pixels. */
-const SCRATCH_LIMIT = 1 << 21;
-const byteBuffers = [new Uint8Array(0), new Uint8Array(0), new Uint8Array(0)];
-let objectBuffer = new Int32Array(0);
-
-function byteScratch(slot: number, length: number): Uint8Array {
-  if (length > SCRATCH_LIMIT) return new Uint8Array(length);
-  if (byteBuffers[slot]!.length < length) byteBuffers[slot] = new Uint8Array(length);
-  return byteBuffers[slot]!.subarray(0, length);
-}
-
-function objectScratch(length: number): Int32Array {
-  if (length > SCRATCH_LIMIT) return new Int32Array(length);
-  if (objectBuffer.length < length) objectBuffer = new Int32Array(length);
-  return objectBuffer.subarray(0, length);
-}
+/** Work arrays kept between calls: the pore, matrix and thin masks, and the object index. */
+const byteScratch = [0, 1, 2].map(() => keptBuffer((n) => new Uint8Array(n)));
+const objectScratch = keptBuffer((n) => new Int32Array(n));
 
 /** Sets `out` to 1 wherever the pixel's label is flagged in `flags` (indexed by label). */
 function markLabels(labels: Int32Array, flags: Uint8Array, out: Uint8Array): void {
@@ -325,7 +313,7 @@ function findCracks(
 ): { cracks: CrackCandidate[]; crackPixels: Uint8Array } {
   const radius = Math.max(1, Math.floor(settings.crackMaxWidthPx / 2));
   const opened = open(poreMask, width, height, radius);
-  const thin = byteScratch(2, poreMask.length);
+  const thin = byteScratch[2]!(poreMask.length);
   for (let i = 0; i < thin.length; i++) thin[i] = poreMask[i] && !opened[i] ? 1 : 0;
   const labels = labelComponents(thin, width, height);
   const shapes = describeComponents(labels, width, height);

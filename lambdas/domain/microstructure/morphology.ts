@@ -1,3 +1,4 @@
+import { KEPT_BUFFER_LIMIT, keptBuffer } from '../arrays.js';
 import { labelComponentsWithAreas, type ComponentLabels } from './components.js';
 
 /**
@@ -15,19 +16,13 @@ export function dilate(mask: Uint8Array, width: number, height: number, radius: 
 
 export function open(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
   // The eroded mask only feeds the dilation: it goes into scratch kept between calls (small masks).
-  const eroded = radius > 0 && radius <= MAX_WORD_RADIUS && LITTLE_ENDIAN && mask.length <= OPEN_SCRATCH_LIMIT
+  const eroded = radius > 0 && radius <= MAX_WORD_RADIUS && LITTLE_ENDIAN && mask.length <= KEPT_BUFFER_LIMIT
     ? separableWords(mask, width, height, radius, 0, true, openScratch(mask.length))
     : erode(mask, width, height, radius);
   return dilate(eroded, width, height, radius);
 }
 
-let openBuffer = new Uint8Array(0);
-const OPEN_SCRATCH_LIMIT = 1 << 21;
-
-function openScratch(length: number): Uint8Array {
-  if (openBuffer.length < length) openBuffer = new Uint8Array(length);
-  return openBuffer.subarray(0, length);
-}
+const openScratch = keptBuffer((n) => new Uint8Array(n));
 
 /**
  * One pass per axis: a pixel is hit when it equals `hitValue` (background for erosion, foreground for dilation);
@@ -118,15 +113,8 @@ function rowWordHits(maskWords: Uint32Array, hitRow: Uint32Array, at: number, wo
   }
 }
 
-/** separableWords' row-pass output, kept between calls for masks up to WORD_SCRATCH_LIMIT words. */
-let wordBuffer = new Uint32Array(0);
-const WORD_SCRATCH_LIMIT = 1 << 19;
-
-function wordScratch(length: number): Uint32Array {
-  if (length > WORD_SCRATCH_LIMIT) return new Uint32Array(length);
-  if (wordBuffer.length < length) wordBuffer = new Uint32Array(length);
-  return wordBuffer;
-}
+/** separableWords' row-pass output, kept between calls for masks up to 512 Ki words (2 Mi pixels). */
+const wordScratch = keptBuffer((n) => new Uint32Array(n), 1 << 19);
 
 /** hitBytes[4 + x] = 1 where the row's pixel equals hitValue (the bytes past the row stay 0). */
 function rowBytes(mask: Uint8Array, hitBytes: Uint8Array, row: number, width: number, hitValue: number): void {

@@ -1,3 +1,4 @@
+import { keptBuffer } from '../arrays.js';
 import { labelComponents } from '../microstructure/components.js';
 import type { Region } from '../report/report.js';
 
@@ -60,8 +61,8 @@ export function findRegions(
     }
   } else {
     raw = new Int32Array(width * height); // provisional component number + 1
-    const stack = scratchStack(0, width * height);
-    const rows = scratchStack(1, width * height); // each stacked pixel's row (no division per pixel)
+    const stack = stackScratch[0]!(width * height);
+    const rows = stackScratch[1]!(width * height); // each stacked pixel's row (no division per pixel)
     const stats = new Float64Array(STATS);
     label = 0;
     for (let start = 0; start < data.length; start++) {
@@ -175,13 +176,7 @@ function orderFreeSums(scanned: ScannedRegions, minArea: number): boolean {
   return true;
 }
 
-let maskBuffer = new Uint8Array(0);
-
-function maskScratch(length: number): Uint8Array {
-  if (length > SCRATCH_LIMIT) return new Uint8Array(length);
-  if (maskBuffer.length < length) maskBuffer = new Uint8Array(length);
-  return maskBuffer.subarray(0, length);
-}
+const maskScratch = keptBuffer((n) => new Uint8Array(n));
 
 /** Slots of flood's statistics. */
 const AREA = 0, SUM = 1, PEAK = 2, SX = 3, SY = 4, MIN_X = 5, MIN_Y = 6, MAX_X = 7, MAX_Y = 8, MIN_ABS = 9, MAX_ABS = 10, STATS = 11;
@@ -279,13 +274,6 @@ function pushBorder(
 
 /**
  * The flood fill's stacks (pixel and its row; each pixel is pushed at most once, so one slot a pixel), kept between calls for images
- * up to SCRATCH_LIMIT pixels so that every inspection does not allocate (and the collector reclaim) another one.
+ * so that every inspection does not allocate (and the collector reclaim) another one.
  */
-const stackScratch = [new Int32Array(0), new Int32Array(0)];
-const SCRATCH_LIMIT = 1 << 21;
-
-function scratchStack(slot: number, pixels: number): Int32Array {
-  if (pixels > SCRATCH_LIMIT) return new Int32Array(pixels);
-  if (stackScratch[slot]!.length < pixels) stackScratch[slot] = new Int32Array(pixels);
-  return stackScratch[slot]!;
-}
+const stackScratch = [0, 1].map(() => keptBuffer((n) => new Int32Array(n)));

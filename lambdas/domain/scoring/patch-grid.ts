@@ -1,3 +1,4 @@
+import { keptBuffer } from '../arrays.js';
 import { ValidationError } from '../errors.js';
 import type { FeatureMap, PatchGrid } from '../features/feature-map.js';
 import type { PatchFeatureConfig } from '../profile/profile.js';
@@ -41,11 +42,11 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
   const weights = projectionMatrix(dim, projectionDim, config.seed);
   const plane = rows * cols;
   // The per-layer work arrays are scratch kept between calls (each fully written before it is read; the sum zeroed).
-  const sum = scratch(0, projectionDim * plane);
+  const sum = scratch[0]!(projectionDim * plane);
   sum.fill(0);
   let offset = 0;
   for (const map of chosen) {
-    const projected = projectChannels(map, weights, dim, offset, projectionDim, scratch(1, projectionDim * map.height * map.width));
+    const projected = projectChannels(map, weights, dim, offset, projectionDim, scratch[1]!(projectionDim * map.height * map.width));
     const averaged = averageInto({ ...map, channels: projectionDim, data: projected }, config.neighbourhood, projected);
     addResized(averaged, projectionDim, map.height, map.width, rows, cols, sum, { offset: 0, channelStride: rows * cols, pixelStride: 1 });
     offset += map.channels;
@@ -61,17 +62,10 @@ export function buildPatchGrid(maps: readonly FeatureMap[], config: PatchGridCon
 
 /**
  * Work arrays of buildPatchGrid kept between calls (slot 0: the CHW sum, slot 1: a layer's projected planes), for
- * tiles up to SCRATCH_LIMIT values: a 1024² tile otherwise leaves ~6 MB of garbage behind. Returned views have the
+ * a 1024² tile otherwise leaves ~6 MB of garbage behind. Returned views have the
  * exact length asked for.
  */
-const scratchBuffers = [new Float32Array(0), new Float32Array(0)];
-const SCRATCH_LIMIT = 1 << 21;
-
-function scratch(slot: number, length: number): Float32Array {
-  if (length > SCRATCH_LIMIT) return new Float32Array(length);
-  if (scratchBuffers[slot]!.length < length) scratchBuffers[slot] = new Float32Array(length);
-  return scratchBuffers[slot]!.subarray(0, length);
-}
+const scratch = [0, 1].map(() => keptBuffer((n) => new Float32Array(n)));
 
 const TRANSPOSE_BLOCK = 256;
 
