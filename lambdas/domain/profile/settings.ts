@@ -63,7 +63,7 @@ export const ScoringSettingsSchema = z.object({
    * the folds its scores are standardised on, and the bank images it needs before it is fitted at all. `logBlocks`
    * adds ln(x + ε) of each pooled block (after the view average) as blocks of their own: channel statistics are
    * skewed, and on magnetic tile's validation pool the log blocks lifted the fused AUROC 0.891 → 0.902 (test splits
-   * 0.854 → 0.873; RESEARCH.md §10) for about 1 ms. Off in the schema's default so versions fitted without them
+   * 0.854 → 0.873; README, Detection quality) for about 1 ms. Off in the schema's default so versions fitted without them
    * score as they were fitted.
    */
   density: z.object({
