@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/adapters/local/runtime.js';
-import { seedDemoProfile, type DemoProfileOptions } from '../../lambdas/local/demo-profile.js';
+import { DEFAULT_DEMO, seedDemoProfile, type DemoProfileOptions } from '../../lambdas/local/demo-profile.js';
+import { calibrationCount } from '../../lambdas/application/split.js';
+import { DEFAULT_SCORING_SETTINGS } from '../../lambdas/domain/profile/settings.js';
 import { tempHome } from './support.js';
 
 /** The demo profile against a backbone change: re-enrolled with the running backbone instead of failing every inspection. */
@@ -45,4 +47,12 @@ describe('seedDemoProfile', () => {
     expect(latest.sources!.length).toBe(2 * options.images);
     expect((await runtime.inspections.inspect(sample)).status).toBe('completed');
   });
+});
+
+/** `npm start`'s demo has every component a product-default profile has: enough bank images for the density. */
+test('the default demo enrols at least the density component\'s minimum of bank images', () => {
+  const bank = DEFAULT_DEMO.images - calibrationCount(DEFAULT_DEMO.images, DEFAULT_DEMO.calibrationFraction!, false);
+  const { density } = DEFAULT_SCORING_SETTINGS;
+  expect(density.enabled).toBe(true);
+  expect(bank).toBeGreaterThanOrEqual(Math.max(density.minBankImages, 2 * density.folds));
 });
