@@ -24,6 +24,7 @@ const OptionsSchema = z.object({
   fromVersion: z.coerce.number().int().positive().optional(),
   density: z.enum(['on', 'off']).optional(),
   densityViews: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).optional(),
+  workingScale: z.coerce.number().min(0.25).max(4).optional(),
 });
 
 export function register(program: Command): void {
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the bank/calibration split and the coreset')
     .option('--density <on|off>', 'the image-level density component in this version (default: as the previous version; new profiles: on, from 50 bank images)')
     .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors; only for materials without a direction)')
+    .option('--working-scale <f>', 'the patch path sees the images resized by this factor, 0.25-4 (default: as the previous version; new profiles: 1)')
     .option('--json', 'print the result as one JSON document')
     .option('--publish', 'publish the profile version to the cloud (with images: the new version; without: an enrolled one)')
     .option('--from-version <n>', 'with --publish and no images: the local version to publish (default: the latest)')
@@ -70,7 +72,11 @@ export function register(program: Command): void {
         ...(options.density ? { enabled: options.density === 'on' } : {}),
         ...(options.densityViews ? { views: options.densityViews } : {}),
       };
-      const runtime = await createLocalRuntime(Object.keys(density).length > 0 ? { enrollment: { recipe: { settings: { density } } } } : {});
+      const settings = {
+        ...(Object.keys(density).length > 0 ? { density } : {}),
+        ...(options.workingScale !== undefined ? { workingScale: options.workingScale } : {}),
+      };
+      const runtime = await createLocalRuntime(Object.keys(settings).length > 0 ? { enrollment: { recipe: { settings } } } : {});
       const bar = progressBar('enroll');
       try {
         const images = [];

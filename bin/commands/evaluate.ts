@@ -71,6 +71,7 @@ const OptionsSchema = z.object({
   tileSize: z.coerce.number().int().min(32).max(8192).default(DEFAULT_TILE_SIZE),
   normalise: z.enum(['product', 'none', 'stretch', 'no-clahe']).default('product'),
   pad: z.coerce.number().int().min(0).max(256).default(DEFAULT_BORDER_PAD),
+  workingScale: z.coerce.number().min(0.25).max(4).default(1),
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
 });
@@ -100,6 +101,7 @@ export function register(program: Command): void {
     .option('--tile-size <px>', 'tile side in px (larger images are tiled with overlap)', String(DEFAULT_TILE_SIZE))
     .option('--normalise <mode>', 'product (denoise+CLAHE+stretch, as enrol/inspect), none, stretch (percentile stretch only), no-clahe', 'product')
     .option('--pad <px>', 'reflect-pad images by this many px before embedding; maps are cropped back and the image score taken inside', String(DEFAULT_BORDER_PAD))
+    .option('--working-scale <f>', 'the patch path sees every image resized by this factor (0.25-4; the map is brought back to the image size)', '1')
     .option('--out <dir>', 'write roc.png, histogram-<method>.png, misses.png and result.json here')
     .option('--json', 'print the result as one JSON document')
     .action(async (raw: unknown) => {
@@ -131,7 +133,7 @@ export function register(program: Command): void {
             coresetRatio: o.coresetRatio,
             projectionDim: o.projection,
             maxBankSize: o.maxBank,
-            settings: { borderPad: o.pad, smoothingSigmaPx: o.blur, tileSize: o.tileSize, normalise: NORMALISE_MODES[o.normalise], density },
+            settings: { borderPad: o.pad, workingScale: o.workingScale, smoothingSigmaPx: o.blur, tileSize: o.tileSize, normalise: NORMALISE_MODES[o.normalise], density },
           },
         },
         bar.listener,

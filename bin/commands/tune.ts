@@ -64,7 +64,7 @@ export function register(program: Command): void {
     .option('--search <list>', 'searches run side by side: bayes, random', SEARCHES.join(','))
     .option('--backbone <path>', 'ONNX backbone (default: MMDO_BACKBONE, else ../shared MobileNetV2 when present, else built-in)')
     .option('--index <kind>', 'memory-bank search: exact or approximate', 'exact')
-    .option('--cache-mb <n|auto>', 'memory for backbone outputs reused between trials (auto: 1024 when no searched setting changes the tiles, i.e. none of pad, tileSize, normalise; else off)', 'auto')
+    .option('--cache-mb <n|auto>', 'memory for backbone outputs reused between trials (auto: 1024 when no searched setting changes the tiles, i.e. none of pad, workingScale, tileSize, normalise; else off)', 'auto')
     .option('--profile <name>', 'save the winner as a new version of this local profile (its images, or the manifest\'s bank and calibration normals when new)')
     .option('--no-compare-defaults', 'do not score the base recipe on the test split beside the winner')
     .option('--restart', 'discard the state in --out and start over')

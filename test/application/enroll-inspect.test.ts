@@ -74,6 +74,30 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     await expect(runtime.enrollment.enroll({ tenant: 'local', profile: 'lonely', images: [first[1]!] })).rejects.toMatchObject({ code: 'validation_failed' });
   });
 
+  test('a working scale in the profile: the patch path sees the image resized, the maps come back at the image size', async () => {
+    const scaledHome = await mkdtemp(join(tmpdir(), 'mmdo-scale-'));
+    const scaled = await createLocalRuntime({ home: scaledHome, backboneOverride: 'builtin', enrollment: { recipe: { settings: { workingScale: 2 } } } });
+    try {
+      const images = await Promise.all([31, 32, 33, 34, 35].map(async (s) => ({ name: `w${s}.png`, bytes: await png(s) })));
+      await scaled.enrollment.enroll({ tenant: 'local', profile: 'fine', images });
+      const profile = await scaled.profiles.load('local', 'fine');
+      expect(profile.settings.workingScale).toBe(2);
+      const report = await scaled.inspections.inspect({ tenant: 'local', name: 'q.png', bytes: await png(36), profile: 'fine' });
+      expect(report.status).toBe('completed');
+      for (const name of ['heatmap', 'overlay'] as const) {
+        const stored = await scaled.artifacts.get(report.artifacts[name]!);
+        expect(await sharp(Buffer.from(stored!.bytes)).metadata()).toMatchObject({ width: SIZE, height: SIZE });
+      }
+      // The same upload against a profile at the native scale scores differently: the backbone saw other pixels.
+      await runtime.enrollment.enroll({ tenant: 'local', profile: 'native', images });
+      const native = await runtime.inspections.inspect({ tenant: 'local', name: 'q.png', bytes: await png(36), profile: 'native' });
+      expect(native.scores!.components.find((c) => c.name === 'patch')!.raw).not.toBe(report.scores!.components.find((c) => c.name === 'patch')!.raw);
+    } finally {
+      await scaled.close();
+      await rm(scaledHome, { recursive: true, force: true });
+    }
+  });
+
   test('inspection names the version, resamples to the profile pixel size, runs every stage and fuses the profile\'s components', async () => {
     const images = await Promise.all([21, 22, 23, 24, 25].map(async (s) => ({ name: `n${s}.png`, bytes: await png(s) })));
     await runtime.enrollment.enroll({ tenant: 'local', profile: 'scaled', images, pixelSizeUm: 1 });

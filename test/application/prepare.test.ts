@@ -1,4 +1,5 @@
-import { prepareImage, resolvePixelSize } from '../../lambdas/application/prepare.js';
+import { prepareForProfile, prepareImage, resolvePixelSize } from '../../lambdas/application/prepare.js';
+import { DEFAULT_SCORING_SETTINGS } from '../../lambdas/domain/profile/settings.js';
 import { IngestError } from '../../lambdas/domain/errors.js';
 import { createGreyImage, type GreyImage } from '../../lambdas/domain/image/grey-image.js';
 import { normalise, normaliseOptionsSchema } from '../../lambdas/domain/image/normalise.js';
@@ -72,4 +73,25 @@ describe('pixel size and preparation', () => {
     expect(() => prepareImage(image(256, 256), 0.01, 0.1, PROFILE_NORMALISE, limits)).toThrow(/resampled to the profile's 0.1 µm\/px, the image is 26 x 26 px/);
     expect(performance.now() - started).toBeLessThan(1000);
   });
+
+  test('the working scale resizes the patch path in the same resampling as the pixel size, within the same limits', () => {
+    expect([prepareImage(image(128, 64), undefined, null, false, undefined, 2).width, prepareImage(image(128, 64), undefined, null, false, undefined, 2).height]).toEqual([256, 128]);
+    // 0.25 µm/px onto a 0.5 µm/px profile halves it, the working scale 2 doubles it back: one resampling, no change.
+    expect(Array.from(prepareImage(image(128, 64), 0.25, 0.5, false, undefined, 2).data)).toEqual(Array.from(image(128, 64).data));
+    expect(prepareImage(image(128, 64), 1, 0.5, false, undefined, 0.5).width).toBe(128);
+    expect(() => prepareImage(image(128, 64), undefined, null, false, { maxPixels: 128 * 64 }, 2))
+      .toThrow(expect.objectContaining({ code: 'too_many_pixels', details: { workingScale: 2, pixels: 256 * 128, limit: 128 * 64 } }));
+    expect(() => prepareImage(image(64, 64), undefined, null, false, undefined, 0.25)).toThrow(expect.objectContaining({ code: 'image_too_small' }));
+  });
+
+  test('prepareForProfile: the patch path at the working scale, the density at the profile\'s pixel size', () => {
+    const settings = { ...DEFAULT_SCORING_SETTINGS, workingScale: 1.5 };
+    const prepared = prepareForProfile(image(128, 64), undefined, null, settings);
+    expect([prepared.image.width, prepared.image.height]).toEqual([192, 96]);
+    expect([prepared.density!.width, prepared.density!.height]).toEqual([128, 64]);
+    // Exactly what inspection's normalise and density stages make of the same upload.
+    expect(Array.from(prepared.image.data)).toEqual(Array.from(prepareImage(image(128, 64), undefined, null, settings.normalise, undefined, 1.5).data));
+    expect(Array.from(prepared.density!.data)).toEqual(Array.from(prepareImage(image(128, 64), undefined, null, settings.density.normalise).data));
+  });
 });
+

@@ -23,7 +23,7 @@ export function formatEvaluation(r: EvaluationResult): string {
   const s = r.profile.settings;
   out.push(
     `profile: layers ${f.layers.join('+')}, neighbourhood ${f.neighbourhood}, k ${f.k}, coreset ${f.coresetRatio} (cap ${f.coresetMaxSize ?? '–'}, ${r.profile.bankVectors} vectors), projection ${f.projectionDim ?? 'none'}, ` +
-      `tiles ${s.tiling.tileSize} px (overlap ${s.tiling.overlap}), pad ${s.borderPad} px, smoothing σ ${s.smoothingSigmaPx} px, normalise ${s.normalise === false ? 'none' : 'product'}, ` +
+      `working scale ${s.workingScale}, tiles ${s.tiling.tileSize} px (overlap ${s.tiling.overlap}), pad ${s.borderPad} px, smoothing σ ${s.smoothingSigmaPx} px, normalise ${s.normalise === false ? 'none' : 'product'}, ` +
       `fusion ${s.fusion.components.map((c) => `${c} ${s.fusion.weights[c]}`).join(', ')}`,
   );
   out.push(s.density.enabled

@@ -131,6 +131,7 @@ export const TUNABLES: readonly Tunable[] = [
   ordinal('bankCap', 'cap on memory-bank vectors', [1024, 2048, 4096, 8192], (r) => r.maxBankSize, (r, v) => ({ ...r, maxBankSize: v })),
   ordinal<number | 'none'>('projection', 'random projection width of patch features', ['none', 32, 64, 128], (r) => r.features.projectionDim ?? 'none', (r, v) => features(r, { projectionDim: v === 'none' ? null : v })),
   continuous('blur', 'smoothing σ of the anomaly map, px', 0, 8, 'linear', (r) => r.settings.smoothingSigmaPx, (r, v) => settings(r, { smoothingSigmaPx: v })),
+  ordinal('workingScale', 'patch path working scale: the image is resized by this factor before the backbone', [0.5, 0.75, 1, 1.5, 2], (r) => r.settings.workingScale, (r, v) => settings(r, { workingScale: v }), { changesTiles: true }),
   ordinal('tileSize', 'tile side in px', [256, 512, 1024], (r) => r.settings.tileSize, (r, v) => settings(r, { tileSize: v }), { changesTiles: true }),
   categorical('normalise', 'intensity normalisation (product = denoise + CLAHE + stretch)', () => Object.keys(NORMALISE_MODES), (r) => normaliseModeOf(r.settings.normalise), (r, v) => settings(r, { normalise: NORMALISE_MODES[v as NormaliseMode] }), { changesTiles: true }),
   // Weights are ordinal so that 0 (the component off: a weightless component never lifts the fused score) is a value.

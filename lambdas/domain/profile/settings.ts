@@ -25,6 +25,14 @@ export const ScoringSettingsSchema = z.object({
   normalise: z.union([z.literal(false), normaliseOptionsSchema]),
   /** Tile side in pixels of the normalised image (tiles grow by twice the border) and their overlap. */
   tiling: z.object({ tileSize: z.number().int().min(32).max(8192), overlap: z.number().int().nonnegative() }),
+  /**
+   * Working scale of the patch path: the image (at the profile's pixel size) is resized by this factor before it is
+   * normalised and embedded, and the anomaly map is brought back to the image's own size. 2 lets the backbone see
+   * fine lines (cracks a few pixels wide) at twice its resolution, for four times its work; 0.5 the reverse. The
+   * density component keeps its own fixed working scale (`density.shortSide`). 1 in the schema's default, so versions
+   * stored before the setting existed score as they were fitted. Chosen per material with `mmdo tune --params workingScale`.
+   */
+  workingScale: z.number().min(0.25).max(4).default(1),
   /** Reflected border around every image before tiling; maps are cropped back to the image. */
   borderPad: z.number().int().nonnegative().max(512),
   /** How the image embedding pools the embedding layer: the mean over cells centred inside the image (not its border). */
@@ -132,6 +140,7 @@ export const DEFAULT_TILE_SIZE = 1024;
 /** The settings enrolment writes unless told otherwise; `heatmapLow` and `tiling.overlap` come from the data and backbone. */
 export const DEFAULT_SCORING_SETTINGS: Omit<ScoringSettings, 'heatmapLow' | 'tiling'> = {
   normalise: normaliseOptionsSchema.parse({}),
+  workingScale: 1,
   borderPad: DEFAULT_BORDER_PAD,
   embeddingPooling: 'mean-inside',
   smoothingSigmaPx: DEFAULT_SMOOTHING_SIGMA,

@@ -68,7 +68,7 @@ describe('tuning search space', () => {
     expect(() => searchSpaceOf(['pad', 'nope'], descriptor)).toThrow(/unknown tunable 'nope'/);
     const base = resolveRecipe(backbone, undefined, { seed: 1 });
     const defaults = {
-      layers: 'a+b', pad: 2, neighbourhood: 1, k: 1, coresetRatio: 0.1, bankCap: 1, projection: 2, blur: 4, tileSize: 2, normalise: 'product',
+      layers: 'a+b', pad: 2, neighbourhood: 1, k: 1, coresetRatio: 0.1, bankCap: 1, projection: 2, blur: 4, workingScale: 2, tileSize: 2, normalise: 'product',
       noveltyWeight: 2, consistencyWeight: 2, densityWeight: 3, densityViews: 3, densityScale: 2, threshold: 0.5,
     };
     encodeParams(searchSpaceOf(TUNABLE_NAMES, descriptor), defaults);
@@ -86,7 +86,7 @@ describe('tuning search space', () => {
   });
 
   it('knows which settings change the tiles the backbone sees', () => {
-    expect(TUNABLES.filter((t) => t.changesTiles).map((t) => t.name)).toEqual(['pad', 'tileSize', 'normalise']);
+    expect(TUNABLES.filter((t) => t.changesTiles).map((t) => t.name)).toEqual(['pad', 'workingScale', 'tileSize', 'normalise']);
     expect(changesTiles(['k', 'blur', 'noveltyWeight', 'layers', 'projection'])).toBe(false);
     expect(changesTiles(['k', 'pad'])).toBe(true);
   });
