@@ -68,6 +68,8 @@ export const DEFAULT_PORT = 7433;
  * WORK_SWEEP_MS, as the cloud's artifact bucket expires `work/` after 7 days (lib/stateful-stack.ts).
  */
 export const WORK_EXPIRY_MS = 7 * 24 * 3600 * 1000;
+/** How long an idle keep-alive connection stays open (see where the server starts). */
+const KEEP_ALIVE_MS = 30_000;
 const WORK_SWEEP_MS = 6 * 3600 * 1000;
 
 export const DEFAULT_DETECT_MAX_PIXELS = 4 * 1024 * 1024;
@@ -198,6 +200,10 @@ export async function startLocalService(deps: LocalServiceDeps, options: LocalSe
     }
     throw error;
   }
+  // Idle keep-alive connections stay open 30 s (Node's default is 5 s). A client pool reuses a connection until the
+  // server's advertised timeout minus a margin; a client whose thread was busy for a few seconds would otherwise send
+  // on a connection the server has just closed and get a reset ("other side closed") for a request that never arrived.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   const { port } = server.address() as AddressInfo;
   url = `http://${options.host}:${port}`;
 

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Report } from '../../lambdas/domain/report/report.js';
@@ -23,6 +24,22 @@ describe('local service end to end', () => {
   afterAll(async () => {
     await deps.close();
     cleanup();
+  });
+
+  test('idle keep-alive connections stay open 30 s: a client busy for a few seconds does not send on a closed one', async () => {
+    const service = await start(deps, options);
+    try {
+      const header = await new Promise<string | undefined>((resolve, reject) => {
+        get(`${service.url}/healthz`, { agent: new Agent({ keepAlive: true }) }, (res) => {
+          res.resume();
+          resolve(res.headers['keep-alive']);
+        }).on('error', reject);
+      });
+      // What a client pool reads to know how long it may reuse the connection (Node's default would say 5).
+      expect(header).toBe('timeout=30');
+    } finally {
+      await service.stop();
+    }
   });
 
   test('POST a PNG → 202 → poll GET until the completed report; heatmap and overlay are PNGs', async () => {

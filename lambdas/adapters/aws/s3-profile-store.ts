@@ -89,10 +89,14 @@ export class ProfileVersionFiles {
   /** The float arrays of a version whose manifest is already read. */
   async loadWith(manifest: ProfileManifest, tenant: string): Promise<ProfileVersion> {
     const keys = profileObjectKeys(tenant, manifest.name, manifest.version);
-    const [bank, embeddings, density] = await Promise.all([
+    // Fetched together; a missing file is reported in this order (bank first), not by which request failed first.
+    const settled = await Promise.allSettled([
       this.required(keys.bank), this.required(keys.embeddings), manifest.density ? this.required(keys.density) : undefined,
     ]);
-    return decodeProfile(manifest, { bank, embeddings, density }, profileVersionPrefix(tenant, manifest.name, manifest.version));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [bank, embeddings, density] = settled.map((r) => (r as PromiseFulfilledResult<Uint8Array | undefined>).value);
+    return decodeProfile(manifest, { bank: bank!, embeddings: embeddings!, density }, profileVersionPrefix(tenant, manifest.name, manifest.version));
   }
 
   /** The density component of a version whose manifest is already read (NotFoundError when it has none). */
