@@ -32,7 +32,7 @@ describe('local service end to end', () => {
       const header = await new Promise<string | undefined>((resolve, reject) => {
         get(`${service.url}/healthz`, { agent: new Agent({ keepAlive: true }) }, (res) => {
           res.resume();
-          resolve(res.headers['keep-alive']);
+          resolve(res.headers['keep-alive'] as string | undefined);
         }).on('error', reject);
       });
       // What a client pool reads to know how long it may reuse the connection (Node's default would say 5).
