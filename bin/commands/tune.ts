@@ -7,7 +7,7 @@ import { SEARCHES, recordSaved, storedSplit, tune, type TuneEvent, type TuneResu
 import { DEFAULT_METRIC, METRIC_NAMES } from '../../lambdas/application/tune/metrics.js';
 import { TUNABLES, TUNABLE_NAMES, changesTiles, describeSettings } from '../../lambdas/application/tune/space.js';
 import { bestSoFarChart, formatTune } from '../../lambdas/application/tune/report.js';
-import { saveTunedProfile } from '../../lambdas/application/tune/save-profile.js';
+import { saveTunedProfile, tunedProvenance } from '../../lambdas/application/tune/save-profile.js';
 import type { TuneStateStore } from '../../lambdas/application/tune/state.js';
 import { csvManifestSource } from '../../lambdas/adapters/local/evaluation/csv-manifest.js';
 import { svgToPng } from '../../lambdas/adapters/local/evaluation/plot-writer.js';
@@ -139,17 +139,11 @@ async function saveWinner(
   const { o, source } = ctx;
   const winner = result.winner;
   const bar = progressBar('enroll');
-  const fused = (key: string) => result.test.methods.find((m) => m.method === key.split('.')[0])?.metrics[key];
   const saved = await saveTunedProfile(
     { decoder: new SharpImageDecoder(), backbone: ctx.backbone, vectorIndexes: new LocalVectorIndexFactory(), profiles: ctx.profiles, artifacts: ctx.artifacts },
     {
       tenant: LOCAL_TENANT, profile: name, recipe: result.recipe, seed: o.seed,
-      provenance: {
-        tuner: winner.method === 'defaults' ? 'mmdo tune: base recipe (no trial beat it)' : `mmdo tune: ${winner.method === 'bayes' ? 'Bayesian optimisation (GP, Matérn 5/2, expected improvement)' : 'random search'}, trial ${winner.index + 1}`,
-        metric: result.metric, value: winner.value, budget: result.budget, splitSeed: result.seed, date: result.finishedAt,
-        params: winner.settings, manifest: result.manifest, validationImages: result.split.search.normal + result.split.search.anomalous,
-        test: Object.fromEntries(['fused.auroc', 'patch-knn.auroc', 'fused.f1', result.metric].flatMap((k) => (fused(k) !== undefined ? [[k, fused(k)!]] : []))),
-      },
+      provenance: tunedProvenance(result),
       calibrationFraction: result.split.calibration / (result.split.bank + result.split.calibration),
       newProfileImages: async () => {
         // The manifest's bank and calibration normals, as the tuning split chose them.

@@ -5,6 +5,7 @@ import type { ProfileStore } from '../../ports/stores.js';
 import type { EnrollResult, ProgressListener } from '../contracts.js';
 import { Enrollment, sourceKey, type EnrollmentDeps } from '../enroll.js';
 import type { RecipeOverrides } from '../profile-builder.js';
+import type { TuneResult } from './tune.js';
 
 export interface SaveTunedRequest {
   readonly tenant: string;
@@ -75,3 +76,27 @@ async function imagesOf(deps: EnrollmentDeps, tenant: string, previous: ProfileV
   }
   return out;
 }
+
+/**
+ * The provenance a tuned version carries: what chose its settings, on which data, and the winner's figures on the
+ * untouched test split, among them what to expect at its operating threshold: the share of defects it flags
+ * (`fused.recall`) and of normals (`fused.normals-flagged`).
+ */
+export function tunedProvenance(result: TuneResult): ProfileProvenance {
+  const { winner } = result;
+  const figure = (key: string) => result.test.methods.find((m) => m.method === key.split('.')[0])?.metrics[key];
+  const keys = [...new Set(['fused.auroc', 'patch-knn.auroc', 'fused.f1', 'fused.recall', result.metric])];
+  const fused = result.test.methods.find((m) => m.method === 'fused');
+  return {
+    tuner: winner.method === 'defaults'
+      ? 'mmdo tune: base recipe (no trial beat it)'
+      : `mmdo tune: ${winner.method === 'bayes' ? 'Bayesian optimisation (GP, Matérn 5/2, expected improvement)' : 'random search'}, trial ${winner.index + 1}`,
+    metric: result.metric, value: winner.value, budget: result.budget, splitSeed: result.seed, date: result.finishedAt,
+    params: winner.settings, manifest: result.manifest, validationImages: result.split.search.normal + result.split.search.anomalous,
+    test: {
+      ...Object.fromEntries(keys.flatMap((k) => { const v = figure(k); return v !== undefined ? [[k, v]] : []; })),
+      ...(fused ? { 'fused.normals-flagged': fused.normalsFlagged } : {}),
+    },
+  };
+}
+

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { evaluate } from '../../../lambdas/application/evaluate/evaluate.js';
 import type { EvaluationSource } from '../../../lambdas/application/evaluate/manifest.js';
 import { resolveRecipe } from '../../../lambdas/application/profile-builder.js';
-import { saveTunedProfile } from '../../../lambdas/application/tune/save-profile.js';
+import { saveTunedProfile, tunedProvenance } from '../../../lambdas/application/tune/save-profile.js';
 import { bestSoFarChart, curvesTable, formatTune } from '../../../lambdas/application/tune/report.js';
 import { overridesOf, pointOf, recipeAt } from '../../../lambdas/application/tune/space.js';
 import { evaluationRows, parseTuneManifest } from '../../../lambdas/application/tune/split.js';
@@ -260,6 +260,18 @@ describe('mmdo tune on a tiny synthetic set (built-in backbone)', () => {
     const v2 = await profiles.load('local', 'tuned', 2);
     expect([...v2.enrolled.bank, ...v2.enrolled.calibration].sort()).toEqual([...saved.enrolled.bank, ...saved.enrolled.calibration].sort());
     expect(v2.provenance).toEqual(provenance);
+  });
+
+  it("a saved version's provenance says what to expect at its operating threshold: recall and normals flagged on test", () => {
+    const { result } = reference;
+    const fused = result.test.methods.find((m) => m.method === 'fused')!;
+    const provenance = tunedProvenance(result);
+    expect(provenance.test).toMatchObject({
+      'fused.auroc': fused.metrics['fused.auroc'], 'fused.recall': fused.metrics['fused.recall'], 'fused.normals-flagged': fused.normalsFlagged,
+    });
+    expect(fused.metrics['fused.recall']).toBeGreaterThanOrEqual(0);
+    expect(provenance).toMatchObject({ metric: result.metric, value: result.winner.value, splitSeed: result.seed, params: result.winner.settings });
+    expect(provenance.validationImages).toBe(result.split.search.normal + result.split.search.anomalous);
   });
 
   it('prints the curves as a table and a chart, and the whole run as text', () => {
