@@ -8,6 +8,7 @@ import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
 import { readFileWithin } from '../../lambdas/local/bounded-read.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../../lambdas/ports/image-codec.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
+import { WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
 import { PublishOptionsSchema, publishToCloud } from './enroll-publish.js';
 import { progressBar } from './progress-bar.js';
 
@@ -24,7 +25,7 @@ const OptionsSchema = z.object({
   fromVersion: z.coerce.number().int().positive().optional(),
   density: z.enum(['on', 'off']).optional(),
   densityViews: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).optional(),
-  workingScale: z.coerce.number().min(0.25).max(4).optional(),
+  workingScale: z.coerce.number().min(WORKING_SCALE.min).max(WORKING_SCALE.max).optional(),
 });
 
 export function register(program: Command): void {

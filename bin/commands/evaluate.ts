@@ -8,7 +8,7 @@ import { parseOptions } from './cli-errors.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
 import { DEFAULT_RECIPE } from '../../lambdas/application/profile-builder.js';
 import { normaliseOptionsSchema, type NormaliseOptions } from '../../lambdas/domain/image/normalise.js';
-import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_SMOOTHING_SIGMA, DEFAULT_TILE_SIZE } from '../../lambdas/domain/profile/settings.js';
+import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_SMOOTHING_SIGMA, DEFAULT_TILE_SIZE, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
 import { evaluationWorkspace } from '../../lambdas/adapters/local/evaluation/workspace.js';
 import { METHOD_NAMES, type MethodName } from '../../lambdas/application/evaluate/methods.js';
 import { formatEvaluation, formatRepeats } from '../../lambdas/application/evaluate/table.js';
@@ -71,7 +71,7 @@ const OptionsSchema = z.object({
   tileSize: z.coerce.number().int().min(32).max(8192).default(DEFAULT_TILE_SIZE),
   normalise: z.enum(['product', 'none', 'stretch', 'no-clahe']).default('product'),
   pad: z.coerce.number().int().min(0).max(256).default(DEFAULT_BORDER_PAD),
-  workingScale: z.coerce.number().min(0.25).max(4).default(1),
+  workingScale: z.coerce.number().min(WORKING_SCALE.min).max(WORKING_SCALE.max).default(1),
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
 });

@@ -72,8 +72,11 @@ export function prepareForProfile(
   image: GreyImage, imagePixelUm: number | undefined, profilePixelUm: number | null,
   settings: Pick<ScoringSettings, 'normalise' | 'density' | 'workingScale'>, limits?: Pick<IngestLimits, 'maxPixels'>,
 ): PreparedImage {
-  const resampled = prepareImage(image, imagePixelUm, profilePixelUm, false, limits);
-  const patchPath = settings.workingScale === 1 ? resampled : prepareImage(image, imagePixelUm, profilePixelUm, false, limits, settings.workingScale);
+  const resampled = (workingScale: number) => prepareImage(image, imagePixelUm, profilePixelUm, false, limits, workingScale);
+  const patchPath = resampled(settings.workingScale);
   const as = (base: GreyImage, options: NormaliseOptionsInput | false) => (options === false ? base : normalise(base, options).image);
-  return { image: as(patchPath, settings.normalise), ...(settings.density.enabled ? { density: as(resampled, settings.density.normalise) } : {}) };
+  const prepared = as(patchPath, settings.normalise);
+  if (!settings.density.enabled) return { image: prepared };
+  // The density sees the image at the profile's pixel size: the patch path's own pixels when its scale is 1.
+  return { image: prepared, density: as(settings.workingScale === 1 ? patchPath : resampled(1), settings.density.normalise) };
 }

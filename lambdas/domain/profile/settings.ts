@@ -20,6 +20,9 @@ export type Modality = (typeof MODALITIES)[number];
  */
 export const DEFAULT_DENSITY_MIN_BANK_IMAGES = 50;
 
+/** The range of the patch path's working scale (`workingScale`), for the schema and the command-line flags. */
+export const WORKING_SCALE = { min: 0.25, max: 4 } as const;
+
 export const ScoringSettingsSchema = z.object({
   /** Intensity normalisation before the backbone (false: none); the domain's `normalise` options. */
   normalise: z.union([z.literal(false), normaliseOptionsSchema]),
@@ -32,7 +35,7 @@ export const ScoringSettingsSchema = z.object({
    * density component keeps its own fixed working scale (`density.shortSide`). 1 in the schema's default, so versions
    * stored before the setting existed score as they were fitted. Chosen per material with `mmdo tune --params workingScale`.
    */
-  workingScale: z.number().min(0.25).max(4).default(1),
+  workingScale: z.number().min(WORKING_SCALE.min).max(WORKING_SCALE.max).default(1),
   /** Reflected border around every image before tiling; maps are cropped back to the image. */
   borderPad: z.number().int().nonnegative().max(512),
   /** How the image embedding pools the embedding layer: the mean over cells centred inside the image (not its border). */
