@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ALLOCATOR_ENV } from '../lambdas/adapters/allocator.js';
 import { DEFAULT_EMBEDDING_INDEX_PREFIX } from '../lambdas/adapters/aws/opensearch-embedding-index.js';
 import { REPORTS_TABLE } from '../lambdas/adapters/aws/dynamodb-tables.js';
 import type { MmdoConfig } from './config.js';
@@ -126,6 +127,7 @@ export class StatelessStack extends Stack {
 
     const environment: Record<string, string> = {
       NODE_OPTIONS: '--enable-source-maps',
+      ...ALLOCATOR_ENV,
       POWERTOOLS_SERVICE_NAME: 'mmdo',
       POWERTOOLS_METRICS_NAMESPACE: 'MMDO',
       MMDO_UPLOAD_BUCKET: names.uploadBucket,

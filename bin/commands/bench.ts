@@ -24,6 +24,7 @@ import { defaultPipelineThreads, PipelinePool, pipelineThreadConfig } from '../.
 import { DEFAULT_INGEST_LIMITS } from '../../lambdas/ports/image-codec.js';
 import { DEFAULT_SCORING_SETTINGS } from '../../lambdas/domain/profile/settings.js';
 
+import { ALLOCATOR_ENV } from '../../lambdas/adapters/allocator.js';
 const execFileAsync = promisify(execFile);
 
 const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v);
@@ -244,7 +245,7 @@ export function formatBench(r: Awaited<ReturnType<typeof runBench>>): string {
   }
   if (r.large) {
     out.push('');
-    out.push(`one ${r.large.side}² image (${((r.large.side * r.large.side) / 2 ** 20).toFixed(0)} MP) in a fresh process: ${r.large.status}, ${r.large.seconds} s, CPU ${r.large.cpuSeconds} s, peak RSS ${r.large.peakRssMb} MB (process at rest ${r.large.restRssMb} MB)`);
+    out.push(`one ${r.large.side}² image (${((r.large.side * r.large.side) / 2 ** 20).toFixed(0)} MP) in a fresh process: ${r.large.status}, ${r.large.seconds} s, CPU ${r.large.cpuSeconds} s, peak RSS ${r.large.peakRssMb} MB (process at rest ${r.large.restRssMb} MB; malloc mmap threshold ${r.large.mmapThreshold})`);
   }
   out.push('');
   out.push('enrolment of 256² images');
@@ -296,11 +297,11 @@ async function throughputRun(runtime: LocalRuntime, home: string, profile: strin
 async function largeInChild(o: z.infer<typeof OptionsSchema>, backbonePath: string): Promise<LargeRun> {
   log(`large: one ${o.large}² image in a fresh process`);
   const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'mmdo.mjs');
-  const { stdout } = await execFileAsync(process.execPath, [entry, 'bench', '--large-only', '--large', String(o.large), '--backbone', backbonePath], { maxBuffer: 1 << 20, env: process.env });
+  const { stdout } = await execFileAsync(process.execPath, [entry, 'bench', '--large-only', '--large', String(o.large), '--backbone', backbonePath], { maxBuffer: 1 << 20, env: { ...ALLOCATOR_ENV, ...process.env } });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as LargeRun;
 }
 
-interface LargeRun { side: number; status: string; seconds: number; cpuSeconds: number; peakRssMb: number; restRssMb: number }
+interface LargeRun { side: number; status: string; seconds: number; cpuSeconds: number; peakRssMb: number; restRssMb: number; mmapThreshold: string }
 
 /** One side² micrograph (a generated 1024² one repeated, so it is quick to make) inspected once. */
 async function largeRun(runtime: LocalRuntime, side: number): Promise<LargeRun> {
@@ -319,5 +320,6 @@ async function largeRun(runtime: LocalRuntime, side: number): Promise<LargeRun> 
   return {
     side, status: report.status === 'completed' ? 'completed' : `failed: ${report.failure?.code}`,
     seconds: round((performance.now() - t) / 1000, 1), cpuSeconds: round((used.user + used.system) / 1e6, 1), peakRssMb: peakRssMb(), restRssMb,
+    mmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? 'dynamic',
   };
 }

@@ -16,6 +16,20 @@ export interface ScoringTile {
   readonly inside: PixelRect;
 }
 
+/**
+ * The tiles of one image, made on demand: a scorer takes them a batch at a time, so a large image's tiles (about
+ * 1.2× its pixels with borders and overlaps) are never all in memory at once.
+ */
+export interface ScoringTiles {
+  readonly count: number;
+  tile(index: number): ScoringTile;
+}
+
+/** ScoringTiles over tiles already made. */
+export function listedTiles(tiles: readonly ScoringTile[]): ScoringTiles {
+  return { count: tiles.length, tile: (i) => tiles[i]! };
+}
+
 /** Patch scores and pooled embeddings of equally sized tiles. */
 export interface ScoredTiles {
   readonly rows: number;
@@ -36,7 +50,7 @@ export interface ScoredTiles {
  */
 export interface PatchScorer {
   readonly descriptor: BackboneDescriptor;
-  scoreTiles(tiles: readonly ScoringTile[], profile: ProfileVersionRef): Promise<ScoredTiles>;
+  scoreTiles(tiles: ScoringTiles, profile: ProfileVersionRef): Promise<ScoredTiles>;
   /** The backbone's feature maps of the named layers for equally sized images (image-level scores: density). */
   extract(images: readonly GreyImage[], layers: readonly string[]): Promise<FeatureMap[][]>;
 }

@@ -16,6 +16,7 @@ import { FileArtifactStore } from '../../lambdas/adapters/files/file-artifact-st
 import { extractPaddedTile, insideRect, planPaddedTiles } from '../../lambdas/domain/image/tiling.js';
 import { DEFAULT_SCORING_SETTINGS, tileOverlap, type ScoringSettings } from '../../lambdas/domain/profile/settings.js';
 import type { PatchFeatureConfig } from '../../lambdas/domain/profile/profile.js';
+import { listedTiles } from '../../lambdas/ports/patch-scorer.js';
 import { buildPatchGrid } from '../../lambdas/domain/scoring/patch-grid.js';
 import { generateMicrograph } from '../../lambdas/domain/synth/index.js';
 import { BankScorer } from '../src/bank-scorer.js';
@@ -73,7 +74,7 @@ for (const size of values.sizes!.split(',').map(Number)) {
   // Tiled as the pipeline's embed stage tiles (the profile's border, tile size and overlap).
   const pad = settings.borderPad;
   const plan = planPaddedTiles(size, size, settings.tiling, pad, d.sizeMultiple);
-  const tiles = plan.tiles.map((t) => ({ image: extractPaddedTile(image, pad, t), inside: insideRect(t, pad, size, size) }));
+  const tiles = listedTiles(plan.tiles.map((t) => ({ image: extractPaddedTile(image, pad, t), inside: insideRect(t, pad, size, size) })));
   await remote.scoreTiles(tiles, ref); // warm-up: bank load, ORT shapes
   const before = server.batcher.stats;
   const deadline = performance.now() + Number(values.seconds) * 1000;
@@ -92,7 +93,7 @@ for (const size of values.sizes!.split(',').map(Number)) {
   const after = server.batcher.stats;
   latencies.sort((a, b) => a - b);
   process.stdout.write(`${JSON.stringify({
-    backbone: d.id, device: engine.device, cpu: cpus()[0]?.model, cores: cpus().length, size, tilesPerImage: tiles.length, tileSize: plan.tileWidth,
+    backbone: d.id, device: engine.device, cpu: cpus()[0]?.model, cores: cpus().length, size, tilesPerImage: tiles.count, tileSize: plan.tileWidth,
     bankVectors: bankSize, concurrency: Number(values.concurrency), imagesPerSecond: Math.round((images / seconds) * 100) / 100,
     p50Ms: Math.round(latencies[Math.floor(latencies.length / 2)]!), meanTilesPerRun: Math.round(((after.tiles - before.tiles) / Math.max(1, after.runs - before.runs)) * 10) / 10,
   })}\n`);

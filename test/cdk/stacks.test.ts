@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ALLOCATOR_ENV } from '../../lambdas/adapters/allocator.js';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
 import { CLOUD_STEPS, RETRYABLE_ERRORS, WORKFLOW_FUNCTIONS, type HandlerEntries } from '../../lib/handler-entries.js';
 import { EXPRESS_LIMIT, stepStateName, TASK_RETRY } from '../../lib/constructs/inspection-workflow.js';
@@ -104,7 +105,7 @@ describe('StatefulStack', () => {
 });
 
 describe('StatelessStack', () => {
-  test('one arm64 nodejs22.x function per cloud step of the pipeline definition (+ the failure recorder), traced, with its own log group', () => {
+  test('one arm64 nodejs22.x function per cloud step of the pipeline definition (+ the failure recorder), traced, with its own log group and the allocator setting', () => {
     const functions = stateless.findResources('AWS::Lambda::Function');
     expect(Object.keys(functions)).toHaveLength(CLOUD_STEPS.length + 1);
     for (const fn of Object.values(functions)) {
@@ -112,6 +113,7 @@ describe('StatelessStack', () => {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+      expect(fn.Properties.Environment.Variables).toMatchObject(ALLOCATOR_ENV);
     }
   });
 

@@ -12,7 +12,7 @@ import { MmdoError } from '../../lambdas/domain/errors.js';
 import type { GreyImage } from '../../lambdas/domain/image/grey-image.js';
 import { extractPaddedTile, insideRect, planPaddedTiles } from '../../lambdas/domain/image/tiling.js';
 import type { PatchFeatureConfig } from '../../lambdas/domain/profile/profile.js';
-import type { ScoringTile } from '../../lambdas/ports/patch-scorer.js';
+import { listedTiles as listed, type ScoringTile } from '../../lambdas/ports/patch-scorer.js';
 import { patchScores } from '../../lambdas/domain/scoring/anomaly-map.js';
 import { buildPatchGrid, poolInside } from '../../lambdas/domain/scoring/patch-grid.js';
 import { drawCrack, grainTexture } from '../e2e/textures.js';
@@ -126,7 +126,7 @@ describe('model container through the SageMaker adapter (real server on loopback
     drawCrack(cracked, 8, 10, 56, 50, 2);
     const scorer = await SageMakerPatchScorer.create(container.endpoint());
     const ref = { tenant: 'acme', name, version: 1 };
-    const scored = await scorer.scoreTiles([whole(normal), whole(cracked)], ref);
+    const scored = await scorer.scoreTiles(listed([whole(normal), whole(cracked)]), ref);
     expect([scored.rows, scored.cols, scored.stride]).toEqual([TILE / 8, TILE / 8, 8]);
     expect(scored.embeddingDim).toBe(local.descriptor.layers.find((l) => l.name === 'stride16')!.channels);
 
@@ -146,6 +146,37 @@ describe('model container through the SageMaker adapter (real server on loopback
     expect(max(cells)).toBeGreaterThan(max(0) * 1.2);
   });
 
+  test('the in-process scorer makes and searches the tiles a batch at a time, with the scores of one search over all', async () => {
+    const ref = { tenant: 'acme', name: 'grains', version: 1 };
+    const { settings } = await container.profiles.describe('acme', 'grains', 1);
+    const image = grainTexture(160, 62);
+    const pad = settings.borderPad;
+    const plan = planPaddedTiles(image.width, image.height, settings.tiling, pad, local.descriptor.sizeMultiple);
+    expect(plan.tiles.length).toBeGreaterThan(4);
+    let extracted = 0;
+    const counting = Object.create(multi, { extract: { value: (tiles: GreyImage[]) => (extracted++, multi.extract(tiles)) } }) as OnnxBackbone;
+    const madeAfter: number[] = [];
+    const tiles = {
+      count: plan.tiles.length,
+      tile: (i: number) => {
+        madeAfter[i] = extracted;
+        return { image: extractPaddedTile(image, pad, plan.tiles[i]!), inside: insideRect(plan.tiles[i]!, pad, image.width, image.height) };
+      },
+    };
+    const banks = new BankIndexCache(container.profiles, new LocalVectorIndexFactory(), () => 'exact');
+    try {
+      const inBatches = await new InProcessPatchScorer(counting, banks, 2).scoreTiles(tiles, ref);
+      // Tile i is made once the batches before it have been embedded, not before.
+      expect(madeAfter).toEqual(plan.tiles.map((_, i) => Math.floor(i / 2)));
+      const atOnce = await new InProcessPatchScorer(multi, banks, plan.tiles.length).scoreTiles(tiles, ref);
+      expect(inBatches.scores).toEqual(atOnce.scores);
+      expect(inBatches.embeddings).toEqual(atOnce.embeddings);
+      expect([inBatches.rows, inBatches.cols, inBatches.stride]).toEqual([atOnce.rows, atOnce.cols, atOnce.stride]);
+    } finally {
+      await banks.dispose();
+    }
+  });
+
   test('a padded tile\'s embedding is pooled over its inside rectangle, equal to the local scorer\'s (InProcessPatchScorer / poolInside)', async () => {
     // An image tiled as inspection tiles it with the profile's border: tiles of the padded image, each with the
     // rectangle that shows the image itself (the rest is mirrored border).
@@ -155,12 +186,12 @@ describe('model container through the SageMaker adapter (real server on loopback
     const pad = settings.borderPad;
     const plan = planPaddedTiles(image.width, image.height, settings.tiling, pad, local.descriptor.sizeMultiple);
     expect(plan.tiles.length).toBeGreaterThan(1);
-    const tiles: ScoringTile[] = plan.tiles.map((t) => ({ image: extractPaddedTile(image, pad, t), inside: insideRect(t, pad, image.width, image.height) }));
+    const tiles = plan.tiles.map((t) => ({ image: extractPaddedTile(image, pad, t), inside: insideRect(t, pad, image.width, image.height) }));
     expect(new Set(tiles.map((t) => JSON.stringify(t.inside))).size).toBe(tiles.length);
 
-    const remote = await (await SageMakerPatchScorer.create(container.endpoint())).scoreTiles(tiles, ref);
+    const remote = await (await SageMakerPatchScorer.create(container.endpoint())).scoreTiles(listed(tiles), ref);
     const banks = new BankIndexCache(container.profiles, new LocalVectorIndexFactory(), () => 'exact');
-    const inProcess = await new InProcessPatchScorer(multi, banks).scoreTiles(tiles, ref).finally(() => banks.dispose());
+    const inProcess = await new InProcessPatchScorer(multi, banks).scoreTiles(listed(tiles), ref).finally(() => banks.dispose());
     expect(remote.embeddingDim).toBe(inProcess.embeddingDim);
     expect(remote.embeddings).toHaveLength(tiles.length * remote.embeddingDim);
     const relative = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -185,7 +216,7 @@ describe('model container through the SageMaker adapter (real server on loopback
 
   test('an unknown profile is a permanent 404 problem, not retried', async () => {
     const scorer = await SageMakerPatchScorer.create(container.endpoint());
-    const error = await scorer.scoreTiles([whole(grainTexture(TILE, 5))], { tenant: 'acme', name: 'nope', version: 1 }).catch((e: unknown) => e);
+    const error = await scorer.scoreTiles(listed([whole(grainTexture(TILE, 5))]), { tenant: 'acme', name: 'nope', version: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MmdoError);
     expect(error).toMatchObject({ code: 'not_found', status: 404 });
   });

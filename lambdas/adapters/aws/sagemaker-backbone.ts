@@ -4,7 +4,7 @@ import { MmdoError } from '../../domain/errors.js';
 import type { FeatureMap } from '../../domain/features/feature-map.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import type { Backbone, BackboneDescriptor } from '../../ports/backbone.js';
-import type { PatchScorer, ProfileVersionRef, ScoredTiles, ScoringTile } from '../../ports/patch-scorer.js';
+import type { PatchScorer, ProfileVersionRef, ScoredTiles, ScoringTiles } from '../../ports/patch-scorer.js';
 import { decodeFrame, encodeFrame, requireTensor, TENSOR_CONTENT_TYPE, type Frame } from '../../domain/wire/tensor-frame.js';
 import { InvocationResponseSchema, PAYLOAD_LIMIT_BYTES, ProblemSchema, type InvocationResponse } from './sagemaker-protocol.js';
 
@@ -156,8 +156,12 @@ async function inGroups<T>(count: number, size: number, concurrency: number, run
 
 function checkTiles(tiles: readonly GreyImage[]): { width: number; height: number } {
   const { width, height } = tiles[0]!;
-  if (tiles.some((t) => t.width !== width || t.height !== height)) throw new MmdoError('bad_tile_size', 'tiles in one call must share a size', 422);
+  checkSize(tiles, width, height);
   return { width, height };
+}
+
+function checkSize(tiles: readonly GreyImage[], width: number, height: number): void {
+  if (tiles.some((t) => t.width !== width || t.height !== height)) throw new MmdoError('bad_tile_size', 'tiles in one call must share a size', 422);
 }
 
 export interface SageMakerAdapterOptions {
@@ -226,30 +230,29 @@ export class SageMakerPatchScorer implements PatchScorer {
     return this.features.extract(images, layers);
   }
 
-  async scoreTiles(scoring: readonly ScoringTile[], profile: ProfileVersionRef): Promise<ScoredTiles> {
-    if (scoring.length === 0) throw new MmdoError('no_tiles', 'nothing to score', 422);
-    const tiles = scoring.map((t) => t.image);
-    const { width, height } = checkTiles(tiles);
+  async scoreTiles(scoring: ScoringTiles, profile: ProfileVersionRef): Promise<ScoredTiles> {
+    if (scoring.count === 0) throw new MmdoError('no_tiles', 'nothing to score', 422);
+    const { width, height } = scoring.tile(0).image;
     const embeddingLayer = this.descriptor.layers.find((l) => l.name === this.descriptor.embeddingLayer)!;
     // The profile may use any of the outputs: size the response for the finest one.
     const finest = Math.min(...this.descriptor.layers.map((l) => l.stride));
     const responsePerTile = 4 * (Math.ceil(height / finest) * Math.ceil(width / finest) + embeddingLayer.channels);
     const per = tilesPerRequest(4 * width * height, responsePerTile, this.options.payloadLimit);
-    const stack = tileStack(tiles);
-    const plane = width * height;
-    const parts = await inGroups(tiles.length, per, this.options.concurrency ?? 4, async (start, n) => {
+    const parts = await inGroups(scoring.count, per, this.options.concurrency ?? 4, async (start, n) => {
+      // One request's tiles at a time, made here (a large image's tiles are never all in memory at once).
+      const group = Array.from({ length: n }, (_, i) => scoring.tile(start + i));
       // Each tile's embedding averages only the cells inside the image (the rest is mirrored border).
-      const inside = scoring.slice(start, start + n).map(({ inside: r }) => [r.x0, r.y0, r.x1, r.y1]);
-      const body = encodeFrame({ op: 'extract', profile, inside }, [
-        { name: 'tiles', shape: [n, height, width], data: stack.subarray(start * plane, (start + n) * plane) },
-      ]);
+      const inside = group.map(({ inside: r }) => [r.x0, r.y0, r.x1, r.y1]);
+      const tiles = group.map((t) => t.image);
+      checkSize(tiles, width, height);
+      const body = encodeFrame({ op: 'extract', profile, inside }, [{ name: 'tiles', shape: [n, height, width], data: tileStack(tiles) }]);
       const frame = await this.endpoint.invoke(body);
       return { frame, scores: requireTensor(frame, 'scores', 'float32'), embedding: requireTensor(frame, 'embedding', 'float32') };
     });
     const [, rows, cols] = parts[0]!.scores.shape as [number, number, number];
     const embeddingDim = parts[0]!.embedding.shape[1]!;
-    const scores = new Float32Array(tiles.length * rows * cols);
-    const embeddings = new Float32Array(tiles.length * embeddingDim);
+    const scores = new Float32Array(scoring.count * rows * cols);
+    const embeddings = new Float32Array(scoring.count * embeddingDim);
     let s = 0;
     let e = 0;
     for (const p of parts) {

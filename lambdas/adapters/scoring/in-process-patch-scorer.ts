@@ -3,7 +3,7 @@ import type { GreyImage } from '../../domain/image/grey-image.js';
 import { tileFeatures } from '../../domain/scoring/patch-grid.js';
 import { searchGrids } from '../../application/scoring.js';
 import type { Backbone, BackboneDescriptor } from '../../ports/backbone.js';
-import type { PatchScorer, ProfileVersionRef, ScoredTiles, ScoringTile } from '../../ports/patch-scorer.js';
+import type { PatchScorer, ProfileVersionRef, ScoredTiles, ScoringTiles } from '../../ports/patch-scorer.js';
 import type { BankIndexCache } from './bank-index-cache.js';
 
 /**
@@ -22,27 +22,34 @@ export class InProcessPatchScorer implements PatchScorer {
     return this.backbone.extract(images, layers);
   }
 
-  async scoreTiles(tiles: readonly ScoringTile[], ref: ProfileVersionRef): Promise<ScoredTiles> {
+  /**
+   * Batch by batch: the tiles are made, embedded, and their patches searched and dropped before the next batch, so
+   * memory holds one batch of tiles and patch features however large the image (a 64 MP image has about 80 tiles).
+   * Each patch's search is independent of the others in its batch, so the scores are those of one search over all.
+   */
+  async scoreTiles(tiles: ScoringTiles, ref: ProfileVersionRef): Promise<ScoredTiles> {
     const { profile, index } = await this.banks.get(ref.tenant, ref.name, ref.version);
     const d = this.backbone.descriptor;
-    const grids: PatchGrid[] = [];
+    let grid: { rows: number; cols: number; stride: number } | undefined;
+    let scores = new Float32Array(0);
     const pooled: Float32Array[] = [];
-    for (let start = 0; start < tiles.length; start += this.batchSize) {
-      const batch = tiles.slice(start, start + this.batchSize);
+    for (let start = 0; start < tiles.count; start += this.batchSize) {
+      const batch = Array.from({ length: Math.min(this.batchSize, tiles.count - start) }, (_, i) => tiles.tile(start + i));
       const outputs = await this.backbone.extract(batch.map((t) => t.image));
-      batch.forEach((t, i) => {
+      const grids: PatchGrid[] = batch.map((t, i) => {
         const f = tileFeatures(outputs[i]!, profile.features, d.embeddingLayer, t.inside);
-        grids.push(f.grid);
         pooled.push(f.pooled);
+        return f.grid;
       });
+      grid ??= { rows: grids[0]!.rows, cols: grids[0]!.cols, stride: grids[0]!.stride };
+      if (scores.length === 0) scores = new Float32Array(tiles.count * grid.rows * grid.cols);
+      const cells = grid.rows * grid.cols;
+      (await searchGrids(grids, index, profile.features.k)).forEach((m, i) => scores.set(m.data, (start + i) * cells));
     }
-    const maps = await searchGrids(grids, index, profile.features.k);
-    const { rows, cols, stride } = grids[0]!;
-    const scores = new Float32Array(maps.length * rows * cols);
-    maps.forEach((m, i) => scores.set(m.data, i * rows * cols));
+    if (!grid) throw new RangeError('no tiles to score');
     const embeddingDim = pooled[0]!.length;
     const embeddings = new Float32Array(pooled.length * embeddingDim);
     pooled.forEach((p, i) => embeddings.set(p, i * embeddingDim));
-    return { rows, cols, stride, scores, embeddings, embeddingDim };
+    return { ...grid, scores, embeddings, embeddingDim };
   }
 }

@@ -1,5 +1,4 @@
 import { keptBuffer } from '../arrays.js';
-import type { GreyImage } from '../image/grey-image.js';
 import { describeComponents, labelComponents, percentile, type ComponentShape } from './components.js';
 import { buildObjectGraph, type ObjectGraph } from './graph.js';
 import { open, skeletonize } from './morphology.js';
@@ -376,17 +375,7 @@ function findBrightInclusions(
   labels: Int32Array,
   settings: MetricSettings,
 ): { inclusions: BrightInclusion[]; inclusionPixels: Uint8Array } {
-  const image: GreyImage = segmentation.smoothed;
-  const sums = new Float64Array(particles.length + 1);
-  const counts = new Float64Array(particles.length + 1);
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i]!;
-    if (l) {
-      sums[l]! += image.data[i]!;
-      counts[l]! += 1;
-    }
-  }
-  const means = particles.map((p) => sums[p.id]! / counts[p.id]!);
+  const means = particles.map((p) => segmentation.sulfurMeans[p.id]!);
   const typical = percentile(means, 50);
   const inclusionPixels = new Uint8Array(labels.length);
   const inclusions: BrightInclusion[] = [];

@@ -46,8 +46,12 @@ export interface Segmentation {
   readonly height: number;
   /** Per pixel PHASE_CODE. */
   readonly phases: Uint8Array;
-  /** The image actually thresholded (smoothed, levelled): later stages measure intensities on it. */
-  readonly smoothed: GreyImage;
+  /**
+   * Mean intensity of each sulfur component (indexed by its label) on the image actually thresholded (smoothed,
+   * levelled), for the bright-inclusion check. Measured here so that the thresholded image itself can be collected
+   * once segmentation returns (256 MB at 64 MP).
+   */
+  readonly sulfurMeans: Float64Array;
   readonly thresholds: { readonly low: number; readonly high: number };
   readonly classMeans: readonly [number, number, number];
   readonly fractions: { readonly sulfur: number; readonly carbon: number; readonly pore: number };
@@ -77,16 +81,34 @@ export function segmentPhases(image: GreyImage, modality: Modality = 'sem', over
   const phases = new Uint8Array(n);
   const counts = assignPhases(phases, darkComponents.labels, brightComponents.labels,
     PHASE_CODE[settings.classOrder[0]], PHASE_CODE[settings.classOrder[1]], PHASE_CODE[settings.classOrder[2]]);
+  const components: Partial<Record<Phase, ComponentLabels>> = { [settings.classOrder[0]]: darkComponents, [settings.classOrder[2]]: brightComponents };
+  // Sulfur as the mid class (a custom class order) is labelled now, while the thresholded image is at hand.
+  const sulfur = (components.sulfur ??= labelComponents(codeMask(phases, PHASE_CODE.sulfur), width, height));
   return {
     width,
     height,
     phases,
-    smoothed: work,
+    sulfurMeans: componentMeans(work.data, sulfur),
     thresholds: { low: t.low, high: t.high },
     classMeans: t.means,
     fractions: { carbon: counts[PHASE_CODE.carbon]! / n, sulfur: counts[PHASE_CODE.sulfur]! / n, pore: counts[PHASE_CODE.pore]! / n },
-    components: { [settings.classOrder[0]]: darkComponents, [settings.classOrder[2]]: brightComponents },
+    components,
   };
+}
+
+/** Mean of `data` over each component, indexed by label (summed in pixel order). */
+function componentMeans(data: Float32Array, { labels, count }: ComponentLabels): Float64Array {
+  const sums = new Float64Array(count + 1);
+  const counts = new Float64Array(count + 1);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (l) {
+      sums[l]! += data[i]!;
+      counts[l]! += 1;
+    }
+  }
+  for (let l = 1; l <= count; l++) sums[l] = sums[l]! / counts[l]!;
+  return sums;
 }
 
 /** Marks pixels below `low` in `dark` and at or above `high` in `bright`. (Each pixel loop is its own small function: V8 optimises those best.) */
@@ -241,9 +263,12 @@ export function phaseComponents(segmentation: Segmentation, phase: Phase): Compo
 
 /** Binary mask (0/1) of one phase. */
 export function phaseMask(segmentation: Segmentation, phase: Phase): Uint8Array {
-  const code = PHASE_CODE[phase];
-  const out = new Uint8Array(segmentation.phases.length);
-  for (let i = 0; i < out.length; i++) if (segmentation.phases[i] === code) out[i] = 1;
+  return codeMask(segmentation.phases, PHASE_CODE[phase]);
+}
+
+function codeMask(phases: Uint8Array, code: number): Uint8Array {
+  const out = new Uint8Array(phases.length);
+  for (let i = 0; i < out.length; i++) if (phases[i] === code) out[i] = 1;
   return out;
 }
 

@@ -84,6 +84,13 @@ export function findRegions(
   return { regions, labels };
 }
 
+/** 1 where a pixel lies in a kept region (findRegions' labels), else 0. */
+export function regionMask(labels: Int32Array): Uint8Array {
+  const mask = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) mask[i] = 1;
+  return mask;
+}
+
 interface ScannedRegions {
   /** 8-connected components of the pixels above the threshold, numbered in raster order of their first pixel (the flood fill's order). */
   readonly labels: Int32Array;

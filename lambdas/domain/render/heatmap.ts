@@ -60,8 +60,8 @@ export interface OverlayOptions {
   readonly floor?: number;
   /** Opacity of the colour at the top of the range (default 0.6); it ramps up from 0 at the floor. */
   readonly maxAlpha?: number;
-  /** Region labels (findRegions): outline pixels of each region are drawn in `outlineColour`. */
-  readonly labels?: Int32Array;
+  /** 1 inside a region (regionMask of findRegions' labels): outline pixels of each region are drawn in `outlineColour`. */
+  readonly regions?: Uint8Array;
   /** Default cyan: absent from inferno, so outlines stand out on both the micrograph and the colour. */
   readonly outlineColour?: readonly [number, number, number];
   readonly lut?: ColourLut;
@@ -108,22 +108,25 @@ export function renderOverlay(grey: GreyImage, map: ScoreRaster, options: Overla
       words[i] = (v | (v << 8) | (v << 16) | 0xff000000) >>> 0;
     }
   }
-  if (options.labels) drawOutlines(out, width, height, options.labels, options.outlineColour ?? [0, 255, 255]);
+  if (options.regions) drawOutlines(out, width, height, options.regions, options.outlineColour ?? [0, 255, 255]);
   return { width, height, data: out };
 }
 
-/** Paints the pixels of each labelled region that touch (4-neighbourhood) a pixel outside it or the image edge. */
+/**
+ * Paints the region pixels that touch (4-neighbourhood) a pixel outside every region, or the image edge. Regions are
+ * 8-connected, so two 4-adjacent region pixels are always in the same region: a mask draws the outlines a label
+ * image would, at a quarter of its memory (64 MB rather than 256 at 64 MP).
+ */
 function drawOutlines(
-  out: Uint8ClampedArray, width: number, height: number, labels: Int32Array, colour: readonly [number, number, number],
+  out: Uint8ClampedArray, width: number, height: number, regions: Uint8Array, colour: readonly [number, number, number],
 ): void {
-  if (labels.length !== width * height) throw new RangeError('region labels do not match the image size');
+  if (regions.length !== width * height) throw new RangeError('the region mask does not match the image size');
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      const l = labels[i];
-      if (l === 0) continue;
+      if (regions[i] === 0) continue;
       const edge = x === 0 || y === 0 || x === width - 1 || y === height - 1
-        || labels[i - 1] !== l || labels[i + 1] !== l || labels[i - width] !== l || labels[i + width] !== l;
+        || regions[i - 1] === 0 || regions[i + 1] === 0 || regions[i - width] === 0 || regions[i + width] === 0;
       if (!edge) continue;
       out[i * 4] = colour[0];
       out[i * 4 + 1] = colour[1];

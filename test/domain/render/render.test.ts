@@ -1,5 +1,5 @@
 import { createGreyImage } from '../../../lambdas/domain/image/grey-image.js';
-import { findRegions } from '../../../lambdas/domain/regions/regions.js';
+import { findRegions, regionMask } from '../../../lambdas/domain/regions/regions.js';
 import { INFERNO, buildLut, lutIndex } from '../../../lambdas/domain/render/colormap.js';
 import { heatmapBounds, renderHeatmap, renderOverlay } from '../../../lambdas/domain/render/heatmap.js';
 
@@ -53,7 +53,7 @@ describe('renderOverlay', () => {
     for (let y = 10; y < 20; y++) for (let x = 20; x < 30; x++) score[y * w + x] = 1;
     const map = { width: w, height: h, data: score };
     const { labels } = findRegions(map, { threshold: 0.5, minAreaPx: 1 });
-    const img = renderOverlay(grey, map, { bounds: { low: 0, high: 1 }, floor: 0.1, maxAlpha: 0.5, labels });
+    const img = renderOverlay(grey, map, { bounds: { low: 0, high: 1 }, floor: 0.1, maxAlpha: 0.5, regions: regionMask(labels) });
     expect(img.width).toBe(w);
     expect(img.height).toBe(h);
     expect(pixel(img, 0, 0)).toEqual([0, 0, 0, 255]);
@@ -65,6 +65,32 @@ describe('renderOverlay', () => {
     expect(inside[0]).toBeCloseTo(g + (252 - g) * 0.5, -0.5);
     expect(inside[2]).toBeCloseTo(g + (164 - g) * 0.5, -0.5);
     expect(pixel(img, 31, 15)[0]).toBe(pixel(img, 31, 15)[1]); // outside the hot square: untinted grey
+  });
+
+  it('outlines exactly the pixels of kept regions that a label image marks as edges (diagonal touches, small regions dropped)', () => {
+    const w = 64, h = 48;
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const map = { width: w, height: h, data: Float32Array.from({ length: w * h }, () => (random() < 0.35 ? 1 : 0)) };
+    const { labels, regions } = findRegions(map, { threshold: 0.5, minAreaPx: 4 });
+    expect(regions.length).toBeGreaterThan(5);
+    const overlay = renderOverlay(createGreyImage(w, h), map, { bounds: { low: 0, high: 1 }, floor: 2, regions: regionMask(labels) });
+    let outlined = 0;
+    let dropped = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const l = labels[i]!;
+        // The label-image definition: a labelled pixel with a 4-neighbour of another label, or on the image edge.
+        const edge = l !== 0 && (x === 0 || y === 0 || x === w - 1 || y === h - 1
+          || labels[i - 1] !== l || labels[i + 1] !== l || labels[i - w] !== l || labels[i + w] !== l);
+        expect(pixel(overlay, x, y)).toEqual(edge ? [0, 255, 255, 255] : [0, 0, 0, 255]);
+        if (edge) outlined++;
+        if (map.data[i]! > 0.5 && l === 0) dropped++;
+      }
+    }
+    expect(outlined).toBeGreaterThan(20);
+    expect(dropped).toBeGreaterThan(0); // regions under 4 px are in the map but not outlined
   });
 
   it('rejects a score map of another size', () => {

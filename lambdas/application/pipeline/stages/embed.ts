@@ -19,10 +19,11 @@ export async function embed(state: InspectionState, deps: PipelineDeps): Promise
   const image = await deps.scratch.getGrey(normalise.normalised);
   const { borderPad: pad, tiling } = profile.settings;
   const plan = planPaddedTiles(image.width, image.height, tiling, pad, d.sizeMultiple);
-  const scored = await scorer.scoreTiles(
-    plan.tiles.map((t) => ({ image: extractPaddedTile(image, pad, t), inside: insideRect(t, pad, image.width, image.height) })),
-    { tenant: job.tenant, ...ingest.profile },
-  );
+  const tiles = {
+    count: plan.tiles.length,
+    tile: (i: number) => ({ image: extractPaddedTile(image, pad, plan.tiles[i]!), inside: insideRect(plan.tiles[i]!, pad, image.width, image.height) }),
+  };
+  const scored = await scorer.scoreTiles(tiles, { tenant: job.tenant, ...ingest.profile });
   const perTile = plan.tiles.map((_, i) => scored.embeddings.subarray(i * scored.embeddingDim, (i + 1) * scored.embeddingDim));
   const layout: TileLayout & { tiles: readonly Tile[] } = { width: image.width, height: image.height, pad, overlap: plan.overlap, tiles: plan.tiles };
   return {

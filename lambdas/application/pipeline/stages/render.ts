@@ -1,5 +1,5 @@
 import type { GreyImage, RgbaImage } from '../../../domain/image/grey-image.js';
-import { findRegions } from '../../../domain/regions/regions.js';
+import { findRegions, regionMask } from '../../../domain/regions/regions.js';
 import { heatmapBounds, renderHeatmap, renderOverlay } from '../../../domain/render/heatmap.js';
 import type { PipelineDeps } from '../deps.js';
 import { reportArtifactKey, requireResults, type InspectionState, type StageResults } from '../state.js';
@@ -25,8 +25,10 @@ export async function render(state: InspectionState, deps: PipelineDeps): Promis
   const images: Record<'heatmap' | 'overlay' | 'phases' | 'micrograph', () => Promise<RgbaImage | GreyImage>> = {
     heatmap: async () => renderHeatmap(await map(), bounds),
     overlay: async () => {
-      const [image, scores] = await Promise.all([original(), map()]);
-      return renderOverlay(image, scores, { bounds, labels: findRegions(scores, { threshold }).labels });
+      const scores = await map();
+      // The regions' byte mask is made before the micrograph is read, so that their 32-bit labels can be collected.
+      const regions = regionMask(findRegions(scores, { threshold }).labels);
+      return renderOverlay(await original(), scores, { bounds, regions });
     },
     phases: () => deps.scratch.getRgba(microstructure.phases),
     micrograph: original,
