@@ -26,6 +26,17 @@ const PROJECTED: PatchFeatureConfig = { ...FEATURES, neighbourhood: 5, projectio
 /** A tile scored whole (no border: every cell is inside the image). */
 const whole = (image: GreyImage): ScoringTile => ({ image, inside: { x0: 0, y0: 0, x1: image.width, y1: image.height } });
 
+/** A grain texture tiled as inspection tiles it with the 'grains' profile's border, tile size and overlap. */
+async function tiledGrains(size: number, seed: number) {
+  const ref = { tenant: 'acme', name: 'grains', version: 1 };
+  const { settings } = await container.profiles.describe('acme', 'grains', 1);
+  const image = grainTexture(size, seed);
+  const pad = settings.borderPad;
+  const plan = planPaddedTiles(image.width, image.height, settings.tiling, pad, local.descriptor.sizeMultiple);
+  const tileAt = (i: number): ScoringTile => ({ image: extractPaddedTile(image, pad, plan.tiles[i]!), inside: insideRect(plan.tiles[i]!, pad, image.width, image.height) });
+  return { ref, plan, tileAt };
+}
+
 let container: TestContainer;
 let local: OnnxBackbone;
 /** The same built-in network with two patch layers chosen (exercises the head's resize and concatenation). */
@@ -147,11 +158,7 @@ describe('model container through the SageMaker adapter (real server on loopback
   });
 
   test('the in-process scorer makes and searches the tiles a batch at a time, with the scores of one search over all', async () => {
-    const ref = { tenant: 'acme', name: 'grains', version: 1 };
-    const { settings } = await container.profiles.describe('acme', 'grains', 1);
-    const image = grainTexture(160, 62);
-    const pad = settings.borderPad;
-    const plan = planPaddedTiles(image.width, image.height, settings.tiling, pad, local.descriptor.sizeMultiple);
+    const { ref, plan, tileAt } = await tiledGrains(160, 62);
     expect(plan.tiles.length).toBeGreaterThan(4);
     let extracted = 0;
     const counting = Object.create(multi, { extract: { value: (tiles: GreyImage[]) => (extracted++, multi.extract(tiles)) } }) as OnnxBackbone;
@@ -160,7 +167,7 @@ describe('model container through the SageMaker adapter (real server on loopback
       count: plan.tiles.length,
       tile: (i: number) => {
         madeAfter[i] = extracted;
-        return { image: extractPaddedTile(image, pad, plan.tiles[i]!), inside: insideRect(plan.tiles[i]!, pad, image.width, image.height) };
+        return tileAt(i);
       },
     };
     const banks = new BankIndexCache(container.profiles, new LocalVectorIndexFactory(), () => 'exact');
@@ -180,13 +187,9 @@ describe('model container through the SageMaker adapter (real server on loopback
   test('a padded tile\'s embedding is pooled over its inside rectangle, equal to the local scorer\'s (InProcessPatchScorer / poolInside)', async () => {
     // An image tiled as inspection tiles it with the profile's border: tiles of the padded image, each with the
     // rectangle that shows the image itself (the rest is mirrored border).
-    const ref = { tenant: 'acme', name: 'grains', version: 1 };
-    const { settings } = await container.profiles.describe('acme', 'grains', 1);
-    const image = grainTexture(100, 61);
-    const pad = settings.borderPad;
-    const plan = planPaddedTiles(image.width, image.height, settings.tiling, pad, local.descriptor.sizeMultiple);
+    const { ref, plan, tileAt } = await tiledGrains(100, 61);
     expect(plan.tiles.length).toBeGreaterThan(1);
-    const tiles = plan.tiles.map((t) => ({ image: extractPaddedTile(image, pad, t), inside: insideRect(t, pad, image.width, image.height) }));
+    const tiles = plan.tiles.map((_, i) => tileAt(i));
     expect(new Set(tiles.map((t) => JSON.stringify(t.inside))).size).toBe(tiles.length);
 
     const remote = await (await SageMakerPatchScorer.create(container.endpoint())).scoreTiles(listed(tiles), ref);
