@@ -19,7 +19,7 @@ export const DEFAULT_CLAHE: ClaheOptions = { tilesX: 8, tilesY: 8, clipLimit: 2,
  * output blends the mappings of the four nearest tile centres bilinearly, so tile borders leave no blocks.
  * Hand-written because it must run on float (16-bit) data in pure domain code.
  */
-export function clahe(image: GreyImage, options: Partial<ClaheOptions> = {}): GreyImage {
+export function clahe(image: GreyImage, options: Partial<ClaheOptions> = {}, inPlace = false): GreyImage {
   const { tilesX, tilesY, clipLimit, bins } = { ...DEFAULT_CLAHE, ...options };
   const { width, height, data } = image;
   if (!Number.isInteger(tilesX) || !Number.isInteger(tilesY) || tilesX < 1 || tilesY < 1) {
@@ -78,8 +78,9 @@ export function clahe(image: GreyImage, options: Partial<ClaheOptions> = {}): Gr
     }
   }
 
-  // Bilinear blend between tile-centre mappings; beyond the outer centres the nearest mapping is used.
-  const out = new Float32Array(width * height);
+  // Bilinear blend between tile-centre mappings; beyond the outer centres the nearest mapping is used. The blend
+  // reads only the bins and mappings, so it may write over the input (`inPlace`: an intermediate the caller owns).
+  const out = inPlace ? data : new Float32Array(width * height);
   // Offsets of the left and right tile columns' mappings, per image column (tile rows added per image row).
   const colLo = new Int32Array(width);
   const colHi = new Int32Array(width);

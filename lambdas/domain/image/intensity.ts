@@ -51,12 +51,14 @@ export interface PercentileStretchResult {
 /**
  * Robust contrast normalisation: the lowPercent value maps to 0 and the highPercent value to 1, clamped,
  * so a few hot or dead pixels do not set the range. A flat image maps to a constant 0.5 rather than dividing by zero.
+ * `inPlace` writes the result over the image's own values (an intermediate the caller owns).
  */
-export function percentileStretch(image: GreyImage, lowPercent = 0.5, highPercent = 99.5): PercentileStretchResult {
+export function percentileStretch(image: GreyImage, lowPercent = 0.5, highPercent = 99.5, inPlace = false): PercentileStretchResult {
   if (!(lowPercent < highPercent)) throw new RangeError(`low percentile ${lowPercent} must be below high percentile ${highPercent}`);
   const [low, high] = percentiles(image, [lowPercent, highPercent]);
   const { data } = image;
-  const out = new Float32Array(data.length);
+  // In place, each value is read before it is overwritten, so the result is the same.
+  const out = inPlace ? data : new Float32Array(data.length);
   if (!(high > low)) {
     out.fill(0.5);
   } else {

@@ -57,10 +57,12 @@ export function normalise(image: GreyImage, options: NormaliseOptionsInput = {})
   }
   const o = parsed.data;
   let current = image;
+  // After the first step each works in place on the image the previous one made (the caller's is never written):
+  // at 64 MP that is 512 MB less held at once.
   if (o.denoise) current = gaussianBlur(current, o.denoise.sigma);
-  if (o.clahe) current = clahe(current, o.clahe);
+  if (o.clahe) current = clahe(current, o.clahe, current !== image);
   if (o.intensity) {
-    const stretched = percentileStretch(current, o.intensity.lowPercent, o.intensity.highPercent);
+    const stretched = percentileStretch(current, o.intensity.lowPercent, o.intensity.highPercent, current !== image);
     return { image: stretched.image, parameters: { ...o, intensityRange: { low: stretched.low, high: stretched.high } } };
   }
   return { image: current === image ? { ...image, data: image.data.slice() } : current, parameters: o };

@@ -41,7 +41,8 @@ export function analyseMicrostructure(image: GreyImage, options: AnalyseOptions 
   const sheet = parseSheet(options.metadata);
   const pixelSizeUm = options.pixelSizeUm ?? sheet.metadata?.pixelSizeUm;
   const segmentation = segmentPhases(image, modality, options.segmentation);
-  const { measurements, maps } = measureMicrostructure(segmentation, pixelSizeUm, options.metrics);
+  // The segmentation is measured once, so its pore labels' memory can serve the graph and the crack search.
+  const { measurements, maps } = measureMicrostructure(segmentation, pixelSizeUm, options.metrics, { consumePoreLabels: true });
   const consistency = checkConsistency(
     {
       measurements,

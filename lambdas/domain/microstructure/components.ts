@@ -9,10 +9,12 @@ export interface ComponentLabels {
   readonly count: number;
 }
 
-export function labelComponents(mask: Uint8Array, width: number, height: number, connectivity: 4 | 8 = 8): ComponentLabels {
+/** `out`, if given, is a width × height array whose memory the labels reuse (its contents are overwritten). */
+export function labelComponents(mask: Uint8Array, width: number, height: number, connectivity: 4 | 8 = 8, out?: Int32Array): ComponentLabels {
   // Two-pass labelling with union-find over provisional labels; ids come out in raster order of each
   // component's first pixel (the order a flood fill would give).
-  const labels = new Int32Array(width * height);
+  if (out && out.length !== width * height) throw new RangeError('the labels array does not match the image size');
+  const labels = out ? out.fill(0) : new Int32Array(width * height);
   const parent = parentScratch(Math.floor((width * height) / 2) + 2);
   const next = connectivity === 8 ? firstPass8(mask, labels, parent, width, height) : firstPass4(mask, labels, parent, width, height);
   const count = resolveLabels(labels, parent, next);

@@ -113,10 +113,20 @@ export interface MicrostructureMaps {
 
 const round = (v: number, digits = 4): number => (Number.isFinite(v) ? Number(v.toPrecision(digits)) : v);
 
+export interface MeasureOptions {
+  /**
+   * Once the pores are measured, reuse the memory of the segmentation's pore labels for the graph's object index and
+   * then the crack search's labels (512 MB less at 64 MP). The segmentation's pore labels are overwritten: measure
+   * such a segmentation once.
+   */
+  readonly consumePoreLabels?: boolean;
+}
+
 export function measureMicrostructure(
   segmentation: Segmentation,
   pixelSizeUm: number | undefined,
   overrides: Partial<MetricSettings> = {},
+  options: MeasureOptions = {},
 ): { measurements: MicrostructureMeasurements; maps: MicrostructureMaps } {
   const settings = { ...DEFAULT_METRIC_SETTINGS, ...overrides };
   const { width, height } = segmentation;
@@ -141,7 +151,20 @@ export function measureMicrostructure(
 
   // Graph: particles are nodes 0..P-1, pores P..P+Q-1; growth passes through the matrix only.
   const P = particles.length;
-  const graph = objectGraph(segmentation, sulfurLabels.labels, poreLabels.labels, P, Math.max(settings.agglomerateTouchGapPx, Math.round(umToPx(settings.graphMaxGapUm))));
+  // Voids are marked before the graph, the last reader of the pore labels.
+  const voidPixels = new Uint8Array(n);
+  const voids: VoidCandidate[] = [];
+  const isVoid = new Uint8Array(pores.length + 1);
+  for (const p of pores) {
+    if (p.equivalentDiameterPx >= umToPx(settings.voidMinDiameterUm)) {
+      isVoid[p.id] = 1;
+      voids.push({ ...located(p), equivalentDiameter: len(p.equivalentDiameterPx), area: area(p.areaPx), areaPx: p.areaPx });
+    }
+  }
+  if (voids.length > 0) markLabels(poreLabels.labels, isVoid, voidPixels);
+  const spare = options.consumePoreLabels ? poreLabels.labels : undefined;
+  const maxGapPx = Math.max(settings.agglomerateTouchGapPx, Math.round(umToPx(settings.graphMaxGapUm)));
+  const graph = objectGraph(segmentation, sulfurLabels.labels, poreLabels.labels, P, maxGapPx, spare ?? objectScratch(n));
   const nodeCount = P + pores.length;
   const kind = new Uint8Array(nodeCount);
   const nx = new Float32Array(nodeCount);
@@ -155,17 +178,7 @@ export function measureMicrostructure(
   });
 
   const { agglomerate, agglomeratePixels } = largestAgglomerate(particles, sulfurLabels.labels, graph, settings, d50Px, width, height);
-  const { cracks, crackPixels } = findCracks(poreMask, width, height, settings, umToPx(settings.crackMinLengthUm));
-  const voidPixels = new Uint8Array(n);
-  const voids: VoidCandidate[] = [];
-  const isVoid = new Uint8Array(pores.length + 1);
-  for (const p of pores) {
-    if (p.equivalentDiameterPx >= umToPx(settings.voidMinDiameterUm)) {
-      isVoid[p.id] = 1;
-      voids.push({ ...located(p), equivalentDiameter: len(p.equivalentDiameterPx), area: area(p.areaPx), areaPx: p.areaPx });
-    }
-  }
-  if (voids.length > 0) markLabels(poreLabels.labels, isVoid, voidPixels);
+  const { cracks, crackPixels } = findCracks(poreMask, width, height, settings, umToPx(settings.crackMinLengthUm), spare);
   const { inclusions, inclusionPixels } = findBrightInclusions(segmentation, particles, sulfurLabels.labels, settings);
 
   const degreeSum = graph.source.length * 2;
@@ -200,17 +213,17 @@ export function measureMicrostructure(
 }
 
 /**
- * The particle-pore graph, grown through the matrix. Its object index and matrix mask are made here so that they can be
- * collected once it returns: at 64 MP they are 320 MB that the crack search after it would otherwise hold on to.
+ * The particle-pore graph, grown through the matrix, with the object index written into `index` (scratch, or the
+ * pore labels' own memory). Its matrix mask is made here so that it can be collected once it returns.
  */
-function objectGraph(segmentation: Segmentation, sulfur: Int32Array, pore: Int32Array, particleCount: number, maxGapPx: number): ObjectGraph {
+function objectGraph(segmentation: Segmentation, sulfur: Int32Array, pore: Int32Array, particleCount: number, maxGapPx: number, index: Int32Array): ObjectGraph {
   const n = segmentation.width * segmentation.height;
-  const objects = objectIndex(sulfur, pore, particleCount, objectScratch(n));
+  const objects = objectIndex(sulfur, pore, particleCount, index);
   const matrix = codeMask(segmentation.phases, PHASE_CODE.carbon, byteScratch[1]!(n));
   return buildObjectGraph(objects, matrix, segmentation.width, segmentation.height, maxGapPx, { consumeObjects: true });
 }
 
-/** Per pixel: particle label k → k, pore label q → P + q (nodes are particles first, then pores), else 0. */
+/** Per pixel: particle label k → k, pore label q → P + q (nodes are particles first, then pores), else 0. `objects` may be `pore`. */
 function objectIndex(sulfur: Int32Array, pore: Int32Array, particleCount: number, objects: Int32Array): Int32Array {
   for (let i = 0; i < sulfur.length; i++) {
     const s = sulfur[i]!;
@@ -318,8 +331,9 @@ function findCracks(
   height: number,
   settings: MetricSettings,
   minLengthPx: number,
+  labelsOut?: Int32Array,
 ): { cracks: CrackCandidate[]; crackPixels: Uint8Array } {
-  const labels = labelComponents(thinPart(poreMask, width, height, Math.max(1, Math.floor(settings.crackMaxWidthPx / 2))), width, height);
+  const labels = labelComponents(thinPart(poreMask, width, height, Math.max(1, Math.floor(settings.crackMaxWidthPx / 2))), width, height, 8, labelsOut);
   const shapes = describeComponents(labels, width, height);
   const crackPixels = new Uint8Array(poreMask.length);
   const cracks: CrackCandidate[] = [];

@@ -62,6 +62,49 @@ export interface Segmentation {
 export function segmentPhases(image: GreyImage, modality: Modality = 'sem', overrides: Partial<SegmentationSettings> = {}): Segmentation {
   const settings = { ...MODALITY_SETTINGS[modality], ...overrides };
   const { width, height } = image;
+  const n = width * height;
+  const classes = classify(image, settings);
+  const [darkPhase, midPhase, brightPhase] = settings.classOrder;
+  // The other class is labelled once the thresholded image (held only by classify) can be collected: at 64 MP that
+  // is 256 MB that is not held beside the second label image.
+  const darkComponents = classes.dark.labelled ?? keepLargeComponents(classes.dark.mask, width, height, settings.minComponentPx);
+  const brightComponents = classes.bright.labelled ?? keepLargeComponents(classes.bright.mask, width, height, settings.minComponentPx);
+  const phases = new Uint8Array(n);
+  const counts = assignPhases(phases, darkComponents.labels, brightComponents.labels, PHASE_CODE[darkPhase], PHASE_CODE[midPhase], PHASE_CODE[brightPhase]);
+  const components: Partial<Record<Phase, ComponentLabels>> = { [darkPhase]: darkComponents, [brightPhase]: brightComponents };
+  let sulfurMeans = classes.sulfurMeans;
+  if (!sulfurMeans) {
+    // Sulfur as the mid class (a custom class order): labelled now, measured on the thresholded image kept for it.
+    components.sulfur = labelComponents(codeMask(phases, PHASE_CODE.sulfur), width, height);
+    sulfurMeans = componentMeans(classes.thresholded!.data, components.sulfur);
+  }
+  return {
+    width,
+    height,
+    phases,
+    sulfurMeans,
+    thresholds: { low: classes.thresholds.low, high: classes.thresholds.high },
+    classMeans: classes.thresholds.means,
+    fractions: { carbon: counts[PHASE_CODE.carbon]! / n, sulfur: counts[PHASE_CODE.sulfur]! / n, pore: counts[PHASE_CODE.pore]! / n },
+    components,
+  };
+}
+
+/** A class as a mask, or already cleaned up and labelled. */
+interface ClassPixels {
+  readonly mask: Uint8Array;
+  readonly labelled?: ComponentLabels;
+}
+
+/**
+ * Smoothing, levelling and thresholds, then the dark and bright class masks (the bright one opened). The class that
+ * is sulfur is cleaned up and labelled here and its components' mean intensities measured, so that the thresholded
+ * image is needed no longer (it is returned only when sulfur is the mid class).
+ */
+function classify(image: GreyImage, settings: SegmentationSettings): {
+  thresholds: ReturnType<typeof threeClassThresholds>; dark: ClassPixels; bright: ClassPixels; sulfurMeans?: Float64Array; thresholded?: GreyImage;
+} {
+  const { width, height } = image;
   let work = settings.levelPlane ? levelPlane(image) : image;
   if (settings.smoothingSigmaPx > 0) work = gaussianBlur(work, settings.smoothingSigmaPx);
   let t = thresholdsOf(work);
@@ -76,23 +119,16 @@ export function segmentPhases(image: GreyImage, modality: Modality = 'sem', over
   let bright: Uint8Array = new Uint8Array(n);
   splitClasses(work.data, t.low, t.high, dark, bright);
   if (settings.brightOpeningPx > 0) bright = open(bright, width, height, settings.brightOpeningPx);
-  const darkComponents = keepLargeComponents(dark, width, height, settings.minComponentPx);
-  const brightComponents = keepLargeComponents(bright, width, height, settings.minComponentPx);
-  const phases = new Uint8Array(n);
-  const counts = assignPhases(phases, darkComponents.labels, brightComponents.labels,
-    PHASE_CODE[settings.classOrder[0]], PHASE_CODE[settings.classOrder[1]], PHASE_CODE[settings.classOrder[2]]);
-  const components: Partial<Record<Phase, ComponentLabels>> = { [settings.classOrder[0]]: darkComponents, [settings.classOrder[2]]: brightComponents };
-  // Sulfur as the mid class (a custom class order) is labelled now, while the thresholded image is at hand.
-  const sulfur = (components.sulfur ??= labelComponents(codeMask(phases, PHASE_CODE.sulfur), width, height));
+  const [darkPhase, , brightPhase] = settings.classOrder;
+  const sulfurMask = brightPhase === 'sulfur' ? bright : darkPhase === 'sulfur' ? dark : undefined;
+  if (!sulfurMask) return { thresholds: t, dark: { mask: dark }, bright: { mask: bright }, thresholded: work };
+  const sulfur = keepLargeComponents(sulfurMask, width, height, settings.minComponentPx);
+  const sulfurMeans = componentMeans(work.data, sulfur);
   return {
-    width,
-    height,
-    phases,
-    sulfurMeans: componentMeans(work.data, sulfur),
-    thresholds: { low: t.low, high: t.high },
-    classMeans: t.means,
-    fractions: { carbon: counts[PHASE_CODE.carbon]! / n, sulfur: counts[PHASE_CODE.sulfur]! / n, pore: counts[PHASE_CODE.pore]! / n },
-    components,
+    thresholds: t,
+    dark: sulfurMask === dark ? { mask: dark, labelled: sulfur } : { mask: dark },
+    bright: sulfurMask === bright ? { mask: bright, labelled: sulfur } : { mask: bright },
+    sulfurMeans,
   };
 }
 

@@ -1,4 +1,7 @@
 import { ValidationError } from '../../../lambdas/domain/errors.js';
+import { clahe } from '../../../lambdas/domain/image/clahe.js';
+import { gaussianBlur } from '../../../lambdas/domain/image/gaussian.js';
+import { percentileStretch } from '../../../lambdas/domain/image/intensity.js';
 import { normalise } from '../../../lambdas/domain/image/normalise.js';
 import { imageFrom, noise, valueRange } from './helpers.js';
 
@@ -45,4 +48,18 @@ test('a 4096x4096 image goes through', () => {
   const { image } = normalise(big);
   expect(image.data.length).toBe(4096 * 4096);
   expect(Number.isFinite(image.data[4096 * 4096 - 1])).toBe(true);
+});
+
+test('steps after the first work in place on their own intermediates: the result is that of fresh copies, and the input is untouched', () => {
+  const before = dim.data.slice();
+  const chains = [
+    [{}, (i: typeof dim) => percentileStretch(clahe(gaussianBlur(i, 1)), 0.5, 99.5).image],
+    [{ denoise: false as const }, (i: typeof dim) => percentileStretch(clahe(i), 0.5, 99.5).image],
+    [{ clahe: false as const }, (i: typeof dim) => percentileStretch(gaussianBlur(i, 1), 0.5, 99.5).image],
+    [{ denoise: false as const, clahe: false as const }, (i: typeof dim) => percentileStretch(i, 0.5, 99.5).image],
+  ] as const;
+  for (const [options, fresh] of chains) {
+    expect(normalise(dim, options).image.data).toEqual(fresh(dim).data);
+    expect(dim.data).toEqual(before);
+  }
 });

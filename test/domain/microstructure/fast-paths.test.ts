@@ -97,6 +97,11 @@ describe('component labelling and shapes match a flood fill and per-pixel sums',
         const want = referenceLabels(mask, width, height, c);
         expect(got.count).toBe(want.count);
         expect(got.labels).toEqual(want.labels);
+        // Into a reused array whose old contents are garbage: the same labels, in that array.
+        const reused = Int32Array.from({ length: width * height }, (_, i) => (i * 7919) % 1000);
+        const into = labelComponents(mask, width, height, c, reused);
+        expect(into.labels).toBe(reused);
+        expect(into.labels).toEqual(want.labels);
       }
       const labelled = labelComponents(mask, width, height);
       const shapes = describeComponents(labelled, width, height);

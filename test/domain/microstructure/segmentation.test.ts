@@ -55,6 +55,33 @@ describe('segmentation recovers the generator truth', () => {
   });
 });
 
+describe('memory reuse changes nothing', () => {
+  test.each(['crack', 'void', 'agglomeration'] as const)('%s: measuring with the pore labels consumed gives the same measurements and maps', (anomaly) => {
+    const m = generateMicrograph({ seed: 21, width: 256, height: 256, pixelSizeUm: 0.1, anomaly });
+    const kept = measureMicrostructure(segmentPhases(m.image), 0.1);
+    const consumed = measureMicrostructure(segmentPhases(m.image), 0.1, {}, { consumePoreLabels: true });
+    expect(consumed.measurements).toEqual(kept.measurements);
+    expect(consumed.maps).toEqual(kept.maps);
+    expect(kept.measurements.pores.count).toBeGreaterThan(0);
+  });
+
+  test('sulfur components\' mean intensities come with the segmentation whichever class sulfur is', () => {
+    const m = generateMicrograph({ seed: 22, width: 256, height: 256, pixelSizeUm: 0.1 });
+    const orders = [['pore', 'carbon', 'sulfur'], ['sulfur', 'carbon', 'pore'], ['pore', 'sulfur', 'carbon']] as const;
+    for (const classOrder of orders) {
+      const seg = segmentPhases(m.image, 'sem', { classOrder: [...classOrder] });
+      const sulfur = seg.components.sulfur!;
+      expect(sulfur.count).toBeGreaterThan(0);
+      expect(seg.sulfurMeans).toHaveLength(sulfur.count + 1);
+      const means = Array.from(seg.sulfurMeans.subarray(1));
+      expect(means.every(Number.isFinite)).toBe(true);
+      // Bright sulfur is at or above the high threshold, dark sulfur below the low one (measured on the thresholded image).
+      if (classOrder[2] === 'sulfur') expect(Math.min(...means)).toBeGreaterThanOrEqual(seg.thresholds.high);
+      if (classOrder[0] === 'sulfur') expect(Math.max(...means)).toBeLessThan(seg.thresholds.low);
+    }
+  });
+});
+
 describe('building blocks', () => {
   test('three-class thresholds fall between the three levels', () => {
     const v = new Float32Array(3000);
