@@ -232,7 +232,9 @@ export class SageMakerPatchScorer implements PatchScorer {
 
   async scoreTiles(scoring: ScoringTiles, profile: ProfileVersionRef): Promise<ScoredTiles> {
     if (scoring.count === 0) throw new MmdoError('no_tiles', 'nothing to score', 422);
-    const { width, height } = scoring.tile(0).image;
+    // The first tile gives the size every request is planned for, and goes into the first request (made once).
+    const first = scoring.tile(0);
+    const { width, height } = first.image;
     const embeddingLayer = this.descriptor.layers.find((l) => l.name === this.descriptor.embeddingLayer)!;
     // The profile may use any of the outputs: size the response for the finest one.
     const finest = Math.min(...this.descriptor.layers.map((l) => l.stride));
@@ -240,7 +242,7 @@ export class SageMakerPatchScorer implements PatchScorer {
     const per = tilesPerRequest(4 * width * height, responsePerTile, this.options.payloadLimit);
     const parts = await inGroups(scoring.count, per, this.options.concurrency ?? 4, async (start, n) => {
       // One request's tiles at a time, made here (a large image's tiles are never all in memory at once).
-      const group = Array.from({ length: n }, (_, i) => scoring.tile(start + i));
+      const group = Array.from({ length: n }, (_, i) => (start + i === 0 ? first : scoring.tile(start + i)));
       // Each tile's embedding averages only the cells inside the image (the rest is mirrored border).
       const inside = group.map(({ inside: r }) => [r.x0, r.y0, r.x1, r.y1]);
       const tiles = group.map((t) => t.image);

@@ -41,8 +41,10 @@ export class InProcessPatchScorer implements PatchScorer {
         pooled.push(f.pooled);
         return f.grid;
       });
-      grid ??= { rows: grids[0]!.rows, cols: grids[0]!.cols, stride: grids[0]!.stride };
-      if (scores.length === 0) scores = new Float32Array(tiles.count * grid.rows * grid.cols);
+      if (!grid) {
+        grid = { rows: grids[0]!.rows, cols: grids[0]!.cols, stride: grids[0]!.stride };
+        scores = new Float32Array(tiles.count * grid.rows * grid.cols);
+      }
       const cells = grid.rows * grid.cols;
       (await searchGrids(grids, index, profile.features.k)).forEach((m, i) => scores.set(m.data, (start + i) * cells));
     }

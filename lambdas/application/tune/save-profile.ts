@@ -84,9 +84,10 @@ async function imagesOf(deps: EnrollmentDeps, tenant: string, previous: ProfileV
  */
 export function tunedProvenance(result: TuneResult): ProfileProvenance {
   const { winner } = result;
-  const figure = (key: string) => result.test.methods.find((m) => m.method === key.split('.')[0])?.metrics[key];
+  const method = (name: string) => result.test.methods.find((m) => m.method === name);
+  const figure = (key: string) => method(key.split('.')[0]!)?.metrics[key];
   const keys = [...new Set(['fused.auroc', 'patch-knn.auroc', 'fused.f1', 'fused.recall', result.metric])];
-  const fused = result.test.methods.find((m) => m.method === 'fused');
+  const fused = method('fused');
   return {
     tuner: winner.method === 'defaults'
       ? 'mmdo tune: base recipe (no trial beat it)'
@@ -99,4 +100,3 @@ export function tunedProvenance(result: TuneResult): ProfileProvenance {
     },
   };
 }
-
