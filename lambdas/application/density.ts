@@ -6,6 +6,8 @@ import type { ScoringSettings } from '../domain/profile/settings.js';
 import { averageVectors, logBlock, pooledStatistics } from '../domain/scoring/density.js';
 import { insideCells } from '../domain/scoring/patch-grid.js';
 import type { Backbone } from '../ports/backbone.js';
+import type { IngestLimits } from '../ports/image-codec.js';
+import { prepareImage } from './prepare.js';
 
 export type DensitySettings = ScoringSettings['density'];
 
@@ -61,6 +63,23 @@ export async function densityFeatures(
   const averaged = perView[0]!.map((_, b) => averageVectors(perView.map((blocks) => blocks[b]!)));
   // The log after the view average (the log of each view, then averaged, scored worse on validation).
   return settings.logBlocks ? [...averaged, ...averaged.map((v) => logBlock(v))] : averaged;
+}
+
+/** What the density of one inspected image depends on besides the image and the backbone (plain data: it crosses threads). */
+export interface DensityRequest {
+  readonly imagePixelUm?: number;
+  readonly profilePixelUm: number | null;
+  readonly settings: DensitySettings;
+  readonly pad: number;
+  readonly limits?: Pick<IngestLimits, 'maxPixels'>;
+}
+
+/** The density blocks of an inspected image as ingested: at the profile's pixel size, the density's own normalisation. */
+export async function densityOfOriginal(
+  backbone: Pick<Backbone, 'descriptor' | 'extract'>, original: GreyImage, request: DensityRequest,
+): Promise<Float32Array[]> {
+  const image = prepareImage(original, request.imagePixelUm, request.profilePixelUm, request.settings.normalise, request.limits);
+  return densityFeatures(backbone, image, request.settings, request.pad);
 }
 
 function roundUp(n: number, multiple: number): number {

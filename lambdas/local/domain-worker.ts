@@ -3,16 +3,16 @@ import type { DomainOffload } from '../application/pipeline/deps.js';
 import { MmdoError } from '../domain/errors.js';
 import type { GreyImage } from '../domain/image/grey-image.js';
 import type { AnalyseOptions, MicrostructureAnalysis } from '../domain/microstructure/index.js';
+import type { DensityRequest } from '../application/density.js';
+import { DEFAULT_OVERLAP_MAX_PIXELS } from '../application/pipeline/run-local.js';
+import type { BackboneSource } from '../adapters/onnx/onnx-backbone.js';
 
 /** Messages between a DomainWorker and its thread (domain-thread-main.ts). */
-export type ToDomainThread = {
-  readonly id: number;
-  readonly task: 'microstructure';
-  readonly image: GreyImage;
-  readonly options: AnalyseOptions;
-};
+export type ToDomainThread =
+  | { readonly id: number; readonly task: 'microstructure'; readonly image: GreyImage; readonly options: AnalyseOptions }
+  | { readonly id: number; readonly task: 'density'; readonly image: GreyImage; readonly request: DensityRequest; readonly backbone: BackboneSource };
 export type FromDomainThread =
-  | { readonly id: number; readonly ok: true; readonly result: MicrostructureAnalysis }
+  | { readonly id: number; readonly ok: true; readonly result: MicrostructureAnalysis | Float32Array[] }
   | { readonly id: number; readonly ok: false; readonly error: ThreadError };
 export interface ThreadError {
   readonly name: string;
@@ -26,14 +26,27 @@ export interface ThreadError {
 const THREAD_ENTRY = new URL('./domain-thread.mjs', import.meta.url);
 
 interface Pending {
-  resolve(result: MicrostructureAnalysis): void;
+  resolve(result: unknown): void;
   reject(error: Error): void;
 }
 
+export interface DomainWorkerOptions {
+  /** The runtime's backbone: with it the thread also pools the density's views, on its own session of the same model. */
+  readonly backbone?: BackboneSource;
+  /**
+   * Larger images' density stays in the caller's thread (default DEFAULT_OVERLAP_MAX_PIXELS): their stages run one at
+   * a time, so nothing would overlap, and the thread would hold a copy of the image.
+   */
+  readonly densityMaxPixels?: number;
+  /** The thread's entry module (tests). */
+  readonly entry?: URL;
+}
+
 /**
- * One thread per local runtime that runs the stages' heavy synchronous domain work (the microstructure analysis)
- * while the runtime's own thread goes on with normalise, density and embed, so the two overlap on two cores. The
- * stages call it through PipelineDeps.offload; the cloud leaves that out and runs the same functions in process.
+ * One thread per local runtime that runs the stages' heavy domain work (the microstructure analysis and, given the
+ * backbone, the density's views) while the runtime's own thread goes on with normalise, embed and the patch search,
+ * so the two overlap on two cores. The stages call it through PipelineDeps.offload; the cloud leaves that out and
+ * runs the same functions in process.
  *
  * Rasters go by structured clone (a SharedArrayBuffer-backed image is shared, not copied); the phase overlay comes
  * back transferred. Started on first use (or `warm`), it holds the process open only while work is in flight. A
@@ -46,7 +59,19 @@ export class DomainWorker implements DomainOffload {
   private next = 1;
   private closed = false;
 
-  constructor(private readonly entry: URL = THREAD_ENTRY) {}
+  private readonly entry: URL;
+  readonly density?: DomainOffload['density'];
+
+  constructor(options: DomainWorkerOptions = {}) {
+    this.entry = options.entry ?? THREAD_ENTRY;
+    const { backbone, densityMaxPixels = DEFAULT_OVERLAP_MAX_PIXELS } = options;
+    if (backbone) {
+      this.density = (image, request, backboneSha256, inProcess) => {
+        if (backboneSha256 !== backbone.sha256 || image.width * image.height > densityMaxPixels) return inProcess();
+        return this.post<Float32Array[]>((id) => ({ id, task: 'density', image: shareable(image), request, backbone }));
+      };
+    }
+  }
 
   /** Starts the thread now (it loads its modules while the caller decodes), if it is not running. */
   warm(): void {
@@ -54,15 +79,18 @@ export class DomainWorker implements DomainOffload {
   }
 
   microstructure(image: GreyImage, options: AnalyseOptions): Promise<MicrostructureAnalysis> {
+    return this.post<MicrostructureAnalysis>((id) => ({ id, task: 'microstructure', image: shareable(image), options }));
+  }
+
+  private post<T>(message: (id: number) => ToDomainThread): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the domain thread is closed'));
     const thread = this.started();
     const id = this.next++;
-    return new Promise<MicrostructureAnalysis>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
       thread.ref();
-      const message: ToDomainThread = { id, task: 'microstructure', image: { width: image.width, height: image.height, data: image.data }, options };
       try {
-        thread.postMessage(message);
+        thread.postMessage(message(id));
       } catch (error) {
         this.settle(id);
         reject(error as Error);
@@ -122,6 +150,11 @@ export class DomainWorker implements DomainOffload {
     this.pending.clear();
     for (const p of all) p.reject(error);
   }
+}
+
+/** The image as a plain object (its data is cloned, or shared when it lives in a SharedArrayBuffer). */
+function shareable(image: GreyImage): GreyImage {
+  return { width: image.width, height: image.height, data: image.data };
 }
 
 /** The thread's error as thrown in process: an MmdoError keeps its code, status and details. */

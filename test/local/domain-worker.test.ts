@@ -12,8 +12,15 @@ import type { InspectionState } from '../../lambdas/application/pipeline/state.j
 import { SharpImageEncoder } from '../../lambdas/adapters/image/sharp-image-encoder.js';
 import { MemoryScratch } from '../../lambdas/adapters/scratch/memory-scratch.js';
 import { micrographPng, prepareDemoProfile, tempHome } from './support.js';
+import { densityOfOriginal, type DensityRequest } from '../../lambdas/application/density.js';
+import { loadBackbone } from '../../lambdas/adapters/onnx/model-store.js';
+import { buildFilterBankModel } from '../../lambdas/adapters/onnx/filter-bank-model.js';
+import { DEFAULT_SCORING_SETTINGS } from '../../lambdas/domain/profile/settings.js';
+import { writeFileSync } from 'node:fs';
 
 const CRASHING = new URL('./fixtures/crashing-domain-thread.mjs', import.meta.url);
+/** The in-process fallback where the thread must do the work. */
+const never = async (): Promise<Float32Array[]> => { throw new Error('ran in process'); };
 
 /** A report without what differs between two runs of the same image (id, time, timings). */
 const comparable = (r: Report) => {
@@ -45,8 +52,48 @@ describe('DomainWorker: the stages\' heavy domain work on a thread of the runtim
     }
   });
 
+  test('the density\'s views on the thread, on its own session of the runtime\'s backbone, give the blocks in process to the last bit', async () => {
+    const backbone = await loadBackbone({ model: 'builtin' });
+    const { home, cleanup } = tempHome();
+    const worker = new DomainWorker({ backbone: backbone.source });
+    try {
+      expect(new DomainWorker().density).toBeUndefined(); // without a backbone the stage runs it in process
+      const { image } = generateMicrograph({ seed: 12, width: 200, height: 150, pixelSizeUm: 0.1, anomaly: 'void' });
+      const request: DensityRequest = {
+        imagePixelUm: 0.1, profilePixelUm: 0.12, pad: 16, limits: { maxPixels: 1e6 },
+        settings: { ...DEFAULT_SCORING_SETTINGS.density, shortSide: 96, views: 4, layers: [backbone.descriptor.embeddingLayer] },
+      };
+      const [threaded, inProcess] = [await worker.density!(image, request, backbone.descriptor.sha256, never), await densityOfOriginal(backbone, image, request)];
+      expect(threaded.map((b) => b.length)).toEqual(inProcess.map((b) => b.length));
+      threaded.forEach((block, i) => expect(Buffer.from(block.buffer, block.byteOffset, block.byteLength).equals(Buffer.from(inProcess[i]!.buffer, inProcess[i]!.byteOffset, inProcess[i]!.byteLength))).toBe(true));
+      // Another backbone's density, or an image whose stages run one at a time, stays in the caller's thread.
+      const here = async () => [Float32Array.of(42)];
+      expect(await worker.density!(image, request, 'f'.repeat(64), here)).toEqual([Float32Array.of(42)]);
+      const small = new DomainWorker({ backbone: backbone.source, densityMaxPixels: 200 * 149 });
+      expect(await small.density!(image, request, backbone.descriptor.sha256, here)).toEqual([Float32Array.of(42)]);
+      await small.close();
+      // A model file that changed since the runtime read it is refused by the thread, by its checksum.
+      const file = join(home, 'model.onnx');
+      writeFileSync(file, buildFilterBankModel());
+      const fromFile = new DomainWorker({ backbone: { ...backbone.source, model: file } });
+      try {
+        expect((await fromFile.density!(image, request, backbone.descriptor.sha256, never)).length).toBe(inProcess.length);
+        writeFileSync(file, Buffer.from('not the model'));
+        const changed = new DomainWorker({ backbone: { ...backbone.source, model: file } });
+        await expect(changed.density!(image, request, backbone.descriptor.sha256, never)).rejects.toMatchObject({ code: 'checksum_mismatch' });
+        await changed.close();
+      } finally {
+        await fromFile.close();
+      }
+    } finally {
+      await worker.close();
+      await backbone.dispose();
+      cleanup();
+    }
+  });
+
   test('a thread that dies fails the work in flight rather than hanging, and the next call gets a new thread', async () => {
-    const crashing = new DomainWorker(CRASHING);
+    const crashing = new DomainWorker({ entry: CRASHING });
     const image = createGreyImage(32, 32, new Float32Array(32 * 32).fill(0.5));
     await expect(crashing.microstructure(image, {})).rejects.toThrow(/domain thread exited with code 3/);
     await expect(crashing.microstructure(image, {})).rejects.toThrow(/domain thread exited with code 3/);
@@ -69,7 +116,7 @@ describe('DomainWorker: the stages\' heavy domain work on a thread of the runtim
     const { home, cleanup } = tempHome();
     const threaded = await createLocalRuntime({ home, backboneOverride: 'builtin', env: {} });
     const inProcess = await createLocalRuntime({ home, backboneOverride: 'builtin', env: {}, offload: null });
-    const crashingWorker = new DomainWorker(CRASHING);
+    const crashingWorker = new DomainWorker({ entry: CRASHING });
     const crashing = await createLocalRuntime({ home, backboneOverride: 'builtin', env: {}, offload: crashingWorker });
     try {
       await prepareDemoProfile(threaded, home);

@@ -129,8 +129,11 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const spillRoot = join(config.home, 'scratch');
   SpillScratch.sweepOrphans(spillRoot);
   const spillDir = SpillScratch.runtimeDir(spillRoot, threadId);
-  // The microstructure analysis runs on a second thread beside normalise, density and embed (started on first use).
-  const worker = options.offload === undefined && domainThreadWanted(options.env ?? process.env) ? new DomainWorker() : undefined;
+  // The microstructure analysis and the density's views run on a second thread beside normalise, embed and the patch
+  // search (started on first use).
+  const worker = options.offload === undefined && domainThreadWanted(options.env ?? process.env) ? new DomainWorker({
+    backbone: backbone.source, ...(options.overlapMaxPixels !== undefined ? { densityMaxPixels: options.overlapMaxPixels } : {}),
+  }) : undefined;
   const offload = worker ?? options.offload ?? undefined;
   const inspections = new LocalPipeline({
     profiles,

@@ -83,7 +83,7 @@ export async function resolveBackbone(options: ResolveOptions = {}): Promise<Res
 
 export async function loadBackbone(options: ResolveOptions = {}): Promise<OnnxBackbone> {
   const resolved = await resolveBackbone(options);
-  return OnnxBackbone.create(resolved.bytes, resolved.manifest, resolved.sha256);
+  return OnnxBackbone.create(resolved.bytes, resolved.manifest, resolved.sha256, resolved.source === 'builtin' ? undefined : resolved.source);
 }
 
 async function locateModel(ref: string, home?: string): Promise<string> {

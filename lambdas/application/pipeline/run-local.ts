@@ -57,7 +57,15 @@ export class LocalPipeline implements InspectionService {
     };
     const options: RunStagesOptions = {
       maxParallel: (state) => (large(state) ? 1 : Infinity),
-      ...(collectGarbage ? { beforeStart: (_: unknown, state: InspectionState) => (large(state) ? collectGarbage() : undefined) } : {}),
+      ...(collectGarbage ? {
+        beforeStart: async (_: unknown, state: InspectionState) => {
+          if (!large(state)) return;
+          collectGarbage();
+          // The collected buffers' memory is handed back in a task of V8's own: one turn of the event loop lets it
+          // run before the stage allocates (64 MP, normalise: 2.05-2.10 GB without it, 1.77 with it).
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+      } : {}),
     };
     try {
       await runStages({ job, timingsMs: {} }, STAGES, deps, progress, options);

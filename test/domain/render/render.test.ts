@@ -93,6 +93,41 @@ describe('renderOverlay', () => {
     expect(dropped).toBeGreaterThan(0); // regions under 4 px are in the map but not outlined
   });
 
+  it('blends each pixel as the formula says, rounding half to even and clamping (NaN and infinite scores included)', () => {
+    /** Round half to even, clamp to 0..255, NaN → 0: the byte a Uint8ClampedArray stores, written out. */
+    const byte = (v: number) => {
+      if (!(v > 0)) return 0;
+      if (v >= 255) return 255;
+      const f = Math.floor(v);
+      const d = v - f;
+      return d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
+    };
+    const n = 64 * 64;
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    // Grey 0..255 with both ends present, so each value is its own grey level and halves stay halves.
+    const grey = createGreyImage(64, 64, Float32Array.from({ length: n }, () => random() * 255));
+    const scores = Float32Array.from({ length: n }, () => random() * 2);
+    grey.data[0] = 0; grey.data[1] = 255;
+    scores[5] = NaN; scores[6] = Infinity; scores[7] = 0.8; // NaN and the floor itself stay grey
+    grey.data[9] = 100.5; grey.data[10] = 101.5; scores[9] = scores[10] = 0; // → 100 and 102
+    const bounds = { low: 0.8, high: 1.6 };
+    const img = renderOverlay(grey, { width: 64, height: 64, data: scores }, { bounds });
+    expect([pixel(img, 9, 0)[0], pixel(img, 10, 0)[0]]).toEqual([100, 102]);
+    const [min, max] = [0, 255];
+    for (let i = 0; i < n; i++) {
+      const g = (grey.data[i]! - min) * (255 / (max - min));
+      const s = scores[i]!;
+      let rgb = [byte(g), byte(g), byte(g)];
+      if (s > bounds.low) {
+        const alpha = 0.6 * Math.min(1, (s - bounds.low) / (bounds.high - bounds.low));
+        const k = lutIndex(s, bounds.low, bounds.high) * 3;
+        rgb = [0, 1, 2].map((c) => byte(g + (INFERNO[k + c]! - g) * alpha));
+      }
+      expect(pixel(img, i % 64, Math.floor(i / 64))).toEqual([...rgb, 255]);
+    }
+  });
+
   it('rejects a score map of another size', () => {
     expect(() => renderOverlay(createGreyImage(4, 4), { width: 3, height: 4, data: new Float32Array(12) }, { bounds: { low: 0, high: 1 } }))
       .toThrow(RangeError);

@@ -1,7 +1,6 @@
 import { calibrate, thresholdsFromNormals } from '../../../domain/scoring/calibration.js';
 import { scoreDensityComponent } from '../../../domain/scoring/density.js';
-import { densityFeatures } from '../../density.js';
-import { prepareImage } from '../../prepare.js';
+import { densityOfOriginal, type DensityRequest } from '../../density.js';
 import type { PipelineDeps } from '../deps.js';
 import { requireResults, type InspectionState, type StageResults } from '../state.js';
 import { requireProfileBackbone } from './backbone.js';
@@ -21,7 +20,13 @@ export async function density(state: InspectionState, deps: PipelineDeps): Promi
     deps.scorer(), deps.profiles.density(job.tenant, profile.name, profile.version), deps.scratch.getGrey(ingest.original),
   ]);
   requireProfileBackbone(profile, scorer.descriptor);
-  const image = prepareImage(original, ingest.pixelSizeUm, profile.pixelSizeUm, profile.settings.density.normalise, deps.limits);
-  const { raw, parts } = scoreDensityComponent(component, await densityFeatures(scorer, image, profile.settings.density, profile.settings.borderPad));
+  const request: DensityRequest = {
+    ...(ingest.pixelSizeUm ? { imagePixelUm: ingest.pixelSizeUm } : {}),
+    profilePixelUm: profile.pixelSizeUm, settings: profile.settings.density, pad: profile.settings.borderPad, limits: deps.limits,
+  };
+  // Locally on the runtime's domain thread (beside normalise and the patch path); in the cloud in this process.
+  const here = () => densityOfOriginal(scorer, original, request);
+  const features = await (deps.offload?.density ? deps.offload.density(original, request, scorer.descriptor.sha256, here) : here());
+  const { raw, parts } = scoreDensityComponent(component, features);
   return { present: true, raw, calibrated: calibrate(raw, thresholdsFromNormals(normals)), blocks: parts };
 }
