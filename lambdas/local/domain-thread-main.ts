@@ -19,22 +19,20 @@ const port = parentPort!;
  */
 const COLLECT_ABOVE_PIXELS = 2048 * 2048;
 
-/** Intra-op threads of this thread's backbone session: one, as the runtime's own session uses the cores beside it. */
-const BACKBONE_THREADS = 1;
 let backbone: { sha256: string; loaded: Promise<OnnxBackbone> } | undefined;
 
 /** The runtime's backbone opened here once (read again from its file, which must still have the same sha256). */
-function backboneOf(source: BackboneSource): Promise<OnnxBackbone> {
+function backboneOf(source: BackboneSource, threads: number): Promise<OnnxBackbone> {
   if (backbone?.sha256 !== source.sha256) {
     const previous = backbone?.loaded;
-    backbone = { sha256: source.sha256, loaded: openBackbone(source) };
+    backbone = { sha256: source.sha256, loaded: openBackbone(source, threads) };
     void previous?.then((b) => b.dispose()).catch(() => {});
   }
   return backbone.loaded;
 }
 
-async function openBackbone(source: BackboneSource): Promise<OnnxBackbone> {
-  setIntraOpThreads(BACKBONE_THREADS);
+async function openBackbone(source: BackboneSource, threads: number): Promise<OnnxBackbone> {
+  setIntraOpThreads(threads);
   if (typeof source.model !== 'string') return OnnxBackbone.create(source.model, source.manifest, source.sha256);
   const bytes = new Uint8Array(await readFile(source.model));
   if (createHash('sha256').update(bytes).digest('hex') !== source.sha256) {
@@ -46,7 +44,7 @@ async function openBackbone(source: BackboneSource): Promise<OnnxBackbone> {
 async function run(message: ToDomainThread): Promise<{ result: MicrostructureAnalysis | Float32Array[]; transfer: ArrayBuffer[] }> {
   const { width, height, data } = message.image;
   const image = createGreyImage(width, height, data);
-  if (message.task === 'density') return { result: await densityOfOriginal(await backboneOf(message.backbone), image, message.request), transfer: [] };
+  if (message.task === 'density') return { result: await densityOfOriginal(await backboneOf(message.backbone, message.threads), image, message.request), transfer: [] };
   if (message.task !== 'microstructure') throw new Error(`unknown domain task '${String((message as { task: unknown }).task)}'`);
   const result = analyseMicrostructure(image, message.options);
   const overlay = result.phaseOverlay.data.buffer;

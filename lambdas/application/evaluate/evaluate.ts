@@ -152,8 +152,16 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
     measured = options.methods.filter((m) => scorers[m]);
     // Test images' maps and masks for the pixel metrics, in bounded memory (results.ts).
     const keeper = new MapKeeper(profile.settings, options.keptMapBytes);
+    // Two images in flight: the next image's decode and stages start while this one's finish, so the cores stay busy
+    // (one after another, the backbone of a small image left one core mostly idle). Results are taken in order.
+    const score = (i: number) => scoreItem(deps, workspace, testItems[i]!, version, timings, keeper);
+    let next = testItems.length > 0 ? score(0) : undefined;
     for (const [n, item] of testItems.entries()) {
-      const scored = await scoreItem(deps, workspace, item, version, timings, keeper);
+      const current = next!;
+      next = n + 1 < testItems.length ? score(n + 1) : undefined;
+      // A throw below leaves `next` unawaited: its failure must not become an unhandled rejection.
+      next?.catch(() => {});
+      const scored = await current;
       if ('failure' in scored) failures.push({ path: item.path, ...scored.failure });
       else {
         const { state, map, embedding } = scored;
