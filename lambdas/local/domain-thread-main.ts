@@ -60,7 +60,7 @@ port.on('message', (message: ToDomainThread) => {
     (error: unknown) => ({ reply: { id, ok: false, error: threadError(error) } satisfies FromDomainThread, transfer: [] as ArrayBuffer[] }),
   ).then(({ reply, transfer }) => {
     // Collected before the reply: the caller starts its next stage as soon as the reply arrives, and that stage's
-    // memory would otherwise add to this thread's garbage (normalise at 64 MP: 1.77 → 2.05 GB).
+    // memory should not add to this thread's garbage.
     if (pixels > COLLECT_ABOVE_PIXELS) collectGarbage();
     port.postMessage(reply, transfer);
   });
