@@ -63,6 +63,8 @@ export class OnnxBackbone implements Backbone {
   private readonly layers: readonly string[];
   private readonly inputName: string;
   private readonly coefficients: { a: Float32Array; b: Float32Array };
+  /** Per channel, an earlier channel with the same coefficients to copy (-1: computed). */
+  private readonly copyOf: readonly number[];
   /** The input buffer of the last run, kept for the next (one at most: takeInput). */
   private spareInput: Float32Array | undefined;
 
@@ -77,6 +79,8 @@ export class OnnxBackbone implements Backbone {
     this.layers = [...new Set([...manifest.patchLayers, manifest.embeddingLayer])];
     this.inputName = manifest.input.name ?? session.inputNames[0]!;
     this.coefficients = preprocessCoefficients(manifest);
+    const { a, b } = this.coefficients;
+    this.copyOf = Array.from(a, (ac, c) => a.findIndex((v, e) => e < c && v === ac && b[e] === b[c]));
     const missing = this.layers.filter((l) => !session.outputNames.includes(l));
     if (missing.length || !session.inputNames.includes(this.inputName)) {
       throw new BackboneError('backbone_invalid', `backbone ${manifest.id}: the model has no ${missing.length ? `output(s) ${missing.join(', ')}` : `input '${this.inputName}'`}`, {
@@ -150,7 +154,7 @@ export class OnnxBackbone implements Backbone {
       const ac = a[c]!;
       const bc = b[c]!;
       const base = offset + c * plane;
-      const same = a.findIndex((v, e) => e < c && v === ac && b[e] === bc);
+      const same = this.copyOf[c]!;
       if (same >= 0) {
         dst.copyWithin(base, offset + same * plane, offset + (same + 1) * plane);
         continue;
