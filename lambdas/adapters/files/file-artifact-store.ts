@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -71,10 +72,14 @@ export class FileArtifactStore implements ArtifactStore, ExpiringArtifacts {
   }
 }
 
-/** Write-then-rename so a crash never leaves a half-written file under the final name. */
+/**
+ * Write-then-rename so a crash never leaves a half-written file under the final name. The temporary name is unique
+ * per write: two threads of one process writing the same key in the same millisecond (the same upload inspected twice
+ * at once) shared one, and the second rename found nothing.
+ */
 export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
   await writeFile(temp, data);
   await rename(temp, path);
 }

@@ -17,6 +17,17 @@ describe('FileArtifactStore', () => {
     expect(await store.get('other/reports/r1/heatmap.png')).toBeUndefined();
   });
 
+  test('the same key written many times at once (two threads storing one upload) ends whole, with no write failing', async () => {
+    const store = new FileArtifactStore(root);
+    const key = 'local/inputs/abc';
+    const bodies = Array.from({ length: 16 }, (_, i) => new Uint8Array(64 * 1024).fill(i));
+    await Promise.all(bodies.map((b) => store.put(key, b, 'application/octet-stream')));
+    const got = (await store.get(key))!.bytes;
+    expect(got.length).toBe(64 * 1024);
+    expect(got.every((v) => v === got[0])).toBe(true);
+    expect((await readdir(join(root, 'data', 'local', 'inputs'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   test('keys cannot escape the store or omit the tenant', async () => {
     const store = new FileArtifactStore(root);
     for (const key of ['../x', 'local/../../x', 'local/./x', 'local//x', '/etc/passwd', 'local', 'local/a\\b', 'local/.hidden']) {
