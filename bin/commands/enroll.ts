@@ -26,6 +26,8 @@ const OptionsSchema = z.object({
   density: z.enum(['on', 'off']).optional(),
   densityViews: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).optional(),
   workingScale: z.coerce.number().min(WORKING_SCALE.min).max(WORKING_SCALE.max).optional(),
+  suspectRate: z.coerce.number().gt(0).lt(0.5).optional(),
+  falseAlarmRate: z.coerce.number().gt(0).lt(0.5).optional(),
 });
 
 export function register(program: Command): void {
@@ -40,6 +42,8 @@ export function register(program: Command): void {
     .option('--density <on|off>', 'the image-level density component in this version (default: as the previous version; new profiles: on, from 50 bank images)')
     .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors; only for materials without a direction)')
     .option('--working-scale <f>', 'the patch path sees the images resized by this factor, 0.25-4 (default: as the previous version; new profiles: 1)')
+    .option('--suspect-rate <r>', 'share of normal images the version may flag (suspect or anomalous), below 0.5; the calibration normals set the threshold (default: as the previous version; new profiles: 0.01)')
+    .option('--false-alarm-rate <r>', 'share of normal images the version may call anomalous, below 0.5 (default: as the previous version; new profiles: 0.001)')
     .option('--json', 'print the result as one JSON document')
     .option('--publish', 'publish the profile version to the cloud (with images: the new version; without: an enrolled one)')
     .option('--from-version <n>', 'with --publish and no images: the local version to publish (default: the latest)')
@@ -76,6 +80,7 @@ export function register(program: Command): void {
       const settings = {
         ...(Object.keys(density).length > 0 ? { density } : {}),
         ...(options.workingScale !== undefined ? { workingScale: options.workingScale } : {}),
+        ...operatingRates(options),
       };
       const runtime = await createLocalRuntime(Object.keys(settings).length > 0 ? { enrollment: { recipe: { settings } } } : {});
       const bar = progressBar('enroll');
@@ -159,4 +164,10 @@ export function displayName(file: string, roots: readonly string[]): string {
     if (rel && !rel.startsWith('..')) return rel.split('\\').join('/');
   }
   return basename(file);
+}
+
+/** The declared rates given on the command line, for the recipe's operating point (merged over the previous version's). */
+export function operatingRates(o: { readonly suspectRate?: number | undefined; readonly falseAlarmRate?: number | undefined }): { operating?: { suspectRate?: number; falseAlarmRate?: number } } {
+  const rates = { ...(o.suspectRate !== undefined ? { suspectRate: o.suspectRate } : {}), ...(o.falseAlarmRate !== undefined ? { falseAlarmRate: o.falseAlarmRate } : {}) };
+  return Object.keys(rates).length > 0 ? { operating: rates } : {};
 }

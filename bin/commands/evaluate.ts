@@ -20,6 +20,7 @@ import { SharpImageEncoder } from '../../lambdas/adapters/image/sharp-image-enco
 import { loadBackbone } from '../../lambdas/adapters/onnx/model-store.js';
 import { LocalVectorIndexFactory } from '../../lambdas/adapters/local/vector-index/index.js';
 import { progressBar } from './progress-bar.js';
+import { operatingRates } from './enroll.js';
 
 /** The MobileNetV2 backbone in ../shared beside the repository, when this checkout has one. */
 export function sharedBackbonePath(): string | undefined {
@@ -72,6 +73,8 @@ const OptionsSchema = z.object({
   normalise: z.enum(['product', 'none', 'stretch', 'no-clahe']).default('product'),
   pad: z.coerce.number().int().min(0).max(256).default(DEFAULT_BORDER_PAD),
   workingScale: z.coerce.number().min(WORKING_SCALE.min).max(WORKING_SCALE.max).default(1),
+  suspectRate: z.coerce.number().gt(0).lt(0.5).optional(),
+  falseAlarmRate: z.coerce.number().gt(0).lt(0.5).optional(),
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
 });
@@ -83,7 +86,7 @@ export function register(program: Command): void {
     .requiredOption('--manifest <file>', 'CSV manifest; paths are relative to it; label 0 normal, 1 anomalous; masks: pixel > 127 anomalous')
     .option('--method <list>', `methods compared on the same split (${METHOD_NAMES.join(', ')})`, METHOD_NAMES.join(','))
     .option('--train-normals <n>', 'normal images in the memory bank', '200')
-    .option('--calibration-normals <n>', 'normal images held out to calibrate thresholds (default 20% of --train-normals)')
+    .option('--calibration-normals <n>', 'normal images held out to calibrate thresholds (default: enough for a conformal threshold at the profile\'s suspect rate, 99 for 1 %, where at most half the normals left after the bank; at least 20% of --train-normals)')
     .option('--seed <n>', 'seed of the split, the coreset and the projection', '1')
     .option('--repeats <n>', 'evaluate on n seeded splits (seeds seed … seed+n−1) and report mean, standard deviation and the worst split', '1')
     .option('--no-density', 'without the image-level density component')
@@ -102,6 +105,8 @@ export function register(program: Command): void {
     .option('--normalise <mode>', 'product (denoise+CLAHE+stretch, as enrol/inspect), none, stretch (percentile stretch only), no-clahe', 'product')
     .option('--pad <px>', 'reflect-pad images by this many px before embedding; maps are cropped back and the image score taken inside', String(DEFAULT_BORDER_PAD))
     .option('--working-scale <f>', 'the patch path sees every image resized by this factor (0.25-4; the map is brought back to the image size)', '1')
+    .option('--suspect-rate <r>', 'share of normal images the profile may flag: the operating threshold (default 0.01)')
+    .option('--false-alarm-rate <r>', 'share of normal images the profile may call anomalous (default 0.001)')
     .option('--out <dir>', 'write roc.png, histogram-<method>.png, misses.png and result.json here')
     .option('--json', 'print the result as one JSON document')
     .action(async (raw: unknown) => {
@@ -124,7 +129,7 @@ export function register(program: Command): void {
         {
           methods: o.method as MethodName[],
           bankNormals: o.trainNormals,
-          calibrationNormals: o.calibrationNormals ?? Math.max(1, Math.round(0.2 * o.trainNormals)),
+          ...(o.calibrationNormals ? { calibrationNormals: o.calibrationNormals } : {}),
           seed,
           recipe: {
             ...(o.layers ? { layers: o.layers } : {}),
@@ -133,7 +138,10 @@ export function register(program: Command): void {
             coresetRatio: o.coresetRatio,
             projectionDim: o.projection,
             maxBankSize: o.maxBank,
-            settings: { borderPad: o.pad, workingScale: o.workingScale, smoothingSigmaPx: o.blur, tileSize: o.tileSize, normalise: NORMALISE_MODES[o.normalise], density },
+            settings: {
+              borderPad: o.pad, workingScale: o.workingScale, smoothingSigmaPx: o.blur, tileSize: o.tileSize, normalise: NORMALISE_MODES[o.normalise], density,
+              ...operatingRates(o),
+            },
           },
         },
         bar.listener,

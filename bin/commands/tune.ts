@@ -89,7 +89,6 @@ export function register(program: Command): void {
           throw e;
         })
         : undefined;
-      const calibrationNormals = o.calibrationNormals ?? Math.max(1, Math.round(0.2 * o.trainNormals));
       const reporter = progressReporter(log, o.metric);
       const source = csvManifestSource(o.manifest);
       try {
@@ -99,7 +98,7 @@ export function register(program: Command): void {
             workspace: (b) => evaluationWorkspace(b, o.index), state,
           },
           {
-            metric: o.metric, budget: o.budget, seed: o.seed, bankNormals: o.trainNormals, calibrationNormals,
+            metric: o.metric, budget: o.budget, seed: o.seed, bankNormals: o.trainNormals, ...(o.calibrationNormals ? { calibrationNormals: o.calibrationNormals } : {}),
             validationFraction: o.validationFraction, ...(o.validationSize === 'all' ? {} : { validationSize: o.validationSize }),
             ...(o.params ? { params: o.params } : {}), searches: o.search, compareDefaults: o.compareDefaults, memoBytes: memoMegabytes(o) * 2 ** 20,
             ...(o.initialPoints ? { initialPoints: o.initialPoints } : {}),

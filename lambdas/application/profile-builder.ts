@@ -27,8 +27,11 @@ export interface ProfileRecipe {
 export type RecipeOverrides = Partial<Omit<PatchFeatureConfig, 'layers'>> & {
   readonly layers?: readonly string[];
   readonly maxBankSize?: number;
-  /** Settings over the previous version's (or the defaults); the density's are merged field by field. */
-  readonly settings?: Partial<Omit<ProfileRecipe['settings'], 'density'>> & { readonly density?: Partial<ProfileRecipe['settings']['density']> };
+  /** Settings over the previous version's (or the defaults); the density's and the operating point's are merged field by field. */
+  readonly settings?: Partial<Omit<ProfileRecipe['settings'], 'density' | 'operating'>> & {
+    readonly density?: Partial<ProfileRecipe['settings']['density']>;
+    readonly operating?: Partial<ProfileRecipe['settings']['operating']>;
+  };
 };
 
 export const DEFAULT_RECIPE = {
@@ -60,7 +63,7 @@ export function resolveRecipe(backbone: Backbone, previous: Pick<ProfileVersion,
   };
   const inherited = previous ? (({ heatmapLow: _low, tiling, ...rest }) => ({ ...rest, tileSize: tiling.tileSize }))(previous.settings) : {};
   const base = { ...DEFAULT_SCORING_SETTINGS, tileSize: DEFAULT_TILE_SIZE, ...inherited };
-  const merged = { ...base, ...overrides.settings, density: { ...base.density, ...overrides.settings?.density } };
+  const merged = { ...base, ...overrides.settings, density: { ...base.density, ...overrides.settings?.density }, operating: { ...base.operating, ...overrides.settings?.operating } };
   // The density pools the backbone's embedding layer unless the recipe names others.
   const densityLayers = merged.density.layers.length > 0 ? merged.density.layers : [d.embeddingLayer];
   const unknown = densityLayers.filter((l) => !d.layers.some((x) => x.name === l));

@@ -8,6 +8,9 @@ import { STAGES } from '../../lambdas/application/pipeline/definition.js';
 import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_TILE_SIZE, tileOverlap } from '../../lambdas/domain/profile/settings.js';
 import { createGreyImage } from '../../lambdas/domain/image/grey-image.js';
 import { operatingPoint } from '../../lambdas/domain/scoring/operating.js';
+import { calibrate, calibrateConsistency, leaveOneOut, thresholdsFromNormals } from '../../lambdas/domain/scoring/calibration.js';
+import { fuse } from '../../lambdas/domain/scoring/fusion.js';
+import { CROSS_FIT_MIN_NORMALS } from '../../lambdas/application/operating-point.js';
 import { grainTexture, toPng } from '../e2e/textures.js';
 import { makeTestImage, testSamples } from '../support/images.js';
 
@@ -179,9 +182,10 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(smooth.density!.score).toBeGreaterThan(normal.density!.score + 3);
 
     // The operating thresholds come from the calibration normals' fused scores as an inspection fuses them,
-    // density included (inspections of the same bytes reproduce those scores).
+    // density included (inspections of the same bytes reproduce those scores); so few normals stay in sample.
     const calibration = images.filter((i) => profile.enrolled.calibration.includes(i.name));
     expect(calibration).toHaveLength(enrolled.calibrationImages);
+    expect(calibration.length).toBeLessThan(CROSS_FIT_MIN_NORMALS);
     const fused: number[] = [];
     for (const image of calibration) {
       const report = await runtime.inspections.inspect({ tenant: 'local', name: image.name, bytes: image.bytes, profile: 'dense' });
@@ -191,6 +195,34 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const expected = operatingPoint(fused, profile.settings.operating);
     expect(profile.settings.operating.thresholds.suspect).toBeCloseTo(expected.thresholds.suspect, 6);
     expect(profile.settings.operating.thresholds.anomalous).toBeCloseTo(expected.thresholds.anomalous, 6);
+  });
+
+  test('from 20 calibration normals on, each one\'s components are calibrated on the others before the operating point is set', async () => {
+    const images = await Promise.all(Array.from({ length: 25 }, (_, i) => 71 + i).map(async (s) => ({ name: `x${s}.png`, bytes: await png(s) })));
+    const enrolled = await runtime.enrollment.enroll({ tenant: 'local', profile: 'crossfit', images, seed: 2, calibrationFraction: 0.85 });
+    expect(enrolled.calibrationImages).toBeGreaterThanOrEqual(CROSS_FIT_MIN_NORMALS);
+    const profile = await runtime.profiles.load('local', 'crossfit');
+    const normalsOf: Record<string, readonly number[]> = {
+      patch: profile.calibration.normalImageScores, novelty: profile.calibration.normalNoveltyScores, consistency: profile.calibration.normalConsistencyScores!,
+    };
+    const crossFitted: number[] = [];
+    const inSample: number[] = [];
+    for (const image of images.filter((i) => profile.enrolled.calibration.includes(i.name))) {
+      const report = await runtime.inspections.inspect({ tenant: 'local', name: image.name, bytes: image.bytes, profile: 'crossfit' });
+      inSample.push(report.scores!.score);
+      const parts = report.scores!.components.filter((c) => profile.settings.fusion.components.includes(c.name)).map(({ name, raw }) => {
+        const others = leaveOneOut(normalsOf[name]!, raw);
+        expect(others).toHaveLength(normalsOf[name]!.length - 1); // the inspection's raw score is the stored one
+        return { name, raw, calibrated: name === 'consistency' ? calibrateConsistency(raw, others) : calibrate(raw, thresholdsFromNormals(others)) };
+      });
+      crossFitted.push(fuse(parts, profile.settings.fusion.weights).score);
+    }
+    // Each normal measured against the others looks less normal than against a set that holds its own score.
+    expect(crossFitted.reduce((a, b) => a + b)).toBeGreaterThan(inSample.reduce((a, b) => a + b));
+    const expected = operatingPoint(crossFitted, profile.settings.operating);
+    expect(profile.settings.operating.thresholds.suspect).toBeCloseTo(expected.thresholds.suspect, 6);
+    expect(profile.settings.operating.thresholds.anomalous).toBeCloseTo(expected.thresholds.anomalous, 6);
+    expect(profile.settings.operating.thresholds.suspect).not.toBeCloseTo(operatingPoint(inSample, profile.settings.operating).thresholds.suspect, 3);
   });
 
   test('the profile\'s fusion settings decide which components are fused, with its weights', async () => {

@@ -28,6 +28,17 @@ describe('resolveRecipe: the settings a new version is built with', () => {
       .toEqual({ ...DEFAULT_SCORING_SETTINGS.density, layers: ['e'], enabled: true, shortSide: 320, views: 4 });
   });
 
+  it('declared rates change only the rates of the previous version\'s operating point', () => {
+    const operating = { ...first.settings.operating, suspectRate: 0.05, source: 'conformal' as const, calibrationSize: 120 };
+    const previous = {
+      features: { ...first.features, coresetMaxSize: first.maxBankSize },
+      settings: { ...first.settings, heatmapLow: 0.1, tiling: { tileSize: first.settings.tileSize, overlap: 32 }, operating },
+    } as Pick<ProfileVersion, 'features' | 'settings'>;
+    expect(resolveRecipe(backbone, previous).settings.operating).toEqual(operating);
+    expect(resolveRecipe(backbone, previous, { settings: { operating: { falseAlarmRate: 0.01 } } }).settings.operating).toEqual({ ...operating, falseAlarmRate: 0.01 });
+    expect(resolveRecipe(backbone, undefined, { settings: { operating: { suspectRate: 0.02 } } }).settings.operating).toEqual({ ...DEFAULT_SCORING_SETTINGS.operating, suspectRate: 0.02 });
+  });
+
   it('refuses density layers the backbone does not have', () => {
     expect(() => resolveRecipe(backbone, undefined, { settings: { density: { layers: ['nope'] } } })).toThrow(/no output 'nope' for the density component/);
   });

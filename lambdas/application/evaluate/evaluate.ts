@@ -1,5 +1,5 @@
 import { MmdoError } from '../../domain/errors.js';
-import { splitItems } from '../../domain/evaluation/split.js';
+import { defaultCalibrationNormals, splitItems } from '../../domain/evaluation/split.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import type { PatchFeatureConfig } from '../../domain/profile/profile.js';
 import type { ScoringSettings } from '../../domain/profile/settings.js';
@@ -24,7 +24,8 @@ import type { ConfusionMatrix, ThresholdScores } from '../../domain/evaluation/c
 export interface EvaluateOptions {
   readonly methods: readonly MethodName[];
   readonly bankNormals: number;
-  readonly calibrationNormals: number;
+  /** Absent: enough to resolve the profile's suspect rate where the set allows (defaultCalibrationNormals). */
+  readonly calibrationNormals?: number;
   readonly seed: number;
   /** The profile recipe (features, bank size, scoring settings) over the product's defaults, as `mmdo enroll` takes it. */
   readonly recipe: RecipeOverrides;
@@ -111,12 +112,13 @@ const PROFILE = 'evaluation';
 export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, progress: ProgressListener = () => {}): Promise<{ result: EvaluationResult; detail: EvaluationDetail }> {
   const started = performance.now();
   const items = parseManifest(await deps.source.readRows());
-  const split = splitItems(items, { bankNormals: options.bankNormals, calibrationNormals: options.calibrationNormals, seed: options.seed });
+  const recipe = resolveRecipe(deps.backbone, undefined, { seed: options.seed, ...options.recipe });
+  const calibrationNormals = options.calibrationNormals ?? defaultCalibrationNormals(items, options.bankNormals, recipe.settings.operating.suspectRate);
+  const split = splitItems(items, { bankNormals: options.bankNormals, calibrationNormals, seed: options.seed });
   if (split.calibration.length === 0) throw new MmdoError('validation_failed', 'calibration needs at least one normal image');
   const testItems = split.test.map((i) => items[i]!);
   if (!testItems.some((t) => t.label === 1)) throw new MmdoError('validation_failed', 'the test set has no anomalous image: AUROC needs both classes');
 
-  const recipe = resolveRecipe(deps.backbone, undefined, { seed: options.seed, ...options.recipe });
   const prepare = async (item: ManifestItem): Promise<PreparedImage> => {
     const decoded = await decodeItem(deps, item.path);
     return prepareForProfile(decoded.image, undefined, null, recipe.settings, DEFAULT_INGEST_LIMITS);

@@ -3,7 +3,9 @@ import {
   bestSoFar, createOptimizerState, isDone, observe, parseOptimizerState, suggest, withPrior, type OptimizerMethod, type OptimizerState,
 } from '../../domain/decision/bayes-opt.js';
 import type { SearchSpace } from '../../domain/decision/search-space.js';
+import { defaultCalibrationNormals } from '../../domain/evaluation/split.js';
 import type { ProfileVersion } from '../../domain/profile/profile.js';
+import { DEFAULT_SCORING_SETTINGS } from '../../domain/profile/settings.js';
 import type { Backbone } from '../../ports/backbone.js';
 import type { ImageDecoder } from '../../ports/image-codec.js';
 import type { VectorIndexFactory } from '../../ports/vector-index.js';
@@ -44,7 +46,8 @@ export interface TuneOptions {
   /** Seed of the split, the optimisers, the coreset and the projection. */
   readonly seed: number;
   readonly bankNormals: number;
-  readonly calibrationNormals: number;
+  /** Absent: enough to resolve the suspect rate where the set allows, as `mmdo evaluate` (defaultCalibrationNormals). */
+  readonly calibrationNormals?: number;
   readonly validationFraction: number;
   readonly validationSize?: number;
   /** Settings searched (space.ts TUNABLES names); default all, the operating threshold only for metrics measured at it. */
@@ -150,13 +153,15 @@ export async function tune(deps: TuneDeps, options: TuneOptions, listener: TuneL
 
   const rows = await deps.source.readRows();
   const { items, validation: manifestValidation } = parseTuneManifest(rows);
+  const suspectRate = (options.previous?.settings ?? DEFAULT_SCORING_SETTINGS).operating.suspectRate;
+  const calibrationNormals = options.calibrationNormals ?? defaultCalibrationNormals(items, options.bankNormals, suspectRate);
   const fingerprint: TuneState['fingerprint'] = {
     manifest: deps.source.description,
     manifestRows: sha256Of(rows),
     backbone: d.sha256,
     seed: options.seed,
     bankNormals: options.bankNormals,
-    calibrationNormals: options.calibrationNormals,
+    calibrationNormals,
     validationFraction: options.validationFraction,
     validationSize: options.validationSize ?? null,
     metric: metric.name,
@@ -183,7 +188,7 @@ export async function tune(deps: TuneDeps, options: TuneOptions, listener: TuneL
     const grew = Object.values(state.optimizers).some((s) => s.options.budget !== options.budget);
     state = { ...state, optimizers: extended, ...(grew ? { final: undefined, saved: undefined } : {}) };
   } else {
-    const split = tuneSplit(items, manifestValidation, options);
+    const split = tuneSplit(items, manifestValidation, { ...options, calibrationNormals });
     state = {
       version: TUNE_STATE_VERSION,
       fingerprint,

@@ -1,3 +1,4 @@
+import { minimumCalibrationSize } from '../decision/conformal.js';
 import { ValidationError } from '../errors.js';
 import { createRandom } from '../synth/random.js';
 
@@ -78,6 +79,16 @@ export function splitItems(items: readonly SplitItem[], options: SplitOptions): 
   }
   for (const role of [split.bank, split.calibration, split.test]) role.sort((a, b) => a - b);
   return split;
+}
+
+/**
+ * Calibration normals when none are asked for: enough for the operating threshold at the declared suspect rate to be
+ * conformal (99 for 1 %; with fewer it is extrapolated and on magnetic tile flagged 4-7 % of test normals instead
+ * of 1 %), but no more than half the normals left after the bank, and no fewer than a fifth of the bank.
+ */
+export function defaultCalibrationNormals(items: readonly SplitItem[], bankNormals: number, suspectRate: number): number {
+  const spare = items.filter((item) => item.label === 0).length - bankNormals;
+  return Math.max(1, Math.round(0.2 * bankNormals), Math.min(minimumCalibrationSize(suspectRate), Math.floor(spare / 2)));
 }
 
 function givenSplit(items: readonly SplitItem[]): Split {

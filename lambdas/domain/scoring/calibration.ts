@@ -34,6 +34,19 @@ export function thresholdsFromNormals(normalScores: readonly number[]): Threshol
 }
 
 /**
+ * The normal scores without the one equal to `own` (to float rounding), when there is one and it is not the only
+ * score: a calibration image scored against thresholds learnt from its own score would look more normal than a new
+ * normal image does, and the operating threshold set from such scores would flag more normals than declared.
+ */
+export function leaveOneOut(normalScores: readonly number[], own: number): readonly number[] {
+  if (normalScores.length < 2) return normalScores;
+  let nearest = 0;
+  for (let i = 1; i < normalScores.length; i++) if (Math.abs(normalScores[i]! - own) < Math.abs(normalScores[nearest]! - own)) nearest = i;
+  if (!(Math.abs(normalScores[nearest]! - own) <= 1e-9 * Math.max(1, Math.abs(own)))) return normalScores;
+  return [...normalScores.slice(0, nearest), ...normalScores.slice(nearest + 1)];
+}
+
+/**
  * Raw → calibrated 0..1, strictly increasing: a logistic centred on the suspect threshold whose slope puts the
  * anomalous threshold at 0.9. So suspect ↦ 0.5, anomalous ↦ 0.9 and a typical normal image (m) ↦ about 0.1.
  */

@@ -1,4 +1,4 @@
-import { splitItems, type SplitItem } from '../../../lambdas/domain/evaluation/split.js';
+import { defaultCalibrationNormals, splitItems, type SplitItem } from '../../../lambdas/domain/evaluation/split.js';
 
 function items(normals: number, anomalous: number, group?: (index: number) => string): SplitItem[] {
   return Array.from({ length: normals + anomalous }, (_, i) => ({ label: i < normals ? 0 : 1, group: group?.(i) }) as SplitItem);
@@ -55,5 +55,13 @@ describe('evaluation split', () => {
 
   test('too few normal images is a validation error', () => {
     expect(() => splitItems(items(10, 2), { bankNormals: 8, calibrationNormals: 2, seed: 0 })).toThrow(/not enough normal/);
+  });
+
+  test('the default calibration set resolves the suspect rate where the normals allow, else half of what the bank leaves', () => {
+    expect(defaultCalibrationNormals(items(952, 392), 200, 0.01)).toBe(99); // 1 % needs 99 normals
+    expect(defaultCalibrationNormals(items(952, 392), 200, 0.05)).toBe(40); // 19 would do; a fifth of the bank is the floor
+    expect(defaultCalibrationNormals(items(300, 50), 200, 0.01)).toBe(50); // half of the 100 left, the rest is tested
+    expect(defaultCalibrationNormals(items(220, 50), 200, 0.01)).toBe(40); // never under a fifth of the bank (the split then says too few)
+    expect(defaultCalibrationNormals(items(3, 1), 2, 0.01)).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import {
-  buildCalibration, calibrate, pixelThresholds, quantile, thresholdsFromNormals, verdictOf,
+  buildCalibration, calibrate, leaveOneOut, pixelThresholds, quantile, thresholdsFromNormals, verdictOf,
 } from '../../../lambdas/domain/scoring/calibration.js';
 
 describe('thresholdsFromNormals', () => {
@@ -58,5 +58,16 @@ describe('pixelThresholds and buildCalibration', () => {
     expect(cal.suspect).toBeLessThan(cal.anomalous);
     expect(cal.normalImageScores).toEqual([1, 1.1, 0.9]);
     expect(cal.normalNoveltyScores).toEqual([0.2, 0.3]);
+  });
+});
+
+describe('leaveOneOut', () => {
+  test('drops the one score equal to its own, and only that one', () => {
+    expect(leaveOneOut([1, 2, 3, 2], 2)).toEqual([1, 3, 2]);
+    expect(leaveOneOut([1, 2.0000000000000004, 3], 2)).toEqual([1, 3]); // float rounding of the same score
+  });
+  test('keeps every score when none is its own, or when it is the only one', () => {
+    expect(leaveOneOut([1, 2, 3], 2.5)).toEqual([1, 2, 3]);
+    expect(leaveOneOut([2], 2)).toEqual([2]);
   });
 });
