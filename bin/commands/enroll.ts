@@ -8,7 +8,7 @@ import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
 import { readFileWithin } from '../../lambdas/local/bounded-read.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../../lambdas/ports/image-codec.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
-import { WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
+import { operatingRatesOf, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
 import { PublishOptionsSchema, publishToCloud } from './enroll-publish.js';
 import { progressBar } from './progress-bar.js';
 
@@ -80,7 +80,6 @@ export function register(program: Command): void {
       const settings = {
         ...(Object.keys(density).length > 0 ? { density } : {}),
         ...(options.workingScale !== undefined ? { workingScale: options.workingScale } : {}),
-        ...operatingRates(options),
       };
       const runtime = await createLocalRuntime(Object.keys(settings).length > 0 ? { enrollment: { recipe: { settings } } } : {});
       const bar = progressBar('enroll');
@@ -96,6 +95,7 @@ export function register(program: Command): void {
             coresetRatio: options.coresetRatio,
             pixelSizeUm: options.pixelSize,
             seed: options.seed,
+            ...operatingRatesOf(options),
           },
           bar.listener,
         );
@@ -164,10 +164,4 @@ export function displayName(file: string, roots: readonly string[]): string {
     if (rel && !rel.startsWith('..')) return rel.split('\\').join('/');
   }
   return basename(file);
-}
-
-/** The declared rates given on the command line, for the recipe's operating point (merged over the previous version's). */
-export function operatingRates(o: { readonly suspectRate?: number | undefined; readonly falseAlarmRate?: number | undefined }): { operating?: { suspectRate?: number; falseAlarmRate?: number } } {
-  const rates = { ...(o.suspectRate !== undefined ? { suspectRate: o.suspectRate } : {}), ...(o.falseAlarmRate !== undefined ? { falseAlarmRate: o.falseAlarmRate } : {}) };
-  return Object.keys(rates).length > 0 ? { operating: rates } : {};
 }

@@ -20,7 +20,7 @@ import { SharpImageEncoder } from '../../lambdas/adapters/image/sharp-image-enco
 import { loadBackbone } from '../../lambdas/adapters/onnx/model-store.js';
 import { LocalVectorIndexFactory } from '../../lambdas/adapters/local/vector-index/index.js';
 import { progressBar } from './progress-bar.js';
-import { operatingRates } from './enroll.js';
+import { operatingRatesOf } from '../../lambdas/domain/profile/settings.js';
 
 /** The MobileNetV2 backbone in ../shared beside the repository, when this checkout has one. */
 export function sharedBackbonePath(): string | undefined {
@@ -140,7 +140,7 @@ export function register(program: Command): void {
             maxBankSize: o.maxBank,
             settings: {
               borderPad: o.pad, workingScale: o.workingScale, smoothingSigmaPx: o.blur, tileSize: o.tileSize, normalise: NORMALISE_MODES[o.normalise], density,
-              ...operatingRates(o),
+              operating: operatingRatesOf(o),
             },
           },
         },

@@ -296,6 +296,8 @@ const enrolmentFields = {
   calibrationFraction: z.number().gt(0).lt(1).optional().openapi({ description: 'Share of the new images held out for calibration (default 0.2).' }),
   coresetRatio: z.number().gt(0).max(1).optional().openapi({ description: 'Share of patches kept in the memory bank (default: the earlier version\'s, else 0.1).' }),
   seed: z.number().int().optional(),
+  suspectRate: z.number().gt(0).lt(0.5).optional().openapi({ description: 'Share of normal images the version may flag (suspect or anomalous); its calibration normals set the threshold (default: the earlier version\'s, else 0.01; 99 calibration normals resolve 0.01).' }),
+  falseAlarmRate: z.number().gt(0).lt(0.5).optional().openapi({ description: 'Share of normal images the version may call anomalous (default: the earlier version\'s, else 0.001).' }),
 };
 
 export const EnrolmentRequestSchema = z.strictObject(enrolmentFields).openapi('EnrolmentRequest');

@@ -39,6 +39,9 @@ export interface EnrollRequest {
   readonly coresetRatio?: number;
   readonly pixelSizeUm?: number;
   readonly seed?: number;
+  /** Declared rates of the operating point: normals flagged at all, and called anomalous (default: the previous version's). */
+  readonly suspectRate?: number;
+  readonly falseAlarmRate?: number;
 }
 
 export interface EnrollResult {

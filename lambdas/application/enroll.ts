@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MmdoError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { EnrolledSource, ProfileVersion } from '../domain/profile/profile.js';
+import { operatingRatesOf } from '../domain/profile/settings.js';
 import type { Backbone } from '../ports/backbone.js';
 import type { ImageDecoder, ImageEncoder, IngestLimits } from '../ports/image-codec.js';
 import type { ArtifactStore, ProfileStore } from '../ports/stores.js';
@@ -33,6 +34,8 @@ const RequestSchema = z.object({
   coresetRatio: z.number().gt(0).max(1).optional(),
   pixelSizeUm: z.number().positive().optional(),
   seed: z.number().int().optional(),
+  suspectRate: z.number().gt(0).lt(0.5).optional(),
+  falseAlarmRate: z.number().gt(0).lt(0.5).optional(),
 });
 
 export interface EnrollmentDeps {
@@ -91,6 +94,7 @@ export class Enrollment implements EnrollmentService {
       ...this.settings.recipe,
       ...(req.coresetRatio !== undefined ? { coresetRatio: req.coresetRatio } : {}),
       ...(req.seed !== undefined ? { seed: req.seed } : {}),
+      settings: { ...this.settings.recipe.settings, operating: { ...this.settings.recipe.settings?.operating, ...operatingRatesOf(req) } },
     });
     const profilePixelUm = await this.profilePixelSize(req, previous);
     const prepare = async (src: Source): Promise<PreparedImage> => {

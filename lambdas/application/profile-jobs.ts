@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { MmdoError, NotFoundError } from '../domain/errors.js';
+import { operatingRatesOf } from '../domain/profile/settings.js';
 import type { ProfileEvent } from '../domain/webhooks/payload.js';
 import type { ProfileControls, UsageLedger } from '../ports/partner-api.js';
 import type { JobVersion, ProfileEventSink, ProfileJob, ProfileJobKind, ProfileJobStore } from '../ports/profile-jobs.js';
@@ -106,6 +107,7 @@ async function enrol(deps: ProfileJobDeps, job: ProfileJob, progress: ProgressLi
     ...(options.calibrationFraction !== undefined ? { calibrationFraction: options.calibrationFraction } : {}),
     ...(options.coresetRatio !== undefined ? { coresetRatio: options.coresetRatio } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...operatingRatesOf(options),
   }, progress);
   return { result: { ...result, enrolledImages: fresh.size }, versions: [{ version: result.version, source: 'enrolment' }], enrolled: fresh.size };
 }

@@ -31,6 +31,8 @@ export interface EnrolmentOptions {
   readonly calibrationFraction?: number;
   readonly coresetRatio?: number;
   readonly seed?: number;
+  readonly suspectRate?: number;
+  readonly falseAlarmRate?: number;
 }
 
 export interface RecalibrationOptions {

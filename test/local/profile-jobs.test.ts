@@ -12,7 +12,7 @@ import type { RunningService } from '../../lambdas/local/service.js';
 import { DEFAULT_INGEST_LIMITS } from '../../lambdas/ports/image-codec.js';
 import { createDeps, micrographPng, start, tempHome, testOptions, type TestDeps } from './support.js';
 
-type Job = { id: string; status: string; stage: string | null; versions: { version: number }[]; failure: { code: string; message: string } | null; uploads?: { index: number; upload: { url: string; fields: Record<string, string> } }[]; links: Record<string, string> };
+type Job = { id: string; status: string; stage: string | null; versions: { version: number }[]; failure: { code: string; message: string } | null; uploads?: { index: number; upload: { url: string; fields: Record<string, string> } }[]; links: Record<string, string>; result?: Record<string, unknown> };
 
 async function upload(form: { url: string; fields: Record<string, string> }, bytes: Uint8Array): Promise<number> {
   const body = new FormData();
@@ -55,10 +55,10 @@ describe('profile jobs on the local service', () => {
     cleanup?.();
   });
 
-  async function enrol(name: string, images: Uint8Array[]): Promise<Job> {
+  async function enrol(name: string, images: Uint8Array[], options: Record<string, unknown> = {}): Promise<Job> {
     const res = await fetch(`${service!.url}/v1/profiles`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name, pixelSizeUm: 0.1, images: images.map((b, i) => ({ name: `${name}-${i}.png`, contentType: 'image/png', bytes: b.length })) }),
+      body: JSON.stringify({ name, pixelSizeUm: 0.1, ...options, images: images.map((b, i) => ({ name: `${name}-${i}.png`, contentType: 'image/png', bytes: b.length })) }),
     });
     const job = (await res.json()) as Job;
     for (const u of job.uploads!) expect(await upload(u.upload, images[u.index]!)).toBe(204);
@@ -79,12 +79,13 @@ describe('profile jobs on the local service', () => {
     expect(await res.json()).toMatchObject({ status: 'failed', failure: { code: 'service_stopped' } });
   });
 
-  test('an enrolment runs in the profile thread: /healthz answers throughout; the version is there after', async () => {
+  test('an enrolment runs in the profile thread: /healthz answers throughout; the version is there after, with the declared rate', async () => {
     const images = await Promise.all(Array.from({ length: 10 }, (_, i) => micrographPng(500 + i, 256)));
-    const job = await enrol('threaded', images);
+    const job = await enrol('threaded', images, { suspectRate: 0.05 });
     const latencies: number[] = [];
     const stages = new Set<string>();
     let status = 'queued';
+    let result: Job['result'];
     const deadline = Date.now() + 120_000;
     while (status !== 'completed' && status !== 'failed' && Date.now() < deadline) {
       const t = performance.now();
@@ -92,12 +93,14 @@ describe('profile jobs on the local service', () => {
       latencies.push(performance.now() - t);
       const current = (await (await fetch(`${service!.url}${job.links.self}`)).json()) as Job;
       status = current.status;
+      result = current.result;
       if (current.stage) stages.add(current.stage);
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(status).toBe('completed');
     const profile = (await (await fetch(`${service!.url}/v1/profiles/threaded`)).json()) as { latestVersion: number; versions: { bankImages: number }[] };
     expect(profile.latestVersion).toBe(1);
+    expect(result).toMatchObject({ operating: { suspectRate: 0.05, falseAlarmRate: 0.001 } });
     // The service's own thread only waited: every health check was answered, promptly.
     expect(latencies.length).toBeGreaterThanOrEqual(3);
     expect(Math.max(...latencies)).toBeLessThan(2000);

@@ -202,3 +202,8 @@ export function legacySettings(features: { borderPad?: number; imageScoreTopFrac
     heatmapLow: calibration.pixelScoreLow ?? (sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 0),
   };
 }
+
+/** The declared rates a request (or job, or command line) gives, for the recipe's operating point. */
+export function operatingRatesOf(o: { readonly suspectRate?: number | undefined; readonly falseAlarmRate?: number | undefined }): { suspectRate?: number; falseAlarmRate?: number } {
+  return { ...(o.suspectRate !== undefined ? { suspectRate: o.suspectRate } : {}), ...(o.falseAlarmRate !== undefined ? { falseAlarmRate: o.falseAlarmRate } : {}) };
+}

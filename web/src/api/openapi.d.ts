@@ -1078,6 +1078,10 @@ export interface components {
             /** @description Share of patches kept in the memory bank (default: the earlier version's, else 0.1). */
             coresetRatio?: number;
             seed?: number;
+            /** @description Share of normal images the version may flag (suspect or anomalous); its calibration normals set the threshold (default: the earlier version's, else 0.01; 99 calibration normals resolve 0.01). */
+            suspectRate?: number;
+            /** @description Share of normal images the version may call anomalous (default: the earlier version's, else 0.001). */
+            falseAlarmRate?: number;
         };
         EnrolmentRequest: {
             /** @description The normal images to enrol, declared before upload. At least 2 in all with the profile's earlier images (one for the bank, one held out for calibration); the runtime's limits on count and sizes are in the README. */
@@ -1097,6 +1101,10 @@ export interface components {
             /** @description Share of patches kept in the memory bank (default: the earlier version's, else 0.1). */
             coresetRatio?: number;
             seed?: number;
+            /** @description Share of normal images the version may flag (suspect or anomalous); its calibration normals set the threshold (default: the earlier version's, else 0.01; 99 calibration normals resolve 0.01). */
+            suspectRate?: number;
+            /** @description Share of normal images the version may call anomalous (default: the earlier version's, else 0.001). */
+            falseAlarmRate?: number;
         };
         LabelledSet: {
             items: {
