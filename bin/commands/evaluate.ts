@@ -86,7 +86,7 @@ export function register(program: Command): void {
     .requiredOption('--manifest <file>', 'CSV manifest; paths are relative to it; label 0 normal, 1 anomalous; masks: pixel > 127 anomalous')
     .option('--method <list>', `methods compared on the same split (${METHOD_NAMES.join(', ')})`, METHOD_NAMES.join(','))
     .option('--train-normals <n>', 'normal images in the memory bank', '200')
-    .option('--calibration-normals <n>', 'normal images held out to calibrate thresholds (default: enough for a conformal threshold at the profile\'s suspect rate, 99 for 1 %, where at most half the normals left after the bank; at least 20% of --train-normals)')
+    .option('--calibration-normals <n>', 'normal images held out to calibrate thresholds (default: enough to resolve the suspect rate conformally, 99 for 1 %, but at most half the normals the bank leaves and at least 20% of --train-normals)')
     .option('--seed <n>', 'seed of the split, the coreset and the projection', '1')
     .option('--repeats <n>', 'evaluate on n seeded splits (seeds seed … seed+n−1) and report mean, standard deviation and the worst split', '1')
     .option('--no-density', 'without the image-level density component')

@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .option('--initial-points <n>', 'Latin-hypercube points before the GP proposes (default max(3, budget/3))')
     .option('--seed <n>', 'seed of the split, the searches, the coreset and the projection', '1')
     .option('--train-normals <n>', 'normal images in the memory bank', '200')
-    .option('--calibration-normals <n>', 'normal images held out to calibrate thresholds (default 20% of --train-normals)')
+    .option('--calibration-normals <n>', 'normal images held out to calibrate thresholds (default: enough to resolve the suspect rate conformally, 99 for 1 %, but at most half the normals the bank leaves and at least 20% of --train-normals)')
     .option('--validation-fraction <f>', 'share of the remaining images (normal and anomalous) set aside for validation; the rest is test', '0.3')
     .option('--validation-size <n|all>', 'validation images each trial scores (stratified subset; cost grows with it)', '150')
     .option('--params <list>', `settings searched (default all; threshold only for fused.f1 / fused.recall): ${TUNABLE_NAMES.join(', ')}`)
