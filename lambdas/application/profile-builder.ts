@@ -68,6 +68,9 @@ export function resolveRecipe(backbone: Backbone, previous: Pick<ProfileVersion,
   const densityLayers = merged.density.layers.length > 0 ? merged.density.layers : [d.embeddingLayer];
   const unknown = densityLayers.filter((l) => !d.layers.some((x) => x.name === l));
   if (unknown.length > 0) throw new ValidationError(`backbone ${d.id} has no output ${unknown.map((l) => `'${l}'`).join(', ')} for the density component`);
+  const { suspectRate, falseAlarmRate } = merged.operating;
+  // Anomalous images are flagged too, so fewer normals can be called anomalous than flagged at all.
+  if (falseAlarmRate > suspectRate) throw new ValidationError(`the false-alarm rate (${falseAlarmRate}, normals called anomalous) cannot exceed the suspect rate (${suspectRate}, normals flagged at all)`);
   const settings = { ...merged, density: { ...merged.density, layers: densityLayers } };
   return { features, maxBankSize: overrides.maxBankSize ?? previous?.features.coresetMaxSize ?? DEFAULT_RECIPE.maxBankSize, settings };
 }

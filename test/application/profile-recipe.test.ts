@@ -37,6 +37,8 @@ describe('resolveRecipe: the settings a new version is built with', () => {
     expect(resolveRecipe(backbone, previous).settings.operating).toEqual(operating);
     expect(resolveRecipe(backbone, previous, { settings: { operating: { falseAlarmRate: 0.01 } } }).settings.operating).toEqual({ ...operating, falseAlarmRate: 0.01 });
     expect(resolveRecipe(backbone, undefined, { settings: { operating: { suspectRate: 0.02 } } }).settings.operating).toEqual({ ...DEFAULT_SCORING_SETTINGS.operating, suspectRate: 0.02 });
+    // Anomalous images are flagged too: a false-alarm rate above the suspect rate (given or inherited) is refused.
+    expect(() => resolveRecipe(backbone, previous, { settings: { operating: { falseAlarmRate: 0.1 } } })).toThrow(/false-alarm rate \(0\.1, .*\) cannot exceed the suspect rate \(0\.05/);
   });
 
   it('refuses density layers the backbone does not have', () => {
