@@ -198,18 +198,25 @@ describe('enrolment and inspection services (built-in backbone)', () => {
   });
 
   test('from 20 calibration normals on, each one\'s components are calibrated on the others before the operating point is set', async () => {
-    const images = await Promise.all(Array.from({ length: 25 }, (_, i) => 71 + i).map(async (s) => ({ name: `x${s}.png`, bytes: await png(s) })));
-    const enrolled = await runtime.enrollment.enroll({ tenant: 'local', profile: 'crossfit', images, seed: 2, calibrationFraction: 0.85 });
+    const images = await Promise.all(Array.from({ length: 32 }, (_, i) => 71 + i).map(async (s) => ({ name: `x${s}.png`, bytes: await png(s) })));
+    // With a density component (fitted from ten bank images and one view here, to stay short), so every component is cross-fitted.
+    const dense = await createLocalRuntime({
+      home, backboneOverride: 'builtin',
+      enrollment: { recipe: { settings: { density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10, views: 1 } } } },
+    });
+    const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile: 'crossfit', images, seed: 2, calibrationFraction: 0.65 }).finally(() => dense.close());
     expect(enrolled.calibrationImages).toBeGreaterThanOrEqual(CROSS_FIT_MIN_NORMALS);
     const profile = await runtime.profiles.load('local', 'crossfit');
     const normalsOf: Record<string, readonly number[]> = {
       patch: profile.calibration.normalImageScores, novelty: profile.calibration.normalNoveltyScores, consistency: profile.calibration.normalConsistencyScores!,
+      density: profile.calibration.normalDensityScores!,
     };
     const crossFitted: number[] = [];
     const inSample: number[] = [];
     for (const image of images.filter((i) => profile.enrolled.calibration.includes(i.name))) {
       const report = await runtime.inspections.inspect({ tenant: 'local', name: image.name, bytes: image.bytes, profile: 'crossfit' });
       inSample.push(report.scores!.score);
+      expect(report.scores!.components.map((c) => c.name)).toContain('density');
       const parts = report.scores!.components.filter((c) => profile.settings.fusion.components.includes(c.name)).map(({ name, raw }) => {
         const others = leaveOneOut(normalsOf[name]!, raw);
         expect(others).toHaveLength(normalsOf[name]!.length - 1); // the inspection's raw score is the stored one
