@@ -23,10 +23,26 @@ describe('the operating point from held-out normals', () => {
     expect(op.thresholds.anomalous).toBeGreaterThan(op.thresholds.suspect);
   });
 
+  test('a rate finer than the normals resolve is extrapolated from their upper tail: heavy tails keep close to the declared rate', () => {
+    // Scores with an exponential tail, as fused scores of normals have (one component alone lifts them).
+    const r = createRandom(7);
+    const draw = () => 0.1 + 0.05 * -Math.log(1 - r.next());
+    const fresh = Array.from({ length: 100_000 }, draw);
+    const shares: number[] = [];
+    for (let trial = 0; trial < 100; trial++) {
+      const op = operatingPoint(Array.from({ length: 40 }, draw), RATES);
+      expect(op.source).toBe('extrapolated');
+      expect(op.warning).toMatch(/40 normal images: thresholds extrapolated from a fit of their upper tail .*0\.10 % needs 999 normals/);
+      shares.push(fresh.filter((s) => s >= op.thresholds.anomalous).length / fresh.length);
+    }
+    // Declared 0.1 %; a normal fit (mean + 3.09 sd = 0.30 here) would let through exp(−4.09) ≈ 1.7 %.
+    expect(shares.reduce((a, b) => a + b) / shares.length).toBeLessThan(0.004);
+  });
+
   test('with too few normals it is extrapolated above every normal, with a warning that says how many are needed', () => {
     const op = operatingPoint([0.1, 0.12, 0.11, 0.15], RATES);
     expect(op.source).toBe('extrapolated');
-    expect(op.warning).toMatch(/4 normal images.*1\.0 % needs 99 normals/);
+    expect(op.warning).toMatch(/4 normal images: thresholds extrapolated from a normal fit .*1\.0 % needs 99 normals/);
     expect(op.thresholds.suspect).toBeGreaterThan(0.15);
     expect(op.thresholds.anomalous).toBeGreaterThan(op.thresholds.suspect);
     // Identical normals still leave a margin.
