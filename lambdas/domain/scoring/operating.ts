@@ -60,7 +60,7 @@ export function operatingPoint(fusedNormals: readonly number[], rates: Pick<Oper
  */
 function tailQuantile(sorted: ArrayLike<number>, alpha: number): number {
   const n = sorted.length;
-  const k = Math.max(3, Math.round(TAIL_FRACTION * n));
+  const k = Math.round(TAIL_FRACTION * n); // n ≥ MIN_TAIL_FIT: 8 or more
   const u = logit(sorted[n - k - 1]!);
   let excess = 0;
   for (let i = n - k; i < n; i++) excess += logit(sorted[i]!) - u;
