@@ -83,8 +83,8 @@ export function splitItems(items: readonly SplitItem[], options: SplitOptions): 
 
 /**
  * Calibration normals when none are asked for: enough for the operating threshold at the declared suspect rate to be
- * conformal (99 for 1 %; with fewer it is extrapolated and on magnetic tile flagged 4-7 % of test normals instead
- * of 1 %), but no more than half the normals left after the bank, and no fewer than a fifth of the bank.
+ * conformal (99 for 1 %; with fewer it is extrapolated, and on magnetic tile 40 normals flagged more than the declared
+ * share of test normals), but no more than half the normals left after the bank, and no fewer than a fifth of the bank.
  */
 export function defaultCalibrationNormals(items: readonly SplitItem[], bankNormals: number, suspectRate: number): number {
   const spare = items.filter((item) => item.label === 0).length - bankNormals;
