@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MmdoError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { EnrolledSource, ProfileVersion } from '../domain/profile/profile.js';
-import { operatingRatesOf } from '../domain/profile/settings.js';
+import { DeclaredRateSchema, operatingRatesOf } from '../domain/profile/settings.js';
 import type { Backbone } from '../ports/backbone.js';
 import type { ImageDecoder, ImageEncoder, IngestLimits } from '../ports/image-codec.js';
 import type { ArtifactStore, ProfileStore } from '../ports/stores.js';
@@ -34,8 +34,8 @@ const RequestSchema = z.object({
   coresetRatio: z.number().gt(0).max(1).optional(),
   pixelSizeUm: z.number().positive().optional(),
   seed: z.number().int().optional(),
-  suspectRate: z.number().gt(0).lt(0.5).optional(),
-  falseAlarmRate: z.number().gt(0).lt(0.5).optional(),
+  suspectRate: DeclaredRateSchema.optional(),
+  falseAlarmRate: DeclaredRateSchema.optional(),
 });
 
 export interface EnrollmentDeps {

@@ -25,6 +25,11 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     home = await mkdtemp(join(tmpdir(), 'mmdo-app-'));
     runtime = await createLocalRuntime({ home, backboneOverride: 'builtin' });
   });
+  /** A runtime whose profiles fit their density on ten bank images (the product default needs 50), to keep tests short. */
+  const denseRuntime = (density: Partial<typeof DEFAULT_SCORING_SETTINGS.density> = {}) => createLocalRuntime({
+    home, backboneOverride: 'builtin',
+    enrollment: { recipe: { settings: { density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10, ...density } } } },
+  });
   afterAll(async () => {
     await runtime.close();
     await rm(home, { recursive: true, force: true });
@@ -158,11 +163,7 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const few = await runtime.enrollment.enroll({ tenant: 'local', profile: 'sparse', images, seed: 5 });
     expect(few.warnings).toEqual([expect.stringMatching(/^no density component: it needs at least 50 bank images .*, this version has 1\d$/)]);
     expect(few.timingsMs).not.toHaveProperty('density'); // the bank's count was known: no views were computed
-    // A profile that fits its density on ten bank images (the product default needs 50; this keeps the test short).
-    const dense = await createLocalRuntime({
-      home, backboneOverride: 'builtin',
-      enrollment: { recipe: { settings: { density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10 } } } },
-    });
+    const dense = await denseRuntime();
     const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile: 'dense', images, seed: 5 }).finally(() => dense.close());
     expect(enrolled.bankImages).toBeGreaterThanOrEqual(10);
     expect(enrolled.warnings).toBeUndefined();
@@ -199,11 +200,8 @@ describe('enrolment and inspection services (built-in backbone)', () => {
 
   test('from 20 calibration normals on, each one\'s components are calibrated on the others before the operating point is set', async () => {
     const images = await Promise.all(Array.from({ length: 32 }, (_, i) => 71 + i).map(async (s) => ({ name: `x${s}.png`, bytes: await png(s) })));
-    // With a density component (fitted from ten bank images and one view here, to stay short), so every component is cross-fitted.
-    const dense = await createLocalRuntime({
-      home, backboneOverride: 'builtin',
-      enrollment: { recipe: { settings: { density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10, views: 1 } } } },
-    });
+    // With a density component (one view, to stay short), so every component is cross-fitted.
+    const dense = await denseRuntime({ views: 1 });
     const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile: 'crossfit', images, seed: 2, calibrationFraction: 0.65 }).finally(() => dense.close());
     expect(enrolled.calibrationImages).toBeGreaterThanOrEqual(CROSS_FIT_MIN_NORMALS);
     const profile = await runtime.profiles.load('local', 'crossfit');

@@ -23,6 +23,9 @@ export const DEFAULT_DENSITY_MIN_BANK_IMAGES = 50;
 /** The range of the patch path's working scale (`workingScale`), for the schema and the command-line flags. */
 export const WORKING_SCALE = { min: 0.25, max: 4 } as const;
 
+/** A declared share of normal images (flagged, or called anomalous): below one half. */
+export const DeclaredRateSchema = z.number().gt(0).lt(0.5);
+
 export const ScoringSettingsSchema = z.object({
   /** Intensity normalisation before the backbone (false: none); the domain's `normalise` options. */
   normalise: z.union([z.literal(false), normaliseOptionsSchema]),
@@ -99,8 +102,8 @@ export const ScoringSettingsSchema = z.object({
     thresholds: z.object({ suspect: z.number().min(0).max(1), anomalous: z.number().min(0).max(1) }),
     source: z.enum(['default', 'conformal', 'extrapolated', 'feedback']),
     /** Declared false-alarm rates on normal images: anomalous (falseAlarmRate) and flagged at all (suspectRate). */
-    falseAlarmRate: z.number().gt(0).lt(0.5),
-    suspectRate: z.number().gt(0).lt(0.5),
+    falseAlarmRate: DeclaredRateSchema,
+    suspectRate: DeclaredRateSchema,
     /** Normal images the thresholds were calibrated on, and what they could resolve (a rate below 1/(n+1) cannot be). */
     calibrationSize: z.number().int().nonnegative(),
     warning: z.string().optional(),
