@@ -11,7 +11,7 @@ import { normaliseOptionsSchema, type NormaliseOptions } from '../../lambdas/dom
 import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_SMOOTHING_SIGMA, DEFAULT_TILE_SIZE, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
 import { evaluationWorkspace } from '../../lambdas/adapters/local/evaluation/workspace.js';
 import { METHOD_NAMES, type MethodName } from '../../lambdas/application/evaluate/methods.js';
-import { formatEvaluation, formatRepeats } from '../../lambdas/application/evaluate/table.js';
+import { formatEvaluation, formatRepeats, scoresCsv } from '../../lambdas/application/evaluate/table.js';
 import { summariseRepeats } from '../../lambdas/application/evaluate/repeats.js';
 import { csvManifestSource } from '../../lambdas/adapters/local/evaluation/csv-manifest.js';
 import { writeEvaluationPlots } from '../../lambdas/adapters/local/evaluation/plot-writer.js';
@@ -107,7 +107,7 @@ export function register(program: Command): void {
     .option('--working-scale <f>', 'the patch path sees every image resized by this factor (0.25-4; the map is brought back to the image size)', '1')
     .option('--suspect-rate <r>', 'share of normal images the profile may flag: the operating threshold (default 0.01)')
     .option('--false-alarm-rate <r>', 'share of normal images the profile may call anomalous (default 0.001)')
-    .option('--out <dir>', 'write roc.png, histogram-<method>.png, misses.png and result.json here')
+    .option('--out <dir>', 'write roc.png, histogram-<method>.png, misses.png, scores.csv (one row per test image) and result.json here (with --repeats: repeats.json and scores-seed<N>.csv)')
     .option('--json', 'print the result as one JSON document')
     .action(async (raw: unknown) => {
       const o = parseOptions(OptionsSchema, raw);
@@ -151,7 +151,12 @@ export function register(program: Command): void {
           const runs = [];
           for (let i = 0; i < o.repeats; i++) {
             process.stderr.write(`evaluate: split ${i + 1}/${o.repeats} (seed ${o.seed + i})\n`);
-            runs.push((await runOnce(o.seed + i)).result);
+            const { result, detail } = await runOnce(o.seed + i);
+            runs.push(result);
+            if (o.out) {
+              await mkdir(o.out, { recursive: true });
+              await writeFile(join(o.out, `scores-seed${o.seed + i}.csv`), scoresCsv(detail.images));
+            }
           }
           bar.stop();
           const repeated = summariseRepeats(runs);

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { grainTexture, toPng } from './textures.js';
+import { drawVoid, grainTexture, toPng } from './textures.js';
 
 const run = promisify(execFile);
 
@@ -45,5 +45,36 @@ describe('mmdo enroll / inspect CLI', () => {
     expect(rate).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mmdo: validation_failed: --suspect-rate: /m) });
     const bad = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--density-views', '3', join(dir, 'more')], { env }).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mmdo: validation_failed: --density-views: /m) });
+  });
+
+  test('evaluate --repeats --out writes repeats.json and one scores CSV per seed, one row per test image', async () => {
+    const set = join(dir, 'set');
+    await mkdir(set);
+    const rows = ['path,label,class'];
+    for (let i = 0; i < 12; i++) {
+      await writeFile(join(set, `n${i}.png`), await toPng(grainTexture(64, 100 + i)));
+      rows.push(`n${i}.png,0,normal`);
+    }
+    for (let i = 0; i < 3; i++) {
+      const image = grainTexture(64, 200 + i);
+      drawVoid(image, 32, 32, 9);
+      await writeFile(join(set, `v${i}.png`), await toPng(image));
+      rows.push(`v${i}.png,1,void`);
+    }
+    await writeFile(join(set, 'manifest.csv'), rows.join('\n') + '\n');
+    const env = { ...process.env, MMDO_HOME: join(dir, 'home-evaluate'), NODE_OPTIONS: '' };
+    const cli = join(process.cwd(), 'bin', 'mmdo.mjs');
+    const out = join(dir, 'evaluated');
+    const args = [cli, 'evaluate', '--manifest', join(set, 'manifest.csv'), '--backbone', 'builtin', '--train-normals', '6', '--calibration-normals', '2', '--repeats', '2', '--method', 'patch-knn,fused', '--json', '--out', out];
+    const evaluated = await run(process.execPath, args, { env });
+    expect(JSON.parse(evaluated.stdout).seeds).toEqual([1, 2]);
+    expect((await readdir(out)).sort()).toEqual(['repeats.json', 'scores-seed1.csv', 'scores-seed2.csv']);
+    for (const seed of [1, 2]) {
+      const lines = (await readFile(join(out, `scores-seed${seed}.csv`), 'utf8')).trim().split('\n');
+      expect(lines[0]).toMatch(/^path,label,class,patch-knn,fused,patch\.raw,patch\.calibrated,/);
+      // 12 normals − 6 bank − 2 calibration = 4 test normals, and the three voids.
+      expect(lines).toHaveLength(1 + 4 + 3);
+      expect(lines.slice(1).filter((l) => l.split(',')[1] === '1').map((l) => l.split(',')[0]).sort()).toEqual(['v0.png', 'v1.png', 'v2.png']);
+    }
   });
 });

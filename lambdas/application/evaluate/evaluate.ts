@@ -18,7 +18,7 @@ import { calibrateOperatingPoint } from '../operating-point.js';
 import { buildProfile, resolveRecipe, type RecipeOverrides } from '../profile-builder.js';
 import { parseManifest, type EvaluationSource, type ManifestItem } from './manifest.js';
 import { MAP_METHODS, methodScorers, type MethodName, type MethodScorer } from './methods.js';
-import { MapKeeper, methodResult, missesOf, pixelMetrics, type ClassMetrics, type KeptMap, type TestRecord } from './results.js';
+import { MapKeeper, methodResult, missesOf, pixelMetrics, type ClassMetrics, type ImageComponent, type KeptMap, type TestRecord } from './results.js';
 import type { ConfusionMatrix, ThresholdScores } from '../../domain/evaluation/classification.js';
 
 export interface EvaluateOptions {
@@ -85,6 +85,16 @@ export interface EvaluationDetail {
   readonly rocs: Record<string, RocPoint[]>;
   readonly scores: Record<string, { readonly normal: number[]; readonly anomalous: number[] }>;
   readonly misses: readonly Miss[];
+  /** Every scored test image: its label, each method's score and the fused score's components. */
+  readonly images: readonly ScoredImage[];
+}
+
+export interface ScoredImage {
+  readonly path: string;
+  readonly label: 0 | 1;
+  readonly className: string;
+  readonly scores: Readonly<Record<string, number>>;
+  readonly components: readonly ImageComponent[];
 }
 
 export interface Miss {
@@ -168,7 +178,8 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
       else {
         const { state, map, embedding } = scored;
         const scores = Object.fromEntries(measured.map((m) => [m, scorers[m]!.score(state, embedding)])) as Record<MethodName, number>;
-        records.push({ item, scores, map, ...(item.mask && item.label === 1 ? { mask: keeper.mask(await readMask(deps, item)) } : {}) });
+        const components = state.fuse!.components.map(({ name, raw, calibrated }) => ({ name, raw, calibrated }));
+        records.push({ item, scores, components, map, ...(item.mask && item.label === 1 ? { mask: keeper.mask(await readMask(deps, item)) } : {}) });
       }
       progress('score', 0.15 + 0.8 * ((n + 1) / testItems.length), `${n + 1}/${testItems.length}`);
     }
@@ -187,6 +198,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
       anomalous: records.filter((r) => r.item.label === 1).map((r) => r.scores[m]),
     }])),
     misses: await missesOf(records, missMethod, options.worstMisses ?? 4, async (item) => (await prepare(item)).image),
+    images: records.map((r) => ({ path: r.item.path, label: r.item.label, className: r.item.className, scores: r.scores, components: r.components })),
   };
   timings.total = performance.now() - started;
   return {

@@ -16,9 +16,17 @@ import type { MethodName, MethodScorer } from './methods.js';
 export interface TestRecord {
   readonly item: ManifestItem;
   readonly scores: Readonly<Record<MethodName, number>>;
+  /** The fused score's components as the report carries them (raw and calibrated). */
+  readonly components: readonly ImageComponent[];
   /** The pipeline's anomaly map at the image's (= the mask's) resolution, as kept by a MapKeeper. */
   readonly map: KeptMap;
   readonly mask?: KeptMask;
+}
+
+export interface ImageComponent {
+  readonly name: string;
+  readonly raw: number;
+  readonly calibrated: number;
 }
 
 /** An anomaly map kept for the pixel metrics: whole, or as the tile scores it is remade from; its exact range. */

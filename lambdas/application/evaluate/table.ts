@@ -1,4 +1,4 @@
-import type { EvaluationResult } from './evaluate.js';
+import type { EvaluationResult, ScoredImage } from './evaluate.js';
 import type { RepeatedEvaluation, Spread } from './repeats.js';
 
 /** Left-aligned first column, right-aligned others, columns padded to their widest cell. */
@@ -108,3 +108,26 @@ export function formatRepeats(r: RepeatedEvaluation): string {
   ])));
   return out.join('\n') + '\n';
 }
+
+/**
+ * One CSV row per scored test image: path, label, class, each method's score, then each fusion component's raw and
+ * calibrated score (empty where an image lacks one). For looking into misses, or trying another threshold offline.
+ */
+export function scoresCsv(images: readonly ScoredImage[]): string {
+  const methods = [...new Set(images.flatMap((i) => Object.keys(i.scores)))];
+  const components = [...new Set(images.flatMap((i) => i.components.map((c) => c.name)))];
+  const header = ['path', 'label', 'class', ...methods, ...components.flatMap((c) => [`${c}.raw`, `${c}.calibrated`])];
+  const rows = images.map((i) => [
+    csvCell(i.path), String(i.label), csvCell(i.className),
+    ...methods.map((m) => csvNumber(i.scores[m])),
+    ...components.flatMap((name) => {
+      const c = i.components.find((x) => x.name === name);
+      return [csvNumber(c?.raw), csvNumber(c?.calibrated)];
+    }),
+  ]);
+  return [header, ...rows].map((r) => r.join(',')).join('\n') + '\n';
+}
+
+const csvNumber = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : String(v));
+/** RFC 4180: quoted when it holds a comma, quote or line break, quotes doubled. */
+const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);

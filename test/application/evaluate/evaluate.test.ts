@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { evaluate } from '../../../lambdas/application/evaluate/evaluate.js';
 import { parseManifest } from '../../../lambdas/application/evaluate/manifest.js';
-import { formatEvaluation, formatRepeats } from '../../../lambdas/application/evaluate/table.js';
+import { formatEvaluation, formatRepeats, scoresCsv } from '../../../lambdas/application/evaluate/table.js';
 import { summariseRepeats } from '../../../lambdas/application/evaluate/repeats.js';
 import { csvManifestSource } from '../../../lambdas/adapters/local/evaluation/csv-manifest.js';
 import { writeEvaluationPlots } from '../../../lambdas/adapters/local/evaluation/plot-writer.js';
@@ -170,7 +170,16 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
 
     const out = join(dir, 'out');
     const files = await writeEvaluationPlots(out, result, detail, new SharpImageEncoder());
-    expect(files).toEqual(['roc.png', 'histogram-patch-knn.png', 'histogram-fused.png', 'histogram-centroid.png', 'misses.png', 'result.json']);
+    expect(files).toEqual(['roc.png', 'histogram-patch-knn.png', 'histogram-fused.png', 'histogram-centroid.png', 'misses.png', 'scores.csv', 'result.json']);
+    // One row per scored test image, with each method's score and the fused score's components as the report has them.
+    const csv = (await readFile(join(out, 'scores.csv'), 'utf8')).trim().split('\n').map((line) => line.split(','));
+    expect(csv[0]!.slice(0, 6)).toEqual(['path', 'label', 'class', 'patch-knn', 'fused', 'centroid']);
+    expect(csv[0]).toContain('patch.calibrated');
+    expect(csv).toHaveLength(1 + detail.images.length);
+    expect(detail.images.length).toBe(result.split.testNormal + result.split.testAnomalous);
+    const fusedColumn = csv[0]!.indexOf('fused');
+    expect(csv.slice(1).map((r) => Number(r[fusedColumn]))).toEqual(detail.images.map((i) => i.scores['fused']));
+    expect(csv.slice(1).filter((r) => r[1] === '1').map((r) => r[2])).toContain('bright-spot');
     const roc = await sharp(await readFile(join(out, 'roc.png'))).metadata();
     expect([roc.format, roc.width, roc.height]).toEqual(['png', 500, 500]);
     const misses = await sharp(await readFile(join(out, 'misses.png'))).metadata();
@@ -250,5 +259,15 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect((await source.readFile('normal-0.png')).length).toBeGreaterThan(100);
     await expect(source.readFile('missing.png')).rejects.toThrow(NotFoundError);
     await expect(csvManifestSource(join(dir, 'absent.csv')).readRows()).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe('scores.csv', () => {
+  test('quotes cells with commas or quotes (RFC 4180) and leaves a missing component empty', () => {
+    const csv = scoresCsv([
+      { path: 'a,b/"x".png', label: 1, className: 'crack', scores: { fused: 0.75 }, components: [{ name: 'patch', raw: 2, calibrated: 0.5 }] },
+      { path: 'c.png', label: 0, className: 'normal', scores: { fused: Number.NaN }, components: [] },
+    ]);
+    expect(csv).toBe('path,label,class,fused,patch.raw,patch.calibrated\n"a,b/""x"".png",1,crack,0.75,2,0.5\nc.png,0,normal,,,\n');
   });
 });

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { EvaluationDetail, EvaluationResult } from '../../../application/evaluate/evaluate.js';
+import { scoresCsv } from '../../../application/evaluate/table.js';
 import { missesGrid, rocChart, scoreHistogram, type MissCell } from '../../../domain/plots/charts.js';
 import { heatmapOverlay, maskOverlay } from '../../../domain/plots/heatmap.js';
 import type { GreyImage } from '../../../domain/image/grey-image.js';
@@ -12,7 +13,7 @@ export async function svgToPng(svg: string): Promise<Uint8Array> {
   return new Uint8Array(await sharp(Buffer.from(svg), { density: 72 }).png().toBuffer());
 }
 
-/** Writes roc.png, one histogram per method, misses.png and result.json into `dir`; returns the file names. */
+/** Writes roc.png, one histogram per method, misses.png, scores.csv and result.json into `dir`; returns the file names. */
 export async function writeEvaluationPlots(dir: string, result: EvaluationResult, detail: EvaluationDetail, encoder: ImageEncoder): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
@@ -50,6 +51,7 @@ export async function writeEvaluationPlots(dir: string, result: EvaluationResult
     }
     await put('misses.png', await svgToPng(missesGrid('Worst misses: image · ground truth · anomaly map', cells)));
   }
+  await put('scores.csv', scoresCsv(detail.images));
   await put('result.json', JSON.stringify(result, null, 2) + '\n');
   return written;
 }
