@@ -300,8 +300,15 @@ const enrolmentFields = {
   falseAlarmRate: z.number().gt(0).lt(0.5).optional().openapi({ description: 'Share of normal images the version may call anomalous (default: the earlier version\'s, else 0.001).' }),
 };
 
-export const EnrolmentRequestSchema = z.strictObject(enrolmentFields).openapi('EnrolmentRequest');
-export const ProfileCreateSchema = z.strictObject({ name: ProfileName.openapi({ example: 'cathode-sem' }), ...enrolmentFields }).openapi('ProfileCreate');
+/** Both rates given: the share called anomalous is part of the share flagged, so it cannot be larger (refused at the door, not when the job runs). */
+const ratesInOrder = (body: { readonly suspectRate?: number | undefined; readonly falseAlarmRate?: number | undefined }, ctx: z.RefinementCtx) => {
+  if (body.suspectRate !== undefined && body.falseAlarmRate !== undefined && body.falseAlarmRate > body.suspectRate) {
+    ctx.addIssue({ code: 'custom', path: ['falseAlarmRate'], message: `falseAlarmRate ${body.falseAlarmRate} is above suspectRate ${body.suspectRate}: anomalous images are flagged too` });
+  }
+};
+
+export const EnrolmentRequestSchema = z.strictObject(enrolmentFields).superRefine(ratesInOrder).openapi('EnrolmentRequest');
+export const ProfileCreateSchema = z.strictObject({ name: ProfileName.openapi({ example: 'cathode-sem' }), ...enrolmentFields }).superRefine(ratesInOrder).openapi('ProfileCreate');
 
 export const RecalibrationRequestSchema = z
   .strictObject({

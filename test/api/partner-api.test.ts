@@ -383,7 +383,7 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect(failed).toMatchObject({ status: 'failed', versions: [], failure: { code: 'unsupported_format' } });
     expect((await rt.call('GET', '/v1/profiles/broken', { key: keyOf(A) })).status).toBe(404);
 
-    // Refused at the door: a taken name, too many images, an image over the size limit, names given twice, no images, a declared rate of one half.
+    // Refused at the door: a taken name, too many images, an image over the size limit, names given twice, no images, a declared rate of one half, rates out of order.
     expect(await json(await post('/v1/profiles', { name: 'coupons', images: declare(images, 'n') }))).toMatchObject({ status: 409, code: 'profile_exists' });
     const limits = rt.name === 'cloud' ? { maxImages: 100, maxImageBytes: 64 * 1024 ** 2 } : { maxImages: 500, maxImageBytes: 200 * 1024 ** 2 };
     const many = Array.from({ length: limits.maxImages + 1 }, (_, i) => ({ name: `x${i}.png`, contentType: 'image/png', bytes: 1000 }));
@@ -392,6 +392,12 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect(await json(await post('/v1/profiles', { name: 'twice', images: [...declare(images.slice(0, 1), 'd'), ...declare(images.slice(0, 1), 'd')] }))).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(await json(await post('/v1/profiles', { name: 'none', images: [] }))).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(await json(await post('/v1/profiles', { name: 'rate', suspectRate: 0.5, images: declare(images, 'r') }))).toMatchObject({ status: 400, code: 'validation_failed' });
+    // A false-alarm rate above the suspect rate, both in the body: refused here, not by a failed job later.
+    const inverted = await json(await post('/v1/profiles', { name: 'inverted', suspectRate: 0.01, falseAlarmRate: 0.02, images: declare(images, 'i') }));
+    expect(inverted).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(JSON.stringify(inverted)).toContain('falseAlarmRate 0.02 is above suspectRate 0.01');
+    expect(await json(await post('/v1/profiles/coupons/enrolments', { suspectRate: 0.01, falseAlarmRate: 0.02, images: declare(more, 'i') }))).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect((await rt.call('GET', '/v1/profiles/inverted', { key: keyOf(A) })).status).toBe(404);
     expect(await json(await post('/v1/profiles/nothing-here/enrolments', { images: declare(images, 'n') }))).toMatchObject({ status: 404, code: 'not_found' });
     // An inspect key cannot create profiles.
     const inspector = await json<{ key: string }>(await post('/v1/keys', { name: 'inspector', scopes: ['inspect'] }));
