@@ -246,6 +246,10 @@ export const EnrolledImagePageSchema = z
 /* What a version knows of its scores, for the histograms and ROC (application/calibration-figures.ts). */
 const ThresholdPairSchema = z.object({ suspect: z.number(), anomalous: z.number() });
 const CalibratedComponentSchema = z.enum(['patch', 'novelty', 'density', 'consistency']);
+const ShareSchema = z.object({
+  hits: z.number().int(), of: z.number().int(), share: z.number(),
+  lower: z.number(), upper: z.number(), confidence: z.number(),
+}).openapi('ShareEstimate', { description: '`hits` of `of`, and the exact (Clopper-Pearson) interval of the true share at `confidence`.' });
 export const CalibrationFiguresSchema = z
   .object({
     profile: z.string(),
@@ -272,6 +276,10 @@ export const CalibrationFiguresSchema = z
       })).openapi({ description: 'Reports of this version with an expert label (the labelled set): an ROC needs both kinds.' }),
       otherVersions: z.number().int().openapi({ description: "Labelled reports of the profile scored by other versions (another scale: left out)." }),
     }),
+    atOperating: z.object({
+      recall: ShareSchema.nullable().openapi({ description: 'Expert-confirmed defects among the labelled reports that the operating threshold flagged: the expected recall (null: none labelled).' }),
+      falseAlarms: ShareSchema.nullable().openapi({ description: 'Confirmed normal images among the labelled reports that it flagged (null: none labelled).' }),
+    }).openapi({ description: "At the version's operating threshold (fused score ≥ suspect), on the labelled reports it scored." }),
     tuning: z.object({
       tuner: z.string(), metric: z.string(), value: z.number(), validationImages: z.number().int().optional(),
       test: z.record(z.string(), z.number()).optional().openapi({ description: "The tuned settings' figures on the untouched test split." }),

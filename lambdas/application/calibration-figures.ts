@@ -3,6 +3,7 @@ import type { ComponentName, ScoringSettings } from '../domain/profile/settings.
 import { consistencyThresholds, thresholdsFromNormals, type Thresholds } from '../domain/scoring/calibration.js';
 import type { ProfileDescription } from '../ports/inspection.js';
 import type { LabelledReport } from './feedback/labelled.js';
+import { shareWithInterval, type ShareEstimate } from '../domain/evaluation/share.js';
 
 /**
  * What a profile version knows about its own scores, for people to plot (the web page's Profiles view draws the
@@ -48,6 +49,12 @@ export interface CalibrationFigures {
     /** Labelled reports of the profile scored by other versions (their scores are on another scale: left out). */
     readonly otherVersions: number;
   };
+  /**
+   * At the version's operating threshold (fused score ≥ its suspect threshold), among the labelled reports it scored:
+   * the share of expert-confirmed defects it flagged (expected recall) and of confirmed normals it flagged (false
+   * alarms), each with its 95 % interval; null where there is no label of that kind.
+   */
+  readonly atOperating: { readonly recall: ShareEstimate | null; readonly falseAlarms: ShareEstimate | null };
   /** The tuner's record when a tuner chose the settings (`mmdo tune`): what it maximised and its test-split figures. */
   readonly tuning: {
     readonly tuner: string;
@@ -71,6 +78,11 @@ export async function calibrationFigures(deps: CalibrationFiguresDeps, tenant: s
   const labelled = await deps.labelled(tenant, profile);
   const mine = labelled.filter((l) => l.report.profile?.version === version && l.report.scores);
   const { provenance } = described;
+  const { suspect } = described.settings.operating.thresholds;
+  const flaggedShare = (anomalous: boolean) => {
+    const scores = mine.filter((l) => l.anomalous === anomalous).map((l) => l.report.scores!.score);
+    return scores.length ? shareWithInterval(scores.filter((s) => s >= suspect).length, scores.length) : null;
+  };
   return {
     profile,
     version,
@@ -87,6 +99,7 @@ export async function calibrationFigures(deps: CalibrationFiguresDeps, tenant: s
       })),
       otherVersions: labelled.length - mine.length,
     },
+    atOperating: { recall: flaggedShare(true), falseAlarms: flaggedShare(false) },
     tuning: provenance
       ? {
         tuner: provenance.tuner, metric: provenance.metric, value: provenance.value,

@@ -473,6 +473,7 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
       components: { name: string; fused: boolean; normals: number[]; thresholds: { suspect: number; anomalous: number } | null }[];
       labelled: { items: { reportId: string; anomalous: boolean; score: number; components: Record<string, number> }[]; otherVersions: number };
       tuning: unknown;
+      atOperating: { recall: { hits: number; of: number; lower: number; upper: number } | null; falseAlarms: { hits: number; of: number } | null };
     };
     const scoredBy = (await json<{ items: { profile: { version: number }; score: number; reportId: string }[] }>(await rt.call('GET', '/v1/profiles/coupons/labels', { key: keyOf(A) }))).items;
     const v = scoredBy[0]!.profile.version;
@@ -489,8 +490,13 @@ describe.each([['local', startLocalApi], ['cloud', startCloudApi]] as const)('th
     expect(figures.labelled.otherVersions).toBe(0);
     expect(figures.labelled.items.map((l) => [l.reportId, l.anomalous, l.score])).toEqual(scoredBy.map((l) => [l.reportId, ids.indexOf(l.reportId) >= 2, l.score]));
     for (const l of figures.labelled.items) expect(l.components.patch).toEqual(expect.any(Number));
+    // The expected recall and false alarms at the operating threshold, counted on those labels (two of each kind).
+    const flagged = (anomalous: boolean) => figures.labelled.items.filter((l) => l.anomalous === anomalous && l.score >= figures.operating.thresholds.suspect).length;
+    expect(figures.atOperating).toMatchObject({ recall: { hits: flagged(true), of: 2 }, falseAlarms: { hits: flagged(false), of: 2 } });
+    expect(figures.atOperating.recall!.upper).toBeGreaterThan(figures.atOperating.recall!.lower);
     const earlier = await json<Figures>(await rt.call('GET', `/v1/profiles/coupons/versions/${v - 1}/calibration`, { key: keyOf(A) }));
     expect(earlier.labelled).toEqual({ items: [], otherVersions: 4 });
+    expect(earlier.atOperating).toEqual({ recall: null, falseAlarms: null });
     expect((await rt.call('GET', `/v1/profiles/coupons/versions/${v}/calibration`, { key: keyOf(B) })).status).toBe(404);
     expect((await rt.call('GET', '/v1/profiles/coupons/versions/9/calibration', { key: keyOf(A) })).status).toBe(404);
     expect((await rt.call('GET', '/v1/profiles/coupons/versions/x/calibration', { key: keyOf(A) })).status).toBe(404);

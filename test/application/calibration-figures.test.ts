@@ -45,7 +45,7 @@ test("a version's figures: its operating point, the labelled reports it scored (
   const asked: unknown[] = [];
   const figures = await calibrationFigures({
     describe: async (...args) => (asked.push(args), described),
-    labelled: async () => [labelled('a', 2, false, 0.1), labelled('b', 1, true, 0.9), labelled('c', 2, true, 0.7)],
+    labelled: async () => [labelled('a', 2, false, 0.1), labelled('b', 1, true, 0.9), labelled('c', 2, true, 0.7), labelled('d', 2, true, 0.3)],
   }, 't', 'p', 2);
   expect(asked).toEqual([['t', 'p', 2]]);
   expect(figures).toMatchObject({ profile: 'p', version: 2, operating, tuning: { tuner: 'mmdo tune (random)', metric: 'fused.auroc', value: 0.9, test: { 'fused.auroc': 0.85 } } });
@@ -54,7 +54,19 @@ test("a version's figures: its operating point, the labelled reports it scored (
     items: [
       { reportId: 'a', name: 'a.png', label: 'normal', anomalous: false, score: 0.1, components: { patch: 0.2, novelty: 0.30000000000000004 } },
       { reportId: 'c', name: 'c.png', label: 'crack', anomalous: true, score: 0.7, components: { patch: 1.4, novelty: 2.0999999999999996 } },
+      { reportId: 'd', name: 'd.png', label: 'crack', anomalous: true, score: 0.3, components: { patch: 0.6, novelty: 0.8999999999999999 } },
     ],
     otherVersions: 1,
   });
+  // At the suspect threshold 0.5, among this version's labels: c flagged, d missed; a (normal) not flagged. b is
+  // version 1's and counts in neither.
+  expect(figures.atOperating.recall).toMatchObject({ hits: 1, of: 2, share: 0.5, confidence: 0.95 });
+  expect(figures.atOperating.falseAlarms).toMatchObject({ hits: 0, of: 1, share: 0, lower: 0 });
+  // Exact binomial bounds: 1 of 2 → [1 − 0.975^(1/2), 0.975^(1/2)]; 0 of 1 → upper 0.975.
+  expect(figures.atOperating.recall!.lower).toBeCloseTo(1 - Math.sqrt(0.975), 6);
+  expect(figures.atOperating.recall!.upper).toBeCloseTo(Math.sqrt(0.975), 6);
+  expect(figures.atOperating.falseAlarms!.upper).toBeCloseTo(0.975, 6);
+  // Without labels of a kind, no estimate.
+  const unlabelled = await calibrationFigures({ describe: async () => described, labelled: async () => [labelled('a', 2, false, 0.6)] }, 't', 'p', 2);
+  expect(unlabelled.atOperating).toEqual({ recall: null, falseAlarms: expect.objectContaining({ hits: 1, of: 1, upper: 1 }) });
 });

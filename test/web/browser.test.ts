@@ -396,7 +396,11 @@ describeInBrowser('web page in chromium', () => {
     for (const r of uploads.items) {
       await call(`/v1/inspections/${r.id}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'relabel', label: truth[r.input.name] }) });
     }
-    type Figures = { components: { normals: number[] }[]; labelled: { items: { anomalous: boolean; score: number }[]; otherVersions: number } };
+    type Share = { hits: number; of: number };
+    type Figures = {
+      components: { normals: number[] }[]; labelled: { items: { anomalous: boolean; score: number }[]; otherVersions: number };
+      operating: { thresholds: { suspect: number } }; atOperating: { recall: Share | null; falseAlarms: Share | null };
+    };
     const [v1, v2] = (await Promise.all([1, 2].map((v) => call(`/v1/profiles/demo/versions/${v}/calibration`)))) as Figures[];
     type Labelled = { reportId: string; label: string; anomalous: boolean };
     const labelOf = (id: string) => ((v1 as unknown as { labelled: { items: Labelled[] } }).labelled.items.find((l) => l.reportId === id)?.label);
@@ -419,6 +423,7 @@ describeInBrowser('web page in chromium', () => {
     expect(await figures.locator('[data-missing]').allTextContents()).toEqual([
       expect.stringMatching(/^No ROC: .*\(now 0 normal, 0 anomalous\)/), expect.stringMatching(/^3 labelled reports were scored by other versions/),
     ]);
+    expect(await figures.locator('[data-at-operating]').textContent()).toBe('no labelled defect yet; no labelled normal yet.');
     for (const svg of await figures.locator('figure[data-chart="histogram"] svg').all()) {
       expect(await svg.locator('rect[fill-opacity="0.5"]').count()).toBeGreaterThan(0);
       expect(await svg.locator('line[stroke-dasharray]').count()).toBe(2);
@@ -437,6 +442,10 @@ describeInBrowser('web page in chromium', () => {
     expect(await roc.getAttribute('aria-label')).toContain(`AUROC ${area.toFixed(3)}`);
     expect(await roc.textContent()).toContain(`fused score (AUROC ${area.toFixed(3)})`);
     expect(await figures.locator('[data-missing]').count()).toBe(0);
+    // What the labels say the threshold does: two labelled defects and one normal, counted as the API counts them.
+    const flagged = (anomalous: boolean) => v1!.labelled.items.filter((l) => l.anomalous === anomalous && l.score >= v1!.operating.thresholds.suspect).length;
+    expect(v1!.atOperating).toMatchObject({ recall: { hits: flagged(true), of: 2 }, falseAlarms: { hits: flagged(false), of: 1 } });
+    expect(await figures.locator('[data-at-operating]').textContent()).toMatch(new RegExp(`^flags ${flagged(true)} of 2 labelled defects \\(.*95 % interval .*\\); and ${flagged(false)} of 1 labelled normal \\(`));
     await expectReadable(page);
     await page.screenshot({ path: join(SHOTS, 'web-profiles.png'), fullPage: true });
   }, 30_000);

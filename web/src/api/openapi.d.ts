@@ -992,6 +992,11 @@ export interface components {
                 /** @description Labelled reports of the profile scored by other versions (another scale: left out). */
                 otherVersions: number;
             };
+            /** @description At the version's operating threshold (fused score ≥ suspect), on the labelled reports it scored. */
+            atOperating: {
+                recall: components["schemas"]["ShareEstimate"];
+                falseAlarms: components["schemas"]["ShareEstimate"] & unknown;
+            };
             /** @description When `mmdo tune` chose the settings: what it maximised and its test figures. */
             tuning: {
                 tuner: string;
@@ -1004,6 +1009,15 @@ export interface components {
                 };
             } | null;
         };
+        /** @description Expert-confirmed defects among the labelled reports that the operating threshold flagged: the expected recall (null: none labelled). */
+        ShareEstimate: {
+            hits: number;
+            of: number;
+            share: number;
+            lower: number;
+            upper: number;
+            confidence: number;
+        } | null;
         ProfileActivation: {
             version: number;
         };

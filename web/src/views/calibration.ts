@@ -40,6 +40,7 @@ function calibrationFigures(f: Figures): HTMLElement[] {
   const facts = h('dl', { className: 'facts' },
     h('dt', {}, 'Operating thresholds'), h('dd', {}, `suspect ≥ ${fmt(o.thresholds.suspect, 3)}, anomalous ≥ ${fmt(o.thresholds.anomalous, 3)} (fused score)`),
     h('dt', {}, 'Set by'), h('dd', {}, `${o.source}${o.calibrationSize ? ` on ${o.calibrationSize} calibration normals` : ''}; declared false alarms: ${pct(o.suspectRate)} flagged, ${pct(o.falseAlarmRate)} anomalous`),
+    [h('dt', {}, 'At the operating threshold'), h('dd', { 'data-at-operating': '' }, atOperating(f.atOperating))],
     f.tuning ? [h('dt', {}, 'Tuned'), h('dd', {}, `${f.tuning.tuner}: ${f.tuning.metric} ${fmt(f.tuning.value, 3)} on validation${f.tuning.test ? `; test split: ${Object.entries(f.tuning.test).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ')}` : ''}`)] : null);
   const out: HTMLElement[] = [facts];
   if (o.warning) out.push(h('p', { className: 'warning', role: 'note' }, o.warning));
@@ -84,4 +85,15 @@ function chart(svg: string, label: string, kind: 'histogram' | 'roc', of: string
   element.setAttribute('role', 'img');
   element.setAttribute('aria-label', label);
   return h('figure', { className: 'chart', 'data-chart': kind, 'data-of': of }, element);
+}
+
+/** What the labels say the operating threshold does: defects found and normals flagged, with their 95 % intervals. */
+function atOperating(a: Figures['atOperating']): string {
+  const share = (e: NonNullable<Figures['atOperating']['recall']>, what: string) =>
+    `${e.hits} of ${e.of} labelled ${what}${e.of === 1 ? '' : 's'} (${pct(e.share)}, 95 % interval ${pct(e.lower)}–${pct(e.upper)})`;
+  const parts = [
+    a.recall ? `flags ${share(a.recall, 'defect')}` : 'no labelled defect yet',
+    a.falseAlarms ? `and ${share(a.falseAlarms, 'normal')}` : 'no labelled normal yet',
+  ];
+  return `${parts.join('; ')}.`;
 }
