@@ -1,11 +1,19 @@
 import type { EvaluationResult, ScoredImage } from './evaluate.js';
 import type { RepeatedEvaluation, Spread } from './repeats.js';
+import { shareWithInterval } from '../../domain/evaluation/share.js';
 
 /** Left-aligned first column, right-aligned others, columns padded to their widest cell. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** hits/of with its exact 95 % interval: `0.262 [0.219–0.309]`. */
+function withInterval(hits: number, of: number): string {
+  if (of === 0) return '–';
+  const e = shareWithInterval(hits, of);
+  return `${num(e.share)} [${num(e.lower)}–${num(e.upper)}]`;
 }
 
 const num = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -65,14 +73,16 @@ export function formatEvaluation(r: EvaluationResult): string {
     ),
   );
   out.push('');
-  out.push('confusion at the operating threshold (the calibrated suspect threshold: score >= it is flagged, i.e. verdict suspect or anomalous)');
+  out.push('confusion at the operating threshold (the calibrated suspect threshold: score >= it is flagged, i.e. verdict suspect or anomalous);');
+  out.push('recall and FPR with their exact 95 % binomial intervals in brackets (how far a test set this size can be off)');
   out.push(
     renderTable(
       ['method', 'threshold', 'TP', 'FP', 'TN', 'FN', 'precision', 'recall', 'FPR', '| at anomalous thr: recall', 'FPR'],
       r.methods.map((m) => {
         const o = m.image.operating;
         const a = m.image.atAnomalous;
-        return [m.method, o.threshold.toPrecision(4), String(o.confusion.tp), String(o.confusion.fp), String(o.confusion.tn), String(o.confusion.fn), num(o.precision), num(o.recall), num(o.fpr), num(a.recall), num(a.fpr)];
+        const { tp, fp, tn, fn } = o.confusion;
+        return [m.method, o.threshold.toPrecision(4), String(tp), String(fp), String(tn), String(fn), num(o.precision), withInterval(tp, tp + fn), withInterval(fp, fp + tn), num(a.recall), num(a.fpr)];
       }),
     ),
   );

@@ -6,6 +6,7 @@ import { evaluate } from '../../../lambdas/application/evaluate/evaluate.js';
 import { parseManifest } from '../../../lambdas/application/evaluate/manifest.js';
 import { formatEvaluation, formatRepeats, scoresCsv } from '../../../lambdas/application/evaluate/table.js';
 import { summariseRepeats } from '../../../lambdas/application/evaluate/repeats.js';
+import { shareWithInterval } from '../../../lambdas/domain/evaluation/share.js';
 import { csvManifestSource } from '../../../lambdas/adapters/local/evaluation/csv-manifest.js';
 import { writeEvaluationPlots } from '../../../lambdas/adapters/local/evaluation/plot-writer.js';
 import { evaluationWorkspace } from '../../../lambdas/adapters/local/evaluation/workspace.js';
@@ -166,6 +167,11 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     const table = formatEvaluation(result);
     expect(table).toContain('patch-knn');
     expect(table).toMatch(/bright-spot\s+3/);
+    // Recall and FPR at the operating threshold with their exact 95 % intervals, from the confusion counts.
+    const { tp, fn } = fused!.image.operating.confusion;
+    const recall = shareWithInterval(tp, tp + fn);
+    const confusionRow = table.split('\n').filter((line) => line.startsWith('fused ')).at(-1)!;
+    expect(confusionRow).toContain(`${recall.share.toFixed(3)} [${recall.lower.toFixed(3)}–${recall.upper.toFixed(3)}]`);
     expect(JSON.parse(JSON.stringify(result)).methods).toHaveLength(3);
 
     const out = join(dir, 'out');
