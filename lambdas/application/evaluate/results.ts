@@ -3,6 +3,7 @@ import { bestF1, confusionMatrix, scoresAt } from '../../domain/evaluation/class
 import { PixelMetricsAccumulator } from '../../domain/evaluation/pixel-metrics.js';
 import { auroc, averagePrecision, rocCurve, type RocPoint } from '../../domain/evaluation/ranking.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
+import type { ScoreComponent } from '../../domain/report/report.js';
 import { resize } from '../../domain/image/resample.js';
 import type { ScoringSettings } from '../../domain/profile/settings.js';
 import type { Scratch } from '../../ports/scratch.js';
@@ -23,11 +24,8 @@ export interface TestRecord {
   readonly mask?: KeptMask;
 }
 
-export interface ImageComponent {
-  readonly name: string;
-  readonly raw: number;
-  readonly calibrated: number;
-}
+/** A fused score's component as the report carries it, without its weight and shares. */
+export type ImageComponent = Pick<ScoreComponent, 'name' | 'raw' | 'calibrated'>;
 
 /** An anomaly map kept for the pixel metrics: whole, or as the tile scores it is remade from; its exact range. */
 export interface KeptMap {

@@ -1,6 +1,7 @@
 import type { EvaluationResult, ScoredImage } from './evaluate.js';
 import type { RepeatedEvaluation, Spread } from './repeats.js';
 import { shareWithInterval } from '../../domain/evaluation/share.js';
+import { csvCell } from '../../domain/csv.js';
 
 /** Left-aligned first column, right-aligned others, columns padded to their widest cell. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -122,6 +123,7 @@ export function formatRepeats(r: RepeatedEvaluation): string {
 /**
  * One CSV row per scored test image: path, label, class, each method's score, then each fusion component's raw and
  * calibrated score (empty where an image lacks one). For looking into misses, or trying another threshold offline.
+ * Path and class are cells as the usage export writes them (domain/csv.ts); the scores are plain numbers.
  */
 export function scoresCsv(images: readonly ScoredImage[]): string {
   const methods = [...new Set(images.flatMap((i) => Object.keys(i.scores)))];
@@ -139,5 +141,3 @@ export function scoresCsv(images: readonly ScoredImage[]): string {
 }
 
 const csvNumber = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : String(v));
-/** RFC 4180: quoted when it holds a comma, quote or line break, quotes doubled. */
-const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);

@@ -1,3 +1,4 @@
+import { csvCell } from '../../domain/csv.js';
 import type { Report } from '../../domain/report/report.js';
 import type { UsageKind, UsageLedger, UsageRecord } from '../../ports/partner-api.js';
 
@@ -56,12 +57,7 @@ const CSV_COLUMNS = ['occurredAt', 'eventId', 'kind', 'quantity', 'profile', 're
 
 /** RFC 4180 CSV of the records; cells that a spreadsheet would run as a formula are prefixed with a quote. */
 export function usageCsv(records: readonly UsageRecord[]): string {
-  const cell = (value: unknown): string => {
-    let text = value === undefined ? '' : String(value);
-    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  return [CSV_COLUMNS.join(','), ...records.map((r) => CSV_COLUMNS.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n';
+  return [CSV_COLUMNS.join(','), ...records.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\r\n') + '\r\n';
 }
 
 /**
