@@ -74,7 +74,7 @@ export async function searchGrids(grids: readonly PatchGrid[], index: VectorInde
     offset += g.data.length;
   }
   const kk = Math.max(1, Math.min(k, index.size));
-  const scores = patchScores(await index.search(queries, kk), kk, kk);
+  const scores = patchScores(await index.distances(queries, kk), kk, kk);
   let start = 0;
   return grids.map((grid) => {
     const n = grid.rows * grid.cols;

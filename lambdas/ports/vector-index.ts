@@ -8,6 +8,11 @@ export interface VectorIndex {
   readonly dim: number;
   readonly size: number;
   search(queries: Float32Array, k: number): Promise<NeighbourResult>;
+  /**
+   * The distances of `search` without the indices (`queries * k`, ascending per query): all that patch scoring
+   * reads, and an index may find them faster (the exact index's k = 1 is a row minimum instead of a TopK).
+   */
+  distances(queries: Float32Array, k: number): Promise<Float32Array>;
   dispose(): Promise<void>;
 }
 

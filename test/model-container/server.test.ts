@@ -21,8 +21,8 @@ import { startTestContainer, type TestContainer } from './support.js';
 
 const TILE = 64;
 const FEATURES: PatchFeatureConfig = { layers: ['stride8', 'stride16'], neighbourhood: 3, k: 2, coresetRatio: 1, projectionDim: null, seed: 7 };
-/** Exercises the projection and a wider window in the device scoring head. */
-const PROJECTED: PatchFeatureConfig = { ...FEATURES, neighbourhood: 5, projectionDim: 24, seed: 11 };
+/** Exercises the projection, a wider window and the product's k = 1 (a row minimum, not TopK) in the device scoring head. */
+const PROJECTED: PatchFeatureConfig = { ...FEATURES, neighbourhood: 5, projectionDim: 24, seed: 11, k: 1 };
 /** A tile scored whole (no border: every cell is inside the image). */
 const whole = (image: GreyImage): ScoringTile => ({ image, inside: { x0: 0, y0: 0, x1: image.width, y1: image.height } });
 
@@ -146,7 +146,7 @@ describe('model container through the SageMaker adapter (real server on loopback
     const grids = (await multi.extract([normal, cracked])).map((m) => buildPatchGrid(m, features));
     const queries = new Float32Array(grids.length * grids[0]!.data.length);
     grids.forEach((g, i) => queries.set(g.data, i * g.data.length));
-    const want = patchScores(await index.search(queries, 2), 2, 2);
+    const want = patchScores(await index.distances(queries, features.k), features.k, features.k);
     await index.dispose();
     let worst = 0;
     for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i]! - scored.scores[i]!) / Math.max(1e-3, want[i]!));

@@ -60,6 +60,10 @@ export class BruteForceIndex implements VectorIndex {
     return { distances, indices };
   }
 
+  async distances(queries: Float32Array, k: number): Promise<Float32Array> {
+    return (await this.search(queries, k)).distances;
+  }
+
   async dispose(): Promise<void> {}
 }
 

@@ -1,4 +1,3 @@
-import type { NeighbourResult } from './neighbours.js';
 import { DEFAULT_IMAGE_SCORE_TOP_FRACTION, DEFAULT_SMOOTHING_SIGMA } from '../profile/settings.js';
 import { bilinearTaps } from './patch-grid.js';
 
@@ -11,15 +10,16 @@ export interface ScoreMap {
 
 /**
  * Per-patch anomaly scores from a k-NN search: the mean distance to the `k` nearest memory-bank patches
- * (PatchCore: k = 1). `searchK` is the k the index was queried with (the row width of `result`).
+ * (PatchCore: k = 1). `distances` holds each query's nearest distances, ascending, `searchK` of them (the k the
+ * index was queried with).
  */
-export function patchScores(result: NeighbourResult, searchK: number, k = 1): Float32Array {
+export function patchScores(distances: Float32Array, searchK: number, k = 1): Float32Array {
   if (k < 1 || k > searchK) throw new RangeError(`k must be within 1..${searchK}, got ${k}`);
-  const queries = result.distances.length / searchK;
+  const queries = distances.length / searchK;
   const out = new Float32Array(queries);
   for (let q = 0; q < queries; q++) {
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += result.distances[q * searchK + j];
+    for (let j = 0; j < k; j++) sum += distances[q * searchK + j];
     out[q] = sum / k;
   }
   return out;

@@ -17,7 +17,10 @@ test('the pure-TypeScript exact index returns what the ONNX Runtime exact index 
   expect([pure.kind, pure.size, pure.dim]).toEqual(['exact', 700, dim]);
   const a = await pure.search(queries, k);
   const b = await ort.search(queries, k);
+  expect(Array.from(await pure.distances(queries, 1))).toEqual(Array.from((await pure.search(queries, 1)).distances));
+  const nearest = await ort.distances(queries, 1);
   await ort.dispose();
+  for (let q = 0; q < 300; q++) expect(nearest[q]).toBeCloseTo(a.distances[q * k]!, 4);
   expect(Array.from(a.indices)).toEqual(Array.from(b.indices));
   for (let i = 0; i < a.distances.length; i++) expect(a.distances[i]).toBeCloseTo(b.distances[i]!, 4);
   // Ascending per query.

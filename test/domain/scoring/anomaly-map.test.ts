@@ -2,10 +2,10 @@ import { imageScore, patchScores, scoreMap } from '../../../lambdas/domain/scori
 
 describe('patchScores', () => {
   it('averages the k nearest distances of each query', () => {
-    const result = { distances: new Float32Array([1, 2, 3, 4, 5, 9]), indices: new Int32Array(6) };
-    expect(Array.from(patchScores(result, 3))).toEqual([1, 4]);
-    expect(Array.from(patchScores(result, 3, 2))).toEqual([1.5, 4.5]);
-    expect(() => patchScores(result, 3, 4)).toThrow(RangeError);
+    const distances = new Float32Array([1, 2, 3, 4, 5, 9]);
+    expect(Array.from(patchScores(distances, 3))).toEqual([1, 4]);
+    expect(Array.from(patchScores(distances, 3, 2))).toEqual([1.5, 4.5]);
+    expect(() => patchScores(distances, 3, 4)).toThrow(RangeError);
   });
 });
 

@@ -52,7 +52,7 @@ test('a defect scores above held-out normals and its region covers the defect', 
 
   const score = (maps: FeatureMap[]) => {
     const grid = buildPatchGrid(maps, config);
-    const patches = patchScores(nearest(bank.vectors, grid.data, dim, 1), 1);
+    const patches = patchScores(nearest(bank.vectors, grid.data, dim, 1).distances, 1);
     return { image: imageScore(patches), map: scoreMap(patches, grid.rows, grid.cols, size, size) };
   };
   const held = [11, 12, 13].map((s) => score(features(s)));

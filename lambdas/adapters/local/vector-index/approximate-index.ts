@@ -59,6 +59,10 @@ export class ApproximateIndex implements VectorIndex {
     return { distances, indices };
   }
 
+  async distances(queries: Float32Array, k: number): Promise<Float32Array> {
+    return (await this.search(queries, k)).distances;
+  }
+
   async dispose(): Promise<void> {
     this.index = undefined;
   }

@@ -63,6 +63,25 @@ test('exact search in small query batches (bounded memory) gives the same result
   await Promise.all([whole.dispose(), batched.dispose()]);
 });
 
+test('distances alone: the values search returns, bit for bit (k = 1 takes a row minimum, in batches too), and the same checks', async () => {
+  const rnd = random(7);
+  const dim = 16;
+  const bank = new Float32Array(300 * dim).map(() => rnd() * 2 - 1);
+  const queries = new Float32Array(37 * dim).map(() => rnd() * 2 - 1);
+  const whole = await ExactIndex.build(bank, dim);
+  const batched = await ExactIndex.build(bank, dim, { maxDistanceValues: 300 * 4 });
+  for (const index of [whole, batched]) {
+    for (const k of [1, 3]) {
+      const [searched, alone] = await Promise.all([index.search(queries, k), index.distances(queries, k)]);
+      expect(alone).toHaveLength(37 * k);
+      expect(Array.from(alone)).toEqual(Array.from(searched.distances));
+    }
+  }
+  await expect(whole.distances(new Float32Array(5), 1)).rejects.toMatchObject({ code: 'validation_failed' });
+  await expect(whole.distances(queries, 301)).rejects.toMatchObject({ code: 'validation_failed' });
+  await Promise.all([whole.dispose(), batched.dispose()]);
+});
+
 test('exact search rejects k outside 1..size and ragged queries', async () => {
   const index = await factory.build(new Float32Array(8).fill(1), 4, 'exact');
   await expect(index.search(new Float32Array(4), 3)).rejects.toMatchObject({ code: 'validation_failed' });
@@ -86,5 +105,6 @@ test('approximate (usearch HNSW) search reaches recall >= 0.9 at k=1 on clustere
   let d = 0;
   for (let c = 0; c < dim; c++) d += (queries[c]! - bank[indices[0]! * dim + c]!) ** 2;
   expect(distances[0]).toBeCloseTo(Math.sqrt(d), 3);
+  expect(Array.from(await approx.distances(queries, 1))).toEqual(Array.from((await approx.search(queries, 1)).distances));
   await Promise.all([exact.dispose(), approx.dispose()]);
 });
