@@ -18,6 +18,11 @@ describe('dihedral', () => {
     expect(Array.from(dihedral(image, 2).data)).toEqual([6, 5, 4, 3, 2, 1]);
     expect(Array.from(dihedral(image, 3).data)).toEqual([4, 1, 5, 2, 6, 3]);
     expect(Array.from(dihedral(image, 4).data)).toEqual([3, 2, 1, 6, 5, 4]); // mirror
+    // The mirror, then the turns: 1 4 / 2 5 / 3 6, then 4 5 6 / 1 2 3, then 6 3 / 5 2 / 4 1.
+    expect(Array.from(dihedral(image, 5).data)).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(Array.from(dihedral(image, 6).data)).toEqual([4, 5, 6, 1, 2, 3]);
+    expect(Array.from(dihedral(image, 7).data)).toEqual([6, 3, 5, 2, 4, 1]);
+    expect([dihedral(image, 7).width, dihedral(image, 7).height]).toEqual([2, 3]);
   });
 
   it('gives eight distinct views that their inverses map back', () => {
