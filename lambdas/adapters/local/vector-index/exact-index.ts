@@ -19,7 +19,7 @@ export interface ExactIndexOptions {
  */
 export class ExactIndex implements VectorIndex {
   readonly kind = 'exact' as const;
-  /** Each graph is made on first use (patch scoring only ever runs `min`). */
+  /** The graphs: `min` made with the index (patch scoring runs it), `topk` on first use. */
   private readonly sessions: Partial<Record<KnnSelect, Promise<ort.InferenceSession>>> = {};
 
   private constructor(
@@ -32,8 +32,10 @@ export class ExactIndex implements VectorIndex {
   static async build(vectors: Float32Array, dim: number, options: ExactIndexOptions = {}): Promise<ExactIndex> {
     const size = checkVectors(vectors, dim);
     const batchRows = Math.max(1, Math.floor((options.maxDistanceValues ?? MAX_DISTANCE_VALUES) / size));
-    // A copy: the caller may reuse its buffer before a graph is made.
-    return new ExactIndex(Float32Array.from(vectors), dim, size, batchRows);
+    // A copy: the caller may reuse its buffer before the second graph is made.
+    const index = new ExactIndex(Float32Array.from(vectors), dim, size, batchRows);
+    await index.session('min');
+    return index;
   }
 
   private session(select: KnnSelect): Promise<ort.InferenceSession> {

@@ -5,7 +5,7 @@ import { ExactIndex } from './exact-index.js';
 export { ApproximateIndex, ExactIndex };
 export { measureRecall } from './recall.js';
 
-/** In-process vector indexes: exact (ONNX Runtime GEMM + TopK) or approximate (usearch HNSW). */
+/** In-process vector indexes: exact (ONNX Runtime GEMM, then a row minimum or TopK) or approximate (usearch HNSW). */
 export class LocalVectorIndexFactory implements VectorIndexFactory {
   constructor(private readonly hnsw: HnswOptions = {}) {}
 
