@@ -12,6 +12,7 @@ const OptionsSchema = z.object({
   count: z.coerce.number().int().positive().max(100000),
   seed: z.coerce.number().int().min(0).default(1),
   size: z.coerce.number().int().min(32).max(4096).default(512),
+  height: z.coerce.number().int().min(32).max(4096).optional(),
   anomalyRate: z.coerce.number().min(0).max(1).default(0.5),
   pixelSize: z.coerce.number().positive().default(0.1),
   types: z
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .requiredOption('--count <n>', 'number of images')
     .option('--seed <n>', 'seed: the same seed gives the same files', '1')
     .option('--size <px>', 'image width and height in pixels', '512')
+    .option('--height <px>', 'image height in pixels, when it differs from the width (e.g. --size 1024 --height 700)')
     .option('--anomaly-rate <r>', 'share of images with an injected anomaly (0..1)', '0.5')
     .option('--pixel-size <um>', 'micrometres per pixel', '0.1')
     .option('--types <list>', `comma-separated anomaly types (default all: ${ANOMALY_TYPES.join(',')})`)
@@ -57,7 +59,7 @@ export function register(program: Command): void {
         seed: options.seed,
         count: options.count,
         width: options.size,
-        height: options.size,
+        height: options.height ?? options.size,
         pixelSizeUm: options.pixelSize,
         anomalyRate: options.anomalyRate,
         anomalyTypes: options.types,

@@ -63,6 +63,22 @@ describe('mmdo synth command', () => {
     }
   });
 
+  test('--height makes non-square images (masks and manifest sizes too), the generator\'s own at that size', async () => {
+    const out = join(dir, 'wide');
+    await synth(['--out', out, '--count', '2', '--seed', '4', '--size', '96', '--height', '64', '--anomaly-rate', '1', '--no-grid', '--json']);
+    const rows = parseCsv(await readFile(join(out, 'manifest.csv')), { columns: true }) as Record<string, string>[];
+    const plan = planSynthSet({ seed: 4, count: 2, width: 96, height: 64, pixelSizeUm: 0.1, anomalyRate: 1 });
+    for (const [k, row] of rows.entries()) {
+      expect([row.width, row.height]).toEqual(['96', '64']);
+      expect(await sharp(join(out, row.path!)).metadata()).toMatchObject({ width: 96, height: 64 });
+      expect(await sharp(join(out, row.mask!)).metadata()).toMatchObject({ width: 96, height: 64 });
+      const expected = generateMicrograph(plan[k]!.request);
+      const { data } = await sharp(join(out, row.path!)).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+      expect(Math.abs(new Uint16Array(data.buffer, data.byteOffset, data.length / 2)[1000]! / 65535 - expected.image.data[1000]!)).toBeLessThan(1e-4);
+    }
+    await expect(synth(['--out', join(dir, 'flat'), '--count', '1', '--height', '8'])).rejects.toThrow(/height/);
+  });
+
   test('rejects unknown anomaly types with the known ones listed', async () => {
     await expect(synth(['--out', join(dir, 'bad'), '--count', '1', '--types', 'crack,scratch'])).rejects.toThrow(/scratch.*known: agglomeration/);
   });
