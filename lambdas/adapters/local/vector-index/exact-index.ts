@@ -34,7 +34,7 @@ export class ExactIndex implements VectorIndex {
     const size = checkVectors(vectors, dim);
     const batchRows = Math.max(1, Math.floor((options.maxDistanceValues ?? MAX_DISTANCE_VALUES) / size));
     // A copy: the caller may reuse its buffer before the second graph is made.
-    const index = new ExactIndex(Float32Array.from(vectors), dim, size, batchRows);
+    const index = new ExactIndex(vectors.slice(), dim, size, batchRows);
     await index.session('min');
     return index;
   }
