@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { z } from 'zod';
+import { densityOptionSchemas, densityScalesHelp } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
 import { readFileWithin } from '../../lambdas/local/bounded-read.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../../lambdas/ports/image-codec.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
-import { operatingRatesOf, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
+import { DEFAULT_DENSITY_SCALES, operatingRatesOf, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
 import { PublishOptionsSchema, publishToCloud } from './enroll-publish.js';
 import { progressBar } from './progress-bar.js';
 
@@ -24,7 +25,7 @@ const OptionsSchema = z.object({
   publish: z.boolean().optional(),
   fromVersion: z.coerce.number().int().positive().optional(),
   density: z.enum(['on', 'off']).optional(),
-  densityViews: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).optional(),
+  ...densityOptionSchemas,
   workingScale: z.coerce.number().min(WORKING_SCALE.min).max(WORKING_SCALE.max).optional(),
   suspectRate: z.coerce.number().gt(0).lt(0.5).optional(),
   falseAlarmRate: z.coerce.number().gt(0).lt(0.5).optional(),
@@ -41,6 +42,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the bank/calibration split and the coreset')
     .option('--density <on|off>', 'the image-level density component in this version (default: as the previous version; new profiles: on, from 50 bank images)')
     .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors; only for materials without a direction)')
+    .option('--density-scales <list>', densityScalesHelp(`default: as the previous version; new profiles: ${DEFAULT_DENSITY_SCALES.join(',')}`))
     .option('--working-scale <f>', 'the patch path sees the images resized by this factor, 0.25-4 (default: as the previous version; new profiles: 1)')
     .option('--suspect-rate <r>', 'share of normal images the version may flag (suspect or anomalous), below 0.5; the calibration normals set the threshold (default: as the previous version; new profiles: 0.01)')
     .option('--false-alarm-rate <r>', 'share of normal images the version may call anomalous, below 0.5 (default: as the previous version; new profiles: 0.001)')
@@ -76,6 +78,7 @@ export function register(program: Command): void {
       const density = {
         ...(options.density ? { enabled: options.density === 'on' } : {}),
         ...(options.densityViews ? { views: options.densityViews } : {}),
+        ...(options.densityScales ? { scales: options.densityScales } : {}),
       };
       const settings = {
         ...(Object.keys(density).length > 0 ? { density } : {}),

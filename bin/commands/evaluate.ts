@@ -4,11 +4,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { densityOptionSchemas, densityScalesHelp } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
 import { DEFAULT_RECIPE } from '../../lambdas/application/profile-builder.js';
 import { normaliseOptionsSchema, type NormaliseOptions } from '../../lambdas/domain/image/normalise.js';
-import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_SMOOTHING_SIGMA, DEFAULT_TILE_SIZE, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
+import { DEFAULT_BORDER_PAD, DEFAULT_DENSITY_SCALES, DEFAULT_SCORING_SETTINGS, DEFAULT_SMOOTHING_SIGMA, DEFAULT_TILE_SIZE, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
 import { evaluationWorkspace } from '../../lambdas/adapters/local/evaluation/workspace.js';
 import { METHOD_NAMES, type MethodName } from '../../lambdas/application/evaluate/methods.js';
 import { formatEvaluation, formatRepeats, scoresCsv } from '../../lambdas/application/evaluate/table.js';
@@ -46,7 +47,7 @@ const OptionsSchema = z.object({
   seed: z.coerce.number().int().default(1),
   repeats: z.coerce.number().int().min(1).max(50).default(1),
   density: z.boolean().default(true),
-  densityViews: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).optional(),
+  ...densityOptionSchemas,
   densitySize: z.coerce.number().int().min(64).max(4096).optional(),
   backbone: z.string().min(1).optional(),
   layers: z.preprocess(list, z.array(z.string().min(1)).min(1)).optional(),
@@ -91,6 +92,7 @@ export function register(program: Command): void {
     .option('--repeats <n>', 'evaluate on n seeded splits (seeds seed … seed+n−1) and report mean, standard deviation and the worst split', '1')
     .option('--no-density', 'without the image-level density component')
     .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors)')
+    .option('--density-scales <list>', densityScalesHelp(`default ${DEFAULT_DENSITY_SCALES.join(',')}`))
     .option('--density-size <px>', 'short side the density sees the image at')
     .option('--backbone <path>', 'ONNX backbone (default: MMDO_BACKBONE, else ../shared MobileNetV2 when present, else built-in)')
     .option('--layers <list>', 'backbone outputs used for patch features (default: the backbone manifest\'s patch layers)')
@@ -120,6 +122,7 @@ export function register(program: Command): void {
         enabled: o.density,
         ...(o.densityViews ? { views: o.densityViews } : {}),
         ...(o.densitySize ? { shortSide: o.densitySize } : {}),
+        ...(o.densityScales ? { scales: o.densityScales } : {}),
       };
       const runOnce = (seed: number) => evaluate(
         {

@@ -30,18 +30,20 @@ export function densityBlockNames(settings: Pick<DensitySettings, 'layers' | 'lo
 
 /**
  * The pooled blocks of one image for the density component (domain/scoring/density.ts): the image (already at the
- * profile's pixel size and the density's own normalisation) resized so its short side is `shortSide` (aspect kept,
- * so the cost is fixed whatever the upload's size), seen in each view, reflect-padded by the profile's border and
- * up to the backbone's size multiple; per view and layer the channel mean and standard deviation over the cells
- * inside the image, averaged over the views (and, with `logBlocks`, their logs). Enrolment and inspection call this
- * one function.
+ * profile's pixel size and the density's own normalisation) resized so its short side is `shortSide` times each of
+ * `scales` (aspect kept, so the cost is fixed whatever the upload's size), seen in each view, reflect-padded by the
+ * profile's border and up to the backbone's size multiple; per view and layer the channel mean and standard deviation
+ * over the cells inside the image, averaged over every scale and view (and, with `logBlocks`, their logs). Enrolment
+ * and inspection call this one function.
  */
 export async function densityFeatures(
   backbone: Pick<Backbone, 'descriptor' | 'extract'>, image: GreyImage, settings: DensitySettings, pad: number,
 ): Promise<Float32Array[]> {
-  const scale = settings.shortSide / Math.min(image.width, image.height);
-  const base = resize(image, Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
-  const views = VIEW_TRANSFORMS[settings.views].map((t) => dihedral(base, t));
+  const views = settings.scales.flatMap((factor) => {
+    const scale = (settings.shortSide * factor) / Math.min(image.width, image.height);
+    const base = resize(image, Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
+    return VIEW_TRANSFORMS[settings.views].map((t) => dihedral(base, t));
+  });
   const multiple = backbone.descriptor.sizeMultiple;
   // Views of one shape share a backbone call (quarter turns of a non-square image have the other shape).
   const byShape = new Map<string, GreyImage[]>();

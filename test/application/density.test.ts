@@ -11,7 +11,7 @@ describe('densityFeatures (built-in backbone)', () => {
   let settings: DensitySettings;
   beforeAll(async () => {
     backbone = await loadBackbone({ model: 'builtin' });
-    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10, logBlocks: false };
+    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10, logBlocks: false, scales: [1] };
   });
   afterAll(async () => { await backbone.dispose(); });
 
@@ -43,6 +43,14 @@ describe('densityFeatures (built-in backbone)', () => {
     const single = { ...settings, views: 1 as const };
     const [c, d] = await Promise.all([densityFeatures(backbone, image, single, 16), densityFeatures(backbone, turned, single, 16)]);
     expect(c[0]!.some((v, j) => Math.abs(v - d[0]![j]!) > 1e-3)).toBe(true);
+  });
+
+  test('scales: every view at each factor of the short side, all averaged', async () => {
+    const image = grainTexture(80, 6);
+    const at = (shortSide: number) => densityFeatures(backbone, image, { ...settings, shortSide }, 16);
+    const [small, mid, large, averaged] = await Promise.all([at(48), at(64), at(80), densityFeatures(backbone, image, { ...settings, scales: [0.75, 1, 1.25] }, 16)]);
+    averaged.forEach((block, b) => block.forEach((v, j) => expect(v).toBeCloseTo((small[b]![j]! + mid[b]![j]! + large[b]![j]!) / 3, 5)));
+    expect(averaged[0]!.some((v, j) => Math.abs(v - mid[0]![j]!) > 1e-4)).toBe(true);
   });
 
   test('the working scale is fixed: the same texture at twice the size pools to nearly the same statistics', async () => {

@@ -46,7 +46,7 @@ export function methodScorers(profile: ProfileVersion, calibrationEmbeddings: re
       density: {
         name: 'density' as const,
         thresholds: thresholdsFromNormals(calibration.normalDensityScores),
-        details: { blocks: profile.density.blocks.map((b) => b.name).join(' + '), views: profile.settings.density.views, shortSide: profile.settings.density.shortSide },
+        details: { blocks: profile.density.blocks.map((b) => b.name).join(' + '), views: profile.settings.density.views, shortSide: profile.settings.density.shortSide, scales: profile.settings.density.scales.join('/') },
         score: (state: InspectionState) => (state.density?.present ? state.density.raw : Number.NaN),
       },
     } : {}),

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { DensityScalesSchema } from '../../lambdas/domain/profile/settings.js';
+
+/** The density component's flags that `enroll` and `evaluate` share. */
+export const densityOptionSchemas = {
+  densityViews: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).optional(),
+  /** "0.9,1,1.1" → [0.9, 1, 1.1]. */
+  densityScales: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v), DensityScalesSchema).optional(),
+};
+
+/** --density-scales' help; `defaults` says what it is when not given. */
+export function densityScalesHelp(defaults: string): string {
+  return `factors of the short side the density also sees every view at, comma-separated, 0.5-2, up to 5 (${defaults}; 1: one scale, a third of the work)`;
+}
