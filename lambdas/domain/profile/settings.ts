@@ -88,8 +88,9 @@ export const ScoringSettingsSchema = z.object({
    * score as they were fitted. `scales` multiplies the test-time views: every view is also seen at these factors of
    * `shortSide` and all are averaged. Pooled statistics over a stride-32 grid are noisy (where the cells fall on the
    * texture, how many there are); averaging scales averages that noise away as the turns do. On magnetic tile's five
-   * splits the 8 views at 0.9, 1 and 1.1 lifted the density 0.887 → 0.906 (README, Detection quality) for three times
-   * its backbone work. [1] in the schema's default, so versions fitted before the setting score as they were fitted.
+   * splits the 8 views at 0.9, 1 and 1.1 lifted the density 0.887 → 0.904 and the fused score 0.888 → 0.902 (README,
+   * Detection quality) for three times its backbone work. [1] in the schema's default, so versions fitted before the
+   * setting score as they were fitted.
    */
   density: z.object({
     enabled: z.boolean(),
