@@ -82,6 +82,18 @@ describe('FileProfileStore', () => {
     expect(written.calibration).not.toHaveProperty('pixelScoreLow');
   });
 
+  test('a version stored before the density had scales is read with one scale, as it was fitted', async () => {
+    const store = new FileProfileStore(root);
+    const settings = testSettings({ density: { ...DEFAULT_SCORING_SETTINGS.density, layers: ['l1'], scales: [0.9, 1, 1.1] } });
+    await store.saveNewVersion('local', { ...profile('scaled', 2, 1), settings });
+    expect((await store.load('local', 'scaled')).settings.density.scales).toEqual([0.9, 1, 1.1]);
+    const file = join(root, 'local', 'scaled', 'v1', 'profile.json');
+    const written = JSON.parse(await readFile(file, 'utf8'));
+    delete written.settings.density.scales;
+    await writeFile(file, JSON.stringify(written));
+    expect((await new FileProfileStore(root).load('local', 'scaled')).settings.density.scales).toEqual([1]);
+  });
+
   describe('a format-1 profile.json (written before the scoring settings were recorded)', () => {
     /** Writes v1 of `name` as the format-1 codec did: border and top fraction under features, heatmap floor under calibration. */
     async function writeFormat1(name: string, extra: { features?: object; calibration?: object }): Promise<void> {
