@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DensityScalesSchema } from '../../lambdas/domain/profile/settings.js';
+import { DensityScalesSchema, DensityViewsSchema } from '../../lambdas/domain/profile/settings.js';
 
 /** The density component's flags that `enroll` and `evaluate` share. */
 export const densityOptionSchemas = {
-  densityViews: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).optional(),
+  densityViews: z.coerce.number().pipe(DensityViewsSchema).optional(),
   /** "0.9,1,1.1" → [0.9, 1, 1.1]. */
   densityScales: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v), DensityScalesSchema).optional(),
 };

@@ -23,6 +23,9 @@ export const DEFAULT_DENSITY_MIN_BANK_IMAGES = 50;
 /** The range of the patch path's working scale (`workingScale`), for the schema and the command-line flags. */
 export const WORKING_SCALE = { min: 0.25, max: 4 } as const;
 
+/** Test-time views of the density: 1 none, 2 mirror, 4 mirror and half turn, 8 all turns and mirrors. */
+export const DensityViewsSchema = z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]);
+
 /** Factors of the density's short side it also sees every view at (distinct, 0.5–2, at most 5: each is one more pass). */
 export const DensityScalesSchema = z.array(z.number().min(0.5).max(2)).min(1).max(5)
   .refine((s) => new Set(s).size === s.length, { message: 'scales must differ' });
@@ -96,7 +99,7 @@ export const ScoringSettingsSchema = z.object({
     enabled: z.boolean(),
     normalise: z.union([z.literal(false), normaliseOptionsSchema]),
     shortSide: z.number().int().min(64).max(4096),
-    views: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]),
+    views: DensityViewsSchema,
     layers: z.array(z.string().min(1)),
     folds: z.number().int().min(2).max(20),
     minBankImages: z.number().int().min(4).max(100_000).default(DEFAULT_DENSITY_MIN_BANK_IMAGES),
