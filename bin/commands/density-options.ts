@@ -6,7 +6,13 @@ export const densityOptionSchemas = {
   densityViews: z.coerce.number().pipe(DensityViewsSchema).optional(),
   /** "0.9,1,1.1" → [0.9, 1, 1.1]. */
   densityScales: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v), DensityScalesSchema).optional(),
+  densityMap: z.enum(['on', 'off']).optional(),
 };
+
+/** --density-map's help; `defaults` says what it is when not given. */
+export function densityMapHelp(defaults: string): string {
+  return `join the density's map (where its score comes from) to the patch map for the heatmap and regions: on or off (${defaults})`;
+}
 
 /** --density-scales' help; `defaults` says what it is when not given. */
 export function densityScalesHelp(defaults: string): string {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { z } from 'zod';
-import { densityOptionSchemas, densityScalesHelp } from './density-options.js';
+import { densityMapHelp, densityOptionSchemas, densityScalesHelp } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
@@ -43,6 +43,7 @@ export function register(program: Command): void {
     .option('--density <on|off>', 'the image-level density component in this version (default: as the previous version; new profiles: on, from 50 bank images)')
     .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors; only for materials without a direction)')
     .option('--density-scales <list>', densityScalesHelp(`default: as the previous version; new profiles: ${DEFAULT_DENSITY_SCALES.join(',')}`))
+    .option('--density-map <on|off>', densityMapHelp('default: as the previous version; new profiles: on'))
     .option('--working-scale <f>', 'the patch path sees the images resized by this factor, 0.25-4 (default: as the previous version; new profiles: 1)')
     .option('--suspect-rate <r>', 'share of normal images the version may flag (suspect or anomalous), below 0.5; the calibration normals set the threshold (default: as the previous version; new profiles: 0.01)')
     .option('--false-alarm-rate <r>', 'share of normal images the version may call anomalous, below 0.5 (default: as the previous version; new profiles: 0.001)')
@@ -79,6 +80,7 @@ export function register(program: Command): void {
         ...(options.density ? { enabled: options.density === 'on' } : {}),
         ...(options.densityViews ? { views: options.densityViews } : {}),
         ...(options.densityScales ? { scales: options.densityScales } : {}),
+        ...(options.densityMap ? { map: options.densityMap === 'on' } : {}),
       };
       const settings = {
         ...(Object.keys(density).length > 0 ? { density } : {}),

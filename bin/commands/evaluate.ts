@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { densityOptionSchemas, densityScalesHelp } from './density-options.js';
+import { densityMapHelp, densityOptionSchemas, densityScalesHelp } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
 import { DEFAULT_RECIPE } from '../../lambdas/application/profile-builder.js';
@@ -94,6 +94,7 @@ export function register(program: Command): void {
     .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors)')
     .option('--density-scales <list>', densityScalesHelp(`default ${DEFAULT_DENSITY_SCALES.join(',')}`))
     .option('--density-size <px>', 'short side the density sees the image at')
+    .option('--density-map <on|off>', densityMapHelp('default on'))
     .option('--backbone <path>', 'ONNX backbone (default: MMDO_BACKBONE, else ../shared MobileNetV2 when present, else built-in)')
     .option('--layers <list>', 'backbone outputs used for patch features (default: the backbone manifest\'s patch layers)')
     .option('--k <n>', 'nearest bank patches averaged per patch score')
@@ -123,6 +124,7 @@ export function register(program: Command): void {
         ...(o.densityViews ? { views: o.densityViews } : {}),
         ...(o.densitySize ? { shortSide: o.densitySize } : {}),
         ...(o.densityScales ? { scales: o.densityScales } : {}),
+        ...(o.densityMap ? { map: o.densityMap === 'on' } : {}),
       };
       const runOnce = (seed: number) => evaluate(
         {

@@ -1,9 +1,11 @@
 import type { ProfileVersion } from '../domain/profile/profile.js';
-import { calibrate, calibrateConsistency, leaveOneOut, thresholdsFromNormals } from '../domain/scoring/calibration.js';
+import { calibrate, calibrateConsistency, leaveOneOut, pixelThresholds, thresholdsFromNormals } from '../domain/scoring/calibration.js';
+import { mapFusionOf } from '../domain/scoring/density-map.js';
 import { fuse, type ComponentInput } from '../domain/scoring/fusion.js';
 import { operatingPoint } from '../domain/scoring/operating.js';
 import type { ImageDecoder, IngestLimits } from '../ports/image-codec.js';
 import { SCORING_STAGES } from './pipeline/definition.js';
+import { PixelSamples } from './pixel-samples.js';
 import { reasonOf, StageFailure } from './pipeline/failure.js';
 import { runStages } from './pipeline/run-stages.js';
 import { scoringDeps, type ScoringWorkspace } from './scoring-workspace.js';
@@ -38,6 +40,9 @@ export async function calibrateOperatingPoint(
   const workspace = deps.workspace();
   const scored: { parts: ScoredPart[]; consistencyRaw: number }[] = [];
   const skipped: { name: string; reason: string }[] = [];
+  // A version that fuses the density map into the anomaly map has its pixel threshold and heatmap scale from the
+  // fused maps, which only the pipeline makes (the builder calibrated them on the patch maps alone).
+  const fusedMaps = mapFusionOf(profile) ? new PixelSamples() : undefined;
   try {
     const version = await workspace.profiles.saveNewVersion(TENANT, profile);
     for await (const image of images) {
@@ -47,7 +52,9 @@ export async function calibrateOperatingPoint(
         ...(image.pixelSizeUm ? { pixelSizeUm: image.pixelSizeUm } : {}),
       };
       try {
-        const state = await runStages({ job, timingsMs: {} }, COMPONENT_STAGES, scoringDeps(workspace, deps.decoder, image.bytes, deps.limits));
+        const pipeline = scoringDeps(workspace, deps.decoder, image.bytes, deps.limits);
+        const state = await runStages({ job, timingsMs: {} }, COMPONENT_STAGES, pipeline);
+        if (fusedMaps) fusedMaps.add((await pipeline.scratch.getGrey(state.patch!.map)).data);
         const parts: ScoredPart[] = [{ name: 'patch', raw: state.patch!.raw, calibrated: state.patch!.calibrated }];
         if (state.novelty!.present) parts.push({ name: 'novelty', raw: state.novelty!.raw, calibrated: state.novelty!.calibrated });
         if (state.density!.present) parts.push({ name: 'density', raw: state.density!.raw, calibrated: state.density!.calibrated });
@@ -79,11 +86,12 @@ export async function calibrateOperatingPoint(
     const all = [...parts.map(recalibrated), consistency];
     return fuse(all.filter((c) => settings.fusion.components.includes(c.name)), settings.fusion.weights).score;
   });
+  const pixels = fusedMaps ? pixelThresholds(fusedMaps.maps()) : undefined;
   return {
     profile: {
       ...profile,
-      calibration: { ...profile.calibration, normalConsistencyScores },
-      settings: { ...settings, operating: operatingPoint(fused, settings.operating) },
+      calibration: { ...profile.calibration, normalConsistencyScores, ...(pixels ? { pixelThreshold: pixels.threshold } : {}) },
+      settings: { ...settings, operating: operatingPoint(fused, settings.operating), ...(pixels ? { heatmapLow: pixels.low } : {}) },
     },
     skipped,
   };

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createGreyImage } from '../domain/image/grey-image.js';
 import { analyseMicrostructure, type MicrostructureAnalysis } from '../domain/microstructure/index.js';
-import { densityOfOriginal } from '../application/density.js';
+import { densityOfOriginal, type DensityFeatures } from '../application/density.js';
 import { BackboneError } from '../domain/backbone/errors.js';
 import { OnnxBackbone, setIntraOpThreads, type BackboneSource } from '../adapters/onnx/onnx-backbone.js';
 import { collectGarbage } from './collect-garbage.js';
@@ -41,10 +41,15 @@ async function openBackbone(source: BackboneSource, threads: number): Promise<On
   return OnnxBackbone.create(bytes, source.manifest, source.sha256, source.model);
 }
 
-async function run(message: ToDomainThread): Promise<{ result: MicrostructureAnalysis | Float32Array[]; transfer: ArrayBuffer[] }> {
+async function run(message: ToDomainThread): Promise<{ result: MicrostructureAnalysis | DensityFeatures; transfer: ArrayBuffer[] }> {
   const { width, height, data } = message.image;
   const image = createGreyImage(width, height, data);
-  if (message.task === 'density') return { result: await densityOfOriginal(await backboneOf(message.backbone, message.threads), image, message.request), transfer: [] };
+  if (message.task === 'density') {
+    const result = await densityOfOriginal(await backboneOf(message.backbone, message.threads), image, message.request);
+    // The views' cells (megabytes) move to the caller instead of being copied.
+    const transfer = result.views.flatMap((v) => v.layers.map((l) => l.data.buffer)).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    return { result, transfer };
+  }
   if (message.task !== 'microstructure') throw new Error(`unknown domain task '${String((message as { task: unknown }).task)}'`);
   const result = analyseMicrostructure(image, message.options);
   const overlay = result.phaseOverlay.data.buffer;

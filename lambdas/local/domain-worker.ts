@@ -3,7 +3,7 @@ import type { DomainOffload } from '../application/pipeline/deps.js';
 import { MmdoError } from '../domain/errors.js';
 import type { GreyImage } from '../domain/image/grey-image.js';
 import type { AnalyseOptions, MicrostructureAnalysis } from '../domain/microstructure/index.js';
-import type { DensityRequest } from '../application/density.js';
+import type { DensityFeatures, DensityRequest } from '../application/density.js';
 import { DEFAULT_OVERLAP_MAX_PIXELS } from '../application/pipeline/run-local.js';
 import { intraOpThreads, type BackboneSource } from '../adapters/onnx/onnx-backbone.js';
 
@@ -17,7 +17,7 @@ export type ToDomainThread =
     readonly threads: number;
   };
 export type FromDomainThread =
-  | { readonly id: number; readonly ok: true; readonly result: MicrostructureAnalysis | Float32Array[] }
+  | { readonly id: number; readonly ok: true; readonly result: MicrostructureAnalysis | DensityFeatures }
   | { readonly id: number; readonly ok: false; readonly error: ThreadError };
 export interface ThreadError {
   readonly name: string;
@@ -74,7 +74,7 @@ export class DomainWorker implements DomainOffload {
     if (backbone) {
       this.density = (image, request, backboneSha256, inProcess) => {
         if (backboneSha256 !== backbone.sha256 || image.width * image.height > densityMaxPixels) return inProcess();
-        return this.post<Float32Array[]>((id) => ({ id, task: 'density', image: shareable(image), request, backbone, threads }));
+        return this.post<DensityFeatures>((id) => ({ id, task: 'density', image: shareable(image), request, backbone, threads }));
       };
     }
   }

@@ -6,17 +6,20 @@ import { resize } from '../../lambdas/domain/image/resample.js';
 import type { Backbone } from '../../lambdas/ports/backbone.js';
 import { grainTexture } from '../e2e/textures.js';
 
+/** The pooled blocks alone (the density map's cells are tested in density-map.test.ts). */
+const pooledBlocks = async (...args: Parameters<typeof densityFeatures>) => (await densityFeatures(...args)).blocks;
+
 describe('densityFeatures (built-in backbone)', () => {
   let backbone: Backbone;
   let settings: DensitySettings;
   beforeAll(async () => {
     backbone = await loadBackbone({ model: 'builtin' });
-    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10, logBlocks: false, scales: [1] };
+    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10, logBlocks: false, scales: [1], map: false };
   });
   afterAll(async () => { await backbone.dispose(); });
 
   test('one mean and one spread block per layer, each as long as the layer has channels', async () => {
-    const blocks = await densityFeatures(backbone, grainTexture(80, 1), settings, 16);
+    const blocks = await pooledBlocks(backbone, grainTexture(80, 1), settings, 16);
     const channels = backbone.descriptor.layers.find((l) => l.name === settings.layers[0])!.channels;
     expect(densityBlockNames(settings)).toEqual([`${settings.layers[0]}.mean`, `${settings.layers[0]}.std`]);
     expect(blocks.map((b) => b.length)).toEqual([channels, channels]);
@@ -25,8 +28,8 @@ describe('densityFeatures (built-in backbone)', () => {
 
   test('log blocks: ln(x + ε) of each averaged block, after the linear ones', async () => {
     const image = grainTexture(80, 5);
-    const linear = await densityFeatures(backbone, image, settings, 16);
-    const withLogs = await densityFeatures(backbone, image, { ...settings, logBlocks: true }, 16);
+    const linear = await pooledBlocks(backbone, image, settings, 16);
+    const withLogs = await pooledBlocks(backbone, image, { ...settings, logBlocks: true }, 16);
     const layer = settings.layers[0]!;
     expect(densityBlockNames({ ...settings, logBlocks: true })).toEqual([`${layer}.mean`, `${layer}.std`, `${layer}.mean.log`, `${layer}.std.log`]);
     expect(withLogs).toHaveLength(4);
@@ -38,17 +41,17 @@ describe('densityFeatures (built-in backbone)', () => {
   test('eight views make the pooled statistics independent of orientation; one view does not', async () => {
     const image = grainTexture(80, 2);
     const turned = dihedral(image, 1);
-    const [a, b] = await Promise.all([densityFeatures(backbone, image, settings, 16), densityFeatures(backbone, turned, settings, 16)]);
+    const [a, b] = await Promise.all([pooledBlocks(backbone, image, settings, 16), pooledBlocks(backbone, turned, settings, 16)]);
     a.forEach((block, i) => block.forEach((v, j) => expect(b[i]![j]).toBeCloseTo(v, 4)));
     const single = { ...settings, views: 1 as const };
-    const [c, d] = await Promise.all([densityFeatures(backbone, image, single, 16), densityFeatures(backbone, turned, single, 16)]);
+    const [c, d] = await Promise.all([pooledBlocks(backbone, image, single, 16), pooledBlocks(backbone, turned, single, 16)]);
     expect(c[0]!.some((v, j) => Math.abs(v - d[0]![j]!) > 1e-3)).toBe(true);
   });
 
   test('scales: every view at each factor of the short side, all averaged', async () => {
     const image = grainTexture(80, 6);
-    const at = (shortSide: number) => densityFeatures(backbone, image, { ...settings, shortSide }, 16);
-    const [small, mid, large, averaged] = await Promise.all([at(48), at(64), at(80), densityFeatures(backbone, image, { ...settings, scales: [0.75, 1, 1.25] }, 16)]);
+    const at = (shortSide: number) => pooledBlocks(backbone, image, { ...settings, shortSide }, 16);
+    const [small, mid, large, averaged] = await Promise.all([at(48), at(64), at(80), pooledBlocks(backbone, image, { ...settings, scales: [0.75, 1, 1.25] }, 16)]);
     averaged.forEach((block, b) => block.forEach((v, j) => expect(v).toBeCloseTo((small[b]![j]! + mid[b]![j]! + large[b]![j]!) / 3, 5)));
     expect(averaged[0]!.some((v, j) => Math.abs(v - mid[0]![j]!) > 1e-4)).toBe(true);
   });
@@ -56,7 +59,7 @@ describe('densityFeatures (built-in backbone)', () => {
   test('the working scale is fixed: the same texture at twice the size pools to nearly the same statistics', async () => {
     const small = grainTexture(64, 3);
     const large = resize(small, 128, 128);
-    const [x, y, other] = await Promise.all([small, large, grainTexture(64, 4)].map((im) => densityFeatures(backbone, im, settings, 16).then((b) => b[0]!)));
+    const [x, y, other] = await Promise.all([small, large, grainTexture(64, 4)].map((im) => pooledBlocks(backbone, im, settings, 16).then((b) => b[0]!)));
     const distance = (p: Float32Array, q: Float32Array) => Math.hypot(...Array.from(p, (v, i) => v - q[i]!));
     // Closer to itself at another size than to another texture of the same kind.
     expect(distance(x!, y!)).toBeLessThan(0.5 * distance(x!, other!));

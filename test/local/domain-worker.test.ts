@@ -12,7 +12,7 @@ import type { InspectionState } from '../../lambdas/application/pipeline/state.j
 import { SharpImageEncoder } from '../../lambdas/adapters/image/sharp-image-encoder.js';
 import { MemoryScratch } from '../../lambdas/adapters/scratch/memory-scratch.js';
 import { micrographPng, prepareDemoProfile, tempHome } from './support.js';
-import { densityOfOriginal, type DensityRequest } from '../../lambdas/application/density.js';
+import { densityOfOriginal, type DensityFeatures, type DensityRequest } from '../../lambdas/application/density.js';
 import { loadBackbone } from '../../lambdas/adapters/onnx/model-store.js';
 import { buildFilterBankModel } from '../../lambdas/adapters/onnx/filter-bank-model.js';
 import { DEFAULT_SCORING_SETTINGS } from '../../lambdas/domain/profile/settings.js';
@@ -20,7 +20,7 @@ import { writeFileSync } from 'node:fs';
 
 const CRASHING = new URL('./fixtures/crashing-domain-thread.mjs', import.meta.url);
 /** The in-process fallback where the thread must do the work. */
-const never = async (): Promise<Float32Array[]> => { throw new Error('ran in process'); };
+const never = async (): Promise<DensityFeatures> => { throw new Error('ran in process'); };
 
 /** A report without what differs between two runs of the same image (id, time, timings). */
 const comparable = (r: Report) => {
@@ -61,23 +61,28 @@ describe('DomainWorker: the stages\' heavy domain work on a thread of the runtim
       const { image } = generateMicrograph({ seed: 12, width: 200, height: 150, pixelSizeUm: 0.1, anomaly: 'void' });
       const request: DensityRequest = {
         imagePixelUm: 0.1, profilePixelUm: 0.12, pad: 16, limits: { maxPixels: 1e6 },
-        settings: { ...DEFAULT_SCORING_SETTINGS.density, shortSide: 96, views: 4, layers: [backbone.descriptor.embeddingLayer] },
+        settings: { ...DEFAULT_SCORING_SETTINGS.density, shortSide: 96, views: 4, layers: [backbone.descriptor.embeddingLayer] }, cells: true,
       };
       const [threaded, inProcess] = [await worker.density!(image, request, backbone.descriptor.sha256, never), await densityOfOriginal(backbone, image, request)];
-      expect(threaded.map((b) => b.length)).toEqual(inProcess.map((b) => b.length));
-      threaded.forEach((block, i) => expect(Buffer.from(block.buffer, block.byteOffset, block.byteLength).equals(Buffer.from(inProcess[i]!.buffer, inProcess[i]!.byteOffset, inProcess[i]!.byteLength))).toBe(true));
+      const bytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      expect(threaded.blocks.map((b) => b.length)).toEqual(inProcess.blocks.map((b) => b.length));
+      threaded.blocks.forEach((block, i) => expect(bytes(block).equals(bytes(inProcess.blocks[i]!))).toBe(true));
+      // The views' cells (for the density map) come back moved, not copied, and the same.
+      expect(threaded.views.map((v) => v.transform)).toEqual(inProcess.views.map((v) => v.transform));
+      threaded.views.forEach((view, i) => expect(bytes(view.layers[0]!.data).equals(bytes(inProcess.views[i]!.layers[0]!.data))).toBe(true));
       // Another backbone's density, or an image whose stages run one at a time, stays in the caller's thread.
-      const here = async () => [Float32Array.of(42)];
-      expect(await worker.density!(image, request, 'f'.repeat(64), here)).toEqual([Float32Array.of(42)]);
+      const answer = { blocks: [Float32Array.of(42)], views: [] };
+      const here = async () => answer;
+      expect(await worker.density!(image, request, 'f'.repeat(64), here)).toBe(answer);
       const small = new DomainWorker({ backbone: backbone.source, densityMaxPixels: 200 * 149 });
-      expect(await small.density!(image, request, backbone.descriptor.sha256, here)).toEqual([Float32Array.of(42)]);
+      expect(await small.density!(image, request, backbone.descriptor.sha256, here)).toBe(answer);
       await small.close();
       // A model file that changed since the runtime read it is refused by the thread, by its checksum.
       const file = join(home, 'model.onnx');
       writeFileSync(file, buildFilterBankModel());
       const fromFile = new DomainWorker({ backbone: { ...backbone.source, model: file } });
       try {
-        expect((await fromFile.density!(image, request, backbone.descriptor.sha256, never)).length).toBe(inProcess.length);
+        expect((await fromFile.density!(image, request, backbone.descriptor.sha256, never)).blocks.length).toBe(inProcess.blocks.length);
         writeFileSync(file, Buffer.from('not the model'));
         const changed = new DomainWorker({ backbone: { ...backbone.source, model: file } });
         await expect(changed.density!(image, request, backbone.descriptor.sha256, never)).rejects.toMatchObject({ code: 'checksum_mismatch' });

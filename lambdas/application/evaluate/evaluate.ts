@@ -163,7 +163,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
     // A method the profile lacks (e.g. density with too few bank images) is left out, not scored as zero.
     measured = options.methods.filter((m) => scorers[m]);
     // Test images' maps and masks for the pixel metrics, in bounded memory (results.ts).
-    const keeper = new MapKeeper(profile.settings, options.keptMapBytes);
+    const keeper = new MapKeeper(profile, options.keptMapBytes);
     // Two images in flight: the next image's decode and stages start while this one's finish, so the cores stay busy
     // (one after another, the backbone of a small image left one core mostly idle). Results are taken in order.
     const score = (i: number) => scoreItem(deps, workspace, testItems[i]!, version, timings, keeper);

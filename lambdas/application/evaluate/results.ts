@@ -6,6 +6,8 @@ import type { GreyImage } from '../../domain/image/grey-image.js';
 import type { ScoreComponent } from '../../domain/report/report.js';
 import { resize } from '../../domain/image/resample.js';
 import type { ScoringSettings } from '../../domain/profile/settings.js';
+import type { ProfileVersion } from '../../domain/profile/profile.js';
+import { fuseDensityIntoMap, mapFusionOf, type MapFusion } from '../../domain/scoring/density-map.js';
 import type { Scratch } from '../../ports/scratch.js';
 import { LayoutSchema, tileScores } from '../pipeline/stages/patch.js';
 import type { InspectionState } from '../pipeline/state.js';
@@ -49,16 +51,19 @@ export const DEFAULT_KEPT_MAP_BYTES = 512 * 1024 * 1024;
 /**
  * Keeps every test image's anomaly map for the pixel metrics in bounded memory. Maps are kept whole while they fit
  * `budgetBytes` (so a usual evaluation is unchanged); past it, a map is kept as its tiles' patch scores (tens of
- * kilobytes) and remade when the metrics read it, with the same `patchScoring` the patch stage ran, so it is the
- * same map to the last bit. Each map's exact range is kept either way, so the metrics' bins are those of all maps.
+ * kilobytes) and its coarse density map, and remade when the metrics read it, with the same `patchScoring` and map
+ * fusion the patch stage ran, so it is the same map to the last bit. Each map's exact range is kept either way, so
+ * the metrics' bins are those of all maps.
  */
 export class MapKeeper {
   private kept = 0;
+  private readonly settings: Pick<ScoringSettings, 'smoothingSigmaPx' | 'imageScoreTopFraction'>;
+  private readonly fusion: MapFusion | undefined;
 
-  constructor(
-    private readonly settings: Pick<ScoringSettings, 'smoothingSigmaPx' | 'imageScoreTopFraction'>,
-    private readonly budgetBytes = DEFAULT_KEPT_MAP_BYTES,
-  ) {}
+  constructor(profile: Pick<ProfileVersion, 'settings' | 'calibration'>, private readonly budgetBytes = DEFAULT_KEPT_MAP_BYTES) {
+    this.settings = profile.settings;
+    this.fusion = mapFusionOf(profile);
+  }
 
   /** The map of a state the scoring stages produced, read from (and then independent of) its scratch. */
   async keep(scratch: Scratch, state: InspectionState): Promise<KeptMap> {
@@ -69,8 +74,9 @@ export class MapKeeper {
       return wholeMap(map, min, max);
     }
     const embed = state.embed!;
+    const density = state.density?.present && state.density.map && this.fusion ? { map: await scratch.getGrey(state.density.map), fusion: this.fusion } : undefined;
     const [scores, layout] = await Promise.all([scratch.getFloats(embed.scores), scratch.getJson(embed.plan).then((j) => LayoutSchema.parse(j))]);
-    return remadeMap(scores.data.slice(), scores.shape as [number, number, number], layout, embed.stride, map.width, map.height, min, max, this.settings);
+    return remadeMap(scores.data.slice(), scores.shape as [number, number, number], layout, embed.stride, map.width, map.height, min, max, this.settings, density);
   }
 
   mask(mask: Uint8Array & { width: number; height: number }): KeptMask {
@@ -87,12 +93,15 @@ function wholeMap(map: GreyImage, min: number, max: number): KeptMap {
 function remadeMap(
   data: Float32Array, shape: [number, number, number], layout: z.infer<typeof LayoutSchema>, stride: number,
   width: number, height: number, min: number, max: number, settings: Pick<ScoringSettings, 'smoothingSigmaPx' | 'imageScoreTopFraction'>,
+  density: { map: GreyImage; fusion: MapFusion } | undefined,
 ): KeptMap {
   return {
     width, height, min, max,
     get() {
-      // As the patch stage scores its tiles (pipeline/stages/patch.ts).
-      return patchScoring(tileScores(data, shape, layout, stride), layout, settings, { width, height }).map;
+      // As the patch stage scores its tiles and joins the density map (pipeline/stages/patch.ts).
+      const { map } = patchScoring(tileScores(data, shape, layout, stride), layout, settings, { width, height });
+      if (density) fuseDensityIntoMap(map, density.map, density.fusion);
+      return map;
     },
   };
 }

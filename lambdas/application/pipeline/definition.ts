@@ -38,7 +38,7 @@ export const STAGES: readonly StageInfo[] = [
   { name: 'normalise', needs: ['ingest'], step: 'analyse', progress: 0.1 },
   { name: 'density', needs: ['ingest'], step: 'analyse', progress: 0.15 },
   { name: 'embed', needs: ['normalise'], step: 'analyse', progress: 0.2 },
-  { name: 'patch', needs: ['embed'], step: 'analyse', progress: 0.6 },
+  { name: 'patch', needs: ['embed', 'density'], step: 'analyse', progress: 0.6 },
   { name: 'novelty', needs: ['embed'], step: 'analyse', progress: 0.7 },
   { name: 'replicates', needs: ['ingest', 'microstructure', 'patch', 'novelty'], step: 'report', progress: 0.75 },
   { name: 'forecast', needs: ['ingest', 'microstructure'], step: 'report', progress: 0.75 },

@@ -8,7 +8,7 @@ import type { Scratch } from '../../ports/scratch.js';
 import type { ArtifactStore } from '../../ports/stores.js';
 import type { GreyImage } from '../../domain/image/grey-image.js';
 import type { AnalyseOptions, MicrostructureAnalysis } from '../../domain/microstructure/index.js';
-import type { DensityRequest } from '../density.js';
+import type { DensityFeatures, DensityRequest } from '../density.js';
 
 /**
  * Where a stage's heavy synchronous domain work runs when not on the stage's own thread: the local runtime's domain
@@ -23,7 +23,7 @@ export interface DomainOffload {
    * copy of the backbone, so the density's views run beside the patch path; or `inProcess()` where the offload sees
    * no gain (another backbone, an image too large to overlap). Absent: the stage runs it in process.
    */
-  density?(image: GreyImage, request: DensityRequest, backboneSha256: string, inProcess: () => Promise<Float32Array[]>): Promise<Float32Array[]>;
+  density?(image: GreyImage, request: DensityRequest, backboneSha256: string, inProcess: () => Promise<DensityFeatures>): Promise<DensityFeatures>;
   /** Gets ready for work (starts a thread) while the caller does something else; optional. */
   warm?(): void;
 }

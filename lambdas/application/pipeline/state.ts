@@ -65,7 +65,7 @@ export const EmbedResultSchema = z.object({
 
 export const PatchResultSchema = CalibratedSchema.extend({
   regions: z.array(RegionSchema),
-  /** The smoothed anomaly map at the original image's size. */
+  /** The smoothed anomaly map at the original image's size (with the profile's density map fused in, where it has one). */
   map: RefSchema,
 });
 
@@ -83,6 +83,8 @@ export const DensityResultSchema = z.discriminatedUnion('present', [
     present: z.literal(true),
     /** Each pooled block's z against the enrolled normals and its weight in the raw score (Σ weight·z). */
     blocks: z.array(z.object({ name: z.string(), z: z.number(), weight: z.number() })),
+    /** Where the raw score comes from (domain/scoring/density-map.ts), coarse, when the profile fuses it into the anomaly map. */
+    map: RefSchema.optional(),
   }),
   /** Off in the profile's settings, or the version was enrolled with too few images to fit one. */
   z.object({ present: z.literal(false), reason: z.string() }),

@@ -27,6 +27,12 @@ export function dihedral(image: GreyImage, t: number): GreyImage {
   return createGreyImage(ow, oh, out);
 }
 
+/** The transform that undoes t: dihedral(dihedral(image, t), inverseDihedral(t)) is the image again. */
+export function inverseDihedral(t: number): number {
+  checkTransform(t);
+  return t < 4 ? (4 - t) % 4 : t;
+}
+
 function checkTransform(t: number): void {
   if (!Number.isInteger(t) || t < 0 || t >= DIHEDRAL_TRANSFORMS) throw new RangeError(`dihedral transform must be 0..7, got ${t}`);
 }

@@ -93,7 +93,9 @@ export const ScoringSettingsSchema = z.object({
    * texture, how many there are); averaging scales averages that noise away as the turns do. On magnetic tile's five
    * splits the 8 views at 0.9, 1 and 1.1 lifted the density 0.887 → 0.904 and the fused score 0.888 → 0.902 (README,
    * Detection quality) for three times its backbone work. [1] in the schema's default, so versions fitted before the
-   * setting score as they were fitted.
+   * setting score as they were fitted. `map` joins the density's own map (where its score comes from,
+   * domain/scoring/density-map.ts) to the patch map, so the heatmap, the regions and the pixel threshold see slow
+   * changes the patch search misses; off in the schema's default, so versions fitted before it keep their map.
    */
   density: z.object({
     enabled: z.boolean(),
@@ -105,7 +107,8 @@ export const ScoringSettingsSchema = z.object({
     minBankImages: z.number().int().min(4).max(100_000).default(DEFAULT_DENSITY_MIN_BANK_IMAGES),
     logBlocks: z.boolean().default(false),
     scales: DensityScalesSchema.default([1]),
-  }).default({ enabled: false, normalise: false, shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: false, scales: [1] }),
+    map: z.boolean().default(false),
+  }).default({ enabled: false, normalise: false, shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: false, scales: [1], map: false }),
   /** CV across replicate fields of view above which a metric is reported (and the reproducibility score halves). */
   reproducibility: z.object({ tolerance: z.number().positive().max(10) }).default({ tolerance: 0.15 }),
   /**
@@ -170,7 +173,7 @@ export const DEFAULT_SCORING_SETTINGS: Omit<ScoringSettings, 'heatmapLow' | 'til
   fusion: { components: [...COMPONENT_NAMES], weights: { ...DEFAULT_FUSION_WEIGHTS } },
   nearest: 3,
   modality: 'sem',
-  density: { enabled: true, normalise: normaliseOptionsSchema.parse({ clahe: false }), shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: true, scales: [...DEFAULT_DENSITY_SCALES] },
+  density: { enabled: true, normalise: normaliseOptionsSchema.parse({ clahe: false }), shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: true, scales: [...DEFAULT_DENSITY_SCALES], map: true },
   reproducibility: { tolerance: 0.15 },
   forecast: { cycle: 100, confidence: 0.9 },
   // Flagged (suspect or worse) on 1 % of normal images, anomalous on 0.1 %: set at enrolment from held-out normals.

@@ -10,7 +10,7 @@
  * in its dual form: the centred samples Z (n × d) and the Cholesky factor of the n × n matrix (b/a)·I + Z·Zᵀ, so the
  * shrunk covariance a·ZᵀZ + b·I is never formed and a distance costs O(n·d).
  */
-import { cholesky, solveLower } from '../decision/linalg.js';
+import { cholesky, choleskySolve, solveLower } from '../decision/linalg.js';
 
 /** Per-channel mean and standard deviation over the cells of a CHW map inside a cell rectangle (default: all). */
 export function pooledStatistics(
@@ -147,6 +147,31 @@ export function mahalanobis(model: GaussianDensity, x: Float32Array): number {
     norm += v[j]! * v[j]!;
   }
   if (!(a > 0)) return norm / b;
+  // yᵀM⁻¹y = ‖L⁻¹y‖² with M = LLᵀ.
+  const w = solveLower(l, count, samplesTimes(centred, count, dim, v));
+  let quad = 0;
+  for (let i = 0; i < count; i++) quad += w[i]! * w[i]!;
+  return Math.max(0, norm - quad) / b;
+}
+
+/** (a·ZᵀZ + b·I)⁻¹·v by Woodbury, as `mahalanobis` reads it: (1/b)·(v − Zᵀ((b/a)·I + Z·Zᵀ)⁻¹Z·v). */
+export function precisionTimes(model: GaussianDensity, v: ArrayLike<number>): Float64Array {
+  const { dim, count, centred, cholesky: l, a, b } = model;
+  if (v.length !== dim) throw new RangeError(`expected ${dim} values, got ${v.length}`);
+  const out = Float64Array.from(v);
+  if (a > 0) {
+    const u = choleskySolve(l, count, samplesTimes(centred, count, dim, out));
+    for (let i = 0; i < count; i++) {
+      const o = i * dim;
+      for (let j = 0; j < dim; j++) out[j] -= centred[o + j]! * u[i]!;
+    }
+  }
+  for (let j = 0; j < dim; j++) out[j] /= b;
+  return out;
+}
+
+/** Z·v: each centred sample's dot product with v. */
+function samplesTimes(centred: Float32Array, count: number, dim: number, v: Float64Array): Float64Array {
   const y = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     let s = 0;
@@ -154,11 +179,7 @@ export function mahalanobis(model: GaussianDensity, x: Float32Array): number {
     for (let j = 0; j < dim; j++) s += centred[o + j]! * v[j]!;
     y[i] = s;
   }
-  // yᵀM⁻¹y = ‖L⁻¹y‖² with M = LLᵀ.
-  const w = solveLower(l, count, y);
-  let quad = 0;
-  for (let i = 0; i < count; i++) quad += w[i]! * w[i]!;
-  return Math.max(0, norm - quad) / b;
+  return y;
 }
 
 function factor(m: Float64Array, n: number): Float64Array {

@@ -86,15 +86,20 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('pixel metrics in bounded memory: maps remade from patch scores give the very same figures as maps kept whole', async () => {
+  test('pixel metrics in bounded memory: maps remade from patch scores and the density map give the very same figures as maps kept whole', async () => {
     const run = (keptMapBytes: number) => evaluate(
       {
         source: csvManifestSource(join(dir, 'manifest.csv')), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory(),
         workspace: () => evaluationWorkspace(backbone, 'exact'),
       },
-      { methods: ['patch-knn', 'fused'], bankNormals: 8, calibrationNormals: 3, seed: 5, recipe: { coresetRatio: 0.25, seed: 5 }, worstMisses: 2, keptMapBytes },
+      {
+        methods: ['patch-knn', 'fused'], bankNormals: 10, calibrationNormals: 3, seed: 5, worstMisses: 2, keptMapBytes,
+        // A density fitted on ten bank images, so its map joins the patch map.
+        recipe: { coresetRatio: 0.25, seed: 5, settings: { density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10 } } },
+      },
     );
     const [whole, remade] = await Promise.all([run(Number.MAX_SAFE_INTEGER), run(0)]);
+    expect(whole.result.profile.settings.density.map).toBe(true);
     const strip = (r: typeof whole.result) => JSON.stringify({ ...r, timingsMs: {} });
     expect(strip(remade.result)).toBe(strip(whole.result));
     expect(whole.result.methods[0]!.pixel!.regions).toBe(6);
@@ -190,6 +195,26 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect([roc.format, roc.width, roc.height]).toEqual(['png', 500, 500]);
     const misses = await sharp(await readFile(join(out, 'misses.png'))).metadata();
     expect(misses.height).toBeGreaterThan(4 * 180);
+  });
+
+  test('the density map joins the anomaly map: image scores stay, the pixel figures and the heatmap scale move', async () => {
+    const run = (map: boolean) => evaluate(
+      {
+        source: csvManifestSource(join(dir, 'manifest.csv')), decoder: new SharpImageDecoder(), backbone, vectorIndexes: new LocalVectorIndexFactory(),
+        workspace: () => evaluationWorkspace(backbone, 'exact'),
+      },
+      {
+        methods: ['patch-knn', 'density', 'fused'], bankNormals: 10, calibrationNormals: 3, seed: 4, worstMisses: 0,
+        recipe: { coresetRatio: 0.25, seed: 4, settings: { density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10, map } } },
+      },
+    );
+    const [on, off] = await Promise.all([run(true), run(false)]);
+    expect(on.detail.images.map((i) => i.scores)).toEqual(off.detail.images.map((i) => i.scores));
+    const pixel = (r: typeof on) => r.result.methods.find((m) => m.method === 'fused')!.pixel!;
+    expect(pixel(on).auroc).not.toBeCloseTo(pixel(off).auroc, 4);
+    // The heatmap's "normal" end (and the region threshold beside it) come from the calibration normals' joined maps.
+    expect(on.result.profile.settings.heatmapLow).not.toBeCloseTo(off.result.profile.settings.heatmapLow, 3);
+    expect(formatEvaluation(on.result)).toContain('its map joined to the patch map');
   });
 
   test('repeated splits: each seed its own split; mean, spread and worst split per metric; density measured on its own', async () => {

@@ -1,8 +1,5 @@
 import { createGreyImage } from '../../../lambdas/domain/image/grey-image.js';
-import { dihedral } from '../../../lambdas/domain/image/dihedral.js';
-
-/** The inverse of transform t: rotations undo by the opposite turn, mirrored views are their own inverse. */
-const inverse = (t: number) => (t < 4 ? (4 - t) % 4 : t);
+import { dihedral, inverseDihedral } from '../../../lambdas/domain/image/dihedral.js';
 
 // 3 wide × 2 high:
 //   1 2 3
@@ -30,9 +27,10 @@ describe('dihedral', () => {
     for (let t = 0; t < 8; t++) {
       const v = dihedral(image, t);
       seen.add(`${v.width}:${Array.from(v.data).join(',')}`);
-      expect(dihedral(v, inverse(t))).toEqual(image);
+      expect(dihedral(v, inverseDihedral(t))).toEqual(image);
     }
     expect(seen.size).toBe(8);
     expect(() => dihedral(image, 8)).toThrow(RangeError);
+    expect(() => inverseDihedral(-1)).toThrow(RangeError);
   });
 });

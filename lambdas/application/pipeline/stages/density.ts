@@ -1,5 +1,6 @@
 import { calibrate, thresholdsFromNormals } from '../../../domain/scoring/calibration.js';
 import { scoreDensityComponent } from '../../../domain/scoring/density.js';
+import { densityMap, densityMapSize, mapFusionOf } from '../../../domain/scoring/density-map.js';
 import { densityOfOriginal, type DensityRequest } from '../../density.js';
 import type { PipelineDeps } from '../deps.js';
 import { requireResults, type InspectionState, type StageResults } from '../state.js';
@@ -8,7 +9,8 @@ import { requireProfileBackbone } from './backbone.js';
 /**
  * Density: the whole image at the profile's pixel size and the density's own normalisation, pooled at its fixed
  * working scale over its views (application/density.ts, as enrolment pooled the bank images), scored against the
- * profile's Gaussians and calibrated on the held-out normals' scores. No map: heatmap and regions stay the patch's.
+ * profile's Gaussians and calibrated on the held-out normals' scores. Where the profile fuses maps (mapFusionOf), also
+ * the density map (where the score comes from), which the patch stage joins to its own.
  */
 export async function density(state: InspectionState, deps: PipelineDeps): Promise<StageResults['density']> {
   const { job, ingest } = requireResults(state, 'ingest');
@@ -23,10 +25,15 @@ export async function density(state: InspectionState, deps: PipelineDeps): Promi
   const request: DensityRequest = {
     ...(ingest.pixelSizeUm ? { imagePixelUm: ingest.pixelSizeUm } : {}),
     profilePixelUm: profile.pixelSizeUm, settings: profile.settings.density, pad: profile.settings.borderPad, limits: deps.limits,
+    cells: mapFusionOf(profile) !== undefined,
   };
   // Locally on the runtime's domain thread (beside normalise and the patch path); in the cloud in this process.
   const here = () => densityOfOriginal(scorer, original, request);
   const features = await (deps.offload?.density ? deps.offload.density(original, request, scorer.descriptor.sha256, here) : here());
-  const { raw, parts } = scoreDensityComponent(component, features);
-  return { present: true, raw, calibrated: calibrate(raw, thresholdsFromNormals(normals)), blocks: parts };
+  const { raw, parts } = scoreDensityComponent(component, features.blocks);
+  const scored = { present: true as const, raw, calibrated: calibrate(raw, thresholdsFromNormals(normals)), blocks: parts };
+  if (!request.cells) return scored;
+  const size = densityMapSize(original.width, original.height);
+  const map = densityMap(component, features.blocks, features.views, profile.settings.density.logBlocks, size.width, size.height);
+  return { ...scored, map: deps.scratch.putGrey('density-map', map) };
 }

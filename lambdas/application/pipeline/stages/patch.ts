@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createGreyImage } from '../../../domain/image/grey-image.js';
 import { findRegions } from '../../../domain/regions/regions.js';
 import { calibrate } from '../../../domain/scoring/calibration.js';
+import { fuseDensityIntoMap, mapFusionOf } from '../../../domain/scoring/density-map.js';
 import { patchScoring, type TileScores } from '../../scoring.js';
 import type { PipelineDeps } from '../deps.js';
 import { requireResults, type InspectionState, type StageResults } from '../state.js';
@@ -17,16 +18,19 @@ export const LayoutSchema = z.object({
 
 /**
  * Patch scoring: the image score and the anomaly map at the original image's size from the tiles' patch scores
- * (application/scoring.ts `patchScoring`, the rule enrolment calibrated with), then the regions where the map
- * exceeds the calibrated pixel threshold.
+ * (application/scoring.ts `patchScoring`, the rule enrolment calibrated with); where the density stage made a map,
+ * it joins the patch map (the image score stays the patch map's own); then the regions where the map exceeds the
+ * calibrated pixel threshold.
  */
 export async function patch(state: InspectionState, deps: PipelineDeps): Promise<StageResults['patch']> {
-  const { job, ingest, embed } = requireResults(state, 'ingest', 'embed');
+  const { job, ingest, embed, density } = requireResults(state, 'ingest', 'embed', 'density');
   const profile = await deps.profiles.describe(job.tenant, ingest.profile.name, ingest.profile.version);
   const [scores, layout] = await Promise.all([deps.scratch.getFloats(embed.scores), deps.scratch.getJson(embed.plan).then((j) => LayoutSchema.parse(j))]);
   const tiles = tileScores(scores.data, scores.shape as [number, number, number], layout, embed.stride);
   const { settings, calibration } = profile;
   const { raw, map } = patchScoring(tiles, layout, settings, { width: ingest.input.width!, height: ingest.input.height! });
+  const fusion = mapFusionOf(profile);
+  if (fusion && density.present && density.map) fuseDensityIntoMap(map, await deps.scratch.getGrey(density.map), fusion);
   const regions = findRegions(map, { threshold: calibration.pixelThreshold, pixelSizeUm: ingest.pixelSizeUm ?? null }).regions;
   return { raw, calibrated: calibrate(raw, calibration), regions, map: deps.scratch.putGrey('anomaly-map', map) };
 }
