@@ -142,6 +142,7 @@ export const TUNABLES: readonly Tunable[] = [
   ordinal('densityViews', 'test-time views of the density (1 none, 2 mirror, 4 + half turn, 8 all turns and mirrors)', [1, 2, 4, 8], (r) => r.settings.density.views, (r, v) => density(r, { views: v as 1 | 2 | 4 | 8 })),
   ordinal('densityScale', "density's working scale: short side in px", [256, 320, 448, 640], (r) => r.settings.density.shortSide, (r, v) => density(r, { shortSide: v })),
   ordinal('densityScales', "factors of the density's short side averaged as views (1: one scale)", ['1', '0.9,1,1.1', '0.8,1,1.2'], (r) => r.settings.density.scales.join(','), (r, v) => density(r, { scales: v.split(',').map(Number) })),
+  categorical('densityMap', "the density's map joined to the patch map (heatmap, regions, pixel figures)", () => ['on', 'off'], (r) => (r.settings.density.map ? 'on' : 'off'), (r, v) => density(r, { map: v === 'on' })),
   continuous('threshold', 'operating threshold of the fused score (suspect level; searched by default only for fused.f1 / fused.recall)', 0.2, 0.9, 'linear', (r) => r.settings.operating.thresholds.suspect, operating, { operatingPoint: true }),
 ];
 
