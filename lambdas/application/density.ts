@@ -1,7 +1,7 @@
 import type { GreyImage } from '../domain/image/grey-image.js';
 import { dihedral } from '../domain/image/dihedral.js';
 import { cropReflect } from '../domain/image/padding.js';
-import { resize } from '../domain/image/resample.js';
+import { resampleByScale } from '../domain/image/resample.js';
 import type { ScoringSettings } from '../domain/profile/settings.js';
 import { averageVectors, logBlock, pooledStatistics } from '../domain/scoring/density.js';
 import type { DensityViewCells } from '../domain/scoring/density-map.js';
@@ -49,8 +49,7 @@ export async function densityFeatures(
   backbone: Pick<Backbone, 'descriptor' | 'extract'>, image: GreyImage, settings: DensitySettings, pad: number, options: { cells?: boolean } = {},
 ): Promise<DensityFeatures> {
   const views = settings.scales.flatMap((factor) => {
-    const scale = (settings.shortSide * factor) / Math.min(image.width, image.height);
-    const base = resize(image, Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
+    const base = resampleByScale(image, (settings.shortSide * factor) / Math.min(image.width, image.height));
     return VIEW_TRANSFORMS[settings.views].map((transform) => ({ transform, image: dihedral(base, transform) }));
   });
   const multiple = backbone.descriptor.sizeMultiple;

@@ -16,7 +16,13 @@ export function resize(image: GreyImage, width: number, height: number): GreyIma
 /** Resize by a scale factor (0.5 halves each side); the size rounds to the nearest pixel, at least 1. */
 export function resampleByScale(image: GreyImage, scale: number): GreyImage {
   if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`resample scale must be a positive number, got ${scale}`);
-  return resize(image, Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
+  const size = scaledSize(image.width, image.height, scale);
+  return resize(image, size.width, size.height);
+}
+
+/** A width × height scaled by a factor, each side rounded to the nearest pixel, at least 1. */
+export function scaledSize(width: number, height: number, scale: number): { width: number; height: number } {
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { dihedral, inverseDihedral } from '../image/dihedral.js';
 import { createGreyImage, type GreyImage } from '../image/grey-image.js';
-import { resize } from '../image/resample.js';
+import { resize, scaledSize } from '../image/resample.js';
 import { LOG_BLOCK_EPSILON, precisionTimes, standardiserOf, type DensityComponent, type Standardiser } from './density.js';
 import { bilinearTaps } from './patch-grid.js';
 
@@ -37,8 +37,7 @@ export const DENSITY_MAP_SHORT_SIDE = 64;
 
 /** The density map's size for an image of width × height. */
 export function densityMapSize(width: number, height: number): { width: number; height: number } {
-  const scale = DENSITY_MAP_SHORT_SIDE / Math.min(width, height);
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+  return scaledSize(width, height, DENSITY_MAP_SHORT_SIDE / Math.min(width, height));
 }
 
 /**
