@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DensityScalesSchema, DensityViewsSchema } from '../../lambdas/domain/profile/settings.js';
+import { DensityMapSmoothingSchema, DensityScalesSchema, DensityViewsSchema, type ScoringSettings } from '../../lambdas/domain/profile/settings.js';
 
 /** The density component's flags that `enroll` and `evaluate` share. */
 export const densityOptionSchemas = {
@@ -7,7 +7,25 @@ export const densityOptionSchemas = {
   /** "0.9,1,1.1" → [0.9, 1, 1.1]. */
   densityScales: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v), DensityScalesSchema).optional(),
   densityMap: z.enum(['on', 'off']).optional(),
+  densityMapSmoothing: z.coerce.number().pipe(DensityMapSmoothingSchema).optional(),
 };
+
+type DensityOptions = { [K in keyof typeof densityOptionSchemas]?: z.infer<(typeof densityOptionSchemas)[K]> };
+
+/** The density settings these shared flags set (only those given). */
+export function densitySettingsOf(options: DensityOptions): Partial<ScoringSettings['density']> {
+  return {
+    ...(options.densityViews ? { views: options.densityViews } : {}),
+    ...(options.densityScales ? { scales: options.densityScales } : {}),
+    ...(options.densityMap ? { map: options.densityMap === 'on' } : {}),
+    ...(options.densityMapSmoothing !== undefined ? { mapSmoothingPx: options.densityMapSmoothing } : {}),
+  };
+}
+
+/** --density-map-smoothing's help; `defaults` says what it is when not given. */
+export function densityMapSmoothingHelp(defaults: string): string {
+  return `σ of the smoothing of the density's map before it is joined, in px of the density's working image, 0-128 (${defaults}; 0: none)`;
+}
 
 /** --density-map's help; `defaults` says what it is when not given. */
 export function densityMapHelp(defaults: string): string {

@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { z } from 'zod';
-import { densityMapHelp, densityOptionSchemas, densityScalesHelp } from './density-options.js';
+import { densityMapHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
 import { readFileWithin } from '../../lambdas/local/bounded-read.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../../lambdas/ports/image-codec.js';
 import { LOCAL_TENANT } from '../../lambdas/local/deps.js';
-import { DEFAULT_DENSITY_SCALES, operatingRatesOf, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
+import { DEFAULT_DENSITY_MAP_SMOOTHING_PX, DEFAULT_DENSITY_SCALES, operatingRatesOf, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
 import { PublishOptionsSchema, publishToCloud } from './enroll-publish.js';
 import { progressBar } from './progress-bar.js';
 
@@ -44,6 +44,7 @@ export function register(program: Command): void {
     .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors; only for materials without a direction)')
     .option('--density-scales <list>', densityScalesHelp(`default: as the previous version; new profiles: ${DEFAULT_DENSITY_SCALES.join(',')}`))
     .option('--density-map <on|off>', densityMapHelp('default: as the previous version; new profiles: on'))
+    .option('--density-map-smoothing <px>', densityMapSmoothingHelp(`default: as the previous version; new profiles: ${DEFAULT_DENSITY_MAP_SMOOTHING_PX}`))
     .option('--working-scale <f>', 'the patch path sees the images resized by this factor, 0.25-4 (default: as the previous version; new profiles: 1)')
     .option('--suspect-rate <r>', 'share of normal images the version may flag (suspect or anomalous), below 0.5; the calibration normals set the threshold (default: as the previous version; new profiles: 0.01)')
     .option('--false-alarm-rate <r>', 'share of normal images the version may call anomalous, below 0.5 (default: as the previous version; new profiles: 0.001)')
@@ -78,9 +79,7 @@ export function register(program: Command): void {
       if (files.length < 2) throw new ValidationError(`enrolment needs at least 2 images (one for the memory bank, one held out for calibration); found ${files.length}`, { images: files.length });
       const density = {
         ...(options.density ? { enabled: options.density === 'on' } : {}),
-        ...(options.densityViews ? { views: options.densityViews } : {}),
-        ...(options.densityScales ? { scales: options.densityScales } : {}),
-        ...(options.densityMap ? { map: options.densityMap === 'on' } : {}),
+        ...densitySettingsOf(options),
       };
       const settings = {
         ...(Object.keys(density).length > 0 ? { density } : {}),

@@ -4,12 +4,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { densityMapHelp, densityOptionSchemas, densityScalesHelp } from './density-options.js';
+import { densityMapHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
 import { DEFAULT_RECIPE } from '../../lambdas/application/profile-builder.js';
 import { normaliseOptionsSchema, type NormaliseOptions } from '../../lambdas/domain/image/normalise.js';
-import { DEFAULT_BORDER_PAD, DEFAULT_DENSITY_SCALES, DEFAULT_SCORING_SETTINGS, DEFAULT_SMOOTHING_SIGMA, DEFAULT_TILE_SIZE, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
+import { DEFAULT_BORDER_PAD, DEFAULT_DENSITY_MAP_SMOOTHING_PX, DEFAULT_DENSITY_SCALES, DEFAULT_SCORING_SETTINGS, DEFAULT_SMOOTHING_SIGMA, DEFAULT_TILE_SIZE, WORKING_SCALE } from '../../lambdas/domain/profile/settings.js';
 import { evaluationWorkspace } from '../../lambdas/adapters/local/evaluation/workspace.js';
 import { METHOD_NAMES, type MethodName } from '../../lambdas/application/evaluate/methods.js';
 import { formatEvaluation, formatRepeats, scoresCsv } from '../../lambdas/application/evaluate/table.js';
@@ -95,6 +95,7 @@ export function register(program: Command): void {
     .option('--density-scales <list>', densityScalesHelp(`default ${DEFAULT_DENSITY_SCALES.join(',')}`))
     .option('--density-size <px>', 'short side the density sees the image at')
     .option('--density-map <on|off>', densityMapHelp('default on'))
+    .option('--density-map-smoothing <px>', densityMapSmoothingHelp(`default ${DEFAULT_DENSITY_MAP_SMOOTHING_PX}`))
     .option('--backbone <path>', 'ONNX backbone (default: MMDO_BACKBONE, else ../shared MobileNetV2 when present, else built-in)')
     .option('--layers <list>', 'backbone outputs used for patch features (default: the backbone manifest\'s patch layers)')
     .option('--k <n>', 'nearest bank patches averaged per patch score')
@@ -121,10 +122,8 @@ export function register(program: Command): void {
       const density = {
         ...DEFAULT_SCORING_SETTINGS.density,
         enabled: o.density,
-        ...(o.densityViews ? { views: o.densityViews } : {}),
         ...(o.densitySize ? { shortSide: o.densitySize } : {}),
-        ...(o.densityScales ? { scales: o.densityScales } : {}),
-        ...(o.densityMap ? { map: o.densityMap === 'on' } : {}),
+        ...densitySettingsOf(o),
       };
       const runOnce = (seed: number) => evaluate(
         {

@@ -33,6 +33,12 @@ export const DensityScalesSchema = z.array(z.number().min(0.5).max(2)).min(1).ma
 /** The density's default scales: the short side and 10 % either way. */
 export const DEFAULT_DENSITY_SCALES: readonly number[] = [0.9, 1, 1.1];
 
+/** σ of the density map's smoothing in px of the density's working image (0: none; at 128 the map is one blur). */
+export const DensityMapSmoothingSchema = z.number().min(0).max(128);
+
+/** 32 px: one cell of a stride-32 layer (MobileNetV2's out_relu), two of the built-in backbone's stride-16 one. */
+export const DEFAULT_DENSITY_MAP_SMOOTHING_PX = 32;
+
 /** A declared share of normal images (flagged, or called anomalous): below one half. */
 export const DeclaredRateSchema = z.number().gt(0).lt(0.5);
 
@@ -96,6 +102,9 @@ export const ScoringSettingsSchema = z.object({
    * setting score as they were fitted. `map` joins the density's own map (where its score comes from,
    * domain/scoring/density-map.ts) to the patch map, so the heatmap, the regions and the pixel threshold see slow
    * changes the patch search misses; off in the schema's default, so versions fitted before it keep their map.
+   * `mapSmoothingPx` is the σ of a Gaussian over the density's map before it is joined, in px of the density's
+   * working image (short side `shortSide`): 0 in the schema's default (versions fitted before it keep their map),
+   * DEFAULT_DENSITY_MAP_SMOOTHING_PX for new profiles (README, Detection quality).
    */
   density: z.object({
     enabled: z.boolean(),
@@ -108,7 +117,8 @@ export const ScoringSettingsSchema = z.object({
     logBlocks: z.boolean().default(false),
     scales: DensityScalesSchema.default([1]),
     map: z.boolean().default(false),
-  }).default({ enabled: false, normalise: false, shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: false, scales: [1], map: false }),
+    mapSmoothingPx: DensityMapSmoothingSchema.default(0),
+  }).default({ enabled: false, normalise: false, shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: false, scales: [1], map: false, mapSmoothingPx: 0 }),
   /** CV across replicate fields of view above which a metric is reported (and the reproducibility score halves). */
   reproducibility: z.object({ tolerance: z.number().positive().max(10) }).default({ tolerance: 0.15 }),
   /**
@@ -173,7 +183,7 @@ export const DEFAULT_SCORING_SETTINGS: Omit<ScoringSettings, 'heatmapLow' | 'til
   fusion: { components: [...COMPONENT_NAMES], weights: { ...DEFAULT_FUSION_WEIGHTS } },
   nearest: 3,
   modality: 'sem',
-  density: { enabled: true, normalise: normaliseOptionsSchema.parse({ clahe: false }), shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: true, scales: [...DEFAULT_DENSITY_SCALES], map: true },
+  density: { enabled: true, normalise: normaliseOptionsSchema.parse({ clahe: false }), shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: true, scales: [...DEFAULT_DENSITY_SCALES], map: true, mapSmoothingPx: DEFAULT_DENSITY_MAP_SMOOTHING_PX },
   reproducibility: { tolerance: 0.15 },
   forecast: { cycle: 100, confidence: 0.9 },
   // Flagged (suspect or worse) on 1 % of normal images, anomalous on 0.1 %: set at enrolment from held-out normals.

@@ -10,6 +10,7 @@
  * path's 0.724 / 0.696, most of all slow brightness changes (`Uneven` 0.674 → 0.753) that patch search cannot see.
  */
 import { dihedral, inverseDihedral } from '../image/dihedral.js';
+import { gaussianBlur } from '../image/gaussian.js';
 import { createGreyImage, type GreyImage } from '../image/grey-image.js';
 import { resize, scaledSize } from '../image/resample.js';
 import { LOG_BLOCK_EPSILON, precisionTimes, standardiserOf, type DensityComponent, type Standardiser } from './density.js';
@@ -35,6 +36,11 @@ export interface DensityViewCells {
 /** Short side of the density map in cells of the map itself (aspect kept): a few map pixels per backbone cell. */
 export const DENSITY_MAP_SHORT_SIDE = 64;
 
+/** σ in density-map pixels of a smoothing of `px` pixels of the density's working image (short side `shortSide`). */
+export function densityMapSigma(px: number, shortSide: number): number {
+  return (px * DENSITY_MAP_SHORT_SIDE) / shortSide;
+}
+
 /** The density map's size for an image of width × height. */
 export function densityMapSize(width: number, height: number): { width: number; height: number } {
   return scaledSize(width, height, DENSITY_MAP_SHORT_SIDE / Math.min(width, height));
@@ -45,10 +51,14 @@ export function densityMapSize(width: number, height: number): { width: number; 
  * orientation, resized to width × height and averaged over the views. `pooled` are the image's pooled blocks (the
  * views' average, as scored), `views` the cells they were pooled from; blocks are ordered as densityBlockNames
  * orders them (per layer mean then std; with `logBlocks`, then their logs). The map's mean is the component's raw
- * score up to the resizing (exact on the cell grids).
+ * score up to the resizing (exact on the cell grids). `smoothing` > 0 smooths the map with a Gaussian of that σ in
+ * map pixels (densityMapSigma): a single cell's share swings with where the cell falls on the texture (a particle's
+ * centre or the gap beside it) and largely cancels against its neighbours', so the unsmoothed map is speckled with
+ * cell-sized peaks that are not defects; smoothing keeps the map's mean.
  */
 export function densityMap(
   component: DensityComponent, pooled: readonly Float32Array[], views: readonly DensityViewCells[], logBlocks: boolean, width: number, height: number,
+  smoothing = 0,
 ): GreyImage {
   if (views.length === 0) throw new RangeError('a density map needs the cells of at least one view');
   const layerCount = views[0]!.layers.length;
@@ -115,7 +125,8 @@ export function densityMap(
     const resized = resize(upright, width, height).data;
     for (let i = 0; i < out.length; i++) out[i] += resized[i]! / views.length;
   }
-  return createGreyImage(width, height, out);
+  const map = createGreyImage(width, height, out);
+  return smoothing > 0 ? gaussianBlur(map, smoothing) : map;
 }
 
 /** How the density map joins the patch map: each standardised by its component's normal image scores, then weighted. */

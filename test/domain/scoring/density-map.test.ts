@@ -65,6 +65,22 @@ describe('densityMap', () => {
     }
   });
 
+  test('smoothing spreads a lone cell\'s share over its neighbours: the peak stays, lower, and the mean stays', () => {
+    const component = fitted(true);
+    const cells = normalCells(createRandom(12));
+    const at = 2 * SIDE + 2; // the centre, away from the reflected borders
+    for (let c = 0; c < CHANNELS; c++) cells[c * SIDE * SIDE + at] += c % 2 === 0 ? 4 : -2;
+    const views = [0, 5].map((t) => viewOf(cells, t));
+    const pooled = pooledOf(views, true);
+    const sharp = densityMap(component, pooled, views, true, SIDE, SIDE);
+    const smooth = densityMap(component, pooled, views, true, SIDE, SIDE, 1);
+    const max = (m: typeof sharp) => Math.max(...m.data);
+    const mean = (m: typeof sharp) => m.data.reduce((s, v) => s + v, 0) / m.data.length;
+    expect(smooth.data.indexOf(max(smooth))).toBe(at);
+    expect(max(smooth)).toBeLessThan(max(sharp) - 0.25 * (max(sharp) - mean(sharp)));
+    expect(Math.abs(mean(smooth) - mean(sharp))).toBeLessThan(0.1 * (max(sharp) - mean(sharp)));
+  });
+
   test('refuses blocks that do not match its layers', () => {
     const component = fitted(false);
     const views = [viewOf(normalCells(createRandom(1)), 0)];

@@ -82,17 +82,18 @@ describe('FileProfileStore', () => {
     expect(written.calibration).not.toHaveProperty('pixelScoreLow');
   });
 
-  test('a version stored before the density had scales or a map is read with one scale and the patch map alone, as it was fitted', async () => {
+  test('a version stored before the density had scales, a map or its smoothing is read with one scale and the patch map alone, as it was fitted', async () => {
     const store = new FileProfileStore(root);
     const settings = testSettings({ density: { ...DEFAULT_SCORING_SETTINGS.density, layers: ['l1'], scales: [0.9, 1, 1.1] } });
     await store.saveNewVersion('local', { ...profile('scaled', 2, 1), settings });
-    expect((await store.load('local', 'scaled')).settings.density).toMatchObject({ scales: [0.9, 1, 1.1], map: true });
+    expect((await store.load('local', 'scaled')).settings.density).toMatchObject({ scales: [0.9, 1, 1.1], map: true, mapSmoothingPx: 32 });
     const file = join(root, 'local', 'scaled', 'v1', 'profile.json');
     const written = JSON.parse(await readFile(file, 'utf8'));
     delete written.settings.density.scales;
     delete written.settings.density.map;
+    delete written.settings.density.mapSmoothingPx;
     await writeFile(file, JSON.stringify(written));
-    expect((await new FileProfileStore(root).load('local', 'scaled')).settings.density).toMatchObject({ scales: [1], map: false });
+    expect((await new FileProfileStore(root).load('local', 'scaled')).settings.density).toMatchObject({ scales: [1], map: false, mapSmoothingPx: 0 });
   });
 
   describe('a format-1 profile.json (written before the scoring settings were recorded)', () => {
