@@ -1,6 +1,9 @@
 // Jest gives each test file its own realm, so a Float32Array made in a test is not an
 // instance of the Float32Array that native addons (onnxruntime-node) check against.
 // Sharing the host realm's typed-array constructors keeps those checks true.
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
 const { TestEnvironment } = require('jest-environment-node');
 
 const SHARED = [
@@ -26,6 +29,19 @@ class MmdoNodeEnvironment extends TestEnvironment {
         return { promise, resolve, reject };
       };
     }
+  }
+
+  // Each CDK App synthesizes into a fresh cdk.out* folder of the system temp dir that nothing removes: the test
+  // file's Apps share one folder instead (CDK_OUTDIR), removed when the file is done.
+  async setup() {
+    await super.setup();
+    this.cdkOut = mkdtempSync(join(tmpdir(), 'mmdo-test-cdk-out-'));
+    this.global.process.env.CDK_OUTDIR = this.cdkOut;
+  }
+
+  async teardown() {
+    if (this.cdkOut) rmSync(this.cdkOut, { recursive: true, force: true });
+    await super.teardown();
   }
 }
 
