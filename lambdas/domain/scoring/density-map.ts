@@ -54,7 +54,7 @@ export function densityMapSize(width: number, height: number): { width: number; 
  * score up to the resizing (exact on the cell grids). `smoothing` > 0 smooths the map with a Gaussian of that σ in
  * map pixels (densityMapSigma): a single cell's share swings with where the cell falls on the texture (a particle's
  * centre or the gap beside it) and largely cancels against its neighbours', so the unsmoothed map is speckled with
- * cell-sized peaks that are not defects; smoothing keeps the map's mean.
+ * cell-sized peaks that are not defects. Smoothing keeps the map's mean but for the reflected borders.
  */
 export function densityMap(
   component: DensityComponent, pooled: readonly Float32Array[], views: readonly DensityViewCells[], logBlocks: boolean, width: number, height: number,
