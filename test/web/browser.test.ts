@@ -165,6 +165,8 @@ describeInBrowser('web page in chromium', () => {
     await deps?.close();
     cleanup?.();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    // The screenshots' temporary folder (docs/images/ is kept when asked for).
+    if (!process.env.MMDO_SCREENSHOTS) rmSync(SHOTS, { recursive: true, force: true });
   });
 
   const stats = async (): Promise<CanvasStats> => {
