@@ -6,6 +6,8 @@ export const densityOptionSchemas = {
   densityViews: z.coerce.number().pipe(DensityViewsSchema).optional(),
   /** "0.9,1,1.1" → [0.9, 1, 1.1]. */
   densityScales: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v), DensityScalesSchema).optional(),
+  /** "out_relu,block_13_expand_relu" → both layers' statistics in the density (and their cells in its map). */
+  densityLayers: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v), z.array(z.string().min(1)).min(1).max(4)).optional(),
   densityMap: z.enum(['on', 'off']).optional(),
   densityMapSmoothing: z.coerce.number().pipe(DensityMapSmoothingSchema).optional(),
 };
@@ -17,6 +19,7 @@ export function densitySettingsOf(options: DensityOptions): Partial<ScoringSetti
   return {
     ...(options.densityViews ? { views: options.densityViews } : {}),
     ...(options.densityScales ? { scales: options.densityScales } : {}),
+    ...(options.densityLayers ? { layers: options.densityLayers } : {}),
     ...(options.densityMap ? { map: options.densityMap === 'on' } : {}),
     ...(options.densityMapSmoothing !== undefined ? { mapSmoothingPx: options.densityMapSmoothing } : {}),
   };
@@ -30,6 +33,11 @@ export function densityMapSmoothingHelp(defaults: string): string {
 /** --density-map's help; `defaults` says what it is when not given. */
 export function densityMapHelp(defaults: string): string {
   return `join the density's map (where its score comes from) to the patch map for the heatmap and regions: on or off (${defaults})`;
+}
+
+/** --density-layers' help; `defaults` says what it is when not given. */
+export function densityLayersHelp(defaults: string): string {
+  return `backbone outputs whose channel statistics the density models, comma-separated, up to 4 (${defaults})`;
 }
 
 /** --density-scales' help; `defaults` says what it is when not given. */

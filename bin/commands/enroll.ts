@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { z } from 'zod';
-import { densityMapHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf } from './density-options.js';
+import { densityLayersHelp, densityMapHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
@@ -42,6 +42,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the bank/calibration split and the coreset')
     .option('--density <on|off>', 'the image-level density component in this version (default: as the previous version; new profiles: on, from 50 bank images)')
     .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors; only for materials without a direction)')
+    .option('--density-layers <list>', densityLayersHelp('default: as the previous version; new profiles: the backbone\'s embedding layer'))
     .option('--density-scales <list>', densityScalesHelp(`default: as the previous version; new profiles: ${DEFAULT_DENSITY_SCALES.join(',')}`))
     .option('--density-map <on|off>', densityMapHelp('default: as the previous version; new profiles: on'))
     .option('--density-map-smoothing <px>', densityMapSmoothingHelp(`default: as the previous version; new profiles: ${DEFAULT_DENSITY_MAP_SMOOTHING_PX}`))

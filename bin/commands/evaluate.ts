@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { densityMapHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf } from './density-options.js';
+import { densityLayersHelp, densityMapHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
 import { DEFAULT_RECIPE } from '../../lambdas/application/profile-builder.js';
@@ -92,6 +92,7 @@ export function register(program: Command): void {
     .option('--repeats <n>', 'evaluate on n seeded splits (seeds seed … seed+n−1) and report mean, standard deviation and the worst split', '1')
     .option('--no-density', 'without the image-level density component')
     .option('--density-views <n>', 'views the density averages: 1, 2 (mirror), 4 (+ half turn), 8 (all turns and mirrors)')
+    .option('--density-layers <list>', densityLayersHelp('default: the backbone\'s embedding layer'))
     .option('--density-scales <list>', densityScalesHelp(`default ${DEFAULT_DENSITY_SCALES.join(',')}`))
     .option('--density-size <px>', 'short side the density sees the image at')
     .option('--density-map <on|off>', densityMapHelp('default on'))

@@ -103,10 +103,13 @@ export function densityMap(
   });
   const out = new Float32Array(width * height);
   for (const view of views) {
-    const { width: cols, height: rows } = view.layers[0]!;
-    const grid = new Float64Array(cols * rows).fill(constant);
+    // Layers of one stride share a cell grid; each grid's shares are brought back upright and resized on their own.
+    const grids = new Map<string, { cols: number; rows: number; grid: Float64Array }>();
     view.layers.forEach((cells, layer) => {
-      if (cells.width !== cols || cells.height !== rows) throw new RangeError('the layers of a density map need one cell grid');
+      const { width: cols, height: rows } = cells;
+      const key = `${cols}x${rows}`;
+      if (!grids.has(key)) grids.set(key, { cols, rows, grid: new Float64Array(cols * rows).fill(grids.size === 0 ? constant : 0) });
+      const { grid } = grids.get(key)!;
       const { a, b } = coefficients[layer]!;
       const plane = cols * rows;
       for (let k = 0; k < cells.channels; k++) {
@@ -121,9 +124,11 @@ export function densityMap(
         }
       }
     });
-    const upright = dihedral(createGreyImage(cols, rows, Float32Array.from(grid)), inverseDihedral(view.transform));
-    const resized = resize(upright, width, height).data;
-    for (let i = 0; i < out.length; i++) out[i] += resized[i]! / views.length;
+    for (const { cols, rows, grid } of grids.values()) {
+      const upright = dihedral(createGreyImage(cols, rows, Float32Array.from(grid)), inverseDihedral(view.transform));
+      const resized = resize(upright, width, height).data;
+      for (let i = 0; i < out.length; i++) out[i] += resized[i]! / views.length;
+    }
   }
   const map = createGreyImage(width, height, out);
   return smoothing > 0 ? gaussianBlur(map, smoothing) : map;
