@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DensityMapSmoothingSchema, DensityScalesSchema, DensityViewsSchema, type ScoringSettings } from '../../lambdas/domain/profile/settings.js';
+import { DensityMapLayersSchema, DensityMapSmoothingSchema, DensityScalesSchema, DensityViewsSchema, type ScoringSettings } from '../../lambdas/domain/profile/settings.js';
 
 /** The density component's flags that `enroll` and `evaluate` share. */
 export const densityOptionSchemas = {
@@ -8,6 +8,8 @@ export const densityOptionSchemas = {
   densityScales: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v), DensityScalesSchema).optional(),
   /** "out_relu,block_13_expand_relu" → both layers' statistics in the density (and their cells in its map). */
   densityLayers: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v), z.array(z.string().min(1)).min(1).max(4)).optional(),
+  /** "block_13_expand_relu" → that layer in the density's map only; "none" → no such layer. */
+  densityMapLayers: z.preprocess((v) => (v === 'none' ? [] : typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v), DensityMapLayersSchema).optional(),
   densityMap: z.enum(['on', 'off']).optional(),
   densityMapSmoothing: z.coerce.number().pipe(DensityMapSmoothingSchema).optional(),
 };
@@ -21,6 +23,7 @@ export function densitySettingsOf(options: DensityOptions): Partial<ScoringSetti
     ...(options.densityScales ? { scales: options.densityScales } : {}),
     ...(options.densityLayers ? { layers: options.densityLayers } : {}),
     ...(options.densityMap ? { map: options.densityMap === 'on' } : {}),
+    ...(options.densityMapLayers ? { mapLayers: options.densityMapLayers } : {}),
     ...(options.densityMapSmoothing !== undefined ? { mapSmoothingPx: options.densityMapSmoothing } : {}),
   };
 }
@@ -38,6 +41,11 @@ export function densityMapHelp(defaults: string): string {
 /** --density-layers' help; `defaults` says what it is when not given. */
 export function densityLayersHelp(defaults: string): string {
   return `backbone outputs whose channel statistics the density models, comma-separated, up to 4 (${defaults})`;
+}
+
+/** --density-map-layers' help; `defaults` says what it is when not given. */
+export function densityMapLayersHelp(defaults: string): string {
+  return `backbone outputs the density models for its map only (the image score ignores them), comma-separated, up to 4, or none (${defaults})`;
 }
 
 /** --density-scales' help; `defaults` says what it is when not given. */

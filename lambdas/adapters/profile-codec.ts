@@ -41,6 +41,8 @@ const DensitySchema = z.object({
     location: z.number(),
     scale: z.number().positive(),
     weight: z.number(),
+    /** Absent in versions before map-only layers: the block's weight. */
+    mapWeight: z.number().optional(),
   })).min(1),
 });
 
@@ -146,8 +148,8 @@ export function encodeProfile(p: ProfileVersion): EncodedProfile {
 function densityManifest(d: DensityComponent): z.input<typeof DensitySchema> {
   return {
     file: PROFILE_FILES.density,
-    blocks: d.blocks.map(({ name, model: { dim, count, a, b, shrinkage }, standardiser: { location, scale }, weight }) => ({
-      name, dim, count, a, b, shrinkage, location, scale, weight,
+    blocks: d.blocks.map(({ name, model: { dim, count, a, b, shrinkage }, standardiser: { location, scale }, weight, mapWeight }) => ({
+      name, dim, count, a, b, shrinkage, location, scale, weight, mapWeight,
     })),
   };
 }
@@ -169,11 +171,11 @@ export function decodeDensity(m: ProfileManifest, bytes: Uint8Array, where: stri
   const values = decodeFloats(bytes, m.density.blocks.reduce((n, b) => n + b.dim * (b.count + 1), 0), `${where}/${m.density.file}`);
   let o = 0;
   return {
-    blocks: m.density.blocks.map(({ name, dim, count, a, b, shrinkage, location, scale, weight }) => {
+    blocks: m.density.blocks.map(({ name, dim, count, a, b, shrinkage, location, scale, weight, mapWeight }) => {
       const mean = values.subarray(o, o + dim);
       const centred = values.subarray(o + dim, o + dim * (count + 1));
       o += dim * (count + 1);
-      return { name, model: restoreGaussian({ dim, count, mean, centred, a, b, shrinkage }), standardiser: { location, scale }, weight };
+      return { name, model: restoreGaussian({ dim, count, mean, centred, a, b, shrinkage }), standardiser: { location, scale }, weight, mapWeight: mapWeight ?? weight };
     }),
   };
 }

@@ -21,12 +21,17 @@ const VIEW_TRANSFORMS: Readonly<Record<DensitySettings['views'], readonly number
   8: [0, 1, 2, 3, 4, 5, 6, 7],
 };
 
+/** Every layer the density reads: the scored ones, then those for its map only (where the map is on). */
+export function densityLayersOf(settings: Pick<DensitySettings, 'layers' | 'mapLayers' | 'map'>): string[] {
+  return settings.map ? [...settings.layers, ...(settings.mapLayers ?? [])] : [...settings.layers];
+}
+
 /**
- * Block names of the density component, in order: each layer's channel means, then its standard deviations; with
- * `logBlocks`, then the log of each of those.
+ * Block names of the density component, in order: each layer's channel means, then its standard deviations (the
+ * scored layers, then the map-only ones); with `logBlocks`, then the log of each of those.
  */
-export function densityBlockNames(settings: Pick<DensitySettings, 'layers' | 'logBlocks'>): string[] {
-  const linear = settings.layers.flatMap((l) => [`${l}.mean`, `${l}.std`]);
+export function densityBlockNames(settings: Pick<DensitySettings, 'layers' | 'mapLayers' | 'map' | 'logBlocks'>): string[] {
+  const linear = densityLayersOf(settings).flatMap((l) => [`${l}.mean`, `${l}.std`]);
   return settings.logBlocks ? [...linear, ...linear.map((n) => `${n}.log`)] : linear;
 }
 
@@ -53,6 +58,7 @@ export async function densityFeatures(
     return VIEW_TRANSFORMS[settings.views].map((transform) => ({ transform, image: dihedral(base, transform) }));
   });
   const multiple = backbone.descriptor.sizeMultiple;
+  const layerNames = densityLayersOf(settings);
   // Views of one shape share a backbone call (quarter turns of a non-square image have the other shape).
   const byShape = new Map<string, typeof views>();
   for (const v of views) {
@@ -63,10 +69,10 @@ export async function densityFeatures(
   const cells: DensityViewCells[] = [];
   for (const group of byShape.values()) {
     const padded = group.map(({ image: v }) => cropReflect(v, -pad, -pad, roundUp(v.width + 2 * pad, multiple), roundUp(v.height + 2 * pad, multiple)));
-    const outputs = await backbone.extract(padded, settings.layers);
+    const outputs = await backbone.extract(padded, layerNames);
     group.forEach(({ transform, image: v }, i) => {
       const inside = { x0: pad, y0: pad, x1: pad + v.width, y1: pad + v.height };
-      const layers = settings.layers.map((layer) => {
+      const layers = layerNames.map((layer) => {
         const map = outputs[i]!.find((m) => m.name === layer);
         if (!map) throw new Error(`the backbone returned no '${layer}' output`);
         const region = insideCells(map, inside);

@@ -58,7 +58,8 @@ describe('enrolment and inspection services (built-in backbone)', () => {
       ...DEFAULT_SCORING_SETTINGS,
       tiling: { tileSize: DEFAULT_TILE_SIZE, overlap: tileOverlap(DEFAULT_TILE_SIZE, d.sizeMultiple, strides) },
       heatmapLow: expect.any(Number),
-      density: { ...DEFAULT_SCORING_SETTINGS.density, layers: [d.embeddingLayer] },
+      // The built-in embedding layer is stride 16: no map-only layer.
+      density: { ...DEFAULT_SCORING_SETTINGS.density, layers: [d.embeddingLayer], mapLayers: [] },
       operating: { ...DEFAULT_SCORING_SETTINGS.operating, source: 'extrapolated', thresholds: expect.any(Object), calibrationSize: p1.enrolled.calibration.length, warning: expect.stringMatching(/needs 99 normals/) },
     });
     expect(p1.calibration.normalConsistencyScores).toHaveLength(p1.enrolled.calibration.length);
@@ -163,14 +164,19 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const few = await runtime.enrollment.enroll({ tenant: 'local', profile: 'sparse', images, seed: 5 });
     expect(few.warnings).toEqual([expect.stringMatching(/^no density component: it needs at least 50 bank images .*, this version has 1\d$/)]);
     expect(few.timingsMs).not.toHaveProperty('density'); // the bank's count was known: no views were computed
-    const dense = await denseRuntime();
+    // With a map-only layer of another stride (stride 8 beside the stride-16 embedding layer).
+    const dense = await denseRuntime({ mapLayers: ['stride8'] });
     const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile: 'dense', images, seed: 5 }).finally(() => dense.close());
     expect(enrolled.bankImages).toBeGreaterThanOrEqual(10);
     expect(enrolled.warnings).toBeUndefined();
     const profile = await runtime.profiles.load('local', 'dense');
     const layer = runtime.backbone.descriptor.embeddingLayer;
     const blocks = [`${layer}.mean`, `${layer}.std`, `${layer}.mean.log`, `${layer}.std.log`]; // product default: with log blocks
-    expect(profile.density!.blocks.map((b) => [b.name, b.model.count])).toEqual(blocks.map((name) => [name, enrolled.bankImages]));
+    // The map-only layer is fitted too, with weight 0 in the score (and not in the report's blocks).
+    const mapOnly = ['stride8.mean', 'stride8.std', 'stride8.mean.log', 'stride8.std.log'];
+    const stored = [blocks[0], blocks[1], mapOnly[0], mapOnly[1], blocks[2], blocks[3], mapOnly[2], mapOnly[3]];
+    expect(profile.density!.blocks.map((b) => [b.name, b.model.count, b.weight, b.mapWeight]))
+      .toEqual(stored.map((name) => [name, enrolled.bankImages, name!.startsWith('stride8') ? 0 : 0.25, 0.25]));
     expect(profile.calibration.normalDensityScores).toHaveLength(enrolled.calibrationImages);
 
     const normal = await runtime.inspections.inspect({ tenant: 'local', name: 'normal.png', bytes: await png(60), profile: 'dense' });

@@ -15,7 +15,23 @@ describe('resolveRecipe: the settings a new version is built with', () => {
   const first = resolveRecipe(backbone, undefined);
 
   it('a new profile gets the product defaults, the density pooling the embedding layer', () => {
-    expect(first.settings.density).toEqual({ ...DEFAULT_SCORING_SETTINGS.density, layers: ['e'] });
+    // The embedding layer is stride 32: the density's map also reads the coarsest layer of stride 16 or finer.
+    expect(first.settings.density).toEqual({ ...DEFAULT_SCORING_SETTINGS.density, layers: ['e'], mapLayers: ['a'] });
+  });
+
+  it('the density\'s map also reads the coarsest layer of stride 16 or finer, for new profiles; a later version keeps its own', () => {
+    const finer = { descriptor: { ...descriptor, layers: [...descriptor.layers, { name: 'm', stride: 16, channels: 192 }] } } as unknown as Backbone;
+    const fresh = resolveRecipe(finer, undefined);
+    expect(fresh.settings.density).toMatchObject({ layers: ['e'], mapLayers: ['m'] });
+    const before = {
+      features: { ...fresh.features, coresetMaxSize: fresh.maxBankSize },
+      settings: { ...fresh.settings, heatmapLow: 0.1, tiling: { tileSize: fresh.settings.tileSize, overlap: 32 }, density: { ...fresh.settings.density, mapLayers: [] } },
+    } as Pick<ProfileVersion, 'features' | 'settings'>;
+    expect(resolveRecipe(finer, before).settings.density.mapLayers).toEqual([]);
+    expect(resolveRecipe(finer, undefined, { settings: { density: { mapLayers: ['a'] } } }).settings.density.mapLayers).toEqual(['a']);
+    // An embedding layer of stride 16 or finer needs none.
+    expect(resolveRecipe(finer, undefined, { settings: { density: { layers: ['m'] } } }).settings.density.mapLayers).toEqual([]);
+    expect(() => resolveRecipe(finer, undefined, { settings: { density: { mapLayers: ['nope'] } } })).toThrow(/no output 'nope' for the density's map/);
   });
 
   it('a later version keeps the previous density settings; an override changes only the fields it names', () => {
@@ -25,7 +41,7 @@ describe('resolveRecipe: the settings a new version is built with', () => {
     } as Pick<ProfileVersion, 'features' | 'settings'>;
     expect(resolveRecipe(backbone, previous).settings.density).toMatchObject({ enabled: false, shortSide: 320, views: 8 });
     expect(resolveRecipe(backbone, previous, { settings: { density: { enabled: true, views: 4 } } }).settings.density)
-      .toEqual({ ...DEFAULT_SCORING_SETTINGS.density, layers: ['e'], enabled: true, shortSide: 320, views: 4 });
+      .toEqual({ ...DEFAULT_SCORING_SETTINGS.density, layers: ['e'], mapLayers: ['a'], enabled: true, shortSide: 320, views: 4 });
   });
 
   it('declared rates change only the rates of the previous version\'s operating point', () => {

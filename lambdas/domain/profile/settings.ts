@@ -30,6 +30,10 @@ export const DensityViewsSchema = z.union([z.literal(1), z.literal(2), z.literal
 export const DensityScalesSchema = z.array(z.number().min(0.5).max(2)).min(1).max(5)
   .refine((s) => new Set(s).size === s.length, { message: 'scales must differ' });
 
+/** Backbone outputs the density models for its map only (up to 4, none twice). */
+export const DensityMapLayersSchema = z.array(z.string().min(1)).max(4)
+  .refine((l) => new Set(l).size === l.length, { message: 'layers must differ' });
+
 /** The density's default scales: the short side and 10 % either way. */
 export const DEFAULT_DENSITY_SCALES: readonly number[] = [0.9, 1, 1.1];
 
@@ -104,7 +108,12 @@ export const ScoringSettingsSchema = z.object({
    * changes the patch search misses; off in the schema's default, so versions fitted before it keep their map.
    * `mapSmoothingPx` is the σ of a Gaussian over the density's map before it is joined, in px of the density's
    * working image (short side `shortSide`): 0 in the schema's default (versions fitted before it keep their map),
-   * DEFAULT_DENSITY_MAP_SMOOTHING_PX for new profiles (README, Detection quality).
+   * DEFAULT_DENSITY_MAP_SMOOTHING_PX for new profiles (README, Detection quality). `mapLayers` are backbone outputs
+   * the density models for its map only (their blocks have weight 0 in the score, so the image score stays that of
+   * `layers`): a finer layer localises small defects better than the stride-32 one the score is best on. [] in the
+   * schema's default (versions fitted before it keep their map); null (new profiles) is resolved at enrolment to the
+   * backbone's coarsest layer of stride 16 or finer where the embedding layer is coarser (profile-builder.ts), so a
+   * stored version names its layers.
    */
   density: z.object({
     enabled: z.boolean(),
@@ -118,7 +127,8 @@ export const ScoringSettingsSchema = z.object({
     scales: DensityScalesSchema.default([1]),
     map: z.boolean().default(false),
     mapSmoothingPx: DensityMapSmoothingSchema.default(0),
-  }).default({ enabled: false, normalise: false, shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: false, scales: [1], map: false, mapSmoothingPx: 0 }),
+    mapLayers: DensityMapLayersSchema.nullable().default([]),
+  }).default({ enabled: false, normalise: false, shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: false, scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [] }),
   /** CV across replicate fields of view above which a metric is reported (and the reproducibility score halves). */
   reproducibility: z.object({ tolerance: z.number().positive().max(10) }).default({ tolerance: 0.15 }),
   /**
@@ -183,7 +193,7 @@ export const DEFAULT_SCORING_SETTINGS: Omit<ScoringSettings, 'heatmapLow' | 'til
   fusion: { components: [...COMPONENT_NAMES], weights: { ...DEFAULT_FUSION_WEIGHTS } },
   nearest: 3,
   modality: 'sem',
-  density: { enabled: true, normalise: normaliseOptionsSchema.parse({ clahe: false }), shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: true, scales: [...DEFAULT_DENSITY_SCALES], map: true, mapSmoothingPx: DEFAULT_DENSITY_MAP_SMOOTHING_PX },
+  density: { enabled: true, normalise: normaliseOptionsSchema.parse({ clahe: false }), shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: true, scales: [...DEFAULT_DENSITY_SCALES], map: true, mapSmoothingPx: DEFAULT_DENSITY_MAP_SMOOTHING_PX, mapLayers: null },
   reproducibility: { tolerance: 0.15 },
   forecast: { cycle: 100, confidence: 0.9 },
   // Flagged (suspect or worse) on 1 % of normal images, anomalous on 0.1 %: set at enrolment from held-out normals.

@@ -65,17 +65,18 @@ export function densityMap(
   if (component.blocks.length !== pooled.length || pooled.length !== layerCount * (logBlocks ? 4 : 2)) {
     throw new RangeError(`expected ${layerCount * (logBlocks ? 4 : 2)} blocks for ${layerCount} layers, got ${pooled.length}`);
   }
-  // Pg of each block, scaled by its weight and standardiser: a block's share of the raw score is g_cᵀ·this.
+  // Pg of each block, scaled by its map weight and standardiser: a block's share of the map is g_cᵀ·this (of the raw
+  // score where the map weight is the block's weight; map-only layers add shares of their own, about 0 on normals).
   const directions = component.blocks.map((block, b) => {
     const g = new Float64Array(block.model.dim);
     for (let j = 0; j < g.length; j++) g[j] = pooled[b]![j]! - block.model.mean[j]!;
     const pg = precisionTimes(block.model, g);
-    for (let j = 0; j < pg.length; j++) pg[j] *= block.weight / block.standardiser.scale;
+    for (let j = 0; j < pg.length; j++) pg[j] *= block.mapWeight / block.standardiser.scale;
     return pg;
   });
   // Per layer, a cell's share is Σ_k (A_k·f_k + B_k·(f_k − m_k)²/σ_k) + constant, with A, B and the constant from the
   // pooled blocks (so the same for every view); the standardisers' locations come off once.
-  let constant = -component.blocks.reduce((s, b) => s + (b.weight * b.standardiser.location) / b.standardiser.scale, 0);
+  let constant = -component.blocks.reduce((s, b) => s + (b.mapWeight * b.standardiser.location) / b.standardiser.scale, 0);
   const coefficients = Array.from({ length: layerCount }, (_, layer) => {
     const meanBlock = 2 * layer;
     const stdBlock = 2 * layer + 1;

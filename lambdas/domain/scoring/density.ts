@@ -222,7 +222,19 @@ export function foldIndices(n: number, k: number, fold: number): { held: number[
  */
 export interface DensityComponent {
   /** `weight` scales the block's z in the sum (default 1; e.g. 1 / blocks of its backbone, so backbones weigh equally). */
-  readonly blocks: readonly { readonly name: string; readonly model: GaussianDensity; readonly standardiser: Standardiser; readonly weight: number }[];
+  /**
+   * `mapWeight` scales the block's share in the density map (domain/scoring/density-map.ts); a block of a map-only
+   * layer has weight 0 (the score never reads it) and a map weight.
+   */
+  readonly blocks: readonly DensityBlock[];
+}
+
+export interface DensityBlock {
+  readonly name: string;
+  readonly model: GaussianDensity;
+  readonly standardiser: Standardiser;
+  readonly weight: number;
+  readonly mapWeight: number;
 }
 
 /**
@@ -234,13 +246,14 @@ export interface DensityComponent {
 export function fitDensityComponent(
   samples: readonly (readonly Float32Array[])[],
   names: readonly string[],
-  options: { folds?: number; shrinkage?: number; weights?: readonly number[] } = {},
+  options: { folds?: number; shrinkage?: number; weights?: readonly number[]; mapWeights?: readonly number[] } = {},
 ): { component: DensityComponent; outOfFold: Float64Array } {
   const folds = options.folds ?? 5;
   const n = samples[0]?.length ?? 0;
   if (samples.length === 0 || samples.length !== names.length) throw new RangeError('one name per block');
   if (n < 2 * folds) throw new RangeError(`the density component needs at least ${2 * folds} images`);
   if (options.weights && options.weights.length !== samples.length) throw new RangeError('one weight per block');
+  if (options.mapWeights && options.mapWeights.length !== samples.length) throw new RangeError('one map weight per block');
   const outOfFold = new Float64Array(n);
   const blocks = samples.map((rows, b) => {
     if (rows.length !== n) throw new RangeError('every block needs one vector per image');
@@ -261,18 +274,19 @@ export function fitDensityComponent(
     const standardiser = standardiserOf(held.map((x) => x.distance));
     const weight = options.weights?.[b] ?? 1;
     for (const x of held) outOfFold[x.image] += weight * standardise(x.distance, standardiser);
-    return { name: names[b]!, model, standardiser, weight };
+    return { name: names[b]!, model, standardiser, weight, mapWeight: options.mapWeights?.[b] ?? weight };
   });
   return { component: { blocks }, outOfFold };
 }
 
 /**
- * The component's raw score (weighted sum of the blocks' z-scores) and each block's z and weight, for one image's
- * pooled blocks (each block's contribution to the raw score is weight × z).
+ * The component's raw score (weighted sum of the blocks' z-scores) and each scored block's z and weight, for one
+ * image's pooled blocks (each block's contribution to the raw score is weight × z).
  */
 export function scoreDensityComponent(component: DensityComponent, pooled: readonly Float32Array[]): { raw: number; parts: { name: string; z: number; weight: number }[] } {
   if (pooled.length !== component.blocks.length) throw new RangeError(`expected ${component.blocks.length} pooled blocks, got ${pooled.length}`);
-  const parts = component.blocks.map((b, i) => ({ name: b.name, z: standardise(mahalanobis(b.model, pooled[i]!), b.standardiser), weight: b.weight }));
+  // Blocks of map-only layers (weight 0) are not part of the score.
+  const parts = component.blocks.flatMap((b, i) => (b.weight === 0 ? [] : [{ name: b.name, z: standardise(mahalanobis(b.model, pooled[i]!), b.standardiser), weight: b.weight }]));
   return { raw: parts.reduce((s, p) => s + p.weight * p.z, 0), parts };
 }
 

@@ -134,7 +134,7 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     expect(result.profile.features).toEqual({ layers: [...backbone.descriptor.patchLayers], neighbourhood: 3, k: 1, coresetRatio: 0.25, projectionDim: null, seed: 5, coresetMaxSize: 20000 });
     expect(result.profile.settings).toEqual({
       ...DEFAULT_SCORING_SETTINGS, tiling: { tileSize: DEFAULT_TILE_SIZE, overlap: expect.any(Number) }, heatmapLow: expect.any(Number),
-      density: { ...DEFAULT_SCORING_SETTINGS.density, layers: [backbone.descriptor.embeddingLayer] },
+      density: { ...DEFAULT_SCORING_SETTINGS.density, layers: [backbone.descriptor.embeddingLayer], mapLayers: [] },
       // As enrolment: the operating point from the calibration normals' fused scores (extrapolated: 3 normals cannot resolve 1 %).
       operating: { ...DEFAULT_SCORING_SETTINGS.operating, source: 'extrapolated', thresholds: expect.any(Object), calibrationSize: result.split.calibration, warning: expect.any(String) },
     });

@@ -48,14 +48,23 @@ describe('FileProfileStore', () => {
   test('a density component round-trips (density.f32 beside the manifest): the stored version scores exactly as the fitted one', async () => {
     const rng = createRandom(3);
     const rows = (n: number, dim: number) => Array.from({ length: n }, () => Float32Array.from({ length: dim }, () => rng.normal()));
-    const samples = [rows(12, 7), rows(12, 5)];
-    const { component } = fitDensityComponent(samples, ['x.mean', 'x.std'], { folds: 3, weights: [0.5, 0.5] });
+    const samples = [rows(12, 7), rows(12, 5), rows(12, 3)];
+    // The third block is a map-only layer's: weight 0 in the score, a weight in the map.
+    const { component } = fitDensityComponent(samples, ['x.mean', 'x.std', 'y.mean'], { folds: 3, weights: [0.5, 0.5, 0], mapWeights: [0.5, 0.5, 0.5] });
     const store = new FileProfileStore(root);
     await store.saveNewVersion('local', { ...profile('dense', 2, 1), density: component });
-    const probe = [Float32Array.from({ length: 7 }, (_, i) => i / 3), Float32Array.from({ length: 5 }, (_, i) => -i)];
+    const probe = [Float32Array.from({ length: 7 }, (_, i) => i / 3), Float32Array.from({ length: 5 }, (_, i) => -i), Float32Array.from({ length: 3 }, (_, i) => i)];
     const expected = scoreDensityComponent(component, probe);
     expect(scoreDensityComponent((await store.load('local', 'dense')).density!, probe).raw).toBeCloseTo(expected.raw, 4);
     expect(scoreDensityComponent(await store.density('local', 'dense', 1), probe).parts).toEqual(expected.parts.map((p) => ({ ...p, z: expect.closeTo(p.z, 4) })));
+    expect((await store.density('local', 'dense', 1)).blocks.map((b) => [b.weight, b.mapWeight])).toEqual([[0.5, 0.5], [0.5, 0.5], [0, 0.5]]);
+    expect(expected.parts.map((p) => p.name)).toEqual(['x.mean', 'x.std']);
+    // A version stored before map weights: each block's map weight is its weight.
+    const manifest = join(root, 'local', 'dense', 'v1', 'profile.json');
+    const written = JSON.parse(await readFile(manifest, 'utf8'));
+    for (const block of written.density.blocks) delete block.mapWeight;
+    await writeFile(manifest, JSON.stringify(written));
+    expect((await new FileProfileStore(root).density('local', 'dense', 1)).blocks.map((b) => b.mapWeight)).toEqual([0.5, 0.5, 0]);
     expect((await store.describe('local', 'dense')) as object).not.toHaveProperty('density');
     await expect(store.density('local', 'cathode-none', 1)).rejects.toMatchObject({ code: 'not_found' });
     await store.saveNewVersion('local', profile('plain', 2, 1));
@@ -82,18 +91,19 @@ describe('FileProfileStore', () => {
     expect(written.calibration).not.toHaveProperty('pixelScoreLow');
   });
 
-  test('a version stored before the density had scales, a map or its smoothing is read with one scale and the patch map alone, as it was fitted', async () => {
+  test('a version stored before the density had scales, a map, its smoothing or map-only layers is read with one scale and the patch map alone, as it was fitted', async () => {
     const store = new FileProfileStore(root);
-    const settings = testSettings({ density: { ...DEFAULT_SCORING_SETTINGS.density, layers: ['l1'], scales: [0.9, 1, 1.1] } });
+    const settings = testSettings({ density: { ...DEFAULT_SCORING_SETTINGS.density, layers: ['l1'], scales: [0.9, 1, 1.1], mapLayers: ['l2'] } });
     await store.saveNewVersion('local', { ...profile('scaled', 2, 1), settings });
-    expect((await store.load('local', 'scaled')).settings.density).toMatchObject({ scales: [0.9, 1, 1.1], map: true, mapSmoothingPx: 32 });
+    expect((await store.load('local', 'scaled')).settings.density).toMatchObject({ scales: [0.9, 1, 1.1], map: true, mapSmoothingPx: 32, mapLayers: ['l2'] });
     const file = join(root, 'local', 'scaled', 'v1', 'profile.json');
     const written = JSON.parse(await readFile(file, 'utf8'));
     delete written.settings.density.scales;
     delete written.settings.density.map;
     delete written.settings.density.mapSmoothingPx;
+    delete written.settings.density.mapLayers;
     await writeFile(file, JSON.stringify(written));
-    expect((await new FileProfileStore(root).load('local', 'scaled')).settings.density).toMatchObject({ scales: [1], map: false, mapSmoothingPx: 0 });
+    expect((await new FileProfileStore(root).load('local', 'scaled')).settings.density).toMatchObject({ scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [] });
   });
 
   describe('a format-1 profile.json (written before the scoring settings were recorded)', () => {
