@@ -52,8 +52,8 @@ const DENSITY_MAP_MAX_STRIDE = 16;
  * The map-only density layers of a new profile: where the embedding layer is coarser than DENSITY_MAP_MAX_STRIDE,
  * the backbone's coarsest layer within it (MobileNetV2's block_13 beside out_relu: on magnetic tile's seed 1 the
  * joined map rose from pixel AUROC 0.799 / AUPRO 0.773 to 0.809 / 0.785, the image score unchanged by construction;
- * README, Detection quality). The built-in backbone's embedding layer is stride 16 already: none (a stride-8 layer beside it made the
- * generated set's map worse, 0.949 / 0.821 → 0.943 / 0.811).
+ * README, Detection quality). The built-in backbone's embedding layer is stride 16 already, so none (a stride-8
+ * layer beside it made the generated set's map worse: 0.949 / 0.821 → 0.943 / 0.811).
  */
 function mapOnlyLayers(backbone: Backbone, embeddingLayer: string): string[] {
   const { layers } = backbone.descriptor;

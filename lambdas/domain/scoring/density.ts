@@ -221,10 +221,10 @@ export function foldIndices(n: number, k: number, fold: number): { held: number[
  * enrolled images, and the component's raw score = the sum of those z-scores (each block's share is reportable).
  */
 export interface DensityComponent {
-  /** `weight` scales the block's z in the sum (default 1; e.g. 1 / blocks of its backbone, so backbones weigh equally). */
   /**
-   * `mapWeight` scales the block's share in the density map (domain/scoring/density-map.ts); a block of a map-only
-   * layer has weight 0 (the score never reads it) and a map weight.
+   * `weight` scales the block's z in the sum (default 1; e.g. 1 / blocks of its layer, so layers weigh equally);
+   * `mapWeight` its share in the density map (domain/scoring/density-map.ts). A block of a map-only layer has weight
+   * 0 (the score never reads it) and a map weight.
    */
   readonly blocks: readonly DensityBlock[];
 }
