@@ -222,7 +222,7 @@ export function foldIndices(n: number, k: number, fold: number): { held: number[
  */
 export interface DensityComponent {
   /**
-   * `weight` scales the block's z in the sum (default 1; e.g. 1 / blocks of its layer, so layers weigh equally);
+   * `weight` scales the block's z in the sum (default 1; enrolment gives each scored block 1 / their number);
    * `mapWeight` its share in the density map (domain/scoring/density-map.ts). A block of a map-only layer has weight
    * 0 (the score never reads it) and a map weight.
    */
