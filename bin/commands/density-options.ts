@@ -12,6 +12,8 @@ export const densityOptionSchemas = {
   densityMapLayers: z.preprocess((v) => (v === 'none' ? [] : typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v), DensityMapLayersSchema).optional(),
   densityMap: z.enum(['on', 'off']).optional(),
   densityMapSmoothing: z.coerce.number().pipe(DensityMapSmoothingSchema).optional(),
+  /** "16" → the map-only layers smoothed by σ 16 px; "same" → by --density-map-smoothing's σ. */
+  densityMapLayersSmoothing: z.preprocess((v) => (v === 'same' ? null : typeof v === 'string' ? Number(v) : v), DensityMapSmoothingSchema.nullable()).optional(),
 };
 
 type DensityOptions = { [K in keyof typeof densityOptionSchemas]?: z.infer<(typeof densityOptionSchemas)[K]> };
@@ -25,12 +27,18 @@ export function densitySettingsOf(options: DensityOptions): Partial<ScoringSetti
     ...(options.densityMap ? { map: options.densityMap === 'on' } : {}),
     ...(options.densityMapLayers ? { mapLayers: options.densityMapLayers } : {}),
     ...(options.densityMapSmoothing !== undefined ? { mapSmoothingPx: options.densityMapSmoothing } : {}),
+    ...(options.densityMapLayersSmoothing !== undefined ? { mapLayersSmoothingPx: options.densityMapLayersSmoothing } : {}),
   };
 }
 
 /** --density-map-smoothing's help; `defaults` says what it is when not given. */
 export function densityMapSmoothingHelp(defaults: string): string {
   return `σ of the smoothing of the density's map before it is joined, in px of the density's working image, 0-128 (${defaults}; 0: none)`;
+}
+
+/** --density-map-layers-smoothing's help; `defaults` says what it is when not given. */
+export function densityMapLayersSmoothingHelp(defaults: string): string {
+  return `σ of the smoothing of the map-only layers' shares of the density's map, px of its working image, 0-128, or same (as --density-map-smoothing) (${defaults})`;
 }
 
 /** --density-map's help; `defaults` says what it is when not given. */

@@ -26,6 +26,11 @@ export function densityLayersOf(settings: Pick<DensitySettings, 'layers' | 'mapL
   return settings.map ? [...settings.layers, ...(settings.mapLayers ?? [])] : [...settings.layers];
 }
 
+/** σ of each such layer's map smoothing, px of the density's working image: map-only layers may have their own. */
+export function densityMapSmoothingOf(settings: Pick<DensitySettings, 'layers' | 'mapLayers' | 'map' | 'mapSmoothingPx' | 'mapLayersSmoothingPx'>): number[] {
+  return densityLayersOf(settings).map((layer) => (settings.layers.includes(layer) ? settings.mapSmoothingPx : settings.mapLayersSmoothingPx ?? settings.mapSmoothingPx));
+}
+
 /**
  * Block names of the density component, in order: each layer's channel means, then its standard deviations (the
  * scored layers, then the map-only ones); with `logBlocks`, then the log of each of those.

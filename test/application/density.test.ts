@@ -1,5 +1,5 @@
 import { loadBackbone } from '../../lambdas/adapters/onnx/model-store.js';
-import { densityBlockNames, densityFeatures, type DensitySettings } from '../../lambdas/application/density.js';
+import { densityBlockNames, densityFeatures, densityMapSmoothingOf, type DensitySettings } from '../../lambdas/application/density.js';
 import { dihedral } from '../../lambdas/domain/image/dihedral.js';
 import { LOG_BLOCK_EPSILON } from '../../lambdas/domain/scoring/density.js';
 import { resize } from '../../lambdas/domain/image/resample.js';
@@ -14,7 +14,7 @@ describe('densityFeatures (built-in backbone)', () => {
   let settings: DensitySettings;
   beforeAll(async () => {
     backbone = await loadBackbone({ model: 'builtin' });
-    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10, logBlocks: false, scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [] };
+    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10, logBlocks: false, scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [], mapLayersSmoothingPx: null };
   });
   afterAll(async () => { await backbone.dispose(); });
 
@@ -63,5 +63,14 @@ describe('densityFeatures (built-in backbone)', () => {
     const distance = (p: Float32Array, q: Float32Array) => Math.hypot(...Array.from(p, (v, i) => v - q[i]!));
     // Closer to itself at another size than to another texture of the same kind.
     expect(distance(x!, y!)).toBeLessThan(0.5 * distance(x!, other!));
+  });
+});
+
+describe('densityMapSmoothingOf', () => {
+  const base = { layers: ['coarse'], mapLayers: ['fine', 'finer'], map: true, mapSmoothingPx: 32 };
+  test('the scored layers get mapSmoothingPx; the map-only layers their own σ, or the same where it is null', () => {
+    expect(densityMapSmoothingOf({ ...base, mapLayersSmoothingPx: null })).toEqual([32, 32, 32]);
+    expect(densityMapSmoothingOf({ ...base, mapLayersSmoothingPx: 64 })).toEqual([32, 64, 64]);
+    expect(densityMapSmoothingOf({ ...base, map: false, mapLayersSmoothingPx: 64 })).toEqual([32]);
   });
 });

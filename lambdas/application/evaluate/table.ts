@@ -36,7 +36,7 @@ export function formatEvaluation(r: EvaluationResult): string {
       `fusion ${s.fusion.components.map((c) => `${c} ${s.fusion.weights[c]}`).join(', ')}`,
   );
   out.push(s.density.enabled
-    ? `density: ${s.density.layers.join('+')} mean+std${s.density.logBlocks ? ' and their logs' : ''}, short side ${s.density.shortSide} px${s.density.scales.length > 1 ? ` × ${s.density.scales.join('/')}` : ''}, ${s.density.views} view(s), normalise ${s.density.normalise === false ? 'none' : s.density.normalise.clahe ? 'with CLAHE' : 'without CLAHE'}${s.density.map ? `, its map joined to the patch map (pixel figures)${s.density.mapSmoothingPx > 0 ? `, smoothed by σ ${s.density.mapSmoothingPx} px` : ''}${s.density.mapLayers?.length ? `, with ${s.density.mapLayers.join('+')} in the map only` : ''}` : ''}`
+    ? `density: ${s.density.layers.join('+')} mean+std${s.density.logBlocks ? ' and their logs' : ''}, short side ${s.density.shortSide} px${s.density.scales.length > 1 ? ` × ${s.density.scales.join('/')}` : ''}, ${s.density.views} view(s), normalise ${s.density.normalise === false ? 'none' : s.density.normalise.clahe ? 'with CLAHE' : 'without CLAHE'}${s.density.map ? `, its map joined to the patch map (pixel figures)${s.density.mapSmoothingPx > 0 ? `, smoothed by σ ${s.density.mapSmoothingPx} px` : ''}${s.density.mapLayers?.length ? `, with ${s.density.mapLayers.join('+')} in the map only${s.density.mapLayersSmoothingPx !== null ? ` (smoothed by σ ${s.density.mapLayersSmoothingPx} px)` : ''}` : ''}` : ''}`
     : 'density: off');
   if (r.failures.length) out.push(`not scored: ${r.failures.length} image(s), e.g. ${r.failures[0]!.path}: ${r.failures[0]!.code}: ${r.failures[0]!.message}`);
   out.push('');

@@ -113,7 +113,10 @@ export const ScoringSettingsSchema = z.object({
    * `layers`): a finer layer localises small defects better than the stride-32 one the score is best on. [] in the
    * schema's default (versions fitted before it keep their map); null (new profiles) is resolved at enrolment to the
    * backbone's coarsest layer of stride 16 or finer where the embedding layer is coarser (profile-builder.ts), so a
-   * stored version names its layers.
+   * stored version names its layers. `mapLayersSmoothingPx` is the σ for the `mapLayers`' shares (null: the same
+   * `mapSmoothingPx`, in the schema's default and for new profiles): on magnetic tile a sharper map layer outlines
+   * small defects better and large slow ones worse, a smoother one the other way round (README, Detection quality),
+   * so a material's own `mmdo tune` run may set it apart.
    */
   density: z.object({
     enabled: z.boolean(),
@@ -128,7 +131,8 @@ export const ScoringSettingsSchema = z.object({
     map: z.boolean().default(false),
     mapSmoothingPx: DensityMapSmoothingSchema.default(0),
     mapLayers: DensityMapLayersSchema.nullable().default([]),
-  }).default({ enabled: false, normalise: false, shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: false, scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [] }),
+    mapLayersSmoothingPx: DensityMapSmoothingSchema.nullable().default(null),
+  }).default({ enabled: false, normalise: false, shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: false, scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [], mapLayersSmoothingPx: null }),
   /** CV across replicate fields of view above which a metric is reported (and the reproducibility score halves). */
   reproducibility: z.object({ tolerance: z.number().positive().max(10) }).default({ tolerance: 0.15 }),
   /**
@@ -193,7 +197,7 @@ export const DEFAULT_SCORING_SETTINGS: Omit<ScoringSettings, 'heatmapLow' | 'til
   fusion: { components: [...COMPONENT_NAMES], weights: { ...DEFAULT_FUSION_WEIGHTS } },
   nearest: 3,
   modality: 'sem',
-  density: { enabled: true, normalise: normaliseOptionsSchema.parse({ clahe: false }), shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: true, scales: [...DEFAULT_DENSITY_SCALES], map: true, mapSmoothingPx: DEFAULT_DENSITY_MAP_SMOOTHING_PX, mapLayers: null },
+  density: { enabled: true, normalise: normaliseOptionsSchema.parse({ clahe: false }), shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: true, scales: [...DEFAULT_DENSITY_SCALES], map: true, mapSmoothingPx: DEFAULT_DENSITY_MAP_SMOOTHING_PX, mapLayers: null, mapLayersSmoothingPx: null },
   reproducibility: { tolerance: 0.15 },
   forecast: { cycle: 100, confidence: 0.9 },
   // Flagged (suspect or worse) on 1 % of normal images, anomalous on 0.1 %: set at enrolment from held-out normals.

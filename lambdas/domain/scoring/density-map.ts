@@ -54,17 +54,20 @@ export function densityMapSize(width: number, height: number): { width: number; 
  * score up to the resizing (exact on the cell grids). `smoothing` > 0 smooths the map with a Gaussian of that σ in
  * map pixels (densityMapSigma): a single cell's share swings with where the cell falls on the texture (a particle's
  * centre or the gap beside it) and largely cancels against its neighbours', so the unsmoothed map is speckled with
- * cell-sized peaks that are not defects. Smoothing keeps the map's mean but for the reflected borders.
+ * cell-sized peaks that are not defects. Smoothing keeps the map's mean but for the reflected borders. Given per
+ * layer (the component's layer order), each layer's shares are smoothed by their own σ before they are summed.
  */
 export function densityMap(
   component: DensityComponent, pooled: readonly Float32Array[], views: readonly DensityViewCells[], logBlocks: boolean, width: number, height: number,
-  smoothing = 0,
+  smoothing: number | readonly number[] = 0,
 ): GreyImage {
   if (views.length === 0) throw new RangeError('a density map needs the cells of at least one view');
   const layerCount = views[0]!.layers.length;
   if (component.blocks.length !== pooled.length || pooled.length !== layerCount * (logBlocks ? 4 : 2)) {
     throw new RangeError(`expected ${layerCount * (logBlocks ? 4 : 2)} blocks for ${layerCount} layers, got ${pooled.length}`);
   }
+  const sigmas = typeof smoothing === 'number' ? Array<number>(layerCount).fill(smoothing) : smoothing;
+  if (sigmas.length !== layerCount) throw new RangeError(`expected a smoothing per layer (${layerCount}), got ${sigmas.length}`);
   // Pg of each block, scaled by its map weight and standardiser: a block's share of the map is g_cᵀ·this (of the raw
   // score where the map weight is the block's weight; map-only layers add shares of their own, about 0 on normals).
   const directions = component.blocks.map((block, b) => {
@@ -102,14 +105,16 @@ export function densityMap(
     }
     return { a, b };
   });
-  const out = new Float32Array(width * height);
+  // One map per smoothing σ, summed once each is smoothed (one σ: the view-averaged map smoothed once).
+  const bySigma = new Map<number, Float32Array>();
   for (const view of views) {
-    // Layers of one stride share a cell grid; each grid's shares are brought back upright and resized on their own.
-    const grids = new Map<string, { cols: number; rows: number; grid: Float64Array }>();
+    // Layers of one stride and σ share a cell grid; each grid's shares are brought back upright and resized on their own.
+    const grids = new Map<string, { cols: number; rows: number; sigma: number; grid: Float64Array }>();
     view.layers.forEach((cells, layer) => {
       const { width: cols, height: rows } = cells;
-      const key = `${cols}x${rows}`;
-      if (!grids.has(key)) grids.set(key, { cols, rows, grid: new Float64Array(cols * rows).fill(grids.size === 0 ? constant : 0) });
+      const sigma = sigmas[layer]!;
+      const key = `${cols}x${rows}@${sigma}`;
+      if (!grids.has(key)) grids.set(key, { cols, rows, sigma, grid: new Float64Array(cols * rows).fill(grids.size === 0 ? constant : 0) });
       const { grid } = grids.get(key)!;
       const { a, b } = coefficients[layer]!;
       const plane = cols * rows;
@@ -125,14 +130,22 @@ export function densityMap(
         }
       }
     });
-    for (const { cols, rows, grid } of grids.values()) {
+    for (const { cols, rows, sigma, grid } of grids.values()) {
       const upright = dihedral(createGreyImage(cols, rows, Float32Array.from(grid)), inverseDihedral(view.transform));
       const resized = resize(upright, width, height).data;
+      if (!bySigma.has(sigma)) bySigma.set(sigma, new Float32Array(width * height));
+      const out = bySigma.get(sigma)!;
       for (let i = 0; i < out.length; i++) out[i] += resized[i]! / views.length;
     }
   }
-  const map = createGreyImage(width, height, out);
-  return smoothing > 0 ? gaussianBlur(map, smoothing) : map;
+  const maps = [...bySigma].map(([sigma, data]) => {
+    const map = createGreyImage(width, height, data);
+    return sigma > 0 ? gaussianBlur(map, sigma) : map;
+  });
+  for (const other of maps.slice(1)) {
+    for (let i = 0; i < other.data.length; i++) maps[0]!.data[i] += other.data[i]!;
+  }
+  return maps[0]!;
 }
 
 /** How the density map joins the patch map: each standardised by its component's normal image scores, then weighted. */

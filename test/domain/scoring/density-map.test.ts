@@ -81,8 +81,8 @@ describe('densityMap', () => {
     expect(Math.abs(mean(smooth) - mean(sharp))).toBeLessThan(0.1 * (max(sharp) - mean(sharp)));
   });
 
-  test('layers of two strides: each layer\'s shares on its own grid, summed; the mean is still the score and a fine cell peaks in place', () => {
-    // A coarse layer (SIDE² cells, CHANNELS channels) and a fine one (twice the cells per side, 3 channels) of one image.
+  /** A coarse layer (SIDE² cells, CHANNELS channels) and a fine one (twice the cells per side, 3 channels) of one image, a fine cell off. */
+  function twoStrides() {
     const FINE = 2 * SIDE;
     const fineCells = (random: ReturnType<typeof createRandom>) => Float32Array.from({ length: 3 * FINE * FINE }, (_, i) => 2 + Math.floor(i / (FINE * FINE)) + 0.3 * random.normal());
     const layersOf = (coarse: Float32Array, fine: Float32Array): DensityViewCells => {
@@ -90,22 +90,41 @@ describe('densityMap', () => {
       const b = { channels: 3, width: FINE, height: FINE, data: fine };
       return { transform: 0, layers: [{ ...a, ...pooledStatistics(a) }, { ...b, ...pooledStatistics(b) }] };
     };
-    const pooled = (v: DensityViewCells) => {
+    const pooledOfView = (v: DensityViewCells) => {
       const linear = v.layers.flatMap((l) => [l.mean, l.std]);
       return [...linear, ...linear.map((x) => logBlock(x))];
     };
     const random = createRandom(5);
-    const bank = Array.from({ length: 40 }, () => pooled(layersOf(normalCells(random), fineCells(random))));
+    const bank = Array.from({ length: 40 }, () => pooledOfView(layersOf(normalCells(random), fineCells(random))));
     const names = ['a.mean', 'a.std', 'b.mean', 'b.std', 'a.mean.log', 'a.std.log', 'b.mean.log', 'b.std.log'];
     const { component } = fitDensityComponent(names.map((_, b) => bank.map((blocks) => blocks[b]!)), names, { weights: names.map(() => 1 / names.length) });
     const fine = fineCells(createRandom(13));
     const at = 7 * FINE + 2; // row 7, column 2 of the fine grid
     for (let c = 0; c < 3; c++) fine[c * FINE * FINE + at] += 3;
     const view = layersOf(normalCells(createRandom(13)), fine);
-    const map = densityMap(component, pooled(view), [view], true, FINE, FINE);
+    const pooled = pooledOfView(view);
+    const mapWith = (smoothing: number | number[]) => densityMap(component, pooled, [view], true, FINE, FINE, smoothing);
+    return { component, pooled, at, mapWith };
+  }
+
+  test('layers of two strides: each layer\'s shares on its own grid, summed; the mean is still the score and a fine cell peaks in place', () => {
+    const { component, pooled, at, mapWith } = twoStrides();
+    const map = mapWith(0);
     const mean = map.data.reduce((s, v) => s + v, 0) / map.data.length;
-    expect(mean).toBeCloseTo(scoreDensityComponent(component, pooled(view)).raw, 1);
+    expect(mean).toBeCloseTo(scoreDensityComponent(component, pooled).raw, 1);
     expect(map.data.indexOf(Math.max(...map.data))).toBe(at);
+  });
+
+  test('smoothing per layer: each layer\'s shares by their own σ; one σ for all is the single smoothing', () => {
+    const { at, mapWith } = twoStrides();
+    expect(mapWith([1.5, 1.5]).data).toEqual(mapWith(1.5).data);
+    const max = (m: { data: Float32Array }) => Math.max(...m.data);
+    const coarseSmoothed = mapWith([3, 0]);
+    const fineSmoothed = mapWith([0, 3]);
+    // The fine cell's peak survives where only the coarse layer is smoothed, and is spread where the fine one is.
+    expect(coarseSmoothed.data.indexOf(max(coarseSmoothed))).toBe(at);
+    expect(max(fineSmoothed)).toBeLessThan(max(coarseSmoothed));
+    expect(() => mapWith([1, 2, 3])).toThrow(/a smoothing per layer/);
   });
 
   test('refuses blocks that do not match its layers', () => {

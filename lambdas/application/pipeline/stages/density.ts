@@ -1,7 +1,7 @@
 import { calibrate, thresholdsFromNormals } from '../../../domain/scoring/calibration.js';
 import { scoreDensityComponent } from '../../../domain/scoring/density.js';
 import { densityMap, densityMapSigma, densityMapSize, mapFusionOf } from '../../../domain/scoring/density-map.js';
-import { densityOfOriginal, type DensityRequest } from '../../density.js';
+import { densityMapSmoothingOf, densityOfOriginal, type DensityRequest } from '../../density.js';
 import type { PipelineDeps } from '../deps.js';
 import { requireResults, type InspectionState, type StageResults } from '../state.js';
 import { requireProfileBackbone } from './backbone.js';
@@ -34,7 +34,8 @@ export async function density(state: InspectionState, deps: PipelineDeps): Promi
   const scored = { present: true as const, raw, calibrated: calibrate(raw, thresholdsFromNormals(normals)), blocks: parts };
   if (!request.cells) return scored;
   const size = densityMapSize(original.width, original.height);
-  const { logBlocks, mapSmoothingPx, shortSide } = profile.settings.density;
-  const map = densityMap(component, features.blocks, features.views, logBlocks, size.width, size.height, densityMapSigma(mapSmoothingPx, shortSide));
+  const { logBlocks, shortSide } = profile.settings.density;
+  const sigmas = densityMapSmoothingOf(profile.settings.density).map((px) => densityMapSigma(px, shortSide));
+  const map = densityMap(component, features.blocks, features.views, logBlocks, size.width, size.height, sigmas);
   return { ...scored, map: deps.scratch.putGrey('density-map', map) };
 }

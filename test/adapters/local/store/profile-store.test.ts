@@ -91,19 +91,20 @@ describe('FileProfileStore', () => {
     expect(written.calibration).not.toHaveProperty('pixelScoreLow');
   });
 
-  test('a version stored before the density had scales, a map, its smoothing or map-only layers is read with one scale and the patch map alone, as it was fitted', async () => {
+  test('a version stored before the density had scales, a map, its smoothing or map-only layers (or their own smoothing) is read with one scale and the patch map alone, as it was fitted', async () => {
     const store = new FileProfileStore(root);
-    const settings = testSettings({ density: { ...DEFAULT_SCORING_SETTINGS.density, layers: ['l1'], scales: [0.9, 1, 1.1], mapLayers: ['l2'] } });
+    const settings = testSettings({ density: { ...DEFAULT_SCORING_SETTINGS.density, layers: ['l1'], scales: [0.9, 1, 1.1], mapLayers: ['l2'], mapLayersSmoothingPx: 16 } });
     await store.saveNewVersion('local', { ...profile('scaled', 2, 1), settings });
-    expect((await store.load('local', 'scaled')).settings.density).toMatchObject({ scales: [0.9, 1, 1.1], map: true, mapSmoothingPx: 32, mapLayers: ['l2'] });
+    expect((await store.load('local', 'scaled')).settings.density).toMatchObject({ scales: [0.9, 1, 1.1], map: true, mapSmoothingPx: 32, mapLayers: ['l2'], mapLayersSmoothingPx: 16 });
     const file = join(root, 'local', 'scaled', 'v1', 'profile.json');
     const written = JSON.parse(await readFile(file, 'utf8'));
     delete written.settings.density.scales;
     delete written.settings.density.map;
     delete written.settings.density.mapSmoothingPx;
     delete written.settings.density.mapLayers;
+    delete written.settings.density.mapLayersSmoothingPx;
     await writeFile(file, JSON.stringify(written));
-    expect((await new FileProfileStore(root).load('local', 'scaled')).settings.density).toMatchObject({ scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [] });
+    expect((await new FileProfileStore(root).load('local', 'scaled')).settings.density).toMatchObject({ scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [], mapLayersSmoothingPx: null });
   });
 
   describe('a format-1 profile.json (written before the scoring settings were recorded)', () => {
