@@ -215,6 +215,12 @@ describe('evaluate on a generated labelled set with the built-in backbone', () =
     // The heatmap's "normal" end (and the region threshold beside it) come from the calibration normals' joined maps.
     expect(on.result.profile.settings.heatmapLow).not.toBeCloseTo(off.result.profile.settings.heatmapLow, 3);
     expect(formatEvaluation(on.result)).toContain('its map joined to the patch map');
+    const withMapLayer = (mapLayersSmoothingPx: number | null) => {
+      const settings = on.result.profile.settings;
+      return formatEvaluation({ ...on.result, profile: { ...on.result.profile, settings: { ...settings, density: { ...settings.density, mapLayers: ['stride8'], mapLayersSmoothingPx } } } });
+    };
+    expect(withMapLayer(64)).toContain('with stride8 in the map only (smoothed by σ 64 px)');
+    expect(withMapLayer(null)).toMatch(/with stride8 in the map only$/m);
   });
 
   test('repeated splits: each seed its own split; mean, spread and worst split per metric; density measured on its own', async () => {
