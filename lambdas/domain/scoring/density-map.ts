@@ -138,14 +138,12 @@ export function densityMap(
       for (let i = 0; i < out.length; i++) out[i] += resized[i]! / views.length;
     }
   }
-  const maps = [...bySigma].map(([sigma, data]) => {
-    const map = createGreyImage(width, height, data);
-    return sigma > 0 ? gaussianBlur(map, sigma) : map;
-  });
-  for (const other of maps.slice(1)) {
-    for (let i = 0; i < other.data.length; i++) maps[0]!.data[i] += other.data[i]!;
+  const out = new Float32Array(width * height);
+  for (const [sigma, data] of bySigma) {
+    const smoothed = sigma > 0 ? gaussianBlur(createGreyImage(width, height, data), sigma).data : data;
+    for (let i = 0; i < out.length; i++) out[i] += smoothed[i]!;
   }
-  return maps[0]!;
+  return createGreyImage(width, height, out);
 }
 
 /** How the density map joins the patch map: each standardised by its component's normal image scores, then weighted. */
