@@ -14,6 +14,7 @@ export const densityOptionSchemas = {
   densityMapSmoothing: z.coerce.number().pipe(DensityMapSmoothingSchema).optional(),
   /** "16" → the map-only layers smoothed by σ 16 px; "same" → by --density-map-smoothing's σ. */
   densityMapLayersSmoothing: z.preprocess((v) => (v === 'same' ? null : typeof v === 'string' ? Number(v) : v), DensityMapSmoothingSchema.nullable()).optional(),
+  densityFitCalibration: z.enum(['on', 'off']).optional(),
 };
 
 type DensityOptions = { [K in keyof typeof densityOptionSchemas]?: z.infer<(typeof densityOptionSchemas)[K]> };
@@ -28,6 +29,7 @@ export function densitySettingsOf(options: DensityOptions): Partial<ScoringSetti
     ...(options.densityMapLayers ? { mapLayers: options.densityMapLayers } : {}),
     ...(options.densityMapSmoothing !== undefined ? { mapSmoothingPx: options.densityMapSmoothing } : {}),
     ...(options.densityMapLayersSmoothing !== undefined ? { mapLayersSmoothingPx: options.densityMapLayersSmoothing } : {}),
+    ...(options.densityFitCalibration ? { fitCalibration: options.densityFitCalibration === 'on' } : {}),
   };
 }
 
@@ -39,6 +41,11 @@ export function densityMapSmoothingHelp(defaults: string): string {
 /** --density-map-layers-smoothing's help; `defaults` says what it is when not given. */
 export function densityMapLayersSmoothingHelp(defaults: string): string {
   return `σ of the smoothing of the map-only layers' shares of the density's map, px of its working image, 0-128, or same (as --density-map-smoothing) (${defaults})`;
+}
+
+/** --density-fit-calibration's help; `defaults` says what it is when not given. */
+export function densityFitCalibrationHelp(defaults: string): string {
+  return `refit the density on the bank and calibration images once the calibration normals, scored out of sample, have set the thresholds: on or off (${defaults})`;
 }
 
 /** --density-map's help; `defaults` says what it is when not given. */

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { densityLayersHelp, densityMapHelp, densityMapLayersHelp, densityMapLayersSmoothingHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf } from './density-options.js';
+import { densityFitCalibrationHelp, densityLayersHelp, densityMapHelp, densityMapLayersHelp, densityMapLayersSmoothingHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
 import { DEFAULT_RECIPE } from '../../lambdas/application/profile-builder.js';
@@ -99,6 +99,7 @@ export function register(program: Command): void {
     .option('--density-map-layers <list|none>', densityMapLayersHelp('default: a stride-16 layer where the embedding layer is coarser'))
     .option('--density-map-smoothing <px>', densityMapSmoothingHelp(`default ${DEFAULT_DENSITY_MAP_SMOOTHING_PX}`))
     .option('--density-map-layers-smoothing <px|same>', densityMapLayersSmoothingHelp('default same'))
+    .option('--density-fit-calibration <on|off>', densityFitCalibrationHelp('default on'))
     .option('--backbone <path>', 'ONNX backbone (default: MMDO_BACKBONE, else ../shared MobileNetV2 when present, else built-in)')
     .option('--layers <list>', 'backbone outputs used for patch features (default: the backbone manifest\'s patch layers)')
     .option('--k <n>', 'nearest bank patches averaged per patch score')

@@ -11,7 +11,7 @@ import type { EnrollmentService, EnrollRequest, EnrollResult, ProgressListener }
 import { enrolledThumbnailKey, thumbnailImage } from './enrolled-images.js';
 import { prepareForProfile, type PreparedImage } from './prepare.js';
 import { calibrateOperatingPoint } from './operating-point.js';
-import { buildProfile, resolveRecipe, type RecipeOverrides } from './profile-builder.js';
+import { buildProfile, resolveRecipe, withRefitDensity, type RecipeOverrides } from './profile-builder.js';
 import type { ScoringWorkspace } from './scoring-workspace.js';
 import { calibrationCount, splitImages } from './split.js';
 
@@ -123,7 +123,7 @@ export class Enrollment implements EnrollmentService {
       await this.deps.artifacts.put(sourceKey(req.tenant, req.profile, src.sha256), src.bytes, 'application/octet-stream');
     }
     const version = await this.deps.profiles.saveNewVersion(req.tenant, {
-      ...calibrated,
+      ...withRefitDensity(calibrated, built),
       enrolled: { bank: bankSources.map((x) => x.name), calibration: calibrationSources.map((x) => x.name) },
       sources: sources.map(({ name, sha256, role, pixelSizeUm }) => ({ name, sha256, role, ...(pixelSizeUm ? { pixelSizeUm } : {}) })),
     });

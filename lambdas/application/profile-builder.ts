@@ -2,7 +2,7 @@ import type { GreyImage } from '../domain/image/grey-image.js';
 import type { PatchFeatureConfig, ProfileVersion } from '../domain/profile/profile.js';
 import { DEFAULT_SCORING_SETTINGS, DEFAULT_TILE_SIZE, tileOverlap, type ScoringSettings } from '../domain/profile/settings.js';
 import { buildCalibration } from '../domain/scoring/calibration.js';
-import { fitDensityComponent, scoreDensityComponent, type DensityComponent } from '../domain/scoring/density.js';
+import { fitDensityComponent, refitDensityComponent, scoreDensityComponent, type DensityComponent } from '../domain/scoring/density.js';
 import { ValidationError } from '../domain/errors.js';
 import type { Backbone } from '../ports/backbone.js';
 import type { VectorIndexFactory } from '../ports/vector-index.js';
@@ -102,6 +102,12 @@ export interface BuiltProfile {
   readonly profile: Omit<ProfileVersion, 'version' | 'name' | 'createdAt' | 'pixelSizeUm' | 'enrolled' | 'sources'>;
   /** The calibration images' embeddings (evaluation's centroid baseline). */
   readonly calibrationEmbeddings: readonly Float32Array[];
+  /**
+   * With `density.fitCalibration`, the density refitted on the bank and calibration images: it replaces the profile's
+   * (bank-only) one once the operating point is set (withRefitDensity), so the calibration normals were scored out of
+   * sample and the thresholds are what a new normal image would meet.
+   */
+  readonly refitDensity?: DensityComponent;
   /** Why an enabled density component is absent (too few bank images), for the caller to pass on. */
   readonly warnings: readonly string[];
   readonly timingsMs: Record<string, number>;
@@ -186,10 +192,15 @@ export async function buildProfile(
   const noveltyScores: number[] = [];
   const calibrationEmbeddings: Float32Array[] = [];
   const densityScores: number[] = [];
+  const calibrationBlocks: Float32Array[][] = density && densitySettings.fitCalibration ? densityBlockNames(densitySettings).map(() => []) : [];
   try {
     for await (const prepared of calibrationImages) {
       const { image } = prepared;
-      if (density) densityScores.push(scoreDensityComponent(density, await pooled(prepared)).raw);
+      if (density) {
+        const blocks = await pooled(prepared);
+        densityScores.push(scoreDensityComponent(density, blocks).raw);
+        if (calibrationBlocks.length > 0) blocks.forEach((v, b) => calibrationBlocks[b]!.push(v));
+      }
       const [f] = await time('embed', () => extractFeatures(backbone, [image], recipe.features, layout));
       await time('calibrate', async () => {
         const maps = await searchGrids(f!.grids, index, recipe.features.k);
@@ -209,6 +220,9 @@ export async function buildProfile(
   const calibration = density ? { ...built.calibration, normalDensityScores: densityScores } : built.calibration;
   const { heatmapLow } = built;
   const settings: ScoringSettings = { ...rest, tiling, heatmapLow };
+  const refitDensity = density && calibrationBlocks[0]?.length
+    ? await time('density', () => refitDensityComponent(density, calibrationBlocks, { folds: densitySettings.folds }))
+    : undefined;
   return {
     profile: {
       backbone: { id: d.id, sha256: d.sha256 },
@@ -220,9 +234,15 @@ export async function buildProfile(
       ...(density ? { density } : {}),
     },
     calibrationEmbeddings,
+    ...(refitDensity ? { refitDensity } : {}),
     warnings,
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
   };
+}
+
+/** The profile with the built density refitted on the calibration images too (BuiltProfile.refitDensity), if there is one. */
+export function withRefitDensity<P extends { readonly density?: DensityComponent }>(profile: P, built: Pick<BuiltProfile, 'refitDensity'>): P {
+  return built.refitDensity ? { ...profile, density: built.refitDensity } : profile;
 }
 
 function densityImage(prepared: PreparedImage): GreyImage {

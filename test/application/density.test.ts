@@ -14,7 +14,7 @@ describe('densityFeatures (built-in backbone)', () => {
   let settings: DensitySettings;
   beforeAll(async () => {
     backbone = await loadBackbone({ model: 'builtin' });
-    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10, logBlocks: false, scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [], mapLayersSmoothingPx: null };
+    settings = { enabled: true, normalise: false, shortSide: 64, views: 8, layers: [backbone.descriptor.embeddingLayer], folds: 5, minBankImages: 10, logBlocks: false, scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [], mapLayersSmoothingPx: null, fitCalibration: false };
   });
   afterAll(async () => { await backbone.dispose(); });
 

@@ -15,7 +15,7 @@ import { runStages } from '../pipeline/run-stages.js';
 import type { InspectionState } from '../pipeline/state.js';
 import { prepareForProfile, type PreparedImage } from '../prepare.js';
 import { calibrateOperatingPoint } from '../operating-point.js';
-import { buildProfile, resolveRecipe, type RecipeOverrides } from '../profile-builder.js';
+import { buildProfile, resolveRecipe, withRefitDensity, type RecipeOverrides } from '../profile-builder.js';
 import { parseManifest, type EvaluationSource, type ManifestItem } from './manifest.js';
 import { MAP_METHODS, methodScorers, type MethodName, type MethodScorer } from './methods.js';
 import { MapKeeper, methodResult, missesOf, pixelMetrics, type ClassMetrics, type ImageComponent, type KeptMap, type TestRecord } from './results.js';
@@ -157,7 +157,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   let scorers: Partial<Record<MethodName, MethodScorer>>;
   let measured: MethodName[] = [];
   try {
-    const version = await workspace.profiles.saveNewVersion(TENANT, calibrated);
+    const version = await workspace.profiles.saveNewVersion(TENANT, withRefitDensity(calibrated, built));
     const profile = await workspace.profiles.load(TENANT, PROFILE, version);
     scorers = methodScorers(profile, built.calibrationEmbeddings);
     // A method the profile lacks (e.g. density with too few bank images) is left out, not scored as zero.

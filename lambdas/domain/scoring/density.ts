@@ -280,6 +280,26 @@ export function fitDensityComponent(
 }
 
 /**
+ * The component fitted again on the images it was fitted on and `extra[b][i]` = block b's pooled vector of extra
+ * image i (same blocks, names, weights and folds): the Gaussians' own samples are their centred rows plus their mean.
+ */
+export function refitDensityComponent(component: DensityComponent, extra: readonly (readonly Float32Array[])[], options: { folds: number }): DensityComponent {
+  const { blocks } = component;
+  if (extra.length !== blocks.length) throw new RangeError(`expected ${blocks.length} blocks of extra samples, got ${extra.length}`);
+  const samples = blocks.map(({ model: { count, dim, mean, centred } }, b) => {
+    const rows = Array.from({ length: count }, (_, i) => {
+      const row = centred.slice(i * dim, (i + 1) * dim);
+      for (let j = 0; j < dim; j++) row[j] += mean[j]!;
+      return row;
+    });
+    return [...rows, ...extra[b]!];
+  });
+  return fitDensityComponent(samples, blocks.map((b) => b.name), {
+    folds: options.folds, weights: blocks.map((b) => b.weight), mapWeights: blocks.map((b) => b.mapWeight),
+  }).component;
+}
+
+/**
  * The component's raw score (weighted sum of the blocks' z-scores) and each scored block's z and weight, for one
  * image's pooled blocks (each block's contribution to the raw score is weight × z).
  */

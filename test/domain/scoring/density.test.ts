@@ -1,6 +1,6 @@
 import {
   averageVectors, fitDensityComponent, fitGaussian, foldIndices, ledoitWolfShrinkage, logBlock, mahalanobis, pooledStatistics,
-  scoreDensityComponent, standardise, standardiserOf,
+  refitDensityComponent, scoreDensityComponent, standardise, standardiserOf,
 } from '../../../lambdas/domain/scoring/density.js';
 
 describe('pooledStatistics', () => {
@@ -124,6 +124,19 @@ describe('fitDensityComponent / scoreDensityComponent', () => {
     expect(() => fitDensityComponent([a, b], ['a', 'b'], { weights: [1] })).toThrow(RangeError);
     expect(() => scoreDensityComponent(component, [x[0]!])).toThrow(RangeError);
     expect(() => fitDensityComponent([a.slice(0, 4)], ['a'], { folds: 5 })).toThrow(RangeError);
+  });
+
+  it('refits on its own images and extra ones as one fit on all of them, keeping names and weights', () => {
+    const weights = { weights: [1, 0.25], mapWeights: [0.5, 0.5] };
+    const bankOnly = fitDensityComponent([a.slice(0, 6), b.slice(0, 6)], ['a', 'b'], { folds: 2, ...weights }).component;
+    const refit = refitDensityComponent(bankOnly, [a.slice(6), b.slice(6)], { folds: 2 });
+    const all = fitDensityComponent([a, b], ['a', 'b'], { folds: 2, ...weights }).component;
+    expect(refit.blocks.map((x) => [x.name, x.weight, x.mapWeight, x.model.count])).toEqual([['a', 1, 0.5, 10], ['b', 0.25, 0.5, 10]]);
+    const x = [Float32Array.from([3, -3]), Float32Array.from([1, 2, 3])];
+    expect(scoreDensityComponent(refit, x).raw).toBeCloseTo(scoreDensityComponent(all, x).raw, 4);
+    // More images, another fit: not the bank-only component's score.
+    expect(Math.abs(scoreDensityComponent(refit, x).raw - scoreDensityComponent(bankOnly, x).raw)).toBeGreaterThan(0.01);
+    expect(() => refitDensityComponent(bankOnly, [a.slice(6)], { folds: 2 })).toThrow(RangeError);
   });
 
   it('averages view vectors element-wise', () => {
