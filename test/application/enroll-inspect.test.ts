@@ -164,8 +164,9 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const few = await runtime.enrollment.enroll({ tenant: 'local', profile: 'sparse', images, seed: 5 });
     expect(few.warnings).toEqual([expect.stringMatching(/^no density component: it needs at least 50 bank images .*, this version has 1\d$/)]);
     expect(few.timingsMs).not.toHaveProperty('density'); // the bank's count was known: no views were computed
-    // With a map-only layer of another stride (stride 8 beside the stride-16 embedding layer).
-    const dense = await denseRuntime({ mapLayers: ['stride8'] });
+    // With a map-only layer of another stride (stride 8 beside the stride-16 embedding layer); fitted on the bank only,
+    // so inspections of the calibration images reproduce their stored scores (the refit has its own test below).
+    const dense = await denseRuntime({ mapLayers: ['stride8'], fitCalibration: false });
     const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile: 'dense', images, seed: 5 }).finally(() => dense.close());
     expect(enrolled.bankImages).toBeGreaterThanOrEqual(10);
     expect(enrolled.warnings).toBeUndefined();
@@ -204,10 +205,37 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(profile.settings.operating.thresholds.anomalous).toBeCloseTo(expected.thresholds.anomalous, 6);
   });
 
+  test('with density.fitCalibration the density is refitted on bank and calibration images after they set the thresholds', async () => {
+    const images = await Promise.all(Array.from({ length: 13 }, (_, i) => 41 + i).map(async (s) => ({ name: `d${s}.png`, bytes: await png(s) })));
+    const enrolWith = async (profile: string, fitCalibration: boolean) => {
+      const dense = await denseRuntime({ views: 1, fitCalibration });
+      const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile, images, seed: 5 }).finally(() => dense.close());
+      return { enrolled, profile: await runtime.profiles.load('local', profile) };
+    };
+    const bankOnly = await enrolWith('bank-only', false);
+    const refit = await enrolWith('refit', true);
+    const { bankImages, calibrationImages } = refit.enrolled;
+    expect(refit.profile.settings.density.fitCalibration).toBe(true);
+    expect(bankOnly.profile.density!.blocks.map((b) => b.model.count)).toEqual([bankImages, bankImages, bankImages, bankImages]);
+    expect(refit.profile.density!.blocks.map((b) => b.model.count)).toEqual(Array(4).fill(bankImages + calibrationImages));
+    // The calibration normals were scored by the bank's fit (out of sample): the same scores and operating point.
+    expect(refit.profile.calibration.normalDensityScores).toEqual(bankOnly.profile.calibration.normalDensityScores);
+    expect(refit.profile.settings.operating).toEqual(bankOnly.profile.settings.operating);
+    // Inspected now, with the refit that holds them, they sit closer to the normals than they did out of sample.
+    const calibration = images.filter((i) => refit.profile.enrolled.calibration.includes(i.name));
+    let inSample = 0;
+    for (const image of calibration) {
+      const report = await runtime.inspections.inspect({ tenant: 'local', name: image.name, bytes: image.bytes, profile: 'refit' });
+      inSample += report.density!.score;
+    }
+    const outOfSample = refit.profile.calibration.normalDensityScores!.reduce((a, b) => a + b, 0);
+    expect(inSample).toBeLessThan(outOfSample);
+  });
+
   test('from 20 calibration normals on, each one\'s components are calibrated on the others before the operating point is set', async () => {
     const images = await Promise.all(Array.from({ length: 32 }, (_, i) => 71 + i).map(async (s) => ({ name: `x${s}.png`, bytes: await png(s) })));
     // With a density component (one view, to stay short), so every component is cross-fitted.
-    const dense = await denseRuntime({ views: 1 });
+    const dense = await denseRuntime({ views: 1, fitCalibration: false });
     const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile: 'crossfit', images, seed: 2, calibrationFraction: 0.65 }).finally(() => dense.close());
     expect(enrolled.calibrationImages).toBeGreaterThanOrEqual(CROSS_FIT_MIN_NORMALS);
     const profile = await runtime.profiles.load('local', 'crossfit');

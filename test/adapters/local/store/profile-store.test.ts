@@ -103,8 +103,9 @@ describe('FileProfileStore', () => {
     delete written.settings.density.mapSmoothingPx;
     delete written.settings.density.mapLayers;
     delete written.settings.density.mapLayersSmoothingPx;
+    delete written.settings.density.fitCalibration;
     await writeFile(file, JSON.stringify(written));
-    expect((await new FileProfileStore(root).load('local', 'scaled')).settings.density).toMatchObject({ scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [], mapLayersSmoothingPx: null });
+    expect((await new FileProfileStore(root).load('local', 'scaled')).settings.density).toMatchObject({ scales: [1], map: false, mapSmoothingPx: 0, mapLayers: [], mapLayersSmoothingPx: null, fitCalibration: false });
   });
 
   describe('a format-1 profile.json (written before the scoring settings were recorded)', () => {
