@@ -48,6 +48,11 @@ export function densityFitCalibrationHelp(defaults: string): string {
   return `refit the density on the bank and calibration images once the calibration normals, scored out of sample, have set the thresholds: on or off (${defaults})`;
 }
 
+/** --novelty-fit-calibration's help; `defaults` says what it is when not given. */
+export function noveltyFitCalibrationHelp(defaults: string): string {
+  return `add the calibration images' embeddings to the enrolled ones once their novelty distances, to the bank only, have set the thresholds: on or off (${defaults})`;
+}
+
 /** --density-map's help; `defaults` says what it is when not given. */
 export function densityMapHelp(defaults: string): string {
   return `join the density's map (where its score comes from) to the patch map for the heatmap and regions: on or off (${defaults})`;

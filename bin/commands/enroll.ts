@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { z } from 'zod';
-import { densityFitCalibrationHelp, densityLayersHelp, densityMapHelp, densityMapLayersHelp, densityMapLayersSmoothingHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf } from './density-options.js';
+import { densityFitCalibrationHelp, densityLayersHelp, densityMapHelp, densityMapLayersHelp, densityMapLayersSmoothingHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf, noveltyFitCalibrationHelp } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { createLocalRuntime } from '../../lambdas/adapters/local/runtime.js';
 import { MmdoError, ValidationError } from '../../lambdas/domain/errors.js';
@@ -27,6 +27,7 @@ const OptionsSchema = z.object({
   density: z.enum(['on', 'off']).optional(),
   ...densityOptionSchemas,
   workingScale: z.coerce.number().min(WORKING_SCALE.min).max(WORKING_SCALE.max).optional(),
+  noveltyFitCalibration: z.enum(['on', 'off']).optional(),
   suspectRate: z.coerce.number().gt(0).lt(0.5).optional(),
   falseAlarmRate: z.coerce.number().gt(0).lt(0.5).optional(),
 });
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--density-map-smoothing <px>', densityMapSmoothingHelp(`default: as the previous version; new profiles: ${DEFAULT_DENSITY_MAP_SMOOTHING_PX}`))
     .option('--density-map-layers-smoothing <px|same>', densityMapLayersSmoothingHelp('default: as the previous version; new profiles: same'))
     .option('--density-fit-calibration <on|off>', densityFitCalibrationHelp('default: as the previous version; new profiles: on'))
+    .option('--novelty-fit-calibration <on|off>', noveltyFitCalibrationHelp('default: as the previous version; new profiles: on'))
     .option('--working-scale <f>', 'the patch path sees the images resized by this factor, 0.25-4 (default: as the previous version; new profiles: 1)')
     .option('--suspect-rate <r>', 'share of normal images the version may flag (suspect or anomalous), below 0.5; the calibration normals set the threshold (default: as the previous version; new profiles: 0.01)')
     .option('--false-alarm-rate <r>', 'share of normal images the version may call anomalous, below 0.5 (default: as the previous version; new profiles: 0.001)')
@@ -88,6 +90,7 @@ export function register(program: Command): void {
       const settings = {
         ...(Object.keys(density).length > 0 ? { density } : {}),
         ...(options.workingScale !== undefined ? { workingScale: options.workingScale } : {}),
+        ...(options.noveltyFitCalibration ? { noveltyFitCalibration: options.noveltyFitCalibration === 'on' } : {}),
       };
       const runtime = await createLocalRuntime(Object.keys(settings).length > 0 ? { enrollment: { recipe: { settings } } } : {});
       const bar = progressBar('enroll');

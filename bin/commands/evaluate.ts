@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { densityFitCalibrationHelp, densityLayersHelp, densityMapHelp, densityMapLayersHelp, densityMapLayersSmoothingHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf } from './density-options.js';
+import { densityFitCalibrationHelp, densityLayersHelp, densityMapHelp, densityMapLayersHelp, densityMapLayersSmoothingHelp, densityMapSmoothingHelp, densityOptionSchemas, densityScalesHelp, densitySettingsOf, noveltyFitCalibrationHelp } from './density-options.js';
 import { parseOptions } from './cli-errors.js';
 import { evaluate } from '../../lambdas/application/evaluate/evaluate.js';
 import { DEFAULT_RECIPE } from '../../lambdas/application/profile-builder.js';
@@ -74,6 +74,7 @@ const OptionsSchema = z.object({
   normalise: z.enum(['product', 'none', 'stretch', 'no-clahe']).default('product'),
   pad: z.coerce.number().int().min(0).max(256).default(DEFAULT_BORDER_PAD),
   workingScale: z.coerce.number().min(WORKING_SCALE.min).max(WORKING_SCALE.max).default(1),
+  noveltyFitCalibration: z.enum(['on', 'off']).default('on'),
   suspectRate: z.coerce.number().gt(0).lt(0.5).optional(),
   falseAlarmRate: z.coerce.number().gt(0).lt(0.5).optional(),
   out: z.string().min(1).optional(),
@@ -100,6 +101,7 @@ export function register(program: Command): void {
     .option('--density-map-smoothing <px>', densityMapSmoothingHelp(`default ${DEFAULT_DENSITY_MAP_SMOOTHING_PX}`))
     .option('--density-map-layers-smoothing <px|same>', densityMapLayersSmoothingHelp('default same'))
     .option('--density-fit-calibration <on|off>', densityFitCalibrationHelp('default on'))
+    .option('--novelty-fit-calibration <on|off>', noveltyFitCalibrationHelp('default on'))
     .option('--backbone <path>', 'ONNX backbone (default: MMDO_BACKBONE, else ../shared MobileNetV2 when present, else built-in)')
     .option('--layers <list>', 'backbone outputs used for patch features (default: the backbone manifest\'s patch layers)')
     .option('--k <n>', 'nearest bank patches averaged per patch score')
@@ -147,7 +149,7 @@ export function register(program: Command): void {
             projectionDim: o.projection,
             maxBankSize: o.maxBank,
             settings: {
-              borderPad: o.pad, workingScale: o.workingScale, smoothingSigmaPx: o.blur, tileSize: o.tileSize, normalise: NORMALISE_MODES[o.normalise], density,
+              borderPad: o.pad, workingScale: o.workingScale, noveltyFitCalibration: o.noveltyFitCalibration === 'on', smoothingSigmaPx: o.blur, tileSize: o.tileSize, normalise: NORMALISE_MODES[o.normalise], density,
               operating: operatingRatesOf(o),
             },
           },

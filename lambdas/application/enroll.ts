@@ -11,7 +11,7 @@ import type { EnrollmentService, EnrollRequest, EnrollResult, ProgressListener }
 import { enrolledThumbnailKey, thumbnailImage } from './enrolled-images.js';
 import { prepareForProfile, type PreparedImage } from './prepare.js';
 import { calibrateOperatingPoint } from './operating-point.js';
-import { buildProfile, resolveRecipe, withRefitDensity, type RecipeOverrides } from './profile-builder.js';
+import { buildProfile, resolveRecipe, withCalibrationImages, type RecipeOverrides } from './profile-builder.js';
 import type { ScoringWorkspace } from './scoring-workspace.js';
 import { calibrationCount, splitImages } from './split.js';
 
@@ -106,7 +106,8 @@ export class Enrollment implements EnrollmentService {
       return prepareForProfile(decoded.image, src.pixelSizeUm ?? decoded.pixelSizeUm, profilePixelUm, recipe.settings, this.settings.limits);
     };
     // One image decoded at a time: enrolment of many large images stays within a bounded memory.
-    const built = await buildProfile(this.deps, recipe, mapAsync(bankSources, async (src) => ({ id: src.name, ...(await prepare(src)) })), mapAsync(calibrationSources, prepare), { progress, bankImageCount: bankSources.length });
+    const withId = (src: Source) => prepare(src).then((prepared) => ({ id: src.name, ...prepared }));
+    const built = await buildProfile(this.deps, recipe, mapAsync(bankSources, withId), mapAsync(calibrationSources, withId), { progress, bankImageCount: bankSources.length });
     progress('operating point', 0.9);
     const operatingStarted = performance.now();
     const named = { ...built.profile, name: req.profile, createdAt: new Date().toISOString(), pixelSizeUm: profilePixelUm, enrolled: { bank: [], calibration: [] } };
@@ -123,7 +124,7 @@ export class Enrollment implements EnrollmentService {
       await this.deps.artifacts.put(sourceKey(req.tenant, req.profile, src.sha256), src.bytes, 'application/octet-stream');
     }
     const version = await this.deps.profiles.saveNewVersion(req.tenant, {
-      ...withRefitDensity(calibrated, built),
+      ...withCalibrationImages(calibrated, built),
       enrolled: { bank: bankSources.map((x) => x.name), calibration: calibrationSources.map((x) => x.name) },
       sources: sources.map(({ name, sha256, role, pixelSizeUm }) => ({ name, sha256, role, ...(pixelSizeUm ? { pixelSizeUm } : {}) })),
     });

@@ -108,6 +108,11 @@ export interface BuiltProfile {
    * sample and the thresholds are what a new normal image would meet.
    */
   readonly refitDensity?: DensityComponent;
+  /**
+   * With `noveltyFitCalibration`, the enrolled embeddings of the bank and calibration images: they replace the profile's
+   * (bank-only) ones once the operating point is set (withCalibrationImages), as the refitted density does.
+   */
+  readonly refitEmbeddings?: ProfileVersion['embeddings'];
   /** Why an enabled density component is absent (too few bank images), for the caller to pass on. */
   readonly warnings: readonly string[];
   readonly timingsMs: Record<string, number>;
@@ -123,7 +128,7 @@ export async function buildProfile(
   deps: { readonly backbone: Backbone; readonly vectorIndexes: VectorIndexFactory },
   recipe: ProfileRecipe,
   bankImages: AsyncIterable<PreparedImage & { id: string }> | Iterable<PreparedImage & { id: string }>,
-  calibrationImages: AsyncIterable<PreparedImage> | Iterable<PreparedImage>,
+  calibrationImages: AsyncIterable<PreparedImage & { id: string }> | Iterable<PreparedImage & { id: string }>,
   options: {
     readonly progress?: ProgressListener;
     /** How many bank images will come, when the caller knows: below the density's minimum its views are not computed. */
@@ -191,11 +196,13 @@ export async function buildProfile(
   const pixelSamples = new PixelSamples();
   const noveltyScores: number[] = [];
   const calibrationEmbeddings: Float32Array[] = [];
+  const calibrationIds: string[] = [];
   const densityScores: number[] = [];
   const calibrationBlocks: Float32Array[][] = density && densitySettings.fitCalibration ? densityBlockNames(densitySettings).map(() => []) : [];
   try {
-    for await (const prepared of calibrationImages) {
+    for await (const { id, ...prepared } of calibrationImages) {
       const { image } = prepared;
+      calibrationIds.push(id);
       if (density) {
         const blocks = await pooled(prepared);
         densityScores.push(scoreDensityComponent(density, blocks).raw);
@@ -223,6 +230,9 @@ export async function buildProfile(
   const refitDensity = density && calibrationBlocks[0]?.length
     ? await time('density', () => refitDensityComponent(density, calibrationBlocks, { folds: densitySettings.folds }))
     : undefined;
+  const refitEmbeddings = rest.noveltyFitCalibration && calibrationEmbeddings.length > 0
+    ? { dim: embeddings.dim, ids: [...ids, ...calibrationIds], vectors: concatFloat32([embeddings.vectors, ...calibrationEmbeddings]) }
+    : undefined;
   return {
     profile: {
       backbone: { id: d.id, sha256: d.sha256 },
@@ -235,14 +245,25 @@ export async function buildProfile(
     },
     calibrationEmbeddings,
     ...(refitDensity ? { refitDensity } : {}),
+    ...(refitEmbeddings ? { refitEmbeddings } : {}),
     warnings,
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
   };
 }
 
-/** The profile with the built density refitted on the calibration images too (BuiltProfile.refitDensity), if there is one. */
-export function withRefitDensity<P extends { readonly density?: DensityComponent }>(profile: P, built: Pick<BuiltProfile, 'refitDensity'>): P {
-  return built.refitDensity ? { ...profile, density: built.refitDensity } : profile;
+/**
+ * The profile with the calibration images joined to what the settings refit on them once the operating point is set:
+ * the density (BuiltProfile.refitDensity) and the enrolled embeddings (BuiltProfile.refitEmbeddings), where built.
+ */
+export function withCalibrationImages<P extends { readonly density?: DensityComponent; readonly embeddings: ProfileVersion['embeddings'] }>(
+  profile: P,
+  built: Pick<BuiltProfile, 'refitDensity' | 'refitEmbeddings'>,
+): P {
+  return {
+    ...profile,
+    ...(built.refitDensity ? { density: built.refitDensity } : {}),
+    ...(built.refitEmbeddings ? { embeddings: built.refitEmbeddings } : {}),
+  };
 }
 
 function densityImage(prepared: PreparedImage): GreyImage {

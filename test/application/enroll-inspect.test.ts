@@ -26,9 +26,9 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     runtime = await createLocalRuntime({ home, backboneOverride: 'builtin' });
   });
   /** A runtime whose profiles fit their density on ten bank images (the product default needs 50), to keep tests short. */
-  const denseRuntime = (density: Partial<typeof DEFAULT_SCORING_SETTINGS.density> = {}) => createLocalRuntime({
+  const denseRuntime = (density: Partial<typeof DEFAULT_SCORING_SETTINGS.density> = {}, noveltyFitCalibration = DEFAULT_SCORING_SETTINGS.noveltyFitCalibration) => createLocalRuntime({
     home, backboneOverride: 'builtin',
-    enrollment: { recipe: { settings: { density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10, ...density } } } },
+    enrollment: { recipe: { settings: { noveltyFitCalibration, density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10, ...density } } } },
   });
   afterAll(async () => {
     await runtime.close();
@@ -49,7 +49,8 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(p1.enrolled.bank.filter((n) => p1.enrolled.calibration.includes(n))).toEqual([]);
     expect(p1.sources).toHaveLength(6);
     expect(p1.bank.count).toBeGreaterThan(0);
-    expect(p1.embeddings.ids).toEqual(p1.enrolled.bank);
+    // New profiles join the calibration images' embeddings to the bank's once they have set the thresholds.
+    expect(p1.embeddings.ids).toEqual([...p1.enrolled.bank, ...p1.enrolled.calibration]);
     // The version records every setting that changes a score: the defaults, the tiles' overlap from the backbone,
     // the heatmap floor from the calibration maps, the operating point from the calibration normals' fused scores.
     const d = runtime.backbone.descriptor;
@@ -164,9 +165,10 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const few = await runtime.enrollment.enroll({ tenant: 'local', profile: 'sparse', images, seed: 5 });
     expect(few.warnings).toEqual([expect.stringMatching(/^no density component: it needs at least 50 bank images .*, this version has 1\d$/)]);
     expect(few.timingsMs).not.toHaveProperty('density'); // the bank's count was known: no views were computed
-    // With a map-only layer of another stride (stride 8 beside the stride-16 embedding layer); fitted on the bank only,
-    // so inspections of the calibration images reproduce their stored scores (the refit has its own test below).
-    const dense = await denseRuntime({ mapLayers: ['stride8'], fitCalibration: false });
+    // With a map-only layer of another stride (stride 8 beside the stride-16 embedding layer); density and embeddings
+    // from the bank only, so inspections of the calibration images reproduce their stored scores (the refits have
+    // their own tests below).
+    const dense = await denseRuntime({ mapLayers: ['stride8'], fitCalibration: false }, false);
     const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile: 'dense', images, seed: 5 }).finally(() => dense.close());
     expect(enrolled.bankImages).toBeGreaterThanOrEqual(10);
     expect(enrolled.warnings).toBeUndefined();
@@ -232,10 +234,34 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(inSample).toBeLessThan(outOfSample);
   });
 
+  test('with noveltyFitCalibration the calibration images join the enrolled embeddings after they set the thresholds', async () => {
+    const images = await Promise.all(Array.from({ length: 8 }, (_, i) => 111 + i).map(async (s) => ({ name: `e${s}.png`, bytes: await png(s) })));
+    const enrolWith = async (profile: string, noveltyFitCalibration: boolean) => {
+      const plain = await createLocalRuntime({ home, backboneOverride: 'builtin', enrollment: { recipe: { settings: { noveltyFitCalibration } } } });
+      await plain.enrollment.enroll({ tenant: 'local', profile, images, seed: 4, calibrationFraction: 0.4 }).finally(() => plain.close());
+      return runtime.profiles.load('local', profile);
+    };
+    const bankOnly = await enrolWith('novelty-bank', false);
+    const joined = await enrolWith('novelty-joined', true);
+    expect(joined.settings.noveltyFitCalibration).toBe(true);
+    expect(bankOnly.embeddings.ids).toEqual(bankOnly.enrolled.bank);
+    expect(joined.embeddings.ids).toEqual([...joined.enrolled.bank, ...joined.enrolled.calibration]);
+    expect(joined.embeddings.vectors.subarray(0, bankOnly.embeddings.vectors.length)).toEqual(bankOnly.embeddings.vectors);
+    // The calibration normals' distances were measured to the bank alone (out of sample): the same scores and operating point.
+    expect(joined.calibration.normalNoveltyScores).toEqual(bankOnly.calibration.normalNoveltyScores);
+    expect(Math.min(...joined.calibration.normalNoveltyScores)).toBeGreaterThan(0);
+    expect(joined.settings.operating).toEqual(bankOnly.settings.operating);
+    // Inspected now, a calibration image finds itself: distance 0, named with its own thumbnail's hash.
+    const [first] = images.filter((i) => joined.enrolled.calibration.includes(i.name));
+    const report = await runtime.inspections.inspect({ tenant: 'local', name: first!.name, bytes: first!.bytes, profile: 'novelty-joined' });
+    expect(report.novelty!.nearest[0]!.distance).toBeCloseTo(0, 4);
+    expect(report.novelty!.nearest[0]).toMatchObject({ id: first!.name, sha256: createHash('sha256').update(first!.bytes).digest('hex') });
+  });
+
   test('from 20 calibration normals on, each one\'s components are calibrated on the others before the operating point is set', async () => {
     const images = await Promise.all(Array.from({ length: 32 }, (_, i) => 71 + i).map(async (s) => ({ name: `x${s}.png`, bytes: await png(s) })));
     // With a density component (one view, to stay short), so every component is cross-fitted.
-    const dense = await denseRuntime({ views: 1, fitCalibration: false });
+    const dense = await denseRuntime({ views: 1, fitCalibration: false }, false);
     const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile: 'crossfit', images, seed: 2, calibrationFraction: 0.65 }).finally(() => dense.close());
     expect(enrolled.calibrationImages).toBeGreaterThanOrEqual(CROSS_FIT_MIN_NORMALS);
     const profile = await runtime.profiles.load('local', 'crossfit');

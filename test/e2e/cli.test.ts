@@ -36,11 +36,13 @@ describe('mmdo enroll / inspect CLI', () => {
     await mkdir(join(dir, 'more'));
     for (let i = 0; i < 2; i++) await writeFile(join(dir, 'more', `m${i}.png`), await toPng(grainTexture(96, 60 + i)));
     // So do the declared rates of the operating point.
-    const again = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--density', 'off', '--density-views', '4', '--density-scales', '1,1.2', '--density-layers', 'stride16,stride8', '--density-map-layers', 'stride4', '--density-map', 'off', '--density-map-smoothing', '16', '--density-map-layers-smoothing', '64', '--density-fit-calibration', 'off', '--suspect-rate', '0.05', '--json', join(dir, 'more')], { env });
+    const again = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--density', 'off', '--density-views', '4', '--density-scales', '1,1.2', '--density-layers', 'stride16,stride8', '--density-map-layers', 'stride4', '--density-map', 'off', '--density-map-smoothing', '16', '--density-map-layers-smoothing', '64', '--density-fit-calibration', 'off', '--novelty-fit-calibration', 'off', '--suspect-rate', '0.05', '--json', join(dir, 'more')], { env });
     expect(JSON.parse(again.stdout)).toMatchObject({ profile: 'cli', version: 2 });
     const v2 = JSON.parse(await readFile(join(dir, 'home', 'profiles', 'local', 'cli', 'v2', 'profile.json'), 'utf8'));
     expect(v2.settings.density).toMatchObject({ enabled: false, views: 4, shortSide: 448, scales: [1, 1.2], layers: ['stride16', 'stride8'], mapLayers: ['stride4'], map: false, mapSmoothingPx: 16, mapLayersSmoothingPx: 64, fitCalibration: false });
     expect(v2.settings.operating).toMatchObject({ suspectRate: 0.05, falseAlarmRate: 0.001 });
+    expect(v2.settings.noveltyFitCalibration).toBe(false);
+    expect(v2.embeddings.ids).toEqual(v2.enrolled.bank);
     const rate = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--suspect-rate', '0.5', join(dir, 'more')], { env }).catch((e: { code: number; stderr: string }) => e);
     expect(rate).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mmdo: validation_failed: --suspect-rate: /m) });
     const bad = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--density-views', '3', join(dir, 'more')], { env }).catch((e: { code: number; stderr: string }) => e);
@@ -55,6 +57,8 @@ describe('mmdo enroll / inspect CLI', () => {
     expect(layersSmoothing).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mmdo: validation_failed: --density-map-layers-smoothing: /m) });
     const fit = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--density-fit-calibration', 'yes', join(dir, 'more')], { env }).catch((e: { code: number; stderr: string }) => e);
     expect(fit).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mmdo: validation_failed: --density-fit-calibration: /m) });
+    const novelty = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--novelty-fit-calibration', 'both', join(dir, 'more')], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(novelty).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mmdo: validation_failed: --novelty-fit-calibration: /m) });
     const mapLayers = await run(process.execPath, [cli, 'enroll', '--profile', 'cli', '--density-map-layers', 'stride4,stride4', join(dir, 'more')], { env }).catch((e: { code: number; stderr: string }) => e);
     expect(mapLayers).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mmdo: validation_failed: --density-map-layers: layers must differ/m) });
     const layers = await run(process.execPath, [cli, 'enroll', '--profile', 'cli-layers', '--density-layers', 'stride16,nope', join(dir, 'normal')], { env }).catch((e: { code: number; stderr: string }) => e);

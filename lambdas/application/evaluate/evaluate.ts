@@ -15,7 +15,7 @@ import { runStages } from '../pipeline/run-stages.js';
 import type { InspectionState } from '../pipeline/state.js';
 import { prepareForProfile, type PreparedImage } from '../prepare.js';
 import { calibrateOperatingPoint } from '../operating-point.js';
-import { buildProfile, resolveRecipe, withRefitDensity, type RecipeOverrides } from '../profile-builder.js';
+import { buildProfile, resolveRecipe, withCalibrationImages, type RecipeOverrides } from '../profile-builder.js';
 import { parseManifest, type EvaluationSource, type ManifestItem } from './manifest.js';
 import { MAP_METHODS, methodScorers, type MethodName, type MethodScorer } from './methods.js';
 import { MapKeeper, methodResult, missesOf, pixelMetrics, type ClassMetrics, type ImageComponent, type KeptMap, type TestRecord } from './results.js';
@@ -140,7 +140,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
     }
   }
   const buildStarted = performance.now();
-  const built = await buildProfile(deps, recipe, mapIds(images(split.bank, 'embed bank')), images(split.calibration, 'embed calibration'), { bankImageCount: split.bank.length });
+  const built = await buildProfile(deps, recipe, mapIds(images(split.bank, 'embed bank'), 'bank'), mapIds(images(split.calibration, 'embed calibration'), 'calibration'), { bankImageCount: split.bank.length });
   // As enrolment does: the calibration normals through the scoring stages set the consistency baseline and the operating point.
   const operatingStarted = performance.now();
   const { profile: calibrated } = await calibrateOperatingPoint(
@@ -157,7 +157,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   let scorers: Partial<Record<MethodName, MethodScorer>>;
   let measured: MethodName[] = [];
   try {
-    const version = await workspace.profiles.saveNewVersion(TENANT, withRefitDensity(calibrated, built));
+    const version = await workspace.profiles.saveNewVersion(TENANT, withCalibrationImages(calibrated, built));
     const profile = await workspace.profiles.load(TENANT, PROFILE, version);
     scorers = methodScorers(profile, built.calibrationEmbeddings);
     // A method the profile lacks (e.g. density with too few bank images) is left out, not scored as zero.
@@ -258,9 +258,9 @@ async function* mapAsyncItems<T, U>(list: readonly T[], fn: (item: T) => Promise
   for (const item of list) yield await fn(item);
 }
 
-async function* mapIds(images: AsyncIterable<PreparedImage>): AsyncGenerator<PreparedImage & { id: string }> {
+async function* mapIds(images: AsyncIterable<PreparedImage>, role: string): AsyncGenerator<PreparedImage & { id: string }> {
   let n = 0;
-  for await (const image of images) yield { id: `bank-${n++}`, ...image };
+  for await (const image of images) yield { id: `${role}-${n++}`, ...image };
 }
 
 function prefixKeys(prefix: string, values: Record<string, number>): Record<string, number> {

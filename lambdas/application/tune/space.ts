@@ -146,6 +146,7 @@ export const TUNABLES: readonly Tunable[] = [
   ordinal('densityMapSmoothing', "σ of the density map's smoothing before it is joined, px of the density's working image", [0, 16, 32, 64], (r) => r.settings.density.mapSmoothingPx, (r, v) => density(r, { mapSmoothingPx: v })),
   ordinal<number | 'same'>('densityMapLayersSmoothing', "σ of the smoothing of the density's map-only layers, px ('same': densityMapSmoothing's)", ['same', 0, 16, 32, 64], (r) => r.settings.density.mapLayersSmoothingPx ?? 'same', (r, v) => density(r, { mapLayersSmoothingPx: v === 'same' ? null : v })),
   categorical('densityFitCalibration', 'the density refitted on the bank and calibration images once the thresholds are set', () => ['on', 'off'], (r) => (r.settings.density.fitCalibration ? 'on' : 'off'), (r, v) => density(r, { fitCalibration: v === 'on' })),
+  categorical('noveltyFitCalibration', "the calibration images' embeddings joined to the enrolled ones once the thresholds are set", () => ['on', 'off'], (r) => (r.settings.noveltyFitCalibration ? 'on' : 'off'), (r, v) => settings(r, { noveltyFitCalibration: v === 'on' })),
   continuous('threshold', 'operating threshold of the fused score (suspect level; searched by default only for fused.f1 / fused.recall)', 0.2, 0.9, 'linear', (r) => r.settings.operating.thresholds.suspect, operating, { operatingPoint: true }),
 ];
 

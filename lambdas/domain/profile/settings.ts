@@ -160,6 +160,13 @@ export const ScoringSettingsSchema = z.object({
   forecast: z.object({ cycle: z.number().int().positive().max(100000), confidence: z.number().gt(0).lt(1) }).default({ cycle: 100, confidence: 0.9 }),
   /** Nearest enrolled images a report lists. */
   nearest: z.number().int().min(1).max(50),
+  /**
+   * Enrolment adds the calibration images' embeddings to the version's enrolled ones once their novelty distances (to
+   * the bank images only, out of sample) have set the thresholds, so a new image's nearest neighbour is sought among
+   * every enrolled normal, as `density.fitCalibration` does for the density. False in the schema's default (versions
+   * enrolled before it keep their embeddings), true for new profiles.
+   */
+  noveltyFitCalibration: z.boolean().default(false),
   /** Instrument assumed when the synthesis sheet does not say (sets the segmentation of the microstructure stage). */
   modality: z.enum(MODALITIES),
 });
@@ -201,6 +208,7 @@ export const DEFAULT_SCORING_SETTINGS: Omit<ScoringSettings, 'heatmapLow' | 'til
   imageScoreTopFraction: DEFAULT_IMAGE_SCORE_TOP_FRACTION,
   fusion: { components: [...COMPONENT_NAMES], weights: { ...DEFAULT_FUSION_WEIGHTS } },
   nearest: 3,
+  noveltyFitCalibration: true,
   modality: 'sem',
   density: { enabled: true, normalise: normaliseOptionsSchema.parse({ clahe: false }), shortSide: 448, views: 8, layers: [], folds: 5, minBankImages: DEFAULT_DENSITY_MIN_BANK_IMAGES, logBlocks: true, scales: [...DEFAULT_DENSITY_SCALES], map: true, mapSmoothingPx: DEFAULT_DENSITY_MAP_SMOOTHING_PX, mapLayers: null, mapLayersSmoothingPx: null, fitCalibration: true },
   reproducibility: { tolerance: 0.15 },

@@ -54,6 +54,7 @@ describe('tuning search space', () => {
       expect(recipe.settings.density.mapSmoothingPx).toBe(values['densityMapSmoothing']);
       expect(recipe.settings.density.mapLayersSmoothingPx).toBe(values['densityMapLayersSmoothing'] === 'same' ? null : values['densityMapLayersSmoothing']);
       expect(recipe.settings.density.fitCalibration).toBe(values['densityFitCalibration'] === 'on');
+      expect(recipe.settings.noveltyFitCalibration).toBe(values['noveltyFitCalibration'] === 'on');
       expect(recipe.settings.operating.thresholds.suspect).toBe(values['threshold']);
       expect(recipe.settings.operating.thresholds.anomalous).toBe(Math.max(values['threshold'] as number, base.settings.operating.thresholds.anomalous));
       // Settings not searched stay the base's.
@@ -74,7 +75,7 @@ describe('tuning search space', () => {
     const base = resolveRecipe(backbone, undefined, { seed: 1 });
     const defaults = {
       layers: 'a+b', pad: 2, neighbourhood: 1, k: 1, coresetRatio: 0.1, bankCap: 1, projection: 2, blur: 4, workingScale: 2, tileSize: 2, normalise: 'product',
-      noveltyWeight: 2, consistencyWeight: 2, densityWeight: 3, densityViews: 3, densityScale: 2, densityScales: 1, densityMap: 'on', densityMapSmoothing: 2, densityMapLayersSmoothing: 0, densityFitCalibration: 'on', threshold: 0.5,
+      noveltyWeight: 2, consistencyWeight: 2, densityWeight: 3, densityViews: 3, densityScale: 2, densityScales: 1, densityMap: 'on', densityMapSmoothing: 2, densityMapLayersSmoothing: 0, densityFitCalibration: 'on', noveltyFitCalibration: 'on', threshold: 0.5,
     };
     encodeParams(searchSpaceOf(TUNABLE_NAMES, descriptor), defaults);
     // The base recipe's own point (how it joins BO's observations), read back from the recipe.

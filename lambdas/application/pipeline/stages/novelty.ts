@@ -20,7 +20,7 @@ export async function novelty(state: InspectionState, deps: PipelineDeps): Promi
   });
   if (nearest.length === 0) return { present: false, reason: 'no enrolled image of this profile version is searchable' };
   const raw = nearest[0]!.distance;
-  const hashes = bankHashes(profile.sources ?? []);
+  const hashes = enrolledHashes(profile.sources ?? []);
   return {
     present: true,
     raw,
@@ -33,12 +33,13 @@ export async function novelty(state: InspectionState, deps: PipelineDeps): Promi
 }
 
 /**
- * The content hash of each bank image by the id its embedding has (its name), so the report can name the
- * neighbour's thumbnail. Read from the version's own record, the same in both runtimes whatever the index holds;
- * a name two bank images share is left out (which one is meant is not known), as are versions without sources.
+ * The content hash of each enrolled image (bank, and calibration where `noveltyFitCalibration` joined their
+ * embeddings) by the id its embedding has (its name), so the report can name the neighbour's thumbnail. Read from the
+ * version's own record, the same in both runtimes whatever the index holds; a name two enrolled images share is left
+ * out (which one is meant is not known), as are versions without sources.
  */
-function bankHashes(sources: readonly EnrolledSource[]): Map<string, string> {
+function enrolledHashes(sources: readonly EnrolledSource[]): Map<string, string> {
   const hashes = new Map<string, string | null>();
-  for (const s of sources) if (s.role === 'bank') hashes.set(s.name, hashes.has(s.name) ? null : s.sha256);
+  for (const s of sources) hashes.set(s.name, hashes.has(s.name) ? null : s.sha256);
   return new Map([...hashes].filter((e): e is [string, string] => e[1] !== null));
 }
