@@ -53,14 +53,14 @@ describe('publishEmbeddings after a real enrolment (built-in backbone)', () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  test('indexes every enrolled bank image, searchable under tenant, profile, version and material, agreeing with scoring\'s novelty', async () => {
+  test('indexes every enrolled image (bank and calibration: noveltyFitCalibration), searchable under tenant, profile, version and material, agreeing with scoring\'s novelty', async () => {
     const images = await Promise.all([1, 2, 3, 4, 5, 6].map(async (s) => ({ name: `img${s}.png`, bytes: await toPng(grainTexture(96, s)) })));
     const { version } = await runtime.enrollment.enroll({ tenant: 'local', profile: 'sulfur', images, seed: 5 });
     const enrolled = await runtime.profiles.load('local', 'sulfur', version);
     const index = new InProcessEmbeddingIndex();
 
     expect(await publishEmbeddings(enrolled, index, { tenant: 'local', material: 'Li-S' })).toBe(enrolled.embeddings.ids.length);
-    expect(index.size).toBe(enrolled.enrolled.bank.length);
+    expect(index.size).toBe(enrolled.enrolled.bank.length + enrolled.enrolled.calibration.length);
 
     const { dim, ids, vectors } = enrolled.embeddings;
     const filter = { tenant: 'local', profile: 'sulfur', profileVersion: version, material: 'Li-S' };
