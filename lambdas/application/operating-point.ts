@@ -22,7 +22,7 @@ const TENANT = 'calibration';
 /** Everything up to, not including, fusion: the consistency baseline must be known before anything is fused. */
 const COMPONENT_STAGES = SCORING_STAGES.filter((s) => s.name !== 'fuse');
 
-/** Calibration normals from which each one's components are calibrated on the others, and scored against a refit without its fold (see below). */
+/** Calibration normals from which each one's components are calibrated on the others (see below). */
 export const CROSS_FIT_MIN_NORMALS = 20;
 /** Interleaved folds (image i in fold i mod 5) of the calibration images when the stored version is refitted on them. */
 export const CALIBRATION_FOLDS = 5;

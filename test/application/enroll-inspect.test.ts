@@ -338,7 +338,7 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const expected = operatingPoint(fused, refit.settings.operating);
     expect(refit.settings.operating.thresholds.suspect).toBeCloseTo(expected.thresholds.suspect, 6);
     expect(refit.settings.operating.thresholds.anomalous).toBeCloseTo(expected.thresholds.anomalous, 6);
-  }, 120_000); // two enrolments with a density and 21 inspections: about 26 s on an idle 2-core machine
+  });
 
   test('the profile\'s fusion settings decide which components are fused, with its weights', async () => {
     const images = await Promise.all([31, 32, 33, 34, 35].map(async (s) => ({ name: `f${s}.png`, bytes: await png(s) })));

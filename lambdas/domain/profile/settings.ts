@@ -117,8 +117,8 @@ export const ScoringSettingsSchema = z.object({
    * `mapSmoothingPx`, in the schema's default and for new profiles): on magnetic tile a sharper map layer outlines
    * small defects better and large slow ones worse, a smoother one the other way round (README, Detection quality),
    * so a material's own `mmdo tune` run may set it apart. `fitCalibration` refits the Gaussians on the bank and the
-   * calibration images together once the calibration normals (each scored out of sample: by the refit without its
-   * fold, or by the bank's fit below 20 of them) have set the thresholds: the density estimates d ≈ 1,000–2,500 dimensions from a few hundred images, and on magnetic tile
+   * calibration images together once the calibration normals (scored by the bank's fit, so out of sample) have set
+   * the thresholds: the density estimates d ≈ 1,000–2,500 dimensions from a few hundred images, and on magnetic tile
    * 299 images instead of 200 lifted its AUROC 0.898 → 0.924 (README, Detection quality). Off in the schema's default
    * (a stored version's Gaussians are what they are; the flag only says how they were fitted), on for new profiles.
    */
@@ -161,8 +161,8 @@ export const ScoringSettingsSchema = z.object({
   /** Nearest enrolled images a report lists. */
   nearest: z.number().int().min(1).max(50),
   /**
-   * Enrolment adds the calibration images' embeddings to the version's enrolled ones once their novelty distances (out
-   * of sample, as the density's scores are) have set the thresholds, so a new image's nearest neighbour is sought among
+   * Enrolment adds the calibration images' embeddings to the version's enrolled ones once their novelty distances (to
+   * the bank images only, out of sample) have set the thresholds, so a new image's nearest neighbour is sought among
    * every enrolled normal, as `density.fitCalibration` does for the density. False in the schema's default (versions
    * enrolled before it keep their embeddings), true for new profiles.
    */
