@@ -11,7 +11,7 @@ import type { EnrollmentService, EnrollRequest, EnrollResult, ProgressListener }
 import { enrolledThumbnailKey, thumbnailImage } from './enrolled-images.js';
 import { prepareForProfile, type PreparedImage } from './prepare.js';
 import { calibrateOperatingPoint } from './operating-point.js';
-import { buildProfile, refitsOnCalibration, resolveRecipe, withCalibrationImages, type RecipeOverrides } from './profile-builder.js';
+import { buildProfile, resolveRecipe, withCalibrationImages, type RecipeOverrides } from './profile-builder.js';
 import type { ScoringWorkspace } from './scoring-workspace.js';
 import { calibrationCount, splitImages } from './split.js';
 
@@ -113,10 +113,9 @@ export class Enrollment implements EnrollmentService {
     const named = { ...built.profile, name: req.profile, createdAt: new Date().toISOString(), pixelSizeUm: profilePixelUm, enrolled: { bank: [], calibration: [] } };
     const calibrated = this.deps.workspace
       ? (await calibrateOperatingPoint({ decoder: this.deps.decoder, workspace: this.deps.workspace, ...(this.settings.limits ? { limits: this.settings.limits } : {}) }, named, calibrationSources.map((s) => ({
-        name: s.name, read: async () => s.bytes, ...(s.pixelSizeUm ?? profilePixelUm ? { pixelSizeUm: (s.pixelSizeUm ?? profilePixelUm)! } : {}),
-      })), refitsOnCalibration(built) ? { refitWithout: (heldOut) => withCalibrationImages(named, built, heldOut) } : {})).profile
+        name: s.name, bytes: s.bytes, ...(s.pixelSizeUm ?? profilePixelUm ? { pixelSizeUm: (s.pixelSizeUm ?? profilePixelUm)! } : {}),
+      })))).profile
       : named;
-    const refitted = withCalibrationImages(calibrated, built);
     const operatingMs = performance.now() - operatingStarted;
 
     progress('save', 0.97);
@@ -125,7 +124,7 @@ export class Enrollment implements EnrollmentService {
       await this.deps.artifacts.put(sourceKey(req.tenant, req.profile, src.sha256), src.bytes, 'application/octet-stream');
     }
     const version = await this.deps.profiles.saveNewVersion(req.tenant, {
-      ...refitted,
+      ...withCalibrationImages(calibrated, built),
       enrolled: { bank: bankSources.map((x) => x.name), calibration: calibrationSources.map((x) => x.name) },
       sources: sources.map(({ name, sha256, role, pixelSizeUm }) => ({ name, sha256, role, ...(pixelSizeUm ? { pixelSizeUm } : {}) })),
     });

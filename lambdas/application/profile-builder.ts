@@ -100,14 +100,19 @@ export function resolveRecipe(backbone: Backbone, previous: Pick<ProfileVersion,
 
 export interface BuiltProfile {
   readonly profile: Omit<ProfileVersion, 'version' | 'name' | 'createdAt' | 'pixelSizeUm' | 'enrolled' | 'sources'>;
-  /** The calibration images' ids and embeddings, in the order they came (embeddings: evaluation's centroid baseline too). */
-  readonly calibrationIds: readonly string[];
+  /** The calibration images' embeddings (evaluation's centroid baseline). */
   readonly calibrationEmbeddings: readonly Float32Array[];
   /**
-   * With `density.fitCalibration`, the calibration images' pooled density blocks (`[block][image]`): the stored
-   * version's density is refitted on the bank and these once the operating point is set (withCalibrationImages).
+   * With `density.fitCalibration`, the density refitted on the bank and calibration images: it replaces the profile's
+   * (bank-only) one once the operating point is set (withRefitDensity), so the calibration normals were scored out of
+   * sample and the thresholds are what a new normal image would meet.
    */
-  readonly calibrationDensityBlocks?: readonly (readonly Float32Array[])[];
+  readonly refitDensity?: DensityComponent;
+  /**
+   * With `noveltyFitCalibration`, the enrolled embeddings of the bank and calibration images: they replace the profile's
+   * (bank-only) ones once the operating point is set (withCalibrationImages), as the refitted density does.
+   */
+  readonly refitEmbeddings?: ProfileVersion['embeddings'];
   /** Why an enabled density component is absent (too few bank images), for the caller to pass on. */
   readonly warnings: readonly string[];
   readonly timingsMs: Record<string, number>;
@@ -222,6 +227,12 @@ export async function buildProfile(
   const calibration = density ? { ...built.calibration, normalDensityScores: densityScores } : built.calibration;
   const { heatmapLow } = built;
   const settings: ScoringSettings = { ...rest, tiling, heatmapLow };
+  const refitDensity = density && calibrationBlocks[0]?.length
+    ? await time('density', () => refitDensityComponent(density, calibrationBlocks, { folds: densitySettings.folds }))
+    : undefined;
+  const refitEmbeddings = rest.noveltyFitCalibration && calibrationEmbeddings.length > 0
+    ? { dim: embeddings.dim, ids: [...ids, ...calibrationIds], vectors: concatFloat32([embeddings.vectors, ...calibrationEmbeddings]) }
+    : undefined;
   return {
     profile: {
       backbone: { id: d.id, sha256: d.sha256 },
@@ -232,39 +243,27 @@ export async function buildProfile(
       embeddings,
       ...(density ? { density } : {}),
     },
-    calibrationIds,
     calibrationEmbeddings,
-    ...(calibrationBlocks[0]?.length ? { calibrationDensityBlocks: calibrationBlocks } : {}),
+    ...(refitDensity ? { refitDensity } : {}),
+    ...(refitEmbeddings ? { refitEmbeddings } : {}),
     warnings,
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
   };
 }
 
 /**
- * The profile with the calibration images joined to what its settings refit on them once the operating point is set:
- * the density (bank + calibration blocks, with `density.fitCalibration`) and the enrolled embeddings (bank +
- * calibration, with `noveltyFitCalibration`), each from the bank-only ones `built` made. Images in `heldOut` (indices
- * in the calibration order) are left out: the operating point scores each fold of calibration images against the
- * version refitted without it (operating-point.ts), so their scores are what a new normal image meets.
+ * The profile with the calibration images joined to what the settings refit on them once the operating point is set:
+ * the density (BuiltProfile.refitDensity) and the enrolled embeddings (BuiltProfile.refitEmbeddings), where built.
  */
 export function withCalibrationImages<P extends { readonly density?: DensityComponent; readonly embeddings: ProfileVersion['embeddings'] }>(
   profile: P,
-  built: Pick<BuiltProfile, 'profile' | 'calibrationIds' | 'calibrationEmbeddings' | 'calibrationDensityBlocks'>,
-  heldOut: ReadonlySet<number> = new Set(),
+  built: Pick<BuiltProfile, 'refitDensity' | 'refitEmbeddings'>,
 ): P {
-  const kept = <T>(list: readonly T[]) => list.filter((_, i) => !heldOut.has(i));
-  const { density, embeddings, settings } = built.profile;
-  const blocks = built.calibrationDensityBlocks;
-  const refitDensity = density && blocks ? refitDensityComponent(density, blocks.map(kept), { folds: settings.density.folds }) : undefined;
-  const refitEmbeddings = settings.noveltyFitCalibration && built.calibrationEmbeddings.length > 0
-    ? { dim: embeddings.dim, ids: [...embeddings.ids, ...kept(built.calibrationIds)], vectors: concatFloat32([embeddings.vectors, ...kept(built.calibrationEmbeddings)]) }
-    : undefined;
-  return { ...profile, ...(refitDensity ? { density: refitDensity } : {}), ...(refitEmbeddings ? { embeddings: refitEmbeddings } : {}) };
-}
-
-/** Whether withCalibrationImages changes anything: the version refits a component on its calibration images. */
-export function refitsOnCalibration(built: Pick<BuiltProfile, 'profile' | 'calibrationEmbeddings' | 'calibrationDensityBlocks'>): boolean {
-  return built.calibrationDensityBlocks !== undefined || (built.profile.settings.noveltyFitCalibration && built.calibrationEmbeddings.length > 0);
+  return {
+    ...profile,
+    ...(built.refitDensity ? { density: built.refitDensity } : {}),
+    ...(built.refitEmbeddings ? { embeddings: built.refitEmbeddings } : {}),
+  };
 }
 
 function densityImage(prepared: PreparedImage): GreyImage {

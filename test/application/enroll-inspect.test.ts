@@ -9,9 +9,8 @@ import { DEFAULT_BORDER_PAD, DEFAULT_SCORING_SETTINGS, DEFAULT_TILE_SIZE, tileOv
 import { createGreyImage } from '../../lambdas/domain/image/grey-image.js';
 import { operatingPoint } from '../../lambdas/domain/scoring/operating.js';
 import { calibrate, calibrateConsistency, leaveOneOut, thresholdsFromNormals } from '../../lambdas/domain/scoring/calibration.js';
-import { fuse, type ComponentInput } from '../../lambdas/domain/scoring/fusion.js';
-import { CALIBRATION_FOLDS, CROSS_FIT_MIN_NORMALS } from '../../lambdas/application/operating-point.js';
-import type { ProfileVersion } from '../../lambdas/domain/profile/profile.js';
+import { fuse } from '../../lambdas/domain/scoring/fusion.js';
+import { CROSS_FIT_MIN_NORMALS } from '../../lambdas/application/operating-point.js';
 import { grainTexture, toPng } from '../e2e/textures.js';
 import { makeTestImage, testSamples } from '../support/images.js';
 
@@ -31,19 +30,6 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     home, backboneOverride: 'builtin',
     enrollment: { recipe: { settings: { noveltyFitCalibration, density: { ...DEFAULT_SCORING_SETTINGS.density, minBankImages: 10, ...density } } } },
   });
-  /** A calibration normal's fused score as the operating point fuses it: each component calibrated on the other normals' scores. */
-  const fusedOnTheOthers = (profile: ProfileVersion, components: readonly { name: ComponentInput['name']; raw: number }[]) => {
-    const normalsOf: Record<string, readonly number[]> = {
-      patch: profile.calibration.normalImageScores, novelty: profile.calibration.normalNoveltyScores, consistency: profile.calibration.normalConsistencyScores!,
-      density: profile.calibration.normalDensityScores!,
-    };
-    const parts = components.filter((c) => profile.settings.fusion.components.includes(c.name)).map(({ name, raw }) => {
-      const others = leaveOneOut(normalsOf[name]!, raw);
-      expect(others).toHaveLength(normalsOf[name]!.length - 1); // the raw score is the stored one
-      return { name, raw, calibrated: name === 'consistency' ? calibrateConsistency(raw, others) : calibrate(raw, thresholdsFromNormals(others)) };
-    });
-    return fuse(parts, profile.settings.fusion.weights).score;
-  };
   afterAll(async () => {
     await runtime.close();
     await rm(home, { recursive: true, force: true });
@@ -279,13 +265,22 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     const enrolled = await dense.enrollment.enroll({ tenant: 'local', profile: 'crossfit', images, seed: 2, calibrationFraction: 0.65 }).finally(() => dense.close());
     expect(enrolled.calibrationImages).toBeGreaterThanOrEqual(CROSS_FIT_MIN_NORMALS);
     const profile = await runtime.profiles.load('local', 'crossfit');
+    const normalsOf: Record<string, readonly number[]> = {
+      patch: profile.calibration.normalImageScores, novelty: profile.calibration.normalNoveltyScores, consistency: profile.calibration.normalConsistencyScores!,
+      density: profile.calibration.normalDensityScores!,
+    };
     const crossFitted: number[] = [];
     const inSample: number[] = [];
     for (const image of images.filter((i) => profile.enrolled.calibration.includes(i.name))) {
       const report = await runtime.inspections.inspect({ tenant: 'local', name: image.name, bytes: image.bytes, profile: 'crossfit' });
       inSample.push(report.scores!.score);
       expect(report.scores!.components.map((c) => c.name)).toContain('density');
-      crossFitted.push(fusedOnTheOthers(profile, report.scores!.components));
+      const parts = report.scores!.components.filter((c) => profile.settings.fusion.components.includes(c.name)).map(({ name, raw }) => {
+        const others = leaveOneOut(normalsOf[name]!, raw);
+        expect(others).toHaveLength(normalsOf[name]!.length - 1); // the inspection's raw score is the stored one
+        return { name, raw, calibrated: name === 'consistency' ? calibrateConsistency(raw, others) : calibrate(raw, thresholdsFromNormals(others)) };
+      });
+      crossFitted.push(fuse(parts, profile.settings.fusion.weights).score);
     }
     // Each normal measured against the others looks less normal than against a set that holds its own score.
     expect(crossFitted.reduce((a, b) => a + b)).toBeGreaterThan(inSample.reduce((a, b) => a + b));
@@ -293,51 +288,6 @@ describe('enrolment and inspection services (built-in backbone)', () => {
     expect(profile.settings.operating.thresholds.suspect).toBeCloseTo(expected.thresholds.suspect, 6);
     expect(profile.settings.operating.thresholds.anomalous).toBeCloseTo(expected.thresholds.anomalous, 6);
     expect(profile.settings.operating.thresholds.suspect).not.toBeCloseTo(operatingPoint(inSample, profile.settings.operating).thresholds.suspect, 3);
-  });
-
-  test('from 20 calibration normals on, a version refitted on them is calibrated fold by fold against its refit without each fold', async () => {
-    const images = await Promise.all(Array.from({ length: 32 }, (_, i) => 71 + i).map(async (s) => ({ name: `r${s}.png`, bytes: await png(s) })));
-    const enrolWith = async (profile: string, refit: boolean) => {
-      const dense = await denseRuntime({ views: 1, fitCalibration: refit }, refit);
-      await dense.enrollment.enroll({ tenant: 'local', profile, images, seed: 2, calibrationFraction: 0.65 }).finally(() => dense.close());
-      return runtime.profiles.load('local', profile);
-    };
-    const bankOnly = await enrolWith('refit-none', false);
-    const refit = await enrolWith('refit-folds', true);
-    const { bank, calibration } = refit.enrolled;
-    expect(calibration).toEqual(bankOnly.enrolled.calibration);
-    expect(calibration.length).toBeGreaterThanOrEqual(CROSS_FIT_MIN_NORMALS);
-    expect(refit.embeddings.ids).toEqual([...bank, ...calibration]);
-    // Each calibration image's novelty: its distance to the nearest of the bank and the calibration images of the other
-    // folds (i mod 5), never farther than to the bank alone, nearer for some.
-    const { dim, vectors } = refit.embeddings;
-    const vectorOf = (n: number) => vectors.subarray(n * dim, (n + 1) * dim);
-    const distance = (a: Float32Array, b: Float32Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0));
-    calibration.forEach((_, j) => {
-      const own = vectorOf(bank.length + j);
-      const candidates = [...bank.keys(), ...[...calibration.keys()].filter((c) => c % CALIBRATION_FOLDS !== j % CALIBRATION_FOLDS).map((c) => bank.length + c)];
-      expect(refit.calibration.normalNoveltyScores[j]).toBeCloseTo(Math.min(...candidates.map((n) => distance(own, vectorOf(n)))), 4);
-      expect(refit.calibration.normalNoveltyScores[j]).toBeLessThanOrEqual(bankOnly.calibration.normalNoveltyScores[j]! + 1e-6);
-    });
-    expect(refit.calibration.normalNoveltyScores.some((d, j) => d < bankOnly.calibration.normalNoveltyScores[j]! - 1e-6)).toBe(true);
-    // The density's too were measured against refits without their fold, not against the bank's fit.
-    expect(refit.calibration.normalDensityScores).toHaveLength(calibration.length);
-    expect(refit.calibration.normalDensityScores).not.toEqual(bankOnly.calibration.normalDensityScores);
-    // The operating point fuses those stored scores (with each image's own patch and consistency scores, which the refit
-    // leaves as they were); inspected now, the calibration images sit closer to the refitted density than they did.
-    const fused: number[] = [];
-    let inSampleDensity = 0;
-    for (const [j, name] of calibration.entries()) {
-      const image = images.find((i) => i.name === name)!;
-      const report = await runtime.inspections.inspect({ tenant: 'local', name, bytes: image.bytes, profile: 'refit-folds' });
-      inSampleDensity += report.density!.score;
-      const stored: Record<string, number> = { novelty: refit.calibration.normalNoveltyScores[j]!, density: refit.calibration.normalDensityScores![j]! };
-      fused.push(fusedOnTheOthers(refit, report.scores!.components.map((c) => ({ name: c.name, raw: stored[c.name] ?? c.raw }))));
-    }
-    expect(inSampleDensity).toBeLessThan(refit.calibration.normalDensityScores!.reduce((a, b) => a + b));
-    const expected = operatingPoint(fused, refit.settings.operating);
-    expect(refit.settings.operating.thresholds.suspect).toBeCloseTo(expected.thresholds.suspect, 6);
-    expect(refit.settings.operating.thresholds.anomalous).toBeCloseTo(expected.thresholds.anomalous, 6);
   });
 
   test('the profile\'s fusion settings decide which components are fused, with its weights', async () => {

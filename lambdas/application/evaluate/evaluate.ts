@@ -15,7 +15,7 @@ import { runStages } from '../pipeline/run-stages.js';
 import type { InspectionState } from '../pipeline/state.js';
 import { prepareForProfile, type PreparedImage } from '../prepare.js';
 import { calibrateOperatingPoint } from '../operating-point.js';
-import { buildProfile, refitsOnCalibration, resolveRecipe, withCalibrationImages, type RecipeOverrides } from '../profile-builder.js';
+import { buildProfile, resolveRecipe, withCalibrationImages, type RecipeOverrides } from '../profile-builder.js';
 import { parseManifest, type EvaluationSource, type ManifestItem } from './manifest.js';
 import { MAP_METHODS, methodScorers, type MethodName, type MethodScorer } from './methods.js';
 import { MapKeeper, methodResult, missesOf, pixelMetrics, type ClassMetrics, type ImageComponent, type KeptMap, type TestRecord } from './results.js';
@@ -143,14 +143,11 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   const built = await buildProfile(deps, recipe, mapIds(images(split.bank, 'embed bank'), 'bank'), mapIds(images(split.calibration, 'embed calibration'), 'calibration'), { bankImageCount: split.bank.length });
   // As enrolment does: the calibration normals through the scoring stages set the consistency baseline and the operating point.
   const operatingStarted = performance.now();
-  const named = { ...built.profile, name: PROFILE, createdAt: new Date().toISOString(), pixelSizeUm: null, enrolled: { bank: [], calibration: [] } };
   const { profile: calibrated } = await calibrateOperatingPoint(
     { decoder: deps.decoder, workspace: deps.workspace },
-    named,
-    split.calibration.map((i) => ({ name: items[i]!.path, read: () => deps.source.readFile(items[i]!.path) })),
-    refitsOnCalibration(built) ? { refitWithout: (heldOut) => withCalibrationImages(named, built, heldOut) } : {},
+    { ...built.profile, name: PROFILE, createdAt: new Date().toISOString(), pixelSizeUm: null, enrolled: { bank: [], calibration: [] } },
+    mapAsyncItems(split.calibration.map((i) => items[i]!), async (item) => ({ name: item.path, bytes: await deps.source.readFile(item.path) })),
   );
-  const refitted = withCalibrationImages(calibrated, built);
   const workspace = deps.workspace();
   const timings: Record<string, number> = {
     ...prefixKeys('profile.', built.timingsMs), 'profile.operatingPoint': performance.now() - operatingStarted, profile: performance.now() - buildStarted,
@@ -160,7 +157,7 @@ export async function evaluate(deps: EvaluateDeps, options: EvaluateOptions, pro
   let scorers: Partial<Record<MethodName, MethodScorer>>;
   let measured: MethodName[] = [];
   try {
-    const version = await workspace.profiles.saveNewVersion(TENANT, refitted);
+    const version = await workspace.profiles.saveNewVersion(TENANT, withCalibrationImages(calibrated, built));
     const profile = await workspace.profiles.load(TENANT, PROFILE, version);
     scorers = methodScorers(profile, built.calibrationEmbeddings);
     // A method the profile lacks (e.g. density with too few bank images) is left out, not scored as zero.
@@ -255,6 +252,10 @@ async function readMask(deps: EvaluateDeps, item: ManifestItem): Promise<Uint8Ar
   const mask = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) mask[i] = data[i]! > MASK_THRESHOLD ? 1 : 0;
   return Object.assign(mask, { width: decoded.image.width, height: decoded.image.height });
+}
+
+async function* mapAsyncItems<T, U>(list: readonly T[], fn: (item: T) => Promise<U>): AsyncGenerator<U> {
+  for (const item of list) yield await fn(item);
 }
 
 async function* mapIds(images: AsyncIterable<PreparedImage>, role: string): AsyncGenerator<PreparedImage & { id: string }> {
